@@ -1,0 +1,142 @@
+"""Benchmarks; each result is one JSON line: {"bench", "value", "unit", "target", ...}.
+
+Run: python benchmarks/run.py [--quick]. Figures are compared with a floor measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert  # noqa: E402
+
+from bot.db import session_scope  # noqa: E402
+from models.checks import CheckResult  # noqa: E402
+from models.members import create_member  # noqa: E402
+from models.outbox import enqueue  # noqa: E402
+from tests.fakes import Harness  # noqa: E402
+
+
+def emit(bench: str, value: float, unit: str, target: str, **extra: object) -> None:
+    """Print one result line."""
+    print(
+        json.dumps(
+            {"bench": bench, "value": round(value, 3), "unit": unit, "target": target, **extra}, ensure_ascii=False
+        )
+    )
+
+
+async def form_steps(url: str, steps: int) -> tuple[float, float]:
+    """Return (form steps per second through the core, floor: bare transactions per second)."""
+    harness = Harness.create(url)
+    await harness.app.start()
+    chat = await harness.member("张伟", "screening", "staff", "chaoyang")
+    answers = ["/check", "3栋2单元501", "张三", "/skip", "36.5", "无", "1", "4", "提交"]
+    started = time.perf_counter()
+    for n in range(steps):
+        await chat.say(answers[n % len(answers)])
+        chat.catch_up()
+    core = steps / (time.perf_counter() - started)
+    # floor: one transaction per message that writes one outbox row, the least a reply costs
+    started = time.perf_counter()
+    for _ in range(steps):
+        with session_scope(harness.app.engine) as session:
+            enqueue(session=session, platform="memory", chat_id="x", payload={"lines": []}, now=harness.clock.now)
+    floor = steps / (time.perf_counter() - started)
+    harness.app.engine.dispose()
+    return core, floor
+
+
+def report_build(url: str, records: int) -> float:
+    """Return milliseconds to build the merged report with ``records`` check results across 3 communities."""
+    harness = Harness.create(url)
+    engine = harness.app.engine
+    with session_scope(engine) as session:
+        member = create_member(
+            session=session,
+            name="x",
+            group_key="screening",
+            role="staff",
+            community="chaoyang",
+            lang="zh_CN",
+            now=harness.clock.now,
+        )
+        member_id = member.id
+    rng = random.Random(1)
+    start = date(2020, 1, 1)
+    batch = []
+    with engine.begin() as connection:
+        for n in range(records):
+            day = start + timedelta(days=n * 28 // records)
+            batch.append(
+                {
+                    "day": day,
+                    "created_at": datetime(2020, 1, 1),
+                    "member_id": member_id,
+                    "community": rng.choice(["chaoyang", "dongfeng", "xinhua"]),
+                    "address": "3栋",
+                    "person": "张三",
+                    "temperature": 36.5,
+                    "symptoms": "无",
+                    "history": "none",
+                    "measure": "none",
+                    "is_alert": rng.random() < 0.01,
+                    "is_referral": rng.random() < 0.005,
+                }
+            )
+            if len(batch) == 10_000:
+                connection.execute(insert(CheckResult), batch)
+                batch.clear()
+        if batch:
+            connection.execute(insert(CheckResult), batch)
+    from handlers.daily_report import build_daily_report
+
+    timings = []
+    for _ in range(5):
+        with session_scope(engine) as session:
+            ctx = harness.app.dispatcher.context(session, harness.clock.now)
+            began = time.perf_counter()
+            build_daily_report(ctx, date(2020, 1, 28))
+            timings.append((time.perf_counter() - began) * 1000)
+    engine.dispose()
+    return sorted(timings)[len(timings) // 2]
+
+
+def main() -> None:
+    """Run every benchmark."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--database-url", help="run on this database instead of a temporary SQLite file")
+    args = parser.parse_args()
+    steps = 300 if args.quick else 2000
+    sizes = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{folder}/bench.db"
+        core, floor = asyncio.run(form_steps(url, steps))
+        emit(
+            "form_steps_per_second",
+            core,
+            "steps/s",
+            ">= 1000 on SQLite",
+            floor=round(floor, 1),
+            ratio=round(floor / core, 2),
+        )
+        times = []
+        for size in sizes:
+            url = args.database_url or f"sqlite:///{folder}/report-{size}.db"
+            times.append(report_build(url, size))
+            emit(f"report_build_{size}", times[-1], "ms", "<= 200 ms at 1M on SQLite")
+        emit("report_build_ratio", times[1] / times[0], "x", "<= 2", sizes=list(sizes))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The seam between the core and a chat platform."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.types import IncomingMessage, OutgoingMessage
+
+Dispatch = Callable[[IncomingMessage], Awaitable[None]]
+
+
+class SendError(Exception):
+    """A message the platform did not take; ``permanent`` means retrying cannot help (blocked, bad chat)."""
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Adapter(Protocol):
+    """What the core needs from a platform: start receiving, send one message, stop."""
+
+    platform: str
+
+    async def start(self, dispatch: Dispatch) -> None:
+        """Begin delivering incoming messages to ``dispatch``."""
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Deliver one message; raise SendError when the platform refuses it."""
+
+    async def stop(self) -> None:
+        """Stop receiving and release resources."""

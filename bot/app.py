@@ -1,0 +1,80 @@
+"""One running lianfang instance: the dispatcher, its adapters, outbox delivery and the scheduled tick."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from bot.adapters.base import Adapter
+from bot.config import Settings
+from bot.dispatcher import Command, Dispatcher
+from bot.forms import Form, FormRunner
+from bot.org import Org
+from bot.outbox import Deliverer
+from bot.types import IncomingMessage, OutgoingMessage
+
+logger = logging.getLogger(__name__)
+
+Tick = Callable[[Dispatcher, datetime], list[OutgoingMessage]]
+
+
+class App:
+    """Wire the core to adapters; the CLI builds one per process."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        org: Org,
+        engine: Engine,
+        commands: Sequence[Command],
+        forms: Sequence[Form],
+        tick: Tick,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.org = org
+        self.engine = engine
+        self.tz = ZoneInfo(org.schedule.timezone or settings.timezone)
+        self.clock = clock or (lambda: datetime.now(self.tz))
+        self.dispatcher = Dispatcher(
+            engine=engine, settings=settings, org=org, tz=self.tz, commands=commands, runner=FormRunner(forms)
+        )
+        self.adapters: dict[str, Adapter] = {}
+        self.deliverer = Deliverer(engine, self.adapters, self.clock)
+        self._tick = tick
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        """Serve one more platform."""
+        self.adapters[adapter.platform] = adapter
+
+    async def handle(self, msg: IncomingMessage) -> list[OutgoingMessage]:
+        """Handle one incoming message off the event loop, then deliver what it queued."""
+        sent = await asyncio.to_thread(self.dispatcher.handle, msg, self.clock())
+        await self.deliverer.drain()
+        return sent
+
+    async def tick(self) -> list[OutgoingMessage]:
+        """Run the scheduled loop once for the current time, then deliver."""
+        sent = await asyncio.to_thread(self._tick, self.dispatcher, self.clock())
+        await self.deliverer.drain()
+        return sent
+
+    async def start(self) -> None:
+        """Start every adapter."""
+        for adapter in self.adapters.values():
+            await adapter.start(self._dispatch)
+        await self.deliverer.drain()
+
+    async def stop(self) -> None:
+        """Stop every adapter."""
+        for adapter in self.adapters.values():
+            await adapter.stop()
+
+    async def _dispatch(self, msg: IncomingMessage) -> None:
+        await self.handle(msg)

@@ -1,0 +1,261 @@
+"""The ``lianfang`` command: the one place that knows every layer and wires them together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.app import App
+from bot.config import Settings
+from bot.db import make_engine, session_scope, upgrade
+from bot.org import Org, OrgError, check_org, default_org_path, load_org
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_INVALID = 2
+
+logger = logging.getLogger("lianfang")
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment and .env, exiting with a plain message when they are wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"]) or "settings"
+            print(f"lianfang: configuration error: LIANFANG_{field.upper()}: {problem['msg']}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+
+
+def load_org_or_exit(settings: Settings) -> Org:
+    """Load the configured org file (or the bundled sample), exiting with its problems when invalid."""
+    path = settings.org_file or default_org_path()
+    try:
+        return load_org(path)
+    except OrgError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+
+
+def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | None = None) -> App:
+    """Build an instance on the configured database, with the schema brought up to date."""
+    import handlers
+    from scheduler.jobs import tick
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return App(
+        settings=settings,
+        org=org,
+        engine=engine,
+        commands=handlers.COMMANDS,
+        forms=handlers.FORMS,
+        tick=tick,
+        clock=clock,
+    )
+
+
+# -- subcommands ------------------------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database schema up to date."""
+    settings = load_settings()
+    upgrade(make_engine(settings.database_url))
+    print("OK")
+    return EXIT_OK
+
+
+def cmd_org_check(args: argparse.Namespace) -> int:
+    """Validate an org file: print OK, or every problem with file, line and field."""
+    problems = check_org(args.file)
+    if not problems:
+        print("OK")
+        return EXIT_OK
+    for problem in problems:
+        print(problem)
+    return EXIT_INVALID
+
+
+def cmd_invite_create(args: argparse.Namespace) -> int:
+    """Print a one-time invite code for a new member."""
+    from handlers.membership import new_invite
+    from models.members import ROLES
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    if org.group(args.group) is None:
+        keys = ", ".join(g.key for g in org.groups)
+        print(f"lianfang: unknown group {args.group!r}; groups: {keys}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.role not in ROLES:
+        print(f"lianfang: unknown role {args.role!r}; roles: {', '.join(ROLES)}", file=sys.stderr)
+        return EXIT_INVALID
+    community = None
+    if args.community:
+        found = org.community(args.community)
+        if found is None:
+            names = ", ".join(f"{c.key} ({c.name})" for c in org.communities)
+            print(f"lianfang: unknown community {args.community!r}; communities: {names}", file=sys.stderr)
+            return EXIT_INVALID
+        community = found.key
+    app = build_app(settings, org)
+    with session_scope(app.engine) as session:
+        ctx = app.dispatcher.context(session, app.clock())
+        invite = new_invite(
+            ctx,
+            group_key=args.group,
+            role=args.role,
+            community=community,
+            name=args.name,
+            ttl=timedelta(hours=args.hours or settings.invite_ttl_hours),
+        )
+        code = invite.code
+    print(code)
+    return EXIT_OK
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal."""
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    app = build_app(settings, org)
+    return asyncio.run(_console(app, args.as_member, sys.stdin, sys.stdout))
+
+
+async def _console(app: App, as_member: str | None, stream, out) -> int:  # noqa: ANN001 - text streams
+    from bot.adapters.console import ConsoleAdapter
+    from bot.types import PLATFORM_CONSOLE
+    from models.members import bind_identity, find_identity, find_member
+
+    user_id = "console-guest"
+    if as_member:
+        with session_scope(app.engine) as session:
+            member = find_member(session=session, ref=as_member)
+            if member is None:
+                print(f"lianfang: no member {as_member!r}", file=sys.stderr)
+                return EXIT_INVALID
+            user_id = f"console-{member.id}"
+            if find_identity(session=session, platform=PLATFORM_CONSOLE, user_id=user_id) is None:
+                bind_identity(
+                    session=session,
+                    member=member,
+                    platform=PLATFORM_CONSOLE,
+                    user_id=user_id,
+                    chat_id=user_id,
+                    now=app.clock(),
+                )
+    adapter = ConsoleAdapter(out, user_id=user_id, display_name=as_member or "")
+    app.add_adapter(adapter)
+    await app.start()
+    count = await adapter.run(stream, app.handle, prompt=stream.isatty())
+    await app.stop()
+    logger.info("console closed after %d line(s)", count)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot: platforms as configured, the scheduler, and the daily loop."""
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    app = build_app(settings, org)
+    if settings.telegram_enabled or settings.wecom_enabled:
+        print(
+            "lianfang: the Telegram and WeCom adapters are not part of this build yet; "
+            "unset LIANFANG_TELEGRAM_TOKEN / LIANFANG_WECOM_CORP_ID to use the console.",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    print(
+        "No chat platform is configured, so lianfang runs in this terminal (type /help).\n"
+        "To run on Telegram set LIANFANG_TELEGRAM_TOKEN; for WeChat Work set LIANFANG_WECOM_CORP_ID and the "
+        "other LIANFANG_WECOM_* settings (see README.md).",
+        file=sys.stderr,
+    )
+    return asyncio.run(_run_console(app, args.as_member))
+
+
+async def _run_console(app: App, as_member: str | None) -> int:
+    from scheduler.service import start_scheduler
+
+    scheduler = start_scheduler(app)
+    try:
+        return await _console(app, as_member, sys.stdin, sys.stdout)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play a scripted day on a simulated clock and print every message."""
+    from bot.demo import run_demo
+
+    return run_demo(day=args.date, out=sys.stdout)
+
+
+# -- parser -----------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``lianfang``."""
+    parser = argparse.ArgumentParser(prog="lianfang", description="联防 joint-prevention chat bot")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default from LIANFANG_LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("--as", dest="as_member", help="console mode: speak as this member (name or id)")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="play a scripted day on a temporary database")
+    demo.add_argument("--date", type=_date, default=None, help="the simulated day, YYYY-MM-DD (default 2020-01-28)")
+    demo.set_defaults(func=cmd_demo)
+
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--as", dest="as_member", help="speak as this member (name or id)")
+    console.set_defaults(func=cmd_console)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="bring the schema up to date").set_defaults(func=cmd_db_upgrade)
+
+    org = sub.add_parser("org", help="organisation file").add_subparsers(dest="org_command", required=True)
+    check = org.add_parser("check", help="validate an org file")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=cmd_org_check)
+
+    invite = sub.add_parser("invite", help="invites").add_subparsers(dest="invite_command", required=True)
+    create = invite.add_parser("create", help="print a one-time invite code")
+    create.add_argument("--group", required=True, help="working group key, e.g. screening")
+    create.add_argument("--role", required=True, help="admin, leader, group_lead, reporter or staff")
+    create.add_argument("--community", help="community key or name (field staff)")
+    create.add_argument("--name", help="the new member's name (default: their chat display name)")
+    create.add_argument("--hours", type=int, help="hours the code stays valid")
+    create.set_defaults(func=cmd_invite_create)
+    return parser
+
+
+def _date(text: str):  # noqa: ANN202 - argparse type
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``lianfang``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = args.log_level or "WARNING"
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Settings for one lianfang instance, read from LIANFANG_* variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_FILE = "lianfang.db"
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "token", "xxx", "your-token-here"})
+
+
+class Settings(BaseSettings):
+    """Configure one instance; built once in the CLI and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="LIANFANG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DATABASE_FILE}")
+    timezone: str = "Asia/Shanghai"
+    org_file: Path | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    default_language: str = "zh_CN"
+    fever_threshold: float | None = None
+    draft_ttl_minutes: int = Field(default=120, ge=1)
+    catch_up_grace_minutes: int = Field(default=60, ge=0)
+    invite_ttl_hours: int = Field(default=72, ge=1)
+    max_message_chars: int = Field(default=4000, ge=100)
+    log_level: str = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("zh_CN", "en"):
+            raise ValueError("must be zh_CN or en")
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        if self.telegram_token is not None:
+            _reject_placeholder("telegram_token", self.telegram_token)
+            if self.telegram_webhook_url:
+                _reject_placeholder("telegram_webhook_secret", self.telegram_webhook_secret)
+        if self.wecom_corp_id:
+            for name in ("wecom_secret", "wecom_token", "wecom_aes_key"):
+                _reject_placeholder(name, getattr(self, name))
+        return self
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Tell whether a Telegram token is configured."""
+        return self.telegram_token is not None
+
+    @property
+    def wecom_enabled(self) -> bool:
+        """Tell whether WeCom is configured."""
+        return bool(self.wecom_corp_id)
+
+
+def _reject_placeholder(name: str, value: SecretStr | None) -> None:
+    if value is None or value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+        raise ValueError(f"LIANFANG_{name.upper()} must be set to a real secret when its platform is on")

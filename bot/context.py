@@ -1,0 +1,89 @@
+"""The context a command, form or scheduled job works in: one transaction, one moment, one speaker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.types import Button, ChatRef, IncomingMessage, OutgoingMessage, Text
+from models.outbox import enqueue
+
+if TYPE_CHECKING:
+    from bot.forms import FormRunner
+    from bot.org import Org
+    from models.members import Member
+
+LineLike = Text | str
+
+
+def as_text(line: LineLike) -> Text:
+    """Accept a locale key or a Text."""
+    return Text(line) if isinstance(line, str) else line
+
+
+@dataclass
+class Context:
+    """Everything a handler needs; messages it sends are queued in the outbox of the same transaction."""
+
+    session: Session
+    settings: Settings
+    org: Org
+    now: datetime
+    tz: tzinfo
+    lang: str
+    msg: IncomingMessage | None = None
+    member: Member | None = None
+    runner: FormRunner | None = None
+    sent: list[OutgoingMessage] = field(default_factory=list)
+
+    def start_form(
+        self,
+        name: str,
+        *,
+        prefill: dict[str, Any] | None = None,
+        defaults: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        """Start a form for the speaker in this chat (see ``FormRunner.start``)."""
+        if self.runner is None:
+            raise RuntimeError("no form runner in this context")
+        self.runner.start(self, name, prefill=prefill, defaults=defaults, context=context)
+
+    @property
+    def today(self) -> date:
+        """Return the local date of ``now``."""
+        return self.now.astimezone(self.tz).date()
+
+    @property
+    def chat(self) -> ChatRef:
+        """Return the chat the current message came from."""
+        if self.msg is None:
+            raise RuntimeError("no incoming message in this context")
+        return ChatRef(self.msg.platform, self.msg.chat_id)
+
+    def reply(self, *lines: LineLike, buttons: tuple[Button, ...] | list[Button] = (), **params: Any) -> None:
+        """Answer in the current chat; ``params`` apply when a single key is given."""
+        texts = [as_text(line) for line in lines]
+        if params and len(texts) == 1:
+            texts = [Text(texts[0].key, {**texts[0].params, **params})]
+        self.send(self.chat, texts, self.lang, buttons=buttons)
+
+    def send(
+        self,
+        chat: ChatRef,
+        lines: list[Text] | tuple[Text, ...],
+        lang: str,
+        *,
+        buttons: tuple[Button, ...] | list[Button] = (),
+        mentions: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        """Queue a message for any chat in the outbox."""
+        message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions))
+        enqueue(
+            session=self.session, platform=chat.platform, chat_id=chat.chat_id, payload=message.to_json(), now=self.now
+        )
+        self.sent.append(message)

@@ -1,0 +1,196 @@
+"""Route each incoming message to the speaker's open form or to a command, inside one transaction."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.config import Settings
+from bot.context import Context
+from bot.db import session_scope
+from bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
+from bot.i18n import normalize_language
+from bot.org import Org
+from bot.types import Button, IncomingMessage, OutgoingMessage, Text
+from models.events import record_event
+from models.members import find_identity, get_member, touch_identity
+
+logger = logging.getLogger(__name__)
+
+COMMAND_PATTERN = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+Handler = Callable[[Context, str], None]
+START_COMMAND = "start"
+DEEP_LINK_SEPARATOR = "_"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A chat command: its handler, Chinese aliases, and who may use it where."""
+
+    name: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+    members_only: bool = True
+    private_only: bool = False
+    roles: tuple[str, ...] | None = None
+    """Roles allowed to use it; None means every member."""
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A command name and the rest of the line."""
+
+    name: str
+    args: str
+
+
+def clean_text(text: str) -> str:
+    """Drop control and format characters (keeping line breaks) and surrounding blanks."""
+    kept = [ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")]
+    return "".join(kept).strip()
+
+
+class Dispatcher:
+    """The core's single entry point for incoming messages."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        org: Org,
+        tz: tzinfo,
+        commands: Sequence[Command],
+        runner: FormRunner,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.org = org
+        self.tz = tz
+        self.runner = runner
+        self.commands = {command.name: command for command in commands}
+        self.aliases = {alias: command.name for command in commands for alias in command.aliases}
+
+    def context(self, session, now: datetime, *, lang: str | None = None) -> Context:  # noqa: ANN001
+        """Build a context for work not caused by a message (scheduled jobs, the CLI)."""
+        return Context(
+            session=session,
+            settings=self.settings,
+            org=self.org,
+            now=now.astimezone(self.tz),
+            tz=self.tz,
+            lang=lang or self.settings.default_language,
+            runner=self.runner,
+        )
+
+    def handle(self, msg: IncomingMessage, now: datetime) -> list[OutgoingMessage]:
+        """Handle one message; return what was queued. Never raises for anything a user can send."""
+        try:
+            with session_scope(self.engine) as session:
+                ctx = self.context(session, now)
+                ctx.msg = msg
+                if msg.event_id and not record_event(
+                    session=session, platform=msg.platform, event_id=msg.event_id, now=now
+                ):
+                    logger.info("duplicate delivery %s/%s ignored", msg.platform, msg.event_id)
+                    return []
+                self._route(ctx, msg)
+                return ctx.sent
+        except IntegrityError:
+            # A concurrent delivery of the same event, or a race on a unique row: the other one won.
+            logger.warning("conflict while handling a message on %s; rolled back", msg.platform, exc_info=True)
+        except Exception:
+            logger.exception("error while handling a message on %s", msg.platform)
+        with session_scope(self.engine) as session:
+            ctx = self.context(session, now, lang=normalize_language(msg.language_code))
+            ctx.msg = msg
+            ctx.reply("common.error")
+            return ctx.sent
+
+    # -- routing --------------------------------------------------------------------------------------------
+
+    def _route(self, ctx: Context, msg: IncomingMessage) -> None:
+        identity = find_identity(session=ctx.session, platform=msg.platform, user_id=msg.user_id)
+        member = get_member(session=ctx.session, member_id=identity.member_id) if identity else None
+        if member is not None and not member.active:
+            member = None
+        if member is not None and identity is not None:
+            touch_identity(
+                session=ctx.session, identity=identity, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
+            )
+            ctx.member = member
+            ctx.lang = member.lang
+        else:
+            ctx.lang = normalize_language(msg.language_code, self.settings.default_language)
+
+        text = clean_text(msg.text)
+        if len(text) > self.settings.max_message_chars:
+            ctx.reply("common.too_long", limit=self.settings.max_message_chars)
+            return
+        draft = self.runner.active_draft(ctx) if msg.is_private and member is not None else None
+        parsed = self.parse_command(text, in_form=draft is not None)
+        if not msg.is_private and parsed is None:
+            return  # chatter in a group is not for the bot
+        if draft is not None and (parsed is None or parsed.name in CONTROL_COMMANDS):
+            self.runner.answer(ctx, draft, text, parsed.name if parsed else None)
+            return
+        if parsed is None:
+            self._no_command(ctx, text)
+            return
+        self._run_command(ctx, parsed)
+
+    def parse_command(self, text: str, *, in_form: bool) -> ParsedCommand | None:
+        """Recognise ``/cmd@bot args`` or a Chinese alias (``排查 ...``); aliases mid-form only for control words."""
+        match = COMMAND_PATTERN.match(text)
+        if match:
+            return ParsedCommand(match.group(1).lower(), (match.group(2) or "").strip())
+        head, _, rest = text.partition(" ")
+        name = self.aliases.get(head) or self.aliases.get(head.lower())
+        if name is None or (in_form and name not in CONTROL_COMMANDS):
+            return None
+        return ParsedCommand(name, rest.strip())
+
+    def _deep_link(self, parsed: ParsedCommand) -> ParsedCommand:
+        """Turn ``/start check`` or ``/start join_CODE`` (a Telegram deep link's payload) into that command."""
+        if parsed.name != START_COMMAND or not parsed.args:
+            return parsed
+        name, _, rest = parsed.args.partition(DEEP_LINK_SEPARATOR)
+        if name == START_COMMAND or name not in self.commands:
+            return parsed
+        return ParsedCommand(name, rest.replace(DEEP_LINK_SEPARATOR, " ").strip())
+
+    def _no_command(self, ctx: Context, text: str) -> None:
+        if ctx.member is None:
+            ctx.reply("common.stranger")
+        elif STEP_TOKEN.match(text):
+            ctx.reply("form.stale_button")
+        elif not text:
+            ctx.reply("common.empty")
+        else:
+            ctx.reply("common.not_understood")
+
+    def _run_command(self, ctx: Context, parsed: ParsedCommand) -> None:
+        parsed = self._deep_link(parsed)
+        command = self.commands.get(parsed.name)
+        assert ctx.msg is not None
+        if command is None:
+            ctx.reply("common.unknown_command", command=parsed.name[:32])
+            return
+        if command.members_only and ctx.member is None:
+            ctx.reply("common.stranger")
+            return
+        if command.roles is not None and ctx.member is not None and ctx.member.role not in command.roles:
+            ctx.reply("common.not_allowed")
+            return
+        if command.private_only and not ctx.msg.is_private:
+            value = f"/{command.name} {parsed.args}".strip()
+            ctx.reply("common.private_only", buttons=[Button(Text("common.open_private"), value, private=True)])
+            return
+        command.handler(ctx, parsed.args)

@@ -1,0 +1,306 @@
+"""Declarative forms and the runner that walks a user through one, keeping its state in the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.context import Context
+from bot.i18n import LANGUAGES, render
+from bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text
+from models.base import to_db_time
+from models.drafts import Draft, delete_draft, get_draft, save_draft
+
+logger = logging.getLogger(__name__)
+
+CMD_CANCEL = "cancel"
+CMD_BACK = "back"
+CMD_SKIP = "skip"
+CONTROL_COMMANDS = (CMD_CANCEL, CMD_BACK, CMD_SKIP)
+
+VALUE_SUBMIT = "submit"
+SUBMIT_WORDS = frozenset({VALUE_SUBMIT, "提交", "确认", "确定", "是", "好", "ok", "yes", "y", "1"})
+
+
+class FieldError(Exception):
+    """An answer that does not fit; ``key`` names what was expected."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed answer: a stored value, its label, and words that also pick it."""
+
+    value: str
+    label: Text
+    aliases: tuple[str, ...] = ()
+
+
+Parser = Callable[[str, Context], Any]
+ChoicesFn = Callable[[Context, dict[str, Any]], Sequence[Choice]]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One question of a form."""
+
+    name: str
+    prompt: Text
+    label: Text
+    parse: Parser | None = None
+    """Turns typed text into a value or raises FieldError; None means only a choice is accepted."""
+    choices: ChoicesFn | None = None
+    optional: bool = False
+    when: Callable[[dict[str, Any]], bool] | None = None
+    display: Callable[[Any], Text] | None = None
+
+    def applies(self, data: dict[str, Any]) -> bool:
+        """Tell whether this question is asked given the answers so far."""
+        return self.when is None or self.when(data)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A named form: its questions (which may depend on the context) and what submitting does."""
+
+    name: str
+    title: Text
+    fields: Callable[[Context, dict[str, Any]], Sequence[FormField]]
+    on_submit: Callable[[Context, dict[str, Any], dict[str, Any]], None]
+    """Called with the answers and the draft's context, in the same transaction that removes the draft."""
+    confirm: bool = True
+
+
+def static_fields(*fields: FormField) -> Callable[[Context, dict[str, Any]], Sequence[FormField]]:
+    """Wrap a fixed tuple of questions."""
+    return lambda _ctx, _context: fields
+
+
+def pick_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """Find the choice a typed number, value, label or alias names."""
+    answer = text.strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(choices):
+        return choices[int(answer) - 1]
+    folded = answer.casefold()
+    for choice in choices:
+        names = {choice.value, *choice.aliases, *(render(choice.label, lang) for lang in LANGUAGES)}
+        if folded in {name.casefold() for name in names}:
+            return choice
+    return None
+
+
+class FormRunner:
+    """Walk users through forms; all state lives in the Draft table."""
+
+    def __init__(self, forms: Sequence[Form]) -> None:
+        self.forms = {form.name: form for form in forms}
+
+    # -- entry points -------------------------------------------------------------------------------------
+
+    def active_draft(self, ctx: Context) -> Draft | None:
+        """Return the speaker's draft in this chat, dropping it with a notice if it expired."""
+        assert ctx.msg is not None
+        draft = get_draft(
+            session=ctx.session, platform=ctx.msg.platform, chat_id=ctx.msg.chat_id, user_id=ctx.msg.user_id
+        )
+        if draft is None:
+            return None
+        if draft.expires_at <= to_db_time(ctx.now) or draft.form not in self.forms:
+            ctx.reply(Text("form.expired", {"form": self.forms[draft.form].title if draft.form in self.forms else ""}))
+            delete_draft(session=ctx.session, draft=draft)
+            return None
+        return draft
+
+    def start(
+        self,
+        ctx: Context,
+        form_name: str,
+        *,
+        prefill: dict[str, Any] | None = None,
+        defaults: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        """Start a form for the speaker (replacing any draft they had here) and ask the first open question.
+
+        ``prefill`` holds answers the user gave up front (they can go back to them); ``defaults`` holds
+        answers known from the member's profile, neither announced nor revisited by /back.
+        """
+        assert ctx.msg is not None
+        form = self.forms[form_name]
+        draft = self.active_draft(ctx)
+        if draft is not None:
+            if draft.form != form_name or draft.data:
+                ctx.reply(Text("form.replaced", {"form": self.forms[draft.form].title}))
+            delete_draft(session=ctx.session, draft=draft)
+        stamp = to_db_time(ctx.now)
+        draft = Draft(
+            platform=ctx.msg.platform,
+            chat_id=ctx.msg.chat_id,
+            user_id=ctx.msg.user_id,
+            member_id=ctx.member.id if ctx.member else None,
+            lang=ctx.lang,
+            form=form_name,
+            data={},
+            history=[],
+            context=dict(context or {}),
+            created_at=stamp,
+            updated_at=stamp,
+            expires_at=stamp,
+        )
+        fields = {field.name: field for field in form.fields(ctx, draft.context)}
+        draft.data.update({name: value for name, value in (defaults or {}).items() if name in fields})
+        for name, value in (prefill or {}).items():
+            if name in fields and value is not None:
+                draft.data[name] = value
+                draft.history.append(name)
+        if draft.history:
+            lead = Text("form.started_prefilled", {"form": form.title, "count": len(draft.history)})
+        else:
+            lead = Text("form.started", {"form": form.title})
+        self._advance(ctx, form, draft, lead=lead)
+
+    def answer(self, ctx: Context, draft: Draft, text: str, command: str | None) -> None:
+        """Take one message from a user who has a draft: a control command or an answer."""
+        form = self.forms[draft.form]
+        if command == CMD_CANCEL:
+            delete_draft(session=ctx.session, draft=draft)
+            ctx.reply(Text("form.cancelled", {"form": form.title}))
+            return
+        fields = list(form.fields(ctx, draft.context))
+        current = self._next_field(fields, draft.data)
+        if command == CMD_BACK:
+            self._back(ctx, draft)
+        elif command == CMD_SKIP:
+            if current is None:
+                ctx.reply("form.nothing_to_skip")
+            elif not current.optional:
+                ctx.reply(Text("form.cannot_skip", {"field": current.label}))
+            else:
+                draft.data[current.name] = None
+                draft.history.append(current.name)
+        else:
+            text = self._strip_step(ctx, draft, text)
+            if text is None:
+                pass
+            elif current is None:
+                if self._is_submit(text):
+                    self._submit(ctx, form, draft, fields)
+                    return
+                ctx.reply("form.confirm_expected")
+            else:
+                self._take(ctx, draft, current, text)
+        self._advance(ctx, form, draft)
+
+    # -- steps --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _next_field(fields: Sequence[FormField], data: dict[str, Any]) -> FormField | None:
+        for field in fields:
+            if field.name not in data and field.applies(data):
+                return field
+        return None
+
+    @staticmethod
+    def _is_submit(text: str) -> bool:
+        return text.strip().casefold() in SUBMIT_WORDS
+
+    @staticmethod
+    def _strip_step(ctx: Context, draft: Draft, text: str) -> str | None:
+        match = STEP_TOKEN.match(text)
+        if match is None:
+            return text
+        if int(match.group(1)) != draft.step:
+            ctx.reply("form.stale_button")
+            return None
+        return match.group(2)
+
+    def _take(self, ctx: Context, draft: Draft, field: FormField, text: str) -> None:
+        choices = list(field.choices(ctx, draft.data)) if field.choices else []
+        chosen = pick_choice(text, choices) if choices else None
+        if chosen is not None:
+            draft.data[field.name] = chosen.value
+            draft.history.append(field.name)
+            return
+        if field.parse is None:
+            ctx.reply(Text("form.pick_one", {"count": len(choices)}))
+            return
+        try:
+            value = field.parse(text.strip(), ctx)
+        except FieldError as error:
+            ctx.reply(Text(error.key, error.params))
+            return
+        draft.data[field.name] = value
+        draft.history.append(field.name)
+
+    def _back(self, ctx: Context, draft: Draft) -> None:
+        if not draft.history:
+            ctx.reply("form.nothing_to_go_back")
+            return
+        name = draft.history.pop()
+        draft.data.pop(name, None)
+
+    def _advance(self, ctx: Context, form: Form, draft: Draft, lead: Text | None = None) -> None:
+        """Ask the next open question, or show the summary for confirmation, and store the draft.
+
+        ``lead`` is a line put before the question in the same message (the form's opening line).
+        """
+        opening = [lead] if lead else []
+        fields = list(form.fields(ctx, draft.context))
+        field = self._next_field(fields, draft.data)
+        draft.step += 1
+        draft.updated_at = to_db_time(ctx.now)
+        draft.expires_at = to_db_time(ctx.now + timedelta(minutes=ctx.settings.draft_ttl_minutes))
+        if field is None and not form.confirm:
+            self._submit(ctx, form, draft, fields)
+            return
+        save_draft(session=ctx.session, draft=draft)
+        if field is None:
+            lines = [*opening, Text("form.summary_title", {"form": form.title})]
+            lines += self.summary(ctx, fields, draft.data)
+            lines.append(Text("form.confirm_prompt"))
+            buttons = [
+                Button(Text("form.button_submit"), f"#{draft.step}:{VALUE_SUBMIT}"),
+                Button(Text("form.button_back"), VALUE_BACK),
+                Button(Text("form.button_cancel"), VALUE_CANCEL),
+            ]
+            ctx.reply(*lines, buttons=buttons)
+            return
+        choices = list(field.choices(ctx, draft.data)) if field.choices else []
+        hint = "form.hint_" + ("skip_" if field.optional else "") + ("back_" if draft.history else "") + "cancel"
+        buttons = [Button(choice.label, f"#{draft.step}:{choice.value}") for choice in choices]
+        if field.optional:
+            buttons.append(Button(Text("form.button_skip"), VALUE_SKIP))
+        ctx.reply(*opening, field.prompt, Text(hint), buttons=buttons)
+
+    def summary(self, ctx: Context, fields: Sequence[FormField], data: dict[str, Any]) -> list[Text]:
+        """Return one line per answered question: label and shown value."""
+        return [
+            Text("form.summary_line", {"label": field.label, "value": self.show(ctx, field, data)})
+            for field in fields
+            if field.name in data and field.applies(data)
+        ]
+
+    @staticmethod
+    def show(ctx: Context, field: FormField, data: dict[str, Any]) -> Text:
+        """Return how a stored answer is shown to people: a choice by its label, other values as typed."""
+        value = data[field.name]
+        if value is None:
+            return Text("form.skipped_value")
+        if field.display is not None:
+            return field.display(value)
+        for choice in field.choices(ctx, data) if field.choices else ():
+            if choice.value == value:
+                return choice.label
+        return Text.raw(str(value))
+
+    def _submit(self, ctx: Context, form: Form, draft: Draft, fields: Sequence[FormField]) -> None:
+        data = {field.name: draft.data.get(field.name) for field in fields if field.applies(draft.data)}
+        delete_draft(session=ctx.session, draft=draft)
+        form.on_submit(ctx, data, dict(draft.context))

@@ -1,0 +1,47 @@
+"""Rendering outgoing messages as plain text, for platforms (and terminals) without buttons."""
+
+from __future__ import annotations
+
+from bot.i18n import Escape, render, render_lines
+from bot.types import FORM_CONTROL_VALUES, STEP_TOKEN, Button, OutgoingMessage, Text
+
+
+def is_choice(button: Button) -> bool:
+    """Tell whether a button answers the current question (numbered) rather than running a command."""
+    return STEP_TOKEN.match(button.value) is not None
+
+
+def render_plain(message: OutgoingMessage, escape: Escape | None = None) -> str:
+    """Render a message with its choices as numbered lines and its actions as commands to send."""
+    parts = [render_lines(message.lines, message.lang, escape)]
+    choices = [button for button in message.buttons if is_choice(button)]
+    # form controls are named in every question's hint line already
+    actions = [b for b in message.buttons if not is_choice(b) and b.value not in FORM_CONTROL_VALUES]
+    for number, button in enumerate(choices, 1):
+        parts.append(render(Text("render.choice", {"number": number, "label": button.label}), message.lang, escape))
+    for button in actions:
+        line = Text("render.action", {"label": button.label, "command": button.value})
+        parts.append(render(line, message.lang, escape))
+    return "\n".join(parts)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into chunks of at most ``limit`` characters, on line boundaries where possible."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks

@@ -1,0 +1,136 @@
+"""Platform-neutral message types shared by the core and every adapter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PLATFORM_CONSOLE = "console"
+PLATFORM_MEMORY = "memory"
+PLATFORM_TELEGRAM = "telegram"
+PLATFORM_WECOM = "wecom"
+
+RAW_KEY = "common.raw"
+"""Locale key whose template is just ``{text}``: carries text that is data, not wording."""
+STEP_TOKEN = re.compile(r"^#(\d+):(.*)$", re.DOTALL)
+"""Choice buttons carry the question number (``#3:home``) so a tap on an old question is recognised."""
+VALUE_SKIP = "/skip"
+VALUE_BACK = "/back"
+VALUE_CANCEL = "/cancel"
+FORM_CONTROL_VALUES = frozenset({VALUE_SKIP, VALUE_BACK, VALUE_CANCEL})
+"""Button values of the form controls; every question's hint line names them too."""
+NESTED_TEXT = "$text"
+BILINGUAL_KEY = "$bilingual"
+"""Pseudo key for organisation data that comes in both languages (group names, report labels)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """One line of user-facing text: a locale key and its parameters."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def raw(cls, text: str) -> Text:
+        """Wrap text that is data (a name, a group label) rather than wording."""
+        return cls(RAW_KEY, {"text": text})
+
+    @classmethod
+    def bilingual(cls, zh: str, en: str) -> Text:
+        """Wrap organisation data given in Chinese and English; the reader's language picks one."""
+        return cls(BILINGUAL_KEY, {"zh_CN": zh, "en": en or zh})
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict; nested ``Text`` parameters are kept as such."""
+        params = {
+            name: {NESTED_TEXT: value.to_json()} if isinstance(value, Text) else value
+            for name, value in self.params.items()
+        }
+        return {"key": self.key, "params": params}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Text:
+        """Build from the dict made by ``to_json``."""
+        params = {
+            name: cls.from_json(value[NESTED_TEXT]) if isinstance(value, dict) and NESTED_TEXT in value else value
+            for name, value in (data.get("params") or {}).items()
+        }
+        return cls(data["key"], params)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice shown as a button where the platform has them; ``value`` comes back as typed text."""
+
+    label: Text
+    value: str
+    private: bool = False
+    """The value is a command to open in a private chat with the bot (a deep link where possible)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {"label": self.label.to_json(), "value": self.value, "private": self.private}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Button:
+        """Build from the dict made by ``to_json``."""
+        return cls(Text.from_json(data["label"]), data["value"], bool(data.get("private")))
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Address of one chat on one platform."""
+
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message for one chat, in the recipient's language, rendered by the adapter."""
+
+    chat: ChatRef
+    lines: tuple[Text, ...]
+    lang: str
+    buttons: tuple[Button, ...] = ()
+    mentions: tuple[str, ...] = ()
+    """Platform user ids to @mention (group chats)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict for the outbox."""
+        return {
+            "lines": [line.to_json() for line in self.lines],
+            "lang": self.lang,
+            "buttons": [button.to_json() for button in self.buttons],
+            "mentions": list(self.mentions),
+        }
+
+    @classmethod
+    def from_json(cls, chat: ChatRef, data: dict[str, Any]) -> OutgoingMessage:
+        """Build from the outbox dict made by ``to_json``."""
+        return cls(
+            chat=chat,
+            lines=tuple(Text.from_json(line) for line in data["lines"]),
+            lang=data["lang"],
+            buttons=tuple(Button.from_json(button) for button in data.get("buttons", [])),
+            mentions=tuple(data.get("mentions", [])),
+        )
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One thing a user said or tapped, normalised by an adapter."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    text: str
+    is_private: bool = True
+    display_name: str = ""
+    language_code: str | None = None
+    is_button: bool = False
+    """True when the text came from tapping a button rather than typing."""
+    event_id: str | None = None
+    """Platform delivery id (update_id, MsgId), for deduplication."""

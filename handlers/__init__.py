@@ -1,0 +1,13 @@
+"""Feature modules; this package lists every command and form they provide."""
+
+from bot.dispatcher import Command
+from bot.forms import Form
+from handlers import checks, daily_report, membership, supplies
+
+COMMANDS: tuple[Command, ...] = (
+    *membership.COMMANDS,
+    *checks.COMMANDS,
+    *supplies.COMMANDS,
+    *daily_report.COMMANDS,
+)
+FORMS: tuple[Form, ...] = (*checks.FORMS, *supplies.FORMS, *daily_report.FORMS)

@@ -1,0 +1,312 @@
+"""Check results (排查登记): the form, the one-line shortcut, and the immediate fever/symptom alert."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.context import Context
+from bot.dispatcher import Command
+from bot.forms import Choice, FieldError, Form, FormField, static_fields
+from bot.masking import mask_address, mask_name, mask_phone, mask_text
+from bot.types import Text
+from handlers.common import (
+    FULLWIDTH_DIGITS,
+    broadcast,
+    choice_label,
+    community_choices,
+    community_label,
+    leadership_chats,
+    local_time,
+    parse_text,
+)
+from models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED, add_check
+
+logger = logging.getLogger(__name__)
+
+FORM_CHECK = "check"
+TEMPERATURE_MIN = 34.0
+TEMPERATURE_MAX = 43.0
+NO_SYMPTOMS = "无"
+SYMPTOM_SPLIT = re.compile(r"[,，、;；/\s]+")
+PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
+TEMPERATURE_TOKEN = re.compile(r"^(\d{2}(?:\.\d{1,2})?)\s*(?:°C|℃|度|C)?$", re.IGNORECASE)
+ADDRESS_HINT = re.compile(r"\d|栋|幢|单元|号|室|楼|路|街|巷|小区|村")
+MAX_ADDRESS = 200
+MAX_PERSON = 64
+MAX_HISTORY = 500
+
+HISTORY_NONE = "none"
+HISTORY_WUHAN = "wuhan"
+HISTORY_CONTACT = "contact"
+
+SYMPTOM_WORDS = ("发热", "咳嗽", "乏力", "呼吸困难", "腹泻", "咽痛", "头痛")
+SYMPTOM_ENGLISH = {
+    "fever": "发热",
+    "cough": "咳嗽",
+    "fatigue": "乏力",
+    "dyspnea": "呼吸困难",
+    "breathless": "呼吸困难",
+    "diarrhea": "腹泻",
+    "sore throat": "咽痛",
+    "headache": "头痛",
+    "none": NO_SYMPTOMS,
+    "no": NO_SYMPTOMS,
+}
+SYMPTOM_ALIASES = {"发烧": "发热", "咳": "咳嗽", "气促": "呼吸困难", "拉肚子": "腹泻", "没有": NO_SYMPTOMS}
+
+
+def measure_choices(_ctx: Context, _data: dict[str, Any]) -> list[Choice]:
+    """Offer the measures a field worker can take."""
+    return [
+        Choice(MEASURE_HOME, Text("check.measure_home"), ("居家", "居家观察", "home")),
+        Choice(MEASURE_CENTRAL, Text("check.measure_central"), ("集中", "集中观察", "central")),
+        Choice(MEASURE_REFERRED, Text("check.measure_referred"), ("转诊", "发热门诊", "referred", "clinic")),
+        Choice(MEASURE_NONE, Text("check.measure_none"), ("无", "none", "不需要")),
+    ]
+
+
+def history_choices(_ctx: Context, _data: dict[str, Any]) -> list[Choice]:
+    """Offer common travel and contact histories; anything else may be typed."""
+    return [
+        Choice(HISTORY_NONE, Text("check.history_none"), ("无", "没有", "none", "no")),
+        Choice(HISTORY_WUHAN, Text("check.history_wuhan"), ("武汉", "wuhan")),
+        Choice(HISTORY_CONTACT, Text("check.history_contact"), ("接触", "contact")),
+    ]
+
+
+def symptom_choices(_ctx: Context, _data: dict[str, Any]) -> list[Choice]:
+    """Offer the usual symptoms; several may be typed, separated by commas."""
+    no = Choice(NO_SYMPTOMS, Text("check.symptoms_none"), ("none", "no", "没有"))
+    return [no, *(Choice(word, Text(f"check.symptom_{i}")) for i, word in enumerate(SYMPTOM_WORDS[:5]))]
+
+
+def parse_temperature(text: str, _ctx: Context) -> float:
+    """Read a body temperature in °C within a plausible range."""
+    match = TEMPERATURE_TOKEN.match(text.translate(FULLWIDTH_DIGITS).strip())
+    if match is None:
+        raise FieldError("check.error_temperature")
+    value = float(match.group(1))
+    if not TEMPERATURE_MIN <= value <= TEMPERATURE_MAX:
+        raise FieldError("check.error_temperature_range", low=TEMPERATURE_MIN, high=TEMPERATURE_MAX)
+    return value
+
+
+def normalize_symptom(word: str) -> str | None:
+    """Map a typed symptom word (Chinese or English) to its stored Chinese form."""
+    word = word.strip()
+    folded = word.casefold()
+    if folded in SYMPTOM_ENGLISH:
+        return SYMPTOM_ENGLISH[folded]
+    if word in SYMPTOM_ALIASES:
+        return SYMPTOM_ALIASES[word]
+    if word in SYMPTOM_WORDS or word == NO_SYMPTOMS:
+        return word
+    return None
+
+
+def parse_symptoms(text: str, _ctx: Context) -> str:
+    """Read a list of symptoms; known words are normalised, others kept as typed."""
+    words = [w for w in SYMPTOM_SPLIT.split(text) if w]
+    if not words:
+        raise FieldError("form.error_empty")
+    if len(text) > 200:
+        raise FieldError("form.error_too_long", limit=200, length=len(text))
+    found: list[str] = []
+    for word in words:
+        symptom = normalize_symptom(word) or word
+        if symptom not in found:
+            found.append(symptom)
+    if NO_SYMPTOMS in found and len(found) > 1:
+        found.remove(NO_SYMPTOMS)
+    return "、".join(found)
+
+
+def parse_phone(text: str, _ctx: Context) -> str:
+    """Read a mainland mobile or landline number."""
+    cleaned = re.sub(r"[\s()（）]", "", text.translate(FULLWIDTH_DIGITS)).removeprefix("+86")
+    if not PHONE.match(cleaned):
+        raise FieldError("check.error_phone")
+    return cleaned
+
+
+def _show_temperature(value: Any) -> Text:
+    return Text("check.temperature_value", {"value": f"{float(value):.1f}"})
+
+
+CHECK_FIELDS = (
+    FormField(
+        "community",
+        Text("check.ask_community"),
+        Text("check.label_community"),
+        choices=lambda ctx, _data: community_choices(ctx.org),
+    ),
+    FormField("address", Text("check.ask_address"), Text("check.label_address"), parse=parse_text(MAX_ADDRESS)),
+    FormField("person", Text("check.ask_person"), Text("check.label_person"), parse=parse_text(MAX_PERSON)),
+    FormField("phone", Text("check.ask_phone"), Text("check.label_phone"), parse=parse_phone, optional=True),
+    FormField(
+        "temperature",
+        Text("check.ask_temperature"),
+        Text("check.label_temperature"),
+        parse=parse_temperature,
+        optional=True,
+        display=_show_temperature,
+    ),
+    FormField(
+        "symptoms",
+        Text("check.ask_symptoms"),
+        Text("check.label_symptoms"),
+        parse=parse_symptoms,
+        choices=symptom_choices,
+    ),
+    FormField(
+        "history",
+        Text("check.ask_history"),
+        Text("check.label_history"),
+        parse=parse_text(MAX_HISTORY),
+        choices=history_choices,
+    ),
+    FormField(
+        "measure",
+        Text("check.ask_measure"),
+        Text("check.label_measure"),
+        choices=measure_choices,
+    ),
+)
+
+
+def fever_threshold(ctx: Context) -> float:
+    """Return the temperature from which a check raises an alert."""
+    if ctx.settings.fever_threshold is not None:
+        return ctx.settings.fever_threshold
+    return ctx.org.alerts.fever_threshold
+
+
+def alarming_symptoms(ctx: Context, symptoms: str) -> list[str]:
+    """Return the listed alert symptoms among those recorded."""
+    recorded = [s for s in symptoms.split("、") if s]
+    return [s for s in recorded if s in ctx.org.alerts.symptoms]
+
+
+def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+    """Store a check result; alert the leadership and 综合组 at once on fever or a listed symptom."""
+    assert ctx.member is not None
+    temperature = data.get("temperature")
+    symptoms = data.get("symptoms") or NO_SYMPTOMS
+    fever = temperature is not None and temperature >= fever_threshold(ctx)
+    alarming = alarming_symptoms(ctx, symptoms)
+    is_alert = fever or bool(alarming)
+    record = add_check(
+        session=ctx.session,
+        now=ctx.now,
+        day=ctx.today,
+        member_id=ctx.member.id,
+        community=data["community"],
+        address=data["address"],
+        person=data["person"],
+        phone=data.get("phone"),
+        temperature=temperature,
+        symptoms=symptoms,
+        history=str(data.get("history") or HISTORY_NONE),
+        measure=data["measure"],
+        is_alert=is_alert,
+        is_referral=data["measure"] == MEASURE_REFERRED,
+    )
+    logger.info("check %s stored (alert=%s)", record.id, is_alert)
+    lines = [Text("check.saved", {"number": record.id})]
+    if is_alert:
+        raise_check_alert(ctx, record_id=record.id, data=data, symptoms=symptoms)
+        lines.append(Text("check.saved_alert"))
+        if data["measure"] != MEASURE_REFERRED:
+            lines.append(Text("check.advice_referral"))
+    ctx.reply(*lines)
+
+
+def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str) -> None:
+    """Post a masked alert about one check result to the leadership and 综合组 chats."""
+    assert ctx.member is not None
+    community = ctx.org.community(data["community"])
+    temperature = data.get("temperature")
+    lines = [
+        Text("alert.title", {"number": record_id}),
+        Text(
+            "alert.person",
+            {
+                "community": community_label(community) if community else Text.raw(data["community"]),
+                "address": mask_address(data["address"]),
+                "person": mask_name(data["person"]),
+            },
+        ),
+        Text(
+            "alert.health",
+            {
+                "temperature": _show_temperature(temperature)
+                if temperature is not None
+                else Text("alert.no_temperature"),
+                "symptoms": symptoms,
+            },
+        ),
+        Text("alert.history", {"history": _masked_history(ctx, data)}),
+        Text("alert.measure", {"measure": choice_label(measure_choices(ctx, data), data["measure"])}),
+        Text("alert.by", {"name": ctx.member.name, "time": local_time(ctx, ctx.now)}),
+    ]
+    if data.get("phone"):
+        lines.insert(2, Text("alert.phone", {"phone": mask_phone(data["phone"])}))
+    chats = leadership_chats(ctx)
+    if not chats:
+        logger.warning("alert %s raised but no leadership or coordination chat is bound", record_id)
+        lines.append(Text("alert.no_chat_bound"))
+        ctx.reply(*lines)
+        return
+    broadcast(ctx, chats, lines)
+
+
+def _masked_history(ctx: Context, data: dict[str, Any]) -> Text:
+    """Show a history choice by its label, and typed history with phone and ID numbers masked."""
+    history = data.get("history") or HISTORY_NONE
+    return choice_label(history_choices(ctx, data), history) or Text.raw(mask_text(str(history)))
+
+
+def parse_check_line(text: str) -> dict[str, Any]:
+    """Read what a one-line ``/check`` gives: address, person, temperature, symptoms, in any order."""
+    prefill: dict[str, Any] = {}
+    symptoms: list[str] = []
+    rest: list[str] = []
+    for token in text.split():
+        if "temperature" not in prefill:
+            try:
+                prefill["temperature"] = parse_temperature(token, None)  # type: ignore[arg-type]
+                continue
+            except FieldError:
+                pass
+        symptom = normalize_symptom(token)
+        if symptom is not None:
+            symptoms.append(symptom)
+            continue
+        rest.append(token)
+    if symptoms:
+        prefill["symptoms"] = parse_symptoms(",".join(symptoms), None)  # type: ignore[arg-type]
+    address = next((t for t in rest if ADDRESS_HINT.search(t)), None)
+    if address is not None:
+        rest.remove(address)
+        prefill["address"] = address[:MAX_ADDRESS]
+    if rest:
+        prefill["person"] = rest.pop(0)[:MAX_PERSON]
+    if rest and "address" not in prefill:
+        prefill["address"] = rest.pop(0)[:MAX_ADDRESS]
+    return prefill
+
+
+def check_command(ctx: Context, args: str) -> None:
+    """Start a check result, prefilled from a one-line entry."""
+    assert ctx.member is not None
+    community = ctx.org.community(ctx.member.community) if ctx.member.community else None
+    defaults = {"community": community.key} if community else {}
+    ctx.start_form(FORM_CHECK, prefill=parse_check_line(args) if args else {}, defaults=defaults)
+
+
+CHECK_FORM = Form(FORM_CHECK, Text("check.title"), static_fields(*CHECK_FIELDS), submit_check)
+
+COMMANDS = (Command("check", check_command, aliases=("排查", "登记"), private_only=True),)
+FORMS = (CHECK_FORM,)

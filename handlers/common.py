@@ -1,0 +1,119 @@
+"""Small helpers shared by the feature modules: labels, chats to notify, access rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.context import Context
+from bot.forms import Choice, FieldError, Parser
+from bot.org import Community, Group, Org
+from bot.types import ChatRef, Text
+from models.members import (
+    CHAT_GROUP,
+    CHAT_LEADERSHIP,
+    ROLE_ADMIN,
+    ROLE_LEADER,
+    Member,
+    bound_chats,
+)
+
+TIME_FORMAT = "%H:%M"
+
+
+def group_label(group: Group) -> Text:
+    """Return a group's name in the reader's language."""
+    return Text.bilingual(group.name, group.name_en)
+
+
+def community_label(community: Community) -> Text:
+    """Return a community's name in the reader's language."""
+    return Text.bilingual(community.name, community.name_en)
+
+
+def community_choices(org: Org) -> list[Choice]:
+    """Offer the communities of the sub-district."""
+    return [Choice(c.key, community_label(c), (c.name, c.name_en)) for c in org.communities]
+
+
+def local_time(ctx: Context, moment: datetime) -> str:
+    """Format a moment as local HH:MM."""
+    return moment.astimezone(ctx.tz).strftime(TIME_FORMAT)
+
+
+def leadership_chats(ctx: Context) -> list[ChatRef]:
+    """Return the chats where merged reports and alerts go: leadership and 综合组, each once."""
+    bindings = bound_chats(session=ctx.session, kind=CHAT_LEADERSHIP) + bound_chats(
+        session=ctx.session, kind=CHAT_GROUP, group_key=ctx.org.coordination_group
+    )
+    seen: dict[tuple[str, str], ChatRef] = {}
+    for binding in bindings:
+        seen.setdefault((binding.platform, binding.chat_id), ChatRef(binding.platform, binding.chat_id))
+    return list(seen.values())
+
+
+def group_chat(ctx: Context, group_key: str) -> ChatRef | None:
+    """Return a working group's bound chat, if any."""
+    bindings = bound_chats(session=ctx.session, kind=CHAT_GROUP, group_key=group_key)
+    return ChatRef(bindings[0].platform, bindings[0].chat_id) if bindings else None
+
+
+def broadcast(ctx: Context, chats: list[ChatRef], lines: list[Text]) -> None:
+    """Send the same lines to several group chats in the default language."""
+    for chat in chats:
+        ctx.send(chat, lines, ctx.settings.default_language)
+
+
+def sees_full_data(ctx: Context) -> bool:
+    """Tell whether the speaker may see personal data unmasked here: private chat and an authorised role."""
+    return (
+        ctx.msg is not None
+        and ctx.msg.is_private
+        and ctx.member is not None
+        and ctx.member.role in ctx.org.access.full_data_roles
+    )
+
+
+def is_overseer(ctx: Context, member: Member | None) -> bool:
+    """Tell whether a member oversees the whole sub-district: admin, leader or 综合组."""
+    return member is not None and (
+        member.role in (ROLE_ADMIN, ROLE_LEADER) or member.group_key == ctx.org.coordination_group
+    )
+
+
+def parse_text(max_length: int) -> Parser:
+    """Return a parser for free text up to ``max_length`` characters."""
+
+    def parse(text: str, _ctx: Context) -> str:
+        if not text:
+            raise FieldError("form.error_empty")
+        if len(text) > max_length:
+            raise FieldError("form.error_too_long", limit=max_length, length=len(text))
+        return text
+
+    return parse
+
+
+def parse_int(low: int, high: int) -> Parser:
+    """Return a parser for a whole number within [low, high]; Chinese full-width digits accepted."""
+
+    def parse(text: str, _ctx: Context) -> int:
+        cleaned = text.translate(FULLWIDTH_DIGITS).replace(",", "").replace("，", "").strip()
+        try:
+            value = int(cleaned)
+        except ValueError:
+            raise FieldError("form.error_not_int") from None
+        if not low <= value <= high:
+            raise FieldError("form.error_int_range", low=low, high=high)
+        return value
+
+    return parse
+
+
+def choice_label(choices: Sequence[Choice], value: Any) -> Text | None:
+    """Return the label of the choice with this value, if there is one."""
+    return next((choice.label for choice in choices if choice.value == value), None)
+
+
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－", "0123456789.-")

@@ -1,0 +1,207 @@
+"""Joining by invite, binding group chats, language, help, and form controls sent outside a form."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from bot.context import Context
+from bot.dispatcher import Command
+from bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP
+from bot.i18n import LANG_EN, LANG_ZH
+from bot.types import Button, Text
+from handlers.common import community_label, group_label, is_overseer
+from models.base import to_db_time
+from models.members import (
+    CHAT_GROUP,
+    CHAT_LEADERSHIP,
+    REPORTING_ROLES,
+    ROLE_ADMIN,
+    Invite,
+    bind_chat,
+    bind_identity,
+    create_invite,
+    create_member,
+    find_invite,
+)
+
+logger = logging.getLogger(__name__)
+
+INVITE_CODE = re.compile(r"^[A-Za-z0-9]{4,16}$")
+MAX_NAME_LENGTH = 64
+LEADERSHIP_WORDS = frozenset({"leadership", "leaders", "领导", "领导小组", "领导群"})
+GROUP_WORDS = frozenset({"group", "组", "工作组"})
+LANGUAGE_WORDS = {
+    LANG_ZH: frozenset({"zh", "zh_cn", "zh-cn", "cn", "中文", "汉语", "简体中文"}),
+    LANG_EN: frozenset({"en", "english", "英文", "英语"}),
+}
+
+
+def role_label(role: str) -> Text:
+    """Return a role's name in the reader's language."""
+    return Text(f"role.{role}")
+
+
+def start(ctx: Context, args: str) -> None:
+    """Greet a member, or tell a stranger how to join."""
+    if ctx.member is None:
+        ctx.reply("common.stranger")
+        return
+    ctx.reply(Text("start.welcome_back", {"name": ctx.member.name}), *help_lines(ctx))
+
+
+def help_command(ctx: Context, args: str) -> None:
+    """List what the speaker can do."""
+    if ctx.member is None:
+        ctx.reply("common.stranger")
+        return
+    ctx.reply(*help_lines(ctx))
+
+
+def help_lines(ctx: Context) -> list[Text]:
+    """Return the help text for the speaker's role."""
+    member = ctx.member
+    assert member is not None
+    lines = [Text("help.title"), Text("help.check"), Text("help.supply")]
+    if member.role in REPORTING_ROLES:
+        lines.append(Text("help.daily"))
+    if is_overseer(ctx, member):
+        lines.append(Text("help.report"))
+    if member.role == ROLE_ADMIN:
+        lines.append(Text("help.bind"))
+    return [*lines, Text("help.lang"), Text("help.form_controls")]
+
+
+def join(ctx: Context, args: str) -> None:
+    """Make the sender a member with a one-time invite code."""
+    assert ctx.msg is not None
+    if ctx.member is not None:
+        ctx.reply("join.already", name=ctx.member.name)
+        return
+    code = args.strip()
+    if not code:
+        ctx.reply("join.usage")
+        return
+    invite = find_invite(session=ctx.session, code=code) if INVITE_CODE.match(code) else None
+    if invite is None or invite.used_at is not None or invite.expires_at <= to_db_time(ctx.now):
+        ctx.reply("join.invalid")
+        return
+    name = (invite.name or ctx.msg.display_name or "").strip()[:MAX_NAME_LENGTH] or ctx.msg.user_id[:MAX_NAME_LENGTH]
+    member = create_member(
+        session=ctx.session,
+        name=name,
+        group_key=invite.group_key,
+        role=invite.role,
+        community=invite.community,
+        lang=ctx.lang,
+        now=ctx.now,
+    )
+    bind_identity(
+        session=ctx.session,
+        member=member,
+        platform=ctx.msg.platform,
+        user_id=ctx.msg.user_id,
+        chat_id=ctx.msg.chat_id,
+        now=ctx.now,
+    )
+    invite.used_at = to_db_time(ctx.now)
+    invite.member_id = member.id
+    ctx.session.add(invite)
+    ctx.member = member
+    logger.info("member %s joined group %s as %s", member.id, member.group_key, member.role)
+    lines = [Text("join.welcome", {"name": name, "group": _group_text(ctx, invite), "role": role_label(invite.role)})]
+    community = ctx.org.community(invite.community) if invite.community else None
+    if community is not None:
+        lines.append(Text("join.community", {"community": community_label(community)}))
+    ctx.reply(*lines, *help_lines(ctx))
+
+
+def _group_text(ctx: Context, invite: Invite) -> Text:
+    group = ctx.org.group(invite.group_key)
+    return group_label(group) if group else Text.raw(invite.group_key)
+
+
+def bind(ctx: Context, args: str) -> None:
+    """Bind the current group chat as the leadership chat or a working group's chat."""
+    assert ctx.msg is not None and ctx.member is not None
+    if ctx.msg.is_private:
+        ctx.reply("bind.group_only")
+        return
+    words = args.split()
+    if not words:
+        ctx.reply("bind.usage", groups=_group_keys(ctx))
+        return
+    kind = words[0].lower()
+    if kind in LEADERSHIP_WORDS and len(words) == 1:
+        bind_chat(
+            session=ctx.session,
+            platform=ctx.msg.platform,
+            chat_id=ctx.msg.chat_id,
+            kind=CHAT_LEADERSHIP,
+            group_key="",
+            member_id=ctx.member.id,
+            now=ctx.now,
+        )
+        ctx.reply("bind.done_leadership")
+        return
+    ref = words[1] if kind in GROUP_WORDS and len(words) == 2 else words[0] if len(words) == 1 else ""
+    group = next((g for g in ctx.org.groups if ref in (g.key, g.name) or ref.lower() == g.name_en.lower()), None)
+    if group is None:
+        ctx.reply("bind.usage", groups=_group_keys(ctx))
+        return
+    bind_chat(
+        session=ctx.session,
+        platform=ctx.msg.platform,
+        chat_id=ctx.msg.chat_id,
+        kind=CHAT_GROUP,
+        group_key=group.key,
+        member_id=ctx.member.id,
+        now=ctx.now,
+    )
+    ctx.reply("bind.done_group", group=group_label(group))
+
+
+def _group_keys(ctx: Context) -> str:
+    return ", ".join(f"{g.key} ({g.name})" for g in ctx.org.groups)
+
+
+def lang(ctx: Context, args: str) -> None:
+    """Switch the speaker's language, or offer the choice."""
+    assert ctx.member is not None
+    word = args.strip().lower()
+    chosen = next((code for code, words in LANGUAGE_WORDS.items() if word in words), None)
+    if chosen is None:
+        buttons = [Button(Text("lang.name_zh"), "/lang zh"), Button(Text("lang.name_en"), "/lang en")]
+        ctx.reply("lang.choose", buttons=buttons)
+        return
+    ctx.member.lang = chosen
+    ctx.session.add(ctx.member)
+    ctx.lang = chosen
+    ctx.reply("lang.set")
+
+
+def no_form(ctx: Context, args: str) -> None:
+    """Answer /cancel, /back or /skip sent when no form is open (inside a form the runner takes them)."""
+    ctx.reply("form.no_active")
+
+
+def new_invite(
+    ctx: Context, *, group_key: str, role: str, community: str | None, name: str | None, ttl: timedelta
+) -> Invite:
+    """Create an invite (the CLI's ``invite create``)."""
+    return create_invite(
+        session=ctx.session, group_key=group_key, role=role, community=community, name=name, now=ctx.now, ttl=ttl
+    )
+
+
+COMMANDS = (
+    Command("start", start, aliases=("开始",), members_only=False),
+    Command("help", help_command, aliases=("帮助",), members_only=False),
+    Command("join", join, aliases=("加入",), members_only=False, private_only=True),
+    Command("bind", bind, aliases=("绑定",), roles=(ROLE_ADMIN,)),
+    Command("lang", lang, aliases=("语言",)),
+    Command(CMD_CANCEL, no_form, aliases=("取消",)),
+    Command(CMD_BACK, no_form, aliases=("返回",)),
+    Command(CMD_SKIP, no_form, aliases=("跳过",)),
+)

@@ -1,0 +1,24 @@
+"""SQLModel tables, one module per aggregate; importing this package registers every table."""
+
+from models.checks import CheckResult
+from models.drafts import Draft
+from models.events import ProcessedEvent
+from models.ledger import SendLedger
+from models.members import ChatBinding, Identity, Invite, Member
+from models.outbox import OutboxMessage
+from models.reports import DailyReport
+from models.supplies import SupplyNeed
+
+__all__ = [
+    "ChatBinding",
+    "CheckResult",
+    "DailyReport",
+    "Draft",
+    "Identity",
+    "Invite",
+    "Member",
+    "OutboxMessage",
+    "ProcessedEvent",
+    "SendLedger",
+    "SupplyNeed",
+]

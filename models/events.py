@@ -1,0 +1,27 @@
+"""Inbound deliveries already processed, so a redelivered update is handled once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel
+
+from models.base import insert_if_absent, to_db_time
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """One platform delivery id (Telegram update_id, WeCom MsgId) seen and handled."""
+
+    __table_args__ = (UniqueConstraint("platform", "event_id", name="uq_processed_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    received_at: datetime
+
+
+def record_event(*, session: Session, platform: str, event_id: str, now: datetime) -> bool:
+    """Record a delivery in the caller's transaction; False if it was already processed."""
+    values = {"platform": platform, "event_id": event_id, "received_at": to_db_time(now)}
+    return insert_if_absent(session, ProcessedEvent, values, ["platform", "event_id"])

@@ -1,0 +1,241 @@
+"""Members, their platform identities, invites and bound chats."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.base import to_db_time
+
+ROLE_ADMIN = "admin"
+ROLE_LEADER = "leader"
+ROLE_GROUP_LEAD = "group_lead"
+ROLE_REPORTER = "reporter"
+ROLE_STAFF = "staff"
+ROLES = (ROLE_ADMIN, ROLE_LEADER, ROLE_GROUP_LEAD, ROLE_REPORTER, ROLE_STAFF)
+REPORTING_ROLES = (ROLE_REPORTER, ROLE_GROUP_LEAD, ROLE_ADMIN)
+"""Roles that may send their group's daily report."""
+
+CHAT_LEADERSHIP = "leadership"
+CHAT_GROUP = "group"
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Invite code letters: no 0/O or 1/I, which people mistype on phones."""
+INVITE_LENGTH = 8
+
+
+class Member(SQLModel, table=True):
+    """A person in the joint-prevention organisation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    group_key: str = Field(max_length=32, index=True)
+    role: str = Field(max_length=16)
+    community: str | None = Field(default=None, max_length=32)
+    lang: str = Field(default="zh_CN", max_length=8)
+    active: bool = True
+    created_at: datetime
+
+
+class Identity(SQLModel, table=True):
+    """One platform account bound to a member, with its private chat."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_identity_platform_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    chat_id: str = Field(max_length=128)
+    last_seen_at: datetime
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code that makes whoever sends ``/join CODE`` a member."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    name: str | None = Field(default=None, max_length=64)
+    group_key: str = Field(max_length=32)
+    role: str = Field(max_length=16)
+    community: str | None = Field(default=None, max_length=32)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+
+
+class ChatBinding(SQLModel, table=True):
+    """A group chat bound to a purpose: the leadership chat or one working group's chat."""
+
+    __table_args__ = (UniqueConstraint("platform", "kind", "group_key", name="uq_chat_binding_purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    kind: str = Field(max_length=16)
+    group_key: str = Field(default="", max_length=32)
+    bound_by: int | None = Field(default=None, foreign_key="member.id")
+    bound_at: datetime
+
+
+def find_identity(*, session: Session, platform: str, user_id: str) -> Identity | None:
+    """Return the identity of a platform account, if it belongs to a member."""
+    return session.exec(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)).first()
+
+
+def get_member(*, session: Session, member_id: int) -> Member | None:
+    """Return a member by id."""
+    return session.get(Member, member_id)
+
+
+def find_member(*, session: Session, ref: str) -> Member | None:
+    """Return an active member by id or exact name."""
+    query = select(Member).where(Member.active == True)  # noqa: E712
+    query = query.where(Member.id == int(ref)) if ref.isdigit() else query.where(Member.name == ref)
+    return session.exec(query.order_by(col(Member.id))).first()
+
+
+def list_members(*, session: Session, group_key: str | None = None, roles: tuple[str, ...] = ()) -> list[Member]:
+    """Return active members, optionally of one group and some roles, oldest first."""
+    query = select(Member).where(Member.active == True)  # noqa: E712
+    if group_key is not None:
+        query = query.where(Member.group_key == group_key)
+    if roles:
+        query = query.where(col(Member.role).in_(roles))
+    return list(session.exec(query.order_by(col(Member.id))))
+
+
+def private_identity(*, session: Session, member_id: int) -> Identity | None:
+    """Return the member's most recently used platform identity."""
+    return session.exec(
+        select(Identity)
+        .where(Identity.member_id == member_id)
+        .order_by(col(Identity.last_seen_at).desc(), col(Identity.id).desc())
+    ).first()
+
+
+def identities_of(*, session: Session, member_ids: list[int]) -> dict[int, Identity]:
+    """Return each member's most recently used identity."""
+    rows = session.exec(
+        select(Identity)
+        .where(col(Identity.member_id).in_(member_ids))
+        .order_by(col(Identity.last_seen_at), col(Identity.id))
+    )
+    return {row.member_id: row for row in rows}
+
+
+def touch_identity(*, session: Session, identity: Identity, chat_id: str | None, now: datetime) -> None:
+    """Record that an identity was just active, and its private chat if known."""
+    identity.last_seen_at = to_db_time(now)
+    if chat_id:
+        identity.chat_id = chat_id
+    session.add(identity)
+
+
+def new_invite_code() -> str:
+    """Return a random invite code that is easy to type."""
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def create_invite(
+    *,
+    session: Session,
+    group_key: str,
+    role: str,
+    community: str | None,
+    name: str | None,
+    now: datetime,
+    ttl: timedelta,
+) -> Invite:
+    """Create a one-time invite code."""
+    invite = Invite(
+        code=new_invite_code(),
+        name=name,
+        group_key=group_key,
+        role=role,
+        community=community,
+        created_at=to_db_time(now),
+        expires_at=to_db_time(now + ttl),
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def find_invite(*, session: Session, code: str) -> Invite | None:
+    """Return the invite with this code (case-insensitive), used or not."""
+    return session.exec(select(Invite).where(Invite.code == code.strip().upper())).first()
+
+
+def create_member(
+    *,
+    session: Session,
+    name: str,
+    group_key: str,
+    role: str,
+    community: str | None,
+    lang: str,
+    now: datetime,
+) -> Member:
+    """Create a member."""
+    member = Member(
+        name=name, group_key=group_key, role=role, community=community, lang=lang, created_at=to_db_time(now)
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def bind_identity(
+    *, session: Session, member: Member, platform: str, user_id: str, chat_id: str, now: datetime
+) -> Identity:
+    """Bind a platform account to a member."""
+    identity = Identity(
+        member_id=member.id, platform=platform, user_id=user_id, chat_id=chat_id, last_seen_at=to_db_time(now)
+    )
+    session.add(identity)
+    session.flush()
+    return identity
+
+
+def bind_chat(
+    *, session: Session, platform: str, chat_id: str, kind: str, group_key: str, member_id: int, now: datetime
+) -> ChatBinding:
+    """Bind a group chat to a purpose, replacing an earlier chat bound to the same purpose."""
+    binding = session.exec(
+        select(ChatBinding).where(
+            ChatBinding.platform == platform, ChatBinding.kind == kind, ChatBinding.group_key == group_key
+        )
+    ).first()
+    if binding is None:
+        binding = ChatBinding(
+            platform=platform, chat_id=chat_id, kind=kind, group_key=group_key, bound_at=to_db_time(now)
+        )
+    binding.chat_id = chat_id
+    binding.bound_by = member_id
+    binding.bound_at = to_db_time(now)
+    session.add(binding)
+    session.flush()
+    return binding
+
+
+def bound_chats(*, session: Session, kind: str, group_key: str = "") -> list[ChatBinding]:
+    """Return the chats bound to a purpose, one per platform."""
+    return list(
+        session.exec(
+            select(ChatBinding)
+            .where(ChatBinding.kind == kind, ChatBinding.group_key == group_key)
+            .order_by(col(ChatBinding.id))
+        )
+    )
+
+
+def binding_of_chat(*, session: Session, platform: str, chat_id: str) -> list[ChatBinding]:
+    """Return the purposes a chat is bound to."""
+    return list(
+        session.exec(select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id))
+    )

@@ -1,0 +1,46 @@
+"""APScheduler wiring: cron triggers at the loop's times plus a catch-up tick, on one scheduler per instance."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import App
+from scheduler.jobs import loop_times
+
+logger = logging.getLogger(__name__)
+
+CATCH_UP_SECONDS = 30
+"""The catch-up tick also expires drafts and retries the outbox; every tick is idempotent."""
+OUTBOX_RETRY_SECONDS = 5
+
+
+def start_scheduler(app: App) -> AsyncIOScheduler:
+    """Start the scheduler of this instance; the loop itself is rebuilt from the database on every tick."""
+    grace = app.settings.catch_up_grace_minutes * 60 or 1
+    scheduler = AsyncIOScheduler(timezone=app.tz)
+    for moment in loop_times(app.org):
+        scheduler.add_job(
+            app.tick,
+            CronTrigger(hour=moment.hour, minute=moment.minute, second=0, timezone=app.tz),
+            id=f"loop-{moment:%H%M}",
+            misfire_grace_time=grace,
+            coalesce=True,
+            max_instances=1,
+        )
+    scheduler.add_job(
+        app.tick, IntervalTrigger(seconds=CATCH_UP_SECONDS), id="catch-up", coalesce=True, max_instances=1
+    )
+    scheduler.add_job(
+        app.deliverer.drain,
+        IntervalTrigger(seconds=OUTBOX_RETRY_SECONDS),
+        id="outbox",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.start()
+    logger.info("scheduler started: loop at %s", ", ".join(f"{t:%H:%M}" for t in loop_times(app.org)))
+    return scheduler

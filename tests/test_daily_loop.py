@@ -1,0 +1,219 @@
+"""The 15:00 → 15:30 loop on an injected clock: reminders, chasers, merged report, late report, catch-up."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models.ledger import SendLedger
+from models.reports import DailyReport
+from tests.fakes import Chat, Harness, keys_of, texts_of
+
+REPORTERS = {
+    "coordination": "李娜",
+    "screening": "周强",
+    "supplies": "陈静",
+    "publicity": "刘洋",
+    "stability": "赵磊",
+    "supervision": "孙悦",
+}
+
+
+async def setup_reporters(harness: Harness) -> dict[str, Chat]:
+    """Join one reporter per group."""
+    return {group: await harness.member(name, group, "reporter") for group, name in REPORTERS.items()}
+
+
+async def fill_screening(chat: Chat) -> None:
+    await chat.tap("填报")
+    for answer in ("126", "3", "1", "/skip"):
+        await chat.say(answer)
+    assert keys_of(await chat.say("提交"))[0] == "daily.submitted"
+
+
+async def test_reminders_go_to_every_reporter_once(harness: Harness) -> None:
+    reporters = await setup_reporters(harness)
+    assert await harness.tick("14:59") == []
+    sent = await harness.tick("15:00")
+    assert len(sent) == 6
+    for chat in reporters.values():
+        [reminder] = chat.unread()
+        assert [line.key for line in reminder.lines] == ["daily.greeting", "daily.reminder"]
+        assert [b.value for b in reminder.buttons] == ["/daily", "/daily nil"]
+    assert await harness.tick("15:00") == []  # the ledger makes a second tick a no-op
+    harness.advance(seconds=20)
+    assert await harness.tick() == []
+
+
+async def test_chasers_go_only_to_pending_and_report_lists_them(harness: Harness) -> None:
+    _, leadership, coordination = await harness.bound_org_chats()
+    reporters = await setup_reporters(harness)
+    await harness.tick("15:00")
+    reporters["supervision"].catch_up()
+    harness.at("15:05")
+    await fill_screening(reporters["screening"])
+    for group in ("coordination", "supplies", "publicity", "stability"):
+        answer = await reporters[group].tap("无新情况")
+        assert keys_of(answer) == ["daily.submitted"]
+    await harness.tick("15:15")
+    assert keys_of(reporters["supervision"].unread()) == ["daily.greeting", "daily.chase"]
+    assert reporters["screening"].unread() == []
+    await harness.tick("15:25")
+    assert keys_of(reporters["supervision"].unread()) == ["daily.greeting", "daily.chase"]
+    await harness.tick("15:30")
+    [report] = leadership.unread()
+    [copy] = coordination.unread()
+    assert report.lines == copy.lines
+    text = texts_of([report])
+    assert "2020-01-28" in text and "五里牌街道" in text
+    keys = [line.key for line in report.lines]
+    assert (
+        keys.index("report.section_figures")
+        < keys.index("report.section_groups")
+        < keys.index("report.section_missing")
+    )
+    missing = [line for line in report.lines if line.key == "report.missing_line"]
+    assert len(missing) == 1 and missing[0].params["count"] == 2
+    assert "执纪督查组" in texts_of([report]).split("\n")[-1]
+    assert "126" in text and "周强" in text
+    # group sections follow the org file's order
+    headers = [line.params["group"].params["zh_CN"] for line in report.lines if line.key.startswith("report.group_")]
+    assert headers == ["综合组", "排查组", "保障组", "宣传组", "社会稳定组", "执纪督查组"]
+    assert await harness.tick("15:31") == []
+
+
+async def test_late_report_posts_an_addendum_not_the_whole_report(harness: Harness) -> None:
+    _, leadership, _ = await harness.bound_org_chats()
+    reporters = await setup_reporters(harness)
+    await harness.tick("15:00")
+    await harness.tick("15:30")
+    leadership.catch_up()
+    harness.at("16:10")
+    chat = reporters["supervision"]
+    await chat.tap("填报")
+    await chat.say("3")
+    await chat.say("无")
+    answer = await chat.say("提交")
+    assert keys_of(answer) == ["daily.submitted_late"]
+    addendum = leadership.unread()
+    assert len(addendum) == 1
+    assert keys_of(addendum)[:2] == ["report.addendum_title", "report.group_header_late"]
+    assert "report.section_figures" not in keys_of(addendum)
+    with Session(harness.app.engine) as session:
+        report = session.exec(select(DailyReport).where(DailyReport.group_key == "supervision")).one()
+        assert report.is_late and report.data == {"inspections": 3, "problems_found": "无"}
+
+
+async def test_nil_report_double_tap_does_nothing_twice(harness: Harness) -> None:
+    reporters = await setup_reporters(harness)
+    await harness.tick("15:00")
+    chat = reporters["stability"]
+    assert keys_of(await chat.tap("无新情况")) == ["daily.submitted"]
+    assert keys_of(await chat.tap("无新情况")) == ["daily.nil_already"]
+    with Session(harness.app.engine) as session:
+        assert len(session.exec(select(DailyReport)).all()) == 1
+
+
+async def test_report_is_editable_until_the_deadline(harness: Harness) -> None:
+    reporters = await setup_reporters(harness)
+    await harness.tick("15:00")
+    harness.at("15:02")
+    chat = reporters["screening"]
+    await fill_screening(chat)
+    assert keys_of(await chat.say("/daily nil")) == ["daily.nil_would_replace"]
+    answer = await chat.say("/daily")
+    assert keys_of(answer)[:2] == ["daily.editing", "form.started"]
+    for value in ("130", "4", "2", "补充核查"):
+        await chat.say(value)
+    await chat.say("提交")
+    with Session(harness.app.engine) as session:
+        report = session.exec(select(DailyReport)).one()
+        assert report.data["households_checked"] == 130 and not report.is_late
+
+
+async def test_restart_catch_up_within_grace_and_skip_past_it(database_url: str) -> None:
+    harness = Harness.create(database_url, catch_up_grace_minutes=20)
+    await harness.app.start()
+    _, leadership, _ = await harness.bound_org_chats()
+    reporters = await setup_reporters(harness)
+    # the instance was down over 15:00 and comes back at 15:12: reminder caught up, chasers still to come
+    sent = await harness.tick("15:12")
+    assert sum(1 for m in sent if m.lines[-1].key == "daily.reminder") == 6
+    # a second instance built on the same database (a restart) sends nothing twice
+    restarted = Harness.create(database_url, catch_up_grace_minutes=20)
+    restarted.clock.now = harness.clock.now
+    assert await restarted.app.tick() == []
+    # down again from 15:14 to 15:58: chasers are moot past the deadline, the report is within grace
+    harness.at("15:45")
+    sent = await harness.tick()
+    assert keys_of(leadership.unread())[0] == "report.title"
+    assert all(m.lines[-1].key != "daily.chase" for m in sent)
+    assert keys_of(reporters["screening"].unread()) == ["daily.greeting", "daily.reminder"]
+    restarted.app.engine.dispose()
+    await harness.app.stop()
+    harness.app.engine.dispose()
+
+
+async def test_report_past_grace_is_skipped_and_logged_not_sent_late(database_url: str, caplog) -> None:  # noqa: ANN001
+    harness = Harness.create(database_url, catch_up_grace_minutes=60)
+    await harness.app.start()
+    _, leadership, _ = await harness.bound_org_chats()
+    await setup_reporters(harness)
+    assert await harness.tick("23:55") == []
+    assert leadership.unread() == []
+    assert "skipped" in caplog.text
+    with Session(harness.app.engine) as session:
+        kinds = sorted(row.kind for row in session.exec(select(SendLedger)))
+        assert kinds == ["skipped"] * 4
+    harness.app.engine.dispose()
+
+
+async def test_no_reminders_on_a_holiday(database_url: str) -> None:
+    from datetime import date
+
+    from bot.org import default_org_path, load_org
+
+    org = load_org(default_org_path())
+    schedule = org.schedule.model_copy(update={"holidays": [date(2020, 1, 28)]})
+    harness = Harness.create(database_url, org=org.model_copy(update={"schedule": schedule}))
+    await harness.app.start()
+    reporters = await setup_reporters(harness)
+    assert await harness.tick("15:00") == []
+    assert keys_of(await reporters["screening"].say("/daily")) == ["daily.not_working_day"]
+    harness.app.engine.dispose()
+
+
+async def test_report_command_preview_and_past_days(harness: Harness) -> None:
+    admin, _, _ = await harness.bound_org_chats()
+    reporters = await setup_reporters(harness)
+    harness.at("15:10")
+    preview = await admin.say("/report")
+    assert keys_of(preview)[:2] == ["report.title", "report.preview_note"]
+    assert keys_of(await admin.say("/report 2020-02-30")) == ["report.bad_date"]
+    assert keys_of(await admin.say("/report 2020-03-01")) == ["report.future_date"]
+    past = await admin.say("报告 2020-01-27")
+    assert "report.preview_note" not in keys_of(past)
+    assert keys_of(await reporters["screening"].say("/report")) == ["common.not_allowed"]
+    leader = await harness.member("王宏武", "coordination", "leader")
+    assert keys_of(await leader.say("/report preview"))[0] == "report.title"
+
+
+async def test_unreachable_reporter_is_reported_to_coordination(harness: Harness) -> None:
+    _, _, coordination = await harness.bound_org_chats()
+    harness.invite("supervision", "reporter", name="未加入")
+    from bot.db import session_scope
+    from models.members import create_member
+
+    with session_scope(harness.app.engine) as session:
+        create_member(
+            session=session,
+            name="孙悦",
+            group_key="supervision",
+            role="reporter",
+            community=None,
+            lang="zh_CN",
+            now=harness.clock.now,
+        )
+    await harness.tick("15:00")
+    notices = texts_of(coordination.unread())
+    assert "孙悦" in notices
+    assert "daily.no_reporter" in keys_of(coordination.messages())
