@@ -12,7 +12,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -80,7 +80,7 @@ def report_build(url: str, records: int) -> float:
             batch.append(
                 {
                     "day": day,
-                    "created_at": datetime(2020, 1, 1),
+                    "created_at": datetime(2020, 1, 1, tzinfo=UTC),
                     "member_id": member_id,
                     "community": rng.choice(["chaoyang", "dongfeng", "xinhua"]),
                     "address": "3栋",

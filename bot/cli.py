@@ -166,6 +166,7 @@ async def _console(app: App, as_member: str | None, stream, out) -> int:  # noqa
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: platforms as configured, the scheduler, and the daily loop."""
     settings = load_settings()
+    logging.getLogger().setLevel(settings.log_level.upper())
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
     if settings.telegram_enabled or settings.wecom_enabled:

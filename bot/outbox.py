@@ -12,13 +12,15 @@ from sqlalchemy import Engine
 from bot.adapters.base import Adapter, SendError
 from bot.db import session_scope
 from bot.types import ChatRef, OutgoingMessage
-from models.outbox import OutboxMessage, mark_failed, mark_retry, mark_sent, pending
+from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 300.0
 BATCH = 100
+LEASE = timedelta(minutes=5)
+"""How long a claimed message stays with its deliverer before another may take it (a crash mid-send)."""
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -29,7 +31,7 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class Deliverer:
-    """Drain the outbox of the platforms this instance serves, one drain at a time."""
+    """Drain the outbox of the platforms this instance serves, one drain at a time per instance."""
 
     def __init__(self, engine: Engine, adapters: Mapping[str, Adapter], clock: Callable[[], datetime]) -> None:
         self.engine = engine
@@ -38,43 +40,45 @@ class Deliverer:
         self._lock = asyncio.Lock()
 
     async def drain(self) -> int:
-        """Send every due pending message; return how many were delivered."""
+        """Send every due message; return how many were delivered."""
         if not self.adapters:
             return 0
         delivered = 0
         async with self._lock:
             while True:
                 with session_scope(self.engine) as session:
-                    batch = pending(session=session, platforms=list(self.adapters), now=self.clock(), limit=BATCH)
-                    session.expunge_all()
-                if not batch:
-                    return delivered
-                for row in batch:
-                    delivered += await self._deliver(row)
+                    batch = claim_due(
+                        session=session, platforms=list(self.adapters), now=self.clock(), lease=LEASE, limit=BATCH
+                    )
+                for claimed in batch:
+                    if await self._deliver(claimed):
+                        # marked one by one: a crash right after a send must not make the whole batch go again
+                        with session_scope(self.engine) as session:
+                            mark_sent(session=session, ids=[claimed.id], now=self.clock())
+                        delivered += 1
                 if len(batch) < BATCH:
                     return delivered
 
-    async def _deliver(self, row: OutboxMessage) -> int:
-        message = OutgoingMessage.from_json(ChatRef(row.platform, row.chat_id), row.payload)
+    async def _deliver(self, claimed: Claimed) -> bool:
+        message = OutgoingMessage.from_json(ChatRef(claimed.platform, claimed.chat_id), claimed.payload)
         try:
-            await self.adapters[row.platform].send(message)
+            await self.adapters[claimed.platform].send(message)
         except SendError as error:
-            self._record_failure(row, error)
-            return 0
+            self._record_failure(claimed, error)
+            return False
         except Exception as error:  # an adapter bug must not stop delivery of everything else
-            logger.exception("adapter %s failed to send outbox message %s", row.platform, row.id)
-            self._record_failure(row, SendError(type(error).__name__, permanent=False))
-            return 0
-        with session_scope(self.engine) as session:
-            mark_sent(session=session, message=session.merge(row), now=self.clock())
-        return 1
+            logger.exception("adapter %s failed to send outbox message %s", claimed.platform, claimed.id)
+            self._record_failure(claimed, SendError(type(error).__name__, permanent=False))
+            return False
+        return True
 
-    def _record_failure(self, row: OutboxMessage, error: SendError) -> None:
+    def _record_failure(self, claimed: Claimed, error: SendError) -> None:
         with session_scope(self.engine) as session:
-            current = session.merge(row)
-            if error.permanent or current.attempts + 1 >= MAX_ATTEMPTS:
-                logger.warning("outbox message %s to %s failed for good: %s", row.id, row.platform, error.reason)
-                mark_failed(session=session, message=current, error=error.reason)
+            if error.permanent or claimed.attempts + 1 >= MAX_ATTEMPTS:
+                logger.warning(
+                    "outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason
+                )
+                mark_failed(session=session, message_id=claimed.id, error=error.reason)
             else:
-                wait = backoff(current.attempts, error.retry_after)
-                mark_retry(session=session, message=current, error=error.reason, not_before=self.clock() + wait)
+                wait = backoff(claimed.attempts, error.retry_after)
+                mark_retry(session=session, message_id=claimed.id, error=error.reason, not_before=self.clock() + wait)

@@ -65,16 +65,6 @@ def broadcast(ctx: Context, chats: list[ChatRef], lines: list[Text]) -> None:
         ctx.send(chat, lines, ctx.settings.default_language)
 
 
-def sees_full_data(ctx: Context) -> bool:
-    """Tell whether the speaker may see personal data unmasked here: private chat and an authorised role."""
-    return (
-        ctx.msg is not None
-        and ctx.msg.is_private
-        and ctx.member is not None
-        and ctx.member.role in ctx.org.access.full_data_roles
-    )
-
-
 def is_overseer(ctx: Context, member: Member | None) -> bool:
     """Tell whether a member oversees the whole sub-district: admin, leader or 综合组."""
     return member is not None and (

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Index, func
+from sqlalchemy import Index, bindparam, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import json_column, to_db_time
 
 STATUS_PENDING = "pending"
+STATUS_SENDING = "sending"
 STATUS_SENT = "sent"
 STATUS_FAILED = "failed"
 
@@ -37,43 +40,94 @@ def enqueue(*, session: Session, platform: str, chat_id: str, payload: dict[str,
     session.add(OutboxMessage(platform=platform, chat_id=chat_id, payload=payload, created_at=to_db_time(now)))
 
 
-def pending(*, session: Session, platforms: list[str], now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Return due pending messages for some platforms, oldest first."""
-    due = to_db_time(now)
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == STATUS_PENDING, col(OutboxMessage.platform).in_(platforms))
-        .where((col(OutboxMessage.not_before).is_(None)) | (col(OutboxMessage.not_before) <= due))
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox message taken by one deliverer for one attempt."""
+
+    id: int
+    platform: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    """Build the claim UPDATE once per dialect; building SQLAlchemy statements costs more than running this one."""
+    now = bindparam("now")
+    waiting = (OutboxMessage.status == STATUS_PENDING) & (
+        col(OutboxMessage.not_before).is_(None) | (col(OutboxMessage.not_before) <= now)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.exec(query))
+    # A message whose deliverer died mid-send comes back once its lease runs out.
+    abandoned = (OutboxMessage.status == STATUS_SENDING) & (col(OutboxMessage.not_before) <= now)
+    chosen = (
+        select(OutboxMessage.id)
+        .where(waiting | abandoned, col(OutboxMessage.platform).in_(bindparam("platforms", expanding=True)))
+        .order_by(col(OutboxMessage.id))
+        .limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(chosen.scalar_subquery()))
+        .values(status=STATUS_SENDING, not_before=bindparam("lease_until"))
+        .returning(
+            col(OutboxMessage.id),
+            col(OutboxMessage.platform),
+            col(OutboxMessage.chat_id),
+            col(OutboxMessage.payload),
+            col(OutboxMessage.attempts),
+        )
+    )
 
 
-def mark_sent(*, session: Session, message: OutboxMessage, now: datetime) -> None:
-    """Record a delivered message."""
-    message.status = STATUS_SENT
-    message.sent_at = to_db_time(now)
-    message.attempts += 1
-    session.add(message)
+def claim_due(
+    *, session: Session, platforms: list[str], now: datetime, lease: timedelta, limit: int = 100
+) -> list[Claimed]:
+    """Take up to ``limit`` due messages for delivery (oldest first), leasing them so no one else sends them."""
+    statement = _claim_statement(session.get_bind().dialect.name)
+    params = {
+        "now": to_db_time(now),
+        "lease_until": to_db_time(now + lease),
+        "platforms": platforms,
+        "limit": limit,
+    }
+    rows = session.execute(statement, params).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
 
 
-def mark_failed(*, session: Session, message: OutboxMessage, error: str) -> None:
+def mark_sent(*, session: Session, ids: list[int], now: datetime) -> None:
+    """Record delivered messages."""
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(status=STATUS_SENT, sent_at=to_db_time(now), attempts=OutboxMessage.attempts + 1)
+        )
+
+
+def mark_failed(*, session: Session, message_id: int, error: str) -> None:
     """Record a message that can never be delivered, with the reason."""
-    message.status = STATUS_FAILED
-    message.attempts += 1
-    message.error = error[:500]
-    session.add(message)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=STATUS_FAILED, error=error[:500], attempts=OutboxMessage.attempts + 1)
+    )
 
 
-def mark_retry(*, session: Session, message: OutboxMessage, error: str, not_before: datetime) -> None:
+def mark_retry(*, session: Session, message_id: int, error: str, not_before: datetime) -> None:
     """Put a message back for another try after a transient failure."""
-    message.attempts += 1
-    message.error = error[:500]
-    message.not_before = to_db_time(not_before)
-    session.add(message)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=STATUS_PENDING,
+            error=error[:500],
+            not_before=to_db_time(not_before),
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
 
 
 def backlog(*, session: Session) -> int:
