@@ -6,21 +6,25 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.adapters.base import Adapter
 from bot.config import Settings
+from bot.context import Context
 from bot.dispatcher import Command, Dispatcher
 from bot.forms import Form, FormRunner
 from bot.org import Org
 from bot.outbox import Deliverer
-from bot.types import IncomingMessage, OutgoingMessage
+from bot.types import ChatRef, IncomingMessage, OutgoingMessage
 
 logger = logging.getLogger(__name__)
 
 Tick = Callable[[Dispatcher, datetime], list[OutgoingMessage]]
+Reroute = Callable[[Context, ChatRef, dict[str, Any], str], None]
 
 
 class App:
@@ -35,6 +39,7 @@ class App:
         commands: Sequence[Command],
         forms: Sequence[Form],
         tick: Tick,
+        undeliverable: Reroute | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
@@ -46,8 +51,9 @@ class App:
             engine=engine, settings=settings, org=org, tz=self.tz, commands=commands, runner=FormRunner(forms)
         )
         self.adapters: dict[str, Adapter] = {}
-        self.deliverer = Deliverer(engine, self.adapters, self.clock)
+        self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable)
         self._tick = tick
+        self._reroute = undeliverable
 
     def add_adapter(self, adapter: Adapter) -> None:
         """Serve one more platform."""
@@ -75,6 +81,11 @@ class App:
         """Stop every adapter."""
         for adapter in self.adapters.values():
             await adapter.stop()
+
+    def _undeliverable(self, session: Session, chat: ChatRef, payload: dict[str, Any], reason: str) -> None:
+        if self._reroute is not None:
+            ctx = self.dispatcher.context(session, self.clock())
+            self._reroute(ctx, chat, payload, reason)
 
     async def _dispatch(self, msg: IncomingMessage) -> None:
         await self.handle(msg)

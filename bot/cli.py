@@ -49,6 +49,7 @@ def load_org_or_exit(settings: Settings) -> Org:
 def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | None = None) -> App:
     """Build an instance on the configured database, with the schema brought up to date."""
     import handlers
+    from handlers.delivery import reroute_undeliverable
     from scheduler.jobs import tick
 
     engine = make_engine(settings.database_url)
@@ -60,6 +61,7 @@ def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | N
         commands=handlers.COMMANDS,
         forms=handlers.FORMS,
         tick=tick,
+        undeliverable=reroute_undeliverable,
         clock=clock,
     )
 
@@ -169,17 +171,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(settings.log_level.upper())
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
-    if settings.telegram_enabled or settings.wecom_enabled:
+    if settings.wecom_enabled:
         print(
-            "lianfang: the Telegram and WeCom adapters are not part of this build yet; "
-            "unset LIANFANG_TELEGRAM_TOKEN / LIANFANG_WECOM_CORP_ID to use the console.",
+            "lianfang: the WeCom adapter is not part of this build yet; unset LIANFANG_WECOM_CORP_ID.",
             file=sys.stderr,
         )
         return EXIT_INVALID
+    if settings.telegram_enabled:
+        from bot.serve import serve
+
+        try:
+            asyncio.run(serve(app))
+        except Exception as error:  # a bad token or an unreachable Bot API: say so plainly and exit
+            logger.debug("serve failed", exc_info=True)
+            print(f"lianfang: stopped: {type(error).__name__}: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        return EXIT_OK
     print(
         "No chat platform is configured, so lianfang runs in this terminal (type /help).\n"
-        "To run on Telegram set LIANFANG_TELEGRAM_TOKEN; for WeChat Work set LIANFANG_WECOM_CORP_ID and the "
-        "other LIANFANG_WECOM_* settings (see README.md).",
+        "To run on Telegram set LIANFANG_TELEGRAM_TOKEN (see README.md).",
         file=sys.stderr,
     )
     return asyncio.run(_run_console(app, args.as_member))

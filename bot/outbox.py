@@ -6,8 +6,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.adapters.base import Adapter, SendError
 from bot.db import session_scope
@@ -15,6 +17,9 @@ from bot.types import ChatRef, OutgoingMessage
 from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
 
 logger = logging.getLogger(__name__)
+
+Undeliverable = Callable[[Session, ChatRef, dict[str, Any], str], None]
+"""Called in the transaction that marks a message failed for good, to queue what should go instead."""
 
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 300.0
@@ -33,10 +38,17 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 class Deliverer:
     """Drain the outbox of the platforms this instance serves, one drain at a time per instance."""
 
-    def __init__(self, engine: Engine, adapters: Mapping[str, Adapter], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        adapters: Mapping[str, Adapter],
+        clock: Callable[[], datetime],
+        on_undeliverable: Undeliverable | None = None,
+    ) -> None:
         self.engine = engine
         self.adapters = adapters
         self.clock = clock
+        self.on_undeliverable = on_undeliverable
         self._lock = asyncio.Lock()
 
     async def drain(self) -> int:
@@ -56,7 +68,7 @@ class Deliverer:
                         with session_scope(self.engine) as session:
                             mark_sent(session=session, ids=[claimed.id], now=self.clock())
                         delivered += 1
-                if len(batch) < BATCH:
+                if not batch:
                     return delivered
 
     async def _deliver(self, claimed: Claimed) -> bool:
@@ -74,11 +86,19 @@ class Deliverer:
 
     def _record_failure(self, claimed: Claimed, error: SendError) -> None:
         with session_scope(self.engine) as session:
-            if error.permanent or claimed.attempts + 1 >= MAX_ATTEMPTS:
-                logger.warning(
-                    "outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason
-                )
-                mark_failed(session=session, message_id=claimed.id, error=error.reason)
-            else:
+            if not error.permanent and claimed.attempts + 1 < MAX_ATTEMPTS:
                 wait = backoff(claimed.attempts, error.retry_after)
-                mark_retry(session=session, message_id=claimed.id, error=error.reason, not_before=self.clock() + wait)
+                # A flood wait (429 with retry_after) is the platform pacing us, not a failed attempt.
+                mark_retry(
+                    session=session,
+                    message_id=claimed.id,
+                    error=error.reason,
+                    not_before=self.clock() + wait,
+                    count_attempt=error.retry_after is None,
+                )
+                return
+            logger.warning("outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason)
+            mark_failed(session=session, message_id=claimed.id, error=error.reason)
+            if self.on_undeliverable is not None:
+                chat = ChatRef(claimed.platform, claimed.chat_id)
+                self.on_undeliverable(session, chat, claimed.payload, error.reason)

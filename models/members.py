@@ -239,3 +239,8 @@ def binding_of_chat(*, session: Session, platform: str, chat_id: str) -> list[Ch
     return list(
         session.exec(select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id))
     )
+
+
+def identity_by_chat(*, session: Session, platform: str, chat_id: str) -> Identity | None:
+    """Return the identity whose private chat this is."""
+    return session.exec(select(Identity).where(Identity.platform == platform, Identity.chat_id == chat_id)).first()

@@ -116,7 +116,9 @@ def mark_failed(*, session: Session, message_id: int, error: str) -> None:
     )
 
 
-def mark_retry(*, session: Session, message_id: int, error: str, not_before: datetime) -> None:
+def mark_retry(
+    *, session: Session, message_id: int, error: str, not_before: datetime, count_attempt: bool = True
+) -> None:
     """Put a message back for another try after a transient failure."""
     session.execute(
         update(OutboxMessage)
@@ -125,7 +127,7 @@ def mark_retry(*, session: Session, message_id: int, error: str, not_before: dat
             status=STATUS_PENDING,
             error=error[:500],
             not_before=to_db_time(not_before),
-            attempts=OutboxMessage.attempts + 1,
+            attempts=OutboxMessage.attempts + int(count_attempt),
         )
     )
 

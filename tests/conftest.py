@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.fake_telegram import FakeTelegram, running
 from tests.fakes import Harness
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 POSTGRES_URL = os.environ.get("LIANFANG_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse to resolve any host but loopback, so a test that tries to reach the internet fails."""
+    resolve = socket.getaddrinfo
+
+    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in LOOPBACK:
+            raise socket.gaierror(f"tests are offline; refused to resolve {name}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """Run the fake Bot API on loopback."""
+    async with running() as server:
+        yield server
 
 
 @pytest.fixture(params=BACKENDS)
