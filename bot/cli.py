@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -54,6 +55,8 @@ def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | N
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    if clock is None and settings.clock_start is not None:
+        clock = drill_clock(settings.clock_start, ZoneInfo(org.schedule.timezone or settings.timezone))
     return App(
         settings=settings,
         org=org,
@@ -64,6 +67,13 @@ def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | N
         undeliverable=reroute_undeliverable,
         clock=clock,
     )
+
+
+def drill_clock(start: datetime, tz: ZoneInfo) -> Callable[[], datetime]:
+    """Return a clock that reads ``start`` (local time if naive) now and runs on in real time."""
+    offset = (start if start.tzinfo else start.replace(tzinfo=tz)) - datetime.now(tz)
+    logger.warning("running on a simulated clock starting at %s", start.isoformat())
+    return lambda: datetime.now(tz) + offset
 
 
 # -- subcommands ------------------------------------------------------------------------------------------

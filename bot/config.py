@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=72, ge=1)
     max_message_chars: int = Field(default=4000, ge=100)
     log_level: str = "INFO"
+    tick_seconds: int = Field(default=30, ge=1, le=300)
+    clock_start: datetime | None = None
+    """Run on a simulated clock that starts at this local time and then runs in real time (drills, tests)."""
 
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None

@@ -13,13 +13,15 @@ from scheduler.jobs import loop_times
 
 logger = logging.getLogger(__name__)
 
-CATCH_UP_SECONDS = 30
-"""The catch-up tick also expires drafts and retries the outbox; every tick is idempotent."""
 OUTBOX_RETRY_SECONDS = 5
 
 
 def start_scheduler(app: App) -> AsyncIOScheduler:
-    """Start the scheduler of this instance; the loop itself is rebuilt from the database on every tick."""
+    """Start the scheduler of this instance; the loop itself is rebuilt from the database on every tick.
+
+    Cron triggers fire at the loop's times; a catch-up tick every ``tick_seconds`` also expires drafts and
+    covers a restart or a simulated clock. Every tick is idempotent.
+    """
     grace = app.settings.catch_up_grace_minutes * 60 or 1
     scheduler = AsyncIOScheduler(timezone=app.tz)
     for moment in loop_times(app.org):
@@ -32,7 +34,7 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
             max_instances=1,
         )
     scheduler.add_job(
-        app.tick, IntervalTrigger(seconds=CATCH_UP_SECONDS), id="catch-up", coalesce=True, max_instances=1
+        app.tick, IntervalTrigger(seconds=app.settings.tick_seconds), id="catch-up", coalesce=True, max_instances=1
     )
     scheduler.add_job(
         app.deliverer.drain,
