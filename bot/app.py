@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,16 @@ logger = logging.getLogger(__name__)
 
 Tick = Callable[[Dispatcher, datetime], list[OutgoingMessage]]
 Reroute = Callable[[Context, ChatRef, dict[str, Any], str], None]
+
+
+@dataclass
+class ManualClock:
+    """A clock that is set by hand: the demo's simulated day and the tests' injected time."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class App:

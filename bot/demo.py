@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import App
+from bot.app import App, ManualClock
 from bot.config import Settings
 from bot.db import session_scope
 from bot.i18n import render
@@ -26,21 +26,11 @@ RULE = "─" * 60
 
 
 @dataclass
-class DemoClock:
-    """A clock the script moves forward by hand."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class DemoAdapter:
     """Print every outgoing message with the chat it goes to."""
 
     out: TextIO
-    clock: DemoClock
+    clock: ManualClock
     chat_names: dict[str, str]
     platform: str = DEMO_PLATFORM
     inbox: dict[str, list[OutgoingMessage]] = field(default_factory=dict)
@@ -94,7 +84,7 @@ COORDINATION_CHAT = "group-综合组"
 class Script:
     """Drive the app as the people of the scripted day."""
 
-    def __init__(self, app: App, adapter: DemoAdapter, clock: DemoClock, out: TextIO) -> None:
+    def __init__(self, app: App, adapter: DemoAdapter, clock: ManualClock, out: TextIO) -> None:
         self.app = app
         self.adapter = adapter
         self.clock = clock
@@ -129,6 +119,11 @@ class Script:
             )
         )
 
+    async def answer(self, who: Person, *answers: str) -> None:
+        """Send several typed answers in a row."""
+        for text in answers:
+            await self.say(who, text)
+
     async def tap(self, who: Person, label: str) -> None:
         """Tap the button with this label on the latest message in the person's private chat."""
         for message in reversed(self.adapter.inbox.get(who.chat_id, [])):
@@ -155,7 +150,7 @@ class Script:
         await self.app.tick()
 
 
-async def _play(app: App, adapter: DemoAdapter, clock: DemoClock, out: TextIO) -> None:
+async def _play(app: App, adapter: DemoAdapter, clock: ManualClock, out: TextIO) -> None:
     from handlers.membership import new_invite
 
     s = Script(app, adapter, clock, out)
@@ -186,8 +181,7 @@ async def _play(app: App, adapter: DemoAdapter, clock: DemoClock, out: TextIO) -
     s.at(9, 40)
     s.narrate("王芳逐项登记一户，体温正常")
     await s.say(person["王芳"], "排查")
-    for answer in ("朝阳新村7栋302", "李四", "13812345678", "36.5", "无", "1", "4", "提交"):
-        await s.say(person["王芳"], answer)
+    await s.answer(person["王芳"], "朝阳新村7栋302", "李四", "13812345678", "36.5", "无", "1", "4", "提交")
 
     s.at(10, 20)
     s.narrate("王芳一行提出物资需求")
@@ -202,20 +196,16 @@ async def _play(app: App, adapter: DemoAdapter, clock: DemoClock, out: TextIO) -
     s.at(15, 5)
     s.narrate("排查组周强点「填报」逐项填写")
     await s.tap(person["周强"], "填报")
-    for answer in ("126", "3", "1", "/skip", "提交"):
-        await s.say(person["周强"], answer)
+    await s.answer(person["周强"], "126", "3", "1", "/skip", "提交")
 
     s.at(15, 8)
     s.narrate("综合组、保障组、宣传组报送")
     await s.tap(person["李娜"], "填报")
-    for answer in ("已汇总各组信息，组织召开联防联控例会", "/skip", "提交"):
-        await s.say(person["李娜"], answer)
+    await s.answer(person["李娜"], "已汇总各组信息，组织召开联防联控例会", "/skip", "提交")
     await s.tap(person["陈静"], "填报")
-    for answer in ("收到口罩5000只，发放至三个社区", "4", "/skip", "提交"):
-        await s.say(person["陈静"], answer)
+    await s.answer(person["陈静"], "收到口罩5000只，发放至三个社区", "4", "/skip", "提交")
     await s.tap(person["刘洋"], "填报")
-    for answer in ("12", "1", "/skip", "提交"):
-        await s.say(person["刘洋"], answer)
+    await s.answer(person["刘洋"], "12", "1", "/skip", "提交")
 
     s.at(15, 12)
     s.narrate("社会稳定组赵磊点「无新情况」")
@@ -235,8 +225,7 @@ async def _play(app: App, adapter: DemoAdapter, clock: DemoClock, out: TextIO) -
     s.at(16, 10)
     s.narrate("执纪督查组孙悦补报，自动发补报附件，不重发整份报告")
     await s.tap(person["孙悦"], "填报")
-    for answer in ("3", "无", "提交"):
-        await s.say(person["孙悦"], answer)
+    await s.answer(person["孙悦"], "3", "无", "提交")
     s.at(16, 30)
     await s.tick()
     s.narrate("演示结束")
@@ -255,7 +244,7 @@ def run_demo(*, day: date | None, out: TextIO) -> int:
         )
         org = load_org(default_org_path())
         start = datetime.combine(day, time(8, 0))
-        clock = DemoClock(start)
+        clock = ManualClock(start)
         app = build_app(settings, org, clock=clock)
         clock.now = start.replace(tzinfo=app.tz)
         names = {p.chat_id: f"私聊 {p.name}" for p in PEOPLE}

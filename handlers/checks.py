@@ -16,6 +16,7 @@ from handlers.common import (
     broadcast,
     choice_label,
     community_choices,
+    community_default,
     community_label,
     leadership_chats,
     local_time,
@@ -300,10 +301,7 @@ def parse_check_line(text: str) -> dict[str, Any]:
 
 def check_command(ctx: Context, args: str) -> None:
     """Start a check result, prefilled from a one-line entry."""
-    assert ctx.member is not None
-    community = ctx.org.community(ctx.member.community) if ctx.member.community else None
-    defaults = {"community": community.key} if community else {}
-    ctx.start_form(FORM_CHECK, prefill=parse_check_line(args) if args else {}, defaults=defaults)
+    ctx.start_form(FORM_CHECK, prefill=parse_check_line(args) if args else {}, defaults=community_default(ctx))
 
 
 CHECK_FORM = Form(FORM_CHECK, Text("check.title"), static_fields(*CHECK_FIELDS), submit_check)

@@ -37,6 +37,13 @@ def community_choices(org: Org) -> list[Choice]:
     return [Choice(c.key, community_label(c), (c.name, c.name_en)) for c in org.communities]
 
 
+def community_default(ctx: Context) -> dict[str, str]:
+    """Return the speaker's own community as a form default, when they have one."""
+    member = ctx.member
+    community = ctx.org.community(member.community) if member is not None and member.community else None
+    return {"community": community.key} if community else {}
+
+
 def local_time(ctx: Context, moment: datetime) -> str:
     """Format a moment as local HH:MM."""
     return moment.astimezone(ctx.tz).strftime(TIME_FORMAT)

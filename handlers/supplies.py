@@ -14,6 +14,7 @@ from handlers.common import (
     FULLWIDTH_DIGITS,
     broadcast,
     community_choices,
+    community_default,
     community_label,
     leadership_chats,
     parse_int,
@@ -133,10 +134,7 @@ def submit_supply(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) 
 
 def supply_command(ctx: Context, args: str) -> None:
     """Start a supply need, prefilled from a one-line entry."""
-    assert ctx.member is not None
-    community = ctx.org.community(ctx.member.community) if ctx.member.community else None
-    defaults = {"community": community.key} if community else {}
-    ctx.start_form(FORM_SUPPLY, prefill=parse_supply_line(args) if args else {}, defaults=defaults)
+    ctx.start_form(FORM_SUPPLY, prefill=parse_supply_line(args) if args else {}, defaults=community_default(ctx))
 
 
 SUPPLY_FORM = Form(FORM_SUPPLY, Text("supply.title"), static_fields(*SUPPLY_FIELDS), submit_supply)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import count
 
 from bot.adapters.memory import MemoryAdapter
-from bot.app import App
+from bot.app import App, ManualClock
 from bot.config import Settings
 from bot.db import session_scope
 from bot.i18n import render, render_lines
@@ -17,16 +17,6 @@ from bot.types import PLATFORM_MEMORY, IncomingMessage, OutgoingMessage
 from handlers.membership import new_invite
 
 TEST_DAY = date(2020, 1, 28)
-
-
-@dataclass
-class Clock:
-    """A clock tests set by hand."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -114,7 +104,7 @@ class Harness:
 
     app: App
     adapter: MemoryAdapter
-    clock: Clock
+    clock: ManualClock
     org: Org
     ids: count = field(default_factory=lambda: count(1))
 
@@ -125,7 +115,7 @@ class Harness:
 
         org = org or load_org(default_org_path())
         config = Settings(_env_file=None, database_url=database_url, **settings)
-        clock = Clock(datetime(2000, 1, 1))
+        clock = ManualClock(datetime(2000, 1, 1))
         app = build_app(config, org, clock=clock)
         clock.now = datetime.combine(day, time(8, 0), tzinfo=app.tz)
         adapter = MemoryAdapter()
