@@ -20,7 +20,7 @@ from bot.i18n import normalize_language
 from bot.org import Org
 from bot.types import Button, IncomingMessage, OutgoingMessage, Text
 from models.events import record_event
-from models.members import find_identity, get_member, touch_identity
+from models.members import find_speaker, touch_identity
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +117,10 @@ class Dispatcher:
     # -- routing --------------------------------------------------------------------------------------------
 
     def _route(self, ctx: Context, msg: IncomingMessage) -> None:
-        identity = find_identity(session=ctx.session, platform=msg.platform, user_id=msg.user_id)
-        member = get_member(session=ctx.session, member_id=identity.member_id) if identity else None
-        if member is not None and not member.active:
-            member = None
-        if member is not None and identity is not None:
+        speaker = find_speaker(session=ctx.session, platform=msg.platform, user_id=msg.user_id)
+        member = None
+        if speaker is not None:
+            identity, member = speaker
             touch_identity(
                 session=ctx.session, identity=identity, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
             )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -34,11 +35,20 @@ class Draft(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
+@cache
+def _draft_statement() -> Any:
+    # Built once: this runs for every private message.
+    return select(Draft).where(
+        Draft.platform == bindparam("platform"),
+        Draft.chat_id == bindparam("chat_id"),
+        Draft.user_id == bindparam("user_id"),
+    )
+
+
 def get_draft(*, session: Session, platform: str, chat_id: str, user_id: str) -> Draft | None:
     """Return the draft of a user in a chat."""
-    return session.exec(
-        select(Draft).where(Draft.platform == platform, Draft.chat_id == chat_id, Draft.user_id == user_id)
-    ).first()
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+    return session.exec(_draft_statement(), params=params).first()
 
 
 def save_draft(*, session: Session, draft: Draft) -> None:

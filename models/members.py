@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import to_db_time
@@ -25,6 +27,8 @@ CHAT_GROUP = "group"
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Invite code letters: no 0/O or 1/I, which people mistype on phones."""
 INVITE_LENGTH = 8
+SEEN_RESOLUTION = timedelta(minutes=1)
+"""last_seen_at is for choosing a member's latest identity; minute precision saves a write per message."""
 
 
 class Member(SQLModel, table=True):
@@ -87,6 +91,24 @@ def find_identity(*, session: Session, platform: str, user_id: str) -> Identity 
     return session.exec(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)).first()
 
 
+@cache
+def _speaker_statement() -> Any:
+    # Built once: on the per-message path, building a statement costs more than running it.
+    return (
+        select(Identity, Member)
+        .join(Member, col(Member.id) == col(Identity.member_id))
+        .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
+    )
+
+
+def find_speaker(*, session: Session, platform: str, user_id: str) -> tuple[Identity, Member] | None:
+    """Return a platform account's identity and active member in one query, if it belongs to one."""
+    row = session.exec(_speaker_statement(), params={"platform": platform, "user_id": user_id}).first()
+    if row is None or not row[1].active:
+        return None
+    return row[0], row[1]
+
+
 def get_member(*, session: Session, member_id: int) -> Member | None:
     """Return a member by id."""
     return session.get(Member, member_id)
@@ -129,8 +151,11 @@ def identities_of(*, session: Session, member_ids: list[int]) -> dict[int, Ident
 
 
 def touch_identity(*, session: Session, identity: Identity, chat_id: str | None, now: datetime) -> None:
-    """Record that an identity was just active, and its private chat if known."""
-    identity.last_seen_at = to_db_time(now)
+    """Record that an identity was active, and its private chat if known; at most one write a minute."""
+    moment = to_db_time(now)
+    if (chat_id is None or chat_id == identity.chat_id) and moment - identity.last_seen_at < SEEN_RESOLUTION:
+        return
+    identity.last_seen_at = moment
     if chat_id:
         identity.chat_id = chat_id
     session.add(identity)
