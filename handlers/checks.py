@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import Choice, FieldError, Form, FormField, static_fields
 from bot.masking import mask_address, mask_name, mask_phone, mask_text
-from bot.types import Text
+from bot.types import ChatRef, Text
 from handlers.common import (
     FULLWIDTH_DIGITS,
     broadcast,
@@ -18,11 +18,13 @@ from handlers.common import (
     community_choices,
     community_default,
     community_label,
+    is_overseer,
     leadership_chats,
     local_time,
     parse_text,
 )
 from models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED, add_check
+from models.members import identities_of, list_members
 
 logger = logging.getLogger(__name__)
 
@@ -224,19 +226,25 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
     ctx.reply(*lines)
 
 
-def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str) -> None:
-    """Post a masked alert about one check result to the leadership and 综合组 chats."""
+def alert_lines(
+    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool
+) -> list[Text]:
+    """Return the lines of an alert about one check result, with personal data masked or in full."""
     assert ctx.member is not None
     community = ctx.org.community(data["community"])
     temperature = data.get("temperature")
+    history = data.get("history") or HISTORY_NONE
+    history_text = choice_label(history_choices(ctx, data), history) or Text.raw(
+        mask_text(str(history)) if masked else str(history)
+    )
     lines = [
         Text("alert.title", {"number": record_id}),
         Text(
             "alert.person",
             {
                 "community": community_label(community) if community else Text.raw(data["community"]),
-                "address": mask_address(data["address"]),
-                "person": mask_name(data["person"]),
+                "address": mask_address(data["address"]) if masked else data["address"],
+                "person": mask_name(data["person"]) if masked else data["person"],
             },
         ),
         Text(
@@ -248,25 +256,35 @@ def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, An
                 "symptoms": symptoms,
             },
         ),
-        Text("alert.history", {"history": _masked_history(ctx, data)}),
+        Text("alert.history", {"history": history_text}),
         Text("alert.measure", {"measure": choice_label(measure_choices(ctx, data), data["measure"])}),
         Text("alert.by", {"name": ctx.member.name, "time": local_time(ctx, ctx.now)}),
     ]
     if data.get("phone"):
-        lines.insert(2, Text("alert.phone", {"phone": mask_phone(data["phone"])}))
+        lines.insert(2, Text("alert.phone", {"phone": mask_phone(data["phone"]) if masked else data["phone"]}))
+    return lines
+
+
+def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str) -> None:
+    """Alert at once: masked in the leadership and 综合组 chats, in full privately to authorised overseers."""
+    assert ctx.member is not None
+    masked = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True)
+    full = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False)
     chats = leadership_chats(ctx)
+    broadcast(ctx, chats, masked)
+    readers = [
+        m
+        for m in list_members(session=ctx.session, roles=tuple(ctx.org.access.full_data_roles))
+        if is_overseer(ctx, m) and m.id != ctx.member.id
+    ]
+    identities = identities_of(session=ctx.session, member_ids=[m.id for m in readers if m.id is not None])
+    for reader in readers:
+        identity = identities.get(reader.id or 0)
+        if identity is not None:
+            ctx.send(ChatRef(identity.platform, identity.chat_id), full, reader.lang)
     if not chats:
         logger.warning("alert %s raised but no leadership or coordination chat is bound", record_id)
-        lines.append(Text("alert.no_chat_bound"))
-        ctx.reply(*lines)
-        return
-    broadcast(ctx, chats, lines)
-
-
-def _masked_history(ctx: Context, data: dict[str, Any]) -> Text:
-    """Show a history choice by its label, and typed history with phone and ID numbers masked."""
-    history = data.get("history") or HISTORY_NONE
-    return choice_label(history_choices(ctx, data), history) or Text.raw(mask_text(str(history)))
+        ctx.reply(*full, Text("alert.no_chat_bound"))
 
 
 def parse_check_line(text: str) -> dict[str, Any]:

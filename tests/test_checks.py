@@ -117,3 +117,20 @@ async def test_check_in_a_group_opens_privately(harness: Harness) -> None:
     group = harness.group("g-screening", staff)
     answer = await group.say("/check 3栋 张三")
     assert keys_of(answer) == ["common.private_only"]
+
+
+async def test_alert_in_full_only_privately_to_authorised_overseers(harness: Harness) -> None:
+    _, leadership, _ = await harness.bound_org_chats()
+    leader = await harness.member("王宏武", "coordination", "leader")
+    screening_lead = await harness.member("董晓波", "screening", "group_lead")
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    await staff.say("/check 3栋2单元501 张三 38.2 发热")
+    await staff.say("13812345678")
+    await staff.say("无")
+    await staff.say("转诊")
+    await staff.say("提交")
+    full = texts_of(leader.unread())
+    assert "张三" in full and "3栋2单元501" in full and "13812345678" in full
+    masked = texts_of(leadership.unread())
+    assert "张三" not in masked and "13812345678" not in masked and "138****5678" in masked
+    assert screening_lead.unread() == []  # a group lead outside 综合组 is not an overseer
