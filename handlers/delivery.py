@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.adapters.base import REASON_FORBIDDEN
 from bot.context import Context
 from bot.types import Button, ChatRef, OutgoingMessage, Text
 from handlers.common import group_chat, group_label
@@ -13,13 +14,10 @@ from models.members import get_member, identity_by_chat
 
 logger = logging.getLogger(__name__)
 
-FORBIDDEN = "forbidden"
-"""Reason prefix adapters use when the platform refuses a private message (never started, or blocked)."""
-
 
 def reroute_undeliverable(ctx: Context, chat: ChatRef, payload: dict[str, Any], reason: str) -> None:
     """Post a refused private message in the member's group chat with an @mention, and tell 综合组 once a day."""
-    if not reason.startswith(FORBIDDEN):
+    if not reason.startswith(REASON_FORBIDDEN):
         return
     identity = identity_by_chat(session=ctx.session, platform=chat.platform, chat_id=chat.chat_id)
     member = get_member(session=ctx.session, member_id=identity.member_id) if identity else None

@@ -9,6 +9,10 @@ from bot.types import IncomingMessage, OutgoingMessage
 
 Dispatch = Callable[[IncomingMessage], Awaitable[None]]
 
+REASON_FORBIDDEN = "forbidden"
+"""SendError reasons start with this when the platform refuses a private message (never started, blocked):
+the core then reroutes the message to the member's group chat."""
+
 
 class SendError(Exception):
     """A message the platform did not take; ``permanent`` means retrying cannot help (blocked, bad chat)."""

@@ -50,7 +50,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.base import Dispatch, SendError
+from bot.adapters.base import REASON_FORBIDDEN, Dispatch, SendError
 from bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from bot.render import split_text
 from bot.types import PLATFORM_TELEGRAM, Button, IncomingMessage, OutgoingMessage, Text
@@ -101,7 +101,6 @@ TELEGRAM_LANGUAGES = {LANG_ZH: "zh", LANG_EN: "en"}
 MENU_KEY = "menu.{command}"
 BUTTON_EXPIRED_KEY = "telegram.button_expired"
 
-REASON_FORBIDDEN = "forbidden"
 REASON_BAD_REQUEST = "bad_request"
 REASON_MIGRATED = "migrated"
 REASON_RATE_LIMITED = "rate_limited"
