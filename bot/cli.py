@@ -136,6 +136,24 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_outbox_failed(args: argparse.Namespace) -> int:
+    """List messages that could not be delivered, newest first, with the platform's reason."""
+    from models.outbox import failed
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        rows = failed(session=session, limit=args.limit)
+        for row in rows:
+            print(
+                f"{row.id}\t{row.created_at:%Y-%m-%d %H:%M}\t{row.platform}\t{row.chat_id}\t{row.attempts}\t{row.error}"
+            )
+    if not rows:
+        print("no failed messages")
+    return EXIT_OK
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal."""
     settings = load_settings()
@@ -259,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="the new member's name (default: their chat display name)")
     create.add_argument("--hours", type=int, help="hours the code stays valid")
     create.set_defaults(func=cmd_invite_create)
+
+    outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)
+    failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")
+    failed_parser.add_argument("--limit", type=int, default=100)
+    failed_parser.set_defaults(func=cmd_outbox_failed)
     return parser
 
 

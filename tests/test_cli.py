@@ -98,3 +98,29 @@ def test_console_answers_1000_random_lines_and_exits_cleanly(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
     answers = [block for block in result.stdout.split("\n\n") if block.strip()]
     assert len(answers) >= len(lines)
+
+
+def test_outbox_failed_lists_undeliverable_messages(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.db import make_engine, session_scope, upgrade
+    from models.outbox import STATUS_FAILED, OutboxMessage
+
+    assert "no failed messages" in lianfang("outbox", "failed", tmp_path=tmp_path).stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    upgrade(engine)
+    with session_scope(engine) as session:
+        session.add(
+            OutboxMessage(
+                platform="telegram",
+                chat_id="6021447312",
+                payload={"lines": [], "lang": "zh_CN"},
+                status=STATUS_FAILED,
+                attempts=1,
+                created_at=datetime(2020, 1, 28, 7, 0, tzinfo=UTC),
+                error="forbidden: bot was blocked by the user",
+            )
+        )
+    engine.dispose()
+    listed = lianfang("outbox", "failed", tmp_path=tmp_path).stdout
+    assert "6021447312" in listed and "forbidden: bot was blocked by the user" in listed
