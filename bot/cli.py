@@ -154,6 +154,45 @@ def cmd_outbox_failed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_wecom_create_chat(args: argparse.Namespace) -> int:
+    """Create a WeCom group chat of the app, bind it if asked, and print its chat id."""
+    from bot.adapters.wecom import ApiError, ApiUnreachable
+    from bot.serve import create_wecom_chat
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    app = build_app(settings, org)
+    members = [member.strip() for member in args.members.split(",") if member.strip()]
+    owner = args.owner or (members[0] if members else "")
+    try:
+        chat_id = asyncio.run(create_wecom_chat(app, name=args.name, owner=owner, members=members, purpose=args.bind))
+    except ValueError as error:
+        print(f"lianfang: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except (ApiError, ApiUnreachable) as error:
+        print(f"lianfang: WeCom: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(chat_id)
+    return EXIT_OK
+
+
+def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
+    """Bind a WeCom group robot (webhook key) as the leadership chat or a group's chat."""
+    from bot.adapters.wecom import robot_chat_id
+    from bot.serve import bind_wecom_chat
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    app = build_app(settings, org)
+    try:
+        bind_wecom_chat(app, chat_id=robot_chat_id(args.key), purpose=args.bind)
+    except ValueError as error:
+        print(f"lianfang: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print("OK")
+    return EXIT_OK
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal."""
     settings = load_settings()
@@ -199,25 +238,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(settings.log_level.upper())
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
-    if settings.wecom_enabled:
-        print(
-            "lianfang: the WeCom adapter is not part of this build yet; unset LIANFANG_WECOM_CORP_ID.",
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
-    if settings.telegram_enabled:
+    if settings.telegram_enabled or settings.wecom_enabled:
         from bot.serve import serve
 
         try:
             asyncio.run(serve(app))
-        except Exception as error:  # a bad token or an unreachable Bot API: say so plainly and exit
+        except Exception as error:  # a bad token or an unreachable platform API: say so plainly and exit
             logger.debug("serve failed", exc_info=True)
             print(f"lianfang: stopped: {type(error).__name__}: {error}", file=sys.stderr)
             return EXIT_ERROR
         return EXIT_OK
     print(
         "No chat platform is configured, so lianfang runs in this terminal (type /help).\n"
-        "To run on Telegram set LIANFANG_TELEGRAM_TOKEN (see README.md).",
+        "To run on Telegram set LIANFANG_TELEGRAM_TOKEN; for WeChat Work set LIANFANG_WECOM_CORP_ID and the "
+        "other LIANFANG_WECOM_* settings (see README.md).",
         file=sys.stderr,
     )
     return asyncio.run(_run_console(app, args.as_member))
@@ -277,6 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="the new member's name (default: their chat display name)")
     create.add_argument("--hours", type=int, help="hours the code stays valid")
     create.set_defaults(func=cmd_invite_create)
+
+    wecom = sub.add_parser("wecom", help="WeChat Work setup").add_subparsers(dest="wecom_command", required=True)
+    chat = wecom.add_parser("create-chat", help="create a group chat of the app and bind it")
+    chat.add_argument("--name", required=True, help="the chat's name, e.g. 领导小组")
+    chat.add_argument("--members", required=True, help="WeCom UserIDs, comma-separated (2 to 500)")
+    chat.add_argument("--owner", help="the chat owner's UserID (default: the first member)")
+    chat.add_argument("--bind", help="leadership, or group:KEY")
+    chat.set_defaults(func=cmd_wecom_create_chat)
+    robot = wecom.add_parser("bind-robot", help="bind a group robot (webhook key) to a purpose")
+    robot.add_argument("--key", required=True, help="the key from the robot's webhook address")
+    robot.add_argument("--bind", required=True, help="leadership, or group:KEY")
+    robot.set_defaults(func=cmd_wecom_bind_robot)
 
     outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)
     failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")

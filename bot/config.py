@@ -79,6 +79,8 @@ class Settings(BaseSettings):
             if self.telegram_webhook_url:
                 _reject_placeholder("telegram_webhook_secret", self.telegram_webhook_secret)
         if self.wecom_corp_id:
+            if self.wecom_agent_id is None:
+                raise ValueError("LIANFANG_WECOM_AGENT_ID must be set when LIANFANG_WECOM_CORP_ID is")
             for name in ("wecom_secret", "wecom_token", "wecom_aes_key"):
                 _reject_placeholder(name, getattr(self, name))
         return self

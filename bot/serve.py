@@ -1,4 +1,8 @@
-"""Run an instance on its configured platforms: adapters, the scheduler, Telegram polling or webhook, and HTTP."""
+"""Run an instance on its configured platforms: adapters, the scheduler, Telegram polling or webhook, and HTTP.
+
+Also the WeCom wiring that needs the database: the shared access-token cache, and creating and binding the
+group chats a WeCom app posts to (a WeCom app never sees group messages, so ``/bind`` cannot happen there).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,20 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.wecom import TARGET_USER, CachedToken, WeComAdapter, appchat_chat_id, target_of
 from bot.app import App
+from bot.db import session_scope
+from bot.types import PLATFORM_WECOM
 from bot.web import create_web_app
+from models.members import CHAT_GROUP, CHAT_LEADERSHIP, bind_chat, find_identity
+from models.tokens import discard_token, load_token, store_token
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +34,9 @@ GROUP_COMMANDS = ("bind", "report", "help")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HTTP_SHUTDOWN_SECONDS = 5.0
 NOISY_LOGGERS = ("httpx", "httpcore")
-"""httpx logs every request URL at INFO, and Telegram's URLs contain the bot token."""
+"""httpx logs every request URL at INFO; Telegram's URLs contain the bot token, WeCom's the secret or access token."""
+PURPOSE_LEADERSHIP = "leadership"
+PURPOSE_GROUP_PREFIX = "group:"
 
 
 class _Server(uvicorn.Server):
@@ -46,6 +59,10 @@ async def serve(app: App) -> None:
         telegram = TelegramAdapter(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_base_url)
         app.add_adapter(telegram)
     webhook = telegram is not None and bool(settings.telegram_webhook_url)
+    wecom: WeComAdapter | None = None
+    if settings.wecom_enabled:
+        wecom = wecom_adapter(app)
+        app.add_adapter(wecom)
 
     stop = asyncio.Event()
     handled = _on_signals(stop.set)
@@ -64,7 +81,7 @@ async def serve(app: App) -> None:
                 )
             else:
                 tasks.append(asyncio.create_task(telegram.poll(), name="telegram-poll"))
-        web = create_web_app(app, telegram if webhook else None)
+        web = create_web_app(app, telegram if webhook else None, wecom=wecom)
         config = uvicorn.Config(web, lifespan="off", log_config=None, access_log=False)
         config.timeout_graceful_shutdown = HTTP_SHUTDOWN_SECONDS
         server = _Server(config)
@@ -122,3 +139,105 @@ def _listen(host: str, port: int) -> socket.socket:
     """Bind the HTTP socket here so a busy port is an OSError with its address, not an exit from uvicorn."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     return socket.create_server((host, port), family=family)
+
+
+# -- WeCom ------------------------------------------------------------------------------------------------
+
+
+class DatabaseTokenStore:
+    """Keep WeCom access tokens in the ``platformtoken`` table, so every instance on the database shares one."""
+
+    def __init__(self, app: App) -> None:
+        self.engine = app.engine
+
+    async def load(self, key: str) -> CachedToken | None:
+        """Return the cached token of an app, if any."""
+        return await asyncio.to_thread(self._load, key)
+
+    async def save(self, key: str, token: CachedToken) -> None:
+        """Cache an app's token."""
+        await asyncio.to_thread(self._save, key, token)
+
+    async def discard(self, key: str, token: str) -> None:
+        """Forget a token WeCom refused, unless another instance replaced it already."""
+        await asyncio.to_thread(self._discard, key, token)
+
+    def _load(self, key: str) -> CachedToken | None:
+        with session_scope(self.engine) as session:
+            row = load_token(session=session, platform=PLATFORM_WECOM, key=key)
+            return CachedToken(row.token, row.expires_at) if row is not None else None
+
+    def _save(self, key: str, token: CachedToken) -> None:
+        with session_scope(self.engine) as session:
+            store_token(
+                session=session,
+                platform=PLATFORM_WECOM,
+                key=key,
+                token=token.token,
+                expires_at=token.expires_at,
+                now=datetime.now(UTC),
+            )
+
+    def _discard(self, key: str, token: str) -> None:
+        with session_scope(self.engine) as session:
+            discard_token(session=session, platform=PLATFORM_WECOM, key=key, token=token)
+
+
+def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
+    """Build the WeCom adapter from the settings, with the access token shared through the database."""
+    return WeComAdapter.from_settings(app.settings, tokens=DatabaseTokenStore(app), **options)
+
+
+def bind_wecom_chat(app: App, *, chat_id: str, purpose: str, by: str | None = None) -> None:
+    """Bind a WeCom group chat (``appchat:<chatid>`` or ``webhook:<key>``) to ``leadership`` or ``group:KEY``.
+
+    ``by`` is the WeCom UserID of whoever asked for it (the chat's owner), recorded when that person is a
+    member. ValueError says what is wrong with the purpose or the chat id.
+    """
+    kind, group_key = _purpose(app, purpose)
+    target, address = target_of(chat_id)
+    if target == TARGET_USER or not address:
+        raise ValueError("a WeCom group chat id starts with appchat: or webhook:")
+    with session_scope(app.engine) as session:
+        identity = find_identity(session=session, platform=PLATFORM_WECOM, user_id=by) if by else None
+        bind_chat(
+            session=session,
+            platform=PLATFORM_WECOM,
+            chat_id=chat_id,
+            kind=kind,
+            group_key=group_key,
+            # bound_by is nullable: a chat bound from the command line may have been asked for by no member
+            member_id=identity.member_id if identity is not None else None,
+            now=app.clock(),
+        )
+    logger.info("wecom: %s chat bound as %s", target, purpose)
+
+
+async def create_wecom_chat(
+    app: App, *, name: str, owner: str, members: Sequence[str], purpose: str | None = None
+) -> str:
+    """Create a WeCom group chat of the app (``lianfang wecom create-chat``), bind it if asked, return its chatid.
+
+    The purpose is checked before the chat is created, so a typo does not leave an unbound chat behind.
+    """
+    if purpose is not None:
+        _purpose(app, purpose)
+    adapter = wecom_adapter(app)
+    try:
+        chatid = await adapter.create_app_chat(name, owner, members)
+    finally:
+        await adapter.stop()
+    if purpose is not None:
+        await asyncio.to_thread(bind_wecom_chat, app, chat_id=appchat_chat_id(chatid), purpose=purpose, by=owner)
+    return chatid
+
+
+def _purpose(app: App, purpose: str) -> tuple[str, str]:
+    """Read ``leadership`` or ``group:KEY`` (a working group of the org) as a binding's kind and group key."""
+    if purpose == PURPOSE_LEADERSHIP:
+        return CHAT_LEADERSHIP, ""
+    group_key = purpose.removeprefix(PURPOSE_GROUP_PREFIX) if purpose.startswith(PURPOSE_GROUP_PREFIX) else ""
+    if app.org.group(group_key) is None:
+        keys = ", ".join(f"group:{group.key}" for group in app.org.groups)
+        raise ValueError(f"bind to {PURPOSE_LEADERSHIP} or one of: {keys}")
+    return CHAT_GROUP, group_key

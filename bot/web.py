@@ -1,4 +1,4 @@
-"""The HTTP side of an instance: the Telegram webhook and a health check (the WeCom callback joins later)."""
+"""The HTTP side of an instance: the Telegram webhook, the WeCom callback and a health check."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from http import HTTPStatus
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.wecom import BadSignature, CallbackError, WeComAdapter
 from bot.app import App
 
 logger = logging.getLogger(__name__)
@@ -27,9 +28,17 @@ MAX_BODY_BYTES = 1_000_000
 STATUS_OK = "ok"
 STATUS_ERROR = "error"
 
+WECOM_PATH = "/wecom/callback"
+WECOM_SIGNATURE = "msg_signature"
+WECOM_TIMESTAMP = "timestamp"
+WECOM_NONCE = "nonce"
+WECOM_ECHOSTR = "echostr"
+WECOM_MAX_BODY_BYTES = 64_000
+"""An encrypted WeCom callback holds at most a 2,048-byte message; a few kilobytes in all."""
 
-def create_web_app(app: App, telegram: TelegramAdapter | None) -> Starlette:
-    """Build the Starlette app: ``POST /telegram`` when Telegram is served, and ``GET /healthz``."""
+
+def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAdapter | None = None) -> Starlette:
+    """Build the Starlette app: ``/telegram`` and ``/wecom/callback`` for the platforms served, and ``/healthz``."""
     secret = app.settings.telegram_webhook_secret
     expected = secret.get_secret_value().encode() if secret is not None else None
 
@@ -60,10 +69,57 @@ def create_web_app(app: App, telegram: TelegramAdapter | None) -> Starlette:
         await telegram.feed(update)
         return Response(status_code=HTTPStatus.OK)
 
+    async def wecom_verify(request: Request) -> Response:
+        # WeCom checks the callback URL once, when an admin saves it: answer with the decrypted echostr.
+        assert wecom is not None
+        params = request.query_params
+        try:
+            echo = wecom.verify_url(
+                params.get(WECOM_SIGNATURE, ""),
+                params.get(WECOM_TIMESTAMP, ""),
+                params.get(WECOM_NONCE, ""),
+                params.get(WECOM_ECHOSTR, ""),
+            )
+        except CallbackError as error:
+            return _refused(error, "URL verification")
+        return PlainTextResponse(echo)
+
+    async def wecom_callback(request: Request) -> Response:
+        assert wecom is not None
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > WECOM_MAX_BODY_BYTES:
+            return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        body = await request.body()
+        if len(body) > WECOM_MAX_BODY_BYTES:
+            return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        params = request.query_params
+        try:
+            fields = wecom.open_callback(
+                body, params.get(WECOM_SIGNATURE, ""), params.get(WECOM_TIMESTAMP, ""), params.get(WECOM_NONCE, "")
+            )
+        except CallbackError as error:
+            return _refused(error, "callback")
+        # WeCom retries a callback not answered within 5 s, so it is answered now and handled in the
+        # background (in order per member); a retried delivery is recognised by its MsgId.
+        await wecom.feed(fields)
+        return PlainTextResponse("")
+
     routes = [Route(HEALTH_PATH, health, methods=["GET"])]
     if telegram is not None:
         routes.append(Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]))
+    if wecom is not None:
+        routes.append(Route(WECOM_PATH, wecom_verify, methods=["GET"]))
+        routes.append(Route(WECOM_PATH, wecom_callback, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def _refused(error: CallbackError, what: str) -> Response:
+    """Answer a WeCom request that failed its checks: 403 for a bad signature, 400 for a signed but bad body."""
+    if isinstance(error, BadSignature):
+        logger.warning("wecom %s: bad signature; refused", what)
+        return Response(status_code=HTTPStatus.FORBIDDEN)
+    logger.warning("wecom %s: refused: %s", what, error)
+    return Response(status_code=HTTPStatus.BAD_REQUEST)
 
 
 def _database_reachable(app: App) -> bool:

@@ -8,6 +8,7 @@ from models.members import ChatBinding, Identity, Invite, Member
 from models.outbox import OutboxMessage
 from models.reports import DailyReport
 from models.supplies import SupplyNeed
+from models.tokens import PlatformToken
 
 __all__ = [
     "ChatBinding",
@@ -18,6 +19,7 @@ __all__ = [
     "Invite",
     "Member",
     "OutboxMessage",
+    "PlatformToken",
     "ProcessedEvent",
     "SendLedger",
     "SupplyNeed",

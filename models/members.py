@@ -228,7 +228,7 @@ def bind_identity(
 
 
 def bind_chat(
-    *, session: Session, platform: str, chat_id: str, kind: str, group_key: str, member_id: int, now: datetime
+    *, session: Session, platform: str, chat_id: str, kind: str, group_key: str, member_id: int | None, now: datetime
 ) -> ChatBinding:
     """Bind a group chat to a purpose, replacing an earlier chat bound to the same purpose."""
     binding = session.exec(

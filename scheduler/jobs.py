@@ -47,18 +47,22 @@ def events_of(org: Org, tz: tzinfo, day: date) -> list[DueEvent]:
     return events
 
 
-def _run_event(ctx: Context, day: date, event: DueEvent, deadline: datetime) -> None:
-    """Run one loop event once per day; an event missed by more than the grace is skipped, not sent late."""
+def _run_event(ctx: Context, day: date, event: DueEvent, next_at: datetime | None) -> None:
+    """Run one loop event once per day; one missed by more than the grace, or overtaken by the next, is skipped."""
     key = ledger_key(day, KIND_LOOP, event.label)
     if is_claimed(session=ctx.session, key=key):
         return
-    grace = timedelta(minutes=ctx.settings.catch_up_grace_minutes)
-    stale = ctx.now - event.when > grace or (event.name != EVENT_DEADLINE and ctx.now >= deadline)
-    if not claim(session=ctx.session, day=day, kind=KIND_SKIPPED if stale else KIND_LOOP, key=key, now=ctx.now):
+    late = ctx.now - event.when > timedelta(minutes=ctx.settings.catch_up_grace_minutes)
+    # After downtime, a reminder or chaser whose next step is already due would arrive seconds before it.
+    overtaken = next_at is not None and ctx.now >= next_at
+    skip = late or overtaken
+    if not claim(session=ctx.session, day=day, kind=KIND_SKIPPED if skip else KIND_LOOP, key=key, now=ctx.now):
         return  # another tick or instance got there first
-    if stale:
+    if late:
         # A 15:00 reminder at midnight would only confuse: skip it, once, and say so in the log.
         logger.warning("%s of %s was due at %s and is skipped (now %s)", event.label, day, event.when, ctx.now)
+    elif overtaken:
+        logger.info("%s of %s is skipped: the next step is already due", event.label, day)
     elif event.name == EVENT_REMINDER:
         send_reminders(ctx, day)
     elif event.name == EVENT_CHASE:
@@ -72,13 +76,14 @@ def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
     sent: list[OutgoingMessage] = []
     local = now.astimezone(dispatcher.tz)
     events = events_of(dispatcher.org, dispatcher.tz, local.date())
-    for event in events:
+    for index, event in enumerate(events):
         if event.when > local:
             break
+        next_at = events[index + 1].when if index + 1 < len(events) else None
         # One transaction per event: a failure in one step leaves the others done, and the next tick retries it.
         with session_scope(dispatcher.engine) as session:
             ctx = dispatcher.context(session, now)
-            _run_event(ctx, local.date(), event, events[-1].when)
+            _run_event(ctx, local.date(), event, next_at)
             sent += ctx.sent
     sent += expire_drafts(dispatcher, now)
     return sent

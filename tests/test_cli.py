@@ -124,3 +124,10 @@ def test_outbox_failed_lists_undeliverable_messages(tmp_path: Path) -> None:
     engine.dispose()
     listed = lianfang("outbox", "failed", tmp_path=tmp_path).stdout
     assert "6021447312" in listed and "forbidden: bot was blocked by the user" in listed
+
+
+def test_wecom_bind_robot_checks_the_purpose(tmp_path: Path) -> None:
+    env = ("wecom", "bind-robot", "--key", "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa")
+    assert lianfang(*env, "--bind", "leadership", tmp_path=tmp_path).stdout.strip() == "OK"
+    wrong = lianfang(*env, "--bind", "group:nope", tmp_path=tmp_path)
+    assert wrong.returncode == 2 and "group:screening" in wrong.stderr

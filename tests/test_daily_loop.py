@@ -217,3 +217,11 @@ async def test_unreachable_reporter_is_reported_to_coordination(harness: Harness
     notices = texts_of(coordination.unread())
     assert "孙悦" in notices
     assert "daily.no_reporter" in keys_of(coordination.messages())
+
+
+async def test_after_downtime_only_the_latest_due_step_is_sent(harness: Harness) -> None:
+    reporters = await setup_reporters(harness)
+    sent = await harness.tick("15:26")  # down from before 15:00 until 15:26
+    chat = reporters["supervision"]
+    assert keys_of(chat.unread()) == ["daily.greeting", "daily.chase"]  # one message, not a reminder and two chasers
+    assert sum(1 for m in sent if m.chat.chat_id == chat.chat_id) == 1
