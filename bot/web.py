@@ -8,7 +8,6 @@ import json
 import logging
 from http import HTTPStatus
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -17,6 +16,8 @@ from starlette.routing import Route
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.wecom import BadSignature, CallbackError, WeComAdapter
 from bot.app import App
+from bot.db import session_scope
+from models.outbox import backlog as outbox_backlog
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,11 @@ def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAd
     expected = secret.get_secret_value().encode() if secret is not None else None
 
     async def health(_request: Request) -> JSONResponse:
-        database = await asyncio.to_thread(_database_reachable, app)
-        body = {"status": STATUS_OK if database else STATUS_ERROR, "database": database}
+        outbox = await asyncio.to_thread(_outbox_health, app)
+        database = outbox is not None
+        body: dict[str, object] = {"status": STATUS_OK if database else STATUS_ERROR, "database": database}
+        if outbox is not None:
+            body.update(outbox)
         return JSONResponse(body, status_code=HTTPStatus.OK if database else HTTPStatus.SERVICE_UNAVAILABLE)
 
     async def telegram_webhook(request: Request) -> Response:
@@ -122,11 +126,13 @@ def _refused(error: CallbackError, what: str) -> Response:
     return Response(status_code=HTTPStatus.BAD_REQUEST)
 
 
-def _database_reachable(app: App) -> bool:
+def _outbox_health(app: App) -> dict[str, object] | None:
+    """Return the outbox backlog and the age of its oldest waiting message; None if the database is unreachable."""
     try:
-        with app.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with session_scope(app.engine) as session:
+            count, oldest = outbox_backlog(session=session)
     except Exception:
         logger.warning("health check: database unreachable", exc_info=True)
-        return False
-    return True
+        return None
+    age = (app.clock() - oldest).total_seconds() if oldest is not None else 0.0
+    return {"outbox_backlog": count, "outbox_oldest_seconds": round(max(age, 0.0), 1)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -132,13 +132,16 @@ def mark_retry(
     )
 
 
-def backlog(*, session: Session) -> int:
-    """Count messages still waiting."""
-    return int(
-        session.exec(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == STATUS_PENDING)
-        ).one()
-    )
+def backlog(*, session: Session) -> tuple[int, datetime | None]:
+    """Count messages not yet delivered, and return when the oldest of them was queued."""
+    count, oldest = session.exec(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(
+            col(OutboxMessage.status).in_((STATUS_PENDING, STATUS_SENDING))
+        )
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite returns the aggregate without its type
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), oldest
 
 
 def failed(*, session: Session, limit: int = 100) -> list[OutboxMessage]:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
+from bot.adapters.base import SendError
 from bot.adapters.telegram import TelegramAdapter
 from bot.web import SECRET_HEADER, create_web_app
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -154,7 +155,14 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
     try:
         async with client(harness, None) as http:
             answer = await http.get("/healthz")
-            assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": True}
+            assert answer.status_code == 200
+            assert answer.json() == {"status": "ok", "database": True, "outbox_backlog": 0, "outbox_oldest_seconds": 0}
+            reporter = await harness.member("周强", "screening", "reporter")
+            harness.adapter.refuse[reporter.chat_id] = SendError("network: down", permanent=False)
+            await harness.tick("15:00")
+            harness.advance(minutes=2)
+            body = (await http.get("/healthz")).json()
+            assert body["outbox_backlog"] == 1 and body["outbox_oldest_seconds"] == 120
             harness.app.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
             answer = await http.get("/healthz")
             assert answer.status_code == 503 and answer.json() == {"status": "error", "database": False}
