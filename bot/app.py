@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,7 @@ class App:
         self.adapters: dict[str, Adapter] = {}
         self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable)
         self._tick = tick
+        self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -78,9 +80,31 @@ class App:
 
     async def tick(self) -> list[OutgoingMessage]:
         """Run the scheduled loop once for the current time, then deliver."""
-        sent = await asyncio.to_thread(self._tick, self.dispatcher, self.clock())
-        await self.deliverer.drain()
-        return sent
+        with self._tracked():
+            sent = await asyncio.to_thread(self._tick, self.dispatcher, self.clock())
+            await self.deliverer.drain()
+            return sent
+
+    async def drain(self) -> int:
+        """Deliver what is due in the outbox (retries, and messages queued by other instances)."""
+        with self._tracked():
+            return await self.deliverer.drain()
+
+    async def settle(self, timeout: float) -> None:
+        """Wait for scheduled work in progress (a tick, a drain) to finish, so a stop never cuts a send in half."""
+        running = [task for task in self._running if task is not asyncio.current_task()]
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]
 
     async def start(self) -> None:
         """Start every adapter."""

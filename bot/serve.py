@@ -33,6 +33,8 @@ PRIVATE_COMMANDS = ("start", "help", "join", "check", "supply", "daily", "report
 GROUP_COMMANDS = ("bind", "report", "help")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HTTP_SHUTDOWN_SECONDS = 5.0
+SETTLE_SECONDS = 10.0
+"""How long a stop waits for a tick or outbox drain in progress."""
 NOISY_LOGGERS = ("httpx", "httpcore")
 """httpx logs every request URL at INFO; Telegram's URLs contain the bot token, WeCom's the secret or access token."""
 PURPOSE_LEADERSHIP = "leadership"
@@ -97,6 +99,10 @@ async def serve(app: App) -> None:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         if scheduler is not None:
+            # APScheduler cancels coroutine jobs still running at shutdown, whatever ``wait`` says: a send cut
+            # off after the platform took it would go again after a restart. Let running work finish first.
+            scheduler.pause()
+            await app.settle(timeout=SETTLE_SECONDS)
             scheduler.shutdown(wait=False)
         await app.stop()  # also after a failed start: closes whatever the adapters opened
         loop = asyncio.get_running_loop()

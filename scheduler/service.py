@@ -37,7 +37,7 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
         app.tick, IntervalTrigger(seconds=app.settings.tick_seconds), id="catch-up", coalesce=True, max_instances=1
     )
     scheduler.add_job(
-        app.deliverer.drain,
+        app.drain,
         IntervalTrigger(seconds=OUTBOX_RETRY_SECONDS),
         id="outbox",
         coalesce=True,
