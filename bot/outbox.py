@@ -62,13 +62,16 @@ class Deliverer:
                     batch = claim_due(
                         session=session, platforms=list(self.adapters), now=self.clock(), lease=LEASE, limit=BATCH
                     )
+                sent = 0
                 for claimed in batch:
                     if await self._deliver(claimed):
                         # marked one by one: a crash right after a send must not make the whole batch go again
                         with session_scope(self.engine) as session:
                             mark_sent(session=session, ids=[claimed.id], now=self.clock())
-                        delivered += 1
-                if not batch:
+                        sent += 1
+                delivered += sent
+                # Go round again only if more may be waiting: a full batch, or a failure that queued a reroute.
+                if len(batch) < BATCH and sent == len(batch):
                     return delivered
 
     async def _deliver(self, claimed: Claimed) -> bool:

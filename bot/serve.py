@@ -87,7 +87,7 @@ async def serve(app: App) -> None:
         config = uvicorn.Config(web, lifespan="off", log_config=None, access_log=False)
         config.timeout_graceful_shutdown = HTTP_SHUTDOWN_SECONDS
         server = _Server(config)
-        listener = _listen(settings.http_host, settings.http_port)
+        listener = listen(settings.http_host, settings.http_port)
         tasks.append(asyncio.create_task(server.serve(sockets=[listener]), name="http"))
         logger.info("serving HTTP on %s:%s", settings.http_host, listener.getsockname()[1])
         await _until_stopped(stop, tasks)
@@ -141,10 +141,16 @@ def _on_signals(callback: Callable[[], object]) -> list[signal.Signals]:
     return handled
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """Bind the HTTP socket here so a busy port is an OSError with its address, not an exit from uvicorn."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    return socket.create_server((host, port), family=family)
+    # proto IPPROTO_TCP, not create_server's 0: asyncio sets TCP_NODELAY on accepted connections only then, and
+    # without it each kept-alive answer waits ~40 ms for the peer's delayed ACK.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen()
+    return listener
 
 
 # -- WeCom ------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import contextlib
 import html
 import json
 import re
-import socket
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,6 +24,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from bot.serve import listen
 
 BOT_ID = 7000001
 BOT_USERNAME = "lianfang_test_bot"
@@ -127,7 +128,7 @@ class FakeTelegram:
     async def start(self) -> None:
         """Serve on 127.0.0.1 with a random port, in this event loop."""
         self._arrived = asyncio.Event()
-        listener = socket.create_server(("127.0.0.1", 0))
+        listener = listen("127.0.0.1", 0)
         config = uvicorn.Config(self.asgi(), lifespan="off", log_config=None, access_log=False)
         config.timeout_graceful_shutdown = 1
         self._server = _QuietServer(config)

@@ -1,0 +1,239 @@
+"""Benchmark updates per second through the whole Telegram path, against a bare python-telegram-bot floor.
+
+Both sides long-poll the same fake Bot API on 127.0.0.1 (``tests/fake_telegram.py``) and get the same update
+payloads: text messages from one staff member in a private chat, walking through the ``/check`` form over and
+over. lianfang handles them with the real App (bundled org, temporary SQLite file): TelegramAdapter →
+dispatcher → form runner → outbox → sendMessage. The floor is a bare PTB ``Application`` (no persistence, no
+JobQueue) with one ``MessageHandler`` that answers each update with one fixed ``send_message``. An update counts
+as done when its reply has been recorded by the fake.
+
+The adapter's ``AIORateLimiter`` is switched off: it paces sends at Telegram's real 30 messages/s, which would
+measure Telegram's limit rather than our code, and the floor has none.
+
+Run: python benchmarks/telegram.py [--quick]. Each result is one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+# Run as a script, this folder comes first on sys.path and this file would shadow the ``telegram`` package.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bot.adapters.telegram import TelegramAdapter, api_url  # noqa: E402
+from tests.fake_telegram import TOKEN, FakeTelegram, chat, user  # noqa: E402
+from tests.fakes import Harness  # noqa: E402
+
+BENCH = "telegram_updates_per_second"
+TARGET = "time per update <= 1.5x bare PTB"
+UPDATES = 500
+QUICK_UPDATES = 100
+WARMUP_UPDATES = 50
+POLL_SECONDS = 1
+"""The fake cuts long polls at 1 s anyway; an idle poller is never on the timed path."""
+DONE_TIMEOUT_SECONDS = 120.0
+
+STAFF = 5120337881
+STAFF_NAME = "张伟"
+CHECK_ANSWERS = ("/check", "3栋2单元501", "张三", "/skip", "36.5", "无", "1", "4", "提交")
+"""One pass through /check by a staff member of 朝阳新村, as typed (the same steps as ``benchmarks/run.py``)."""
+FLOOR_REPLY = "ok"
+FIRST_MESSAGE_ID = 10_000
+
+
+@dataclass
+class CountingFake(FakeTelegram):
+    """The fake Bot API, able to wake a waiter once a chat has received a given number of messages."""
+
+    _sent_to: dict[str, int] = field(default_factory=dict)
+    _goal: tuple[str, int, asyncio.Event] | None = None
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = super()._api_sendMessage(params)
+        chat_id = str(params["chat_id"])
+        self._sent_to[chat_id] = self._sent_to.get(chat_id, 0) + 1
+        self._check_goal()
+        return result
+
+    def sent_count(self, chat_id: int) -> int:
+        """Return how many messages a chat has received."""
+        return self._sent_to.get(str(chat_id), 0)
+
+    async def until_sent(self, chat_id: int, total: int, timeout: float = DONE_TIMEOUT_SECONDS) -> None:
+        """Wait until a chat has received ``total`` messages in all."""
+        event = asyncio.Event()
+        self._goal = (str(chat_id), total, event)
+        self._check_goal()
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        finally:
+            self._goal = None
+
+    def _check_goal(self) -> None:
+        if self._goal is not None:
+            chat_id, total, event = self._goal
+            if self._sent_to.get(chat_id, 0) >= total:
+                event.set()
+
+
+def message_update(text: str, message_id: int) -> dict[str, Any]:
+    """Return a private text message from the staff member, as Telegram sends it (the fake numbers the update)."""
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "from": user(STAFF, STAFF_NAME),
+        "chat": chat(STAFF),
+        "date": int(time.time()),
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        message["entities"] = [{"offset": 0, "length": len(command), "type": "bot_command"}]
+    return {"message": message}
+
+
+def payloads(count: int, start: int = 0) -> list[dict[str, Any]]:
+    """Return ``count`` updates continuing the /check loop from step ``start``."""
+    return [
+        message_update(CHECK_ANSWERS[(start + n) % len(CHECK_ANSWERS)], FIRST_MESSAGE_ID + start + n)
+        for n in range(count)
+    ]
+
+
+async def push(fake: CountingFake, updates: Sequence[dict[str, Any]], replies: int) -> float:
+    """Queue updates, wait until ``replies`` more messages reached the staff chat; return the seconds taken."""
+    goal = fake.sent_count(STAFF) + replies
+    started = time.perf_counter()
+    for update in updates:
+        fake.queue(update)
+    await fake.until_sent(STAFF, goal)
+    return time.perf_counter() - started
+
+
+async def settle(fake: CountingFake) -> None:
+    """Wait until every queued update was confirmed, so the next poller starts from an empty queue."""
+    await fake.wait_for(lambda: not fake.updates, timeout=DONE_TIMEOUT_SECONDS)
+
+
+async def lianfang_seconds(fake: CountingFake, url: str, warmup: int, timed: int) -> float:
+    """Return the seconds lianfang takes for ``timed`` updates, after joining and ``warmup`` updates."""
+    harness = Harness.create(url)
+    telegram = TelegramAdapter(TOKEN, base_url=fake.url, rate_limit=False)
+    harness.app.add_adapter(telegram)
+    await harness.app.start()
+    poller = asyncio.create_task(telegram.poll(timeout=POLL_SECONDS))
+    try:
+
+        async def replies_to(update: dict[str, Any]) -> int:
+            """Send one update and wait until everything it caused was delivered; return the staff's replies."""
+            before = fake.sent_count(STAFF)
+            await push(fake, [update], 1)
+            await settle(fake)
+            await telegram.join()
+            await harness.app.drain()
+            return fake.sent_count(STAFF) - before
+
+        code = harness.invite("screening", "staff", "chaoyang", STAFF_NAME)
+        await replies_to(message_update(f"/join {code}", FIRST_MESSAGE_ID - 1))
+        # Count the replies to each step once (one each today) rather than assume it.
+        per_step = [await replies_to(update) for update in payloads(len(CHECK_ANSWERS))]
+
+        def replies(count: int, start: int) -> int:
+            return sum(per_step[(start + n) % len(per_step)] for n in range(count))
+
+        start = 0  # the calibration pass ended where the loop begins
+        await push(fake, payloads(warmup, start), replies(warmup, start))
+        start += warmup
+        seconds = await push(fake, payloads(timed, start), replies(timed, start))
+        await settle(fake)
+        await telegram.join()
+        return seconds
+    finally:
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await harness.app.stop()
+        harness.app.engine.dispose()
+
+
+async def floor_seconds(fake: CountingFake, warmup: int, timed: int) -> float:
+    """Return the seconds a bare PTB Application takes for ``timed`` updates, after ``warmup`` updates."""
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, FLOOR_REPLY)
+
+    application = Application.builder().token(TOKEN).base_url(api_url(fake.url)).job_queue(None).build()
+    application.add_handler(MessageHandler(filters.ALL, answer))
+    await application.initialize()
+    assert application.updater is not None
+    await application.updater.start_polling(timeout=POLL_SECONDS)
+    await application.start()
+    try:
+        await push(fake, payloads(warmup), warmup)
+        seconds = await push(fake, payloads(timed, warmup), timed)
+        await settle(fake)
+        return seconds
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def measure(quick: bool) -> tuple[float, float, int]:
+    """Return (lianfang seconds, floor seconds, updates timed)."""
+    timed = QUICK_UPDATES if quick else UPDATES
+    fake = CountingFake()
+    await fake.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            core = await lianfang_seconds(fake, f"sqlite:///{folder}/bench.db", WARMUP_UPDATES, timed)
+        floor = await floor_seconds(fake, WARMUP_UPDATES, timed)
+    finally:
+        await fake.stop()
+    return core, floor, timed
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Run the benchmark; return its result lines as dicts."""
+    core, floor, timed = asyncio.run(measure(quick))
+    return [
+        {
+            "bench": BENCH,
+            "value": round(timed / core, 1),
+            "unit": "updates/s",
+            "target": TARGET,
+            "floor": round(timed / floor, 1),
+            "ratio": round(core / floor, 2),
+            "updates": timed,
+        }
+    ]
+
+
+def main() -> None:
+    """Print each result as one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"time {QUICK_UPDATES} updates instead of {UPDATES}")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for result in run(args.quick):
+        print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
