@@ -41,8 +41,8 @@ PURPOSE_LEADERSHIP = "leadership"
 PURPOSE_GROUP_PREFIX = "group:"
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to ``serve`` so every part stops in order."""
+class QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its owner (``serve``, or a test) so parts stop in order."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -69,7 +69,7 @@ async def serve(app: App) -> None:
     stop = asyncio.Event()
     handled = _on_signals(stop.set)
     tasks: list[asyncio.Task[None]] = []
-    server: _Server | None = None
+    server: QuietServer | None = None
     scheduler = None
     try:
         await app.start()
@@ -86,7 +86,7 @@ async def serve(app: App) -> None:
         web = create_web_app(app, telegram if webhook else None, wecom=wecom)
         config = uvicorn.Config(web, lifespan="off", log_config=None, access_log=False)
         config.timeout_graceful_shutdown = HTTP_SHUTDOWN_SECONDS
-        server = _Server(config)
+        server = QuietServer(config)
         listener = listen(settings.http_host, settings.http_port)
         tasks.append(asyncio.create_task(server.serve(sockets=[listener]), name="http"))
         logger.info("serving HTTP on %s:%s", settings.http_host, listener.getsockname()[1])

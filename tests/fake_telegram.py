@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.serve import listen
+from bot.serve import QuietServer, listen
 
 BOT_ID = 7000001
 BOT_USERNAME = "lianfang_test_bot"
@@ -131,7 +131,7 @@ class FakeTelegram:
         listener = listen("127.0.0.1", 0)
         config = uvicorn.Config(self.asgi(), lifespan="off", log_config=None, access_log=False)
         config.timeout_graceful_shutdown = 1
-        self._server = _QuietServer(config)
+        self._server = QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[listener]))
         while not self._server.started:
             await asyncio.sleep(0.01)
@@ -369,14 +369,6 @@ class FakeTelegram:
             if time.monotonic() > deadline:
                 raise AssertionError("condition not met in time")
             await asyncio.sleep(0.01)
-
-
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves the test process's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 @contextlib.asynccontextmanager

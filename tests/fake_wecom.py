@@ -30,6 +30,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
 
+from bot.serve import QuietServer
+
 CORP_ID = "ww5f0c3a9e2b7d41c8"
 AGENT_ID = 1000002
 SECRET = "fake-app-secret-S3cr3tForT3stsOnly-2020"
@@ -128,7 +130,7 @@ class FakeWeCom:
         listener = socket.create_server(("127.0.0.1", 0))
         config = uvicorn.Config(self.asgi(), lifespan="off", log_config=None, access_log=False)
         config.timeout_graceful_shutdown = 1
-        self._server = _QuietServer(config)
+        self._server = QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[listener]))
         while not self._server.started:
             await asyncio.sleep(0.01)
@@ -354,14 +356,6 @@ def _multipart_file(content_type: str, raw: bytes, name: str) -> dict[str, Any]:
 
 def _size(text: str) -> int:
     return len(text.encode("utf-8"))
-
-
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves the test process's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 @contextlib.asynccontextmanager

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.types import IncomingMessage, OutgoingMessage
 
@@ -37,3 +38,25 @@ class Adapter(Protocol):
 
     async def stop(self) -> None:
         """Stop receiving and release resources."""
+
+
+class LRU(OrderedDict):
+    """A bounded mapping that forgets the least recently used entries."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: Any, value: Any) -> None:
+        """Store a value, evicting the oldest entries beyond the size."""
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+    def recall(self, key: Any) -> Any:
+        """Return a stored value (marking it recently used), or None."""
+        if key not in self:
+            return None
+        self.move_to_end(key)
+        return self[key]

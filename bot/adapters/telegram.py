@@ -19,7 +19,6 @@ import json
 import logging
 import re
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,7 +49,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.base import REASON_FORBIDDEN, Dispatch, SendError
+from bot.adapters.base import LRU, REASON_FORBIDDEN, Dispatch, SendError
 from bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from bot.render import split_text
 from bot.types import PLATFORM_TELEGRAM, Button, IncomingMessage, OutgoingMessage, Text
@@ -164,28 +163,6 @@ class Rendered:
     keyboard: InlineKeyboardMarkup | None = None
 
 
-class _LRU(OrderedDict):
-    """A bounded mapping that forgets the least recently used entries."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: Any, value: Any) -> None:
-        """Store a value, evicting the oldest entries beyond the size."""
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-    def recall(self, key: Any) -> Any:
-        """Return a stored value (marking it recently used), or None."""
-        if key not in self:
-            return None
-        self.move_to_end(key)
-        return self[key]
-
-
 class TelegramAdapter:
     """Serve one Telegram bot: normalise updates, render and send messages, answer button taps.
 
@@ -221,9 +198,9 @@ class TelegramAdapter:
         )
         self.dispatch: Dispatch | None = None
         self.username: str | None = None
-        self._tokens = _LRU(TOKEN_CACHE_SIZE)
-        self._tapped = _LRU(TAPPED_CACHE_SIZE)
-        self._progress = _LRU(PROGRESS_CACHE_SIZE)
+        self._tokens = LRU(TOKEN_CACHE_SIZE)
+        self._tapped = LRU(TAPPED_CACHE_SIZE)
+        self._progress = LRU(PROGRESS_CACHE_SIZE)
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()

@@ -45,7 +45,7 @@ import time
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ElementTree
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,7 +55,7 @@ import httpx
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.adapters.base import Dispatch, SendError
+from bot.adapters.base import LRU, Dispatch, SendError
 from bot.i18n import render, render_lines
 from bot.render import is_choice, render_plain
 from bot.types import FORM_CONTROL_VALUES, PLATFORM_WECOM, Button, IncomingMessage, OutgoingMessage
@@ -407,21 +407,6 @@ class _Pacer:
         self.sent.setdefault(key, deque()).append(now)
 
 
-class _LRU(OrderedDict):
-    """A bounded mapping that forgets the least recently used entries."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: Any, value: Any) -> None:
-        """Store a value, evicting the oldest entries beyond the size."""
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 # -- the adapter --------------------------------------------------------------------------------------------
 
 
@@ -470,7 +455,7 @@ class WeComAdapter:
             TARGET_APPCHAT: _Pacer(appchat_limits),
             TARGET_ROBOT: _Pacer(robot_limits),
         }
-        self._progress = _LRU(PROGRESS_CACHE_SIZE)
+        self._progress = LRU(PROGRESS_CACHE_SIZE)
         self._slots = asyncio.Semaphore(max_concurrent_callbacks)
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
