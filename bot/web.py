@@ -57,11 +57,8 @@ def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAd
         if expected is None or not hmac.compare_digest(given, expected):
             logger.warning("telegram webhook: request without the right secret refused")
             return Response(status_code=HTTPStatus.FORBIDDEN)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await _bounded_body(request, MAX_BODY_BYTES)
+        if body is None:
             return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         try:
             update = telegram.parse(json.loads(body))
@@ -90,11 +87,8 @@ def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAd
 
     async def wecom_callback(request: Request) -> Response:
         assert wecom is not None
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > WECOM_MAX_BODY_BYTES:
-            return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        body = await request.body()
-        if len(body) > WECOM_MAX_BODY_BYTES:
+        body = await _bounded_body(request, WECOM_MAX_BODY_BYTES)
+        if body is None:
             return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         params = request.query_params
         try:
@@ -124,6 +118,15 @@ def _refused(error: CallbackError, what: str) -> Response:
         return Response(status_code=HTTPStatus.FORBIDDEN)
     logger.warning("wecom %s: refused: %s", what, error)
     return Response(status_code=HTTPStatus.BAD_REQUEST)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """Return the request body, or None when it (or its declared length) is over ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = await request.body()
+    return body if len(body) <= limit else None
 
 
 def _outbox_health(app: App) -> dict[str, object] | None:
