@@ -76,6 +76,12 @@ def drill_clock(start: datetime, tz: ZoneInfo) -> Callable[[], datetime]:
     return lambda: datetime.now(tz) + offset
 
 
+def app_from_environment() -> App:
+    """Build the instance the environment describes, exiting with a plain message if it is misconfigured."""
+    settings = load_settings()
+    return build_app(settings, load_org_or_exit(settings))
+
+
 # -- subcommands ------------------------------------------------------------------------------------------
 
 
@@ -159,9 +165,7 @@ def cmd_wecom_create_chat(args: argparse.Namespace) -> int:
     from bot.adapters.wecom import ApiError, ApiUnreachable
     from bot.serve import create_wecom_chat
 
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    app = build_app(settings, org)
+    app = app_from_environment()
     members = [member.strip() for member in args.members.split(",") if member.strip()]
     owner = args.owner or (members[0] if members else "")
     try:
@@ -181,9 +185,7 @@ def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
     from bot.adapters.wecom import robot_chat_id
     from bot.serve import bind_wecom_chat
 
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    app = build_app(settings, org)
+    app = app_from_environment()
     try:
         bind_wecom_chat(app, chat_id=robot_chat_id(args.key), purpose=args.bind)
     except ValueError as error:
@@ -195,9 +197,7 @@ def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal."""
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    app = build_app(settings, org)
+    app = app_from_environment()
     return asyncio.run(_console(app, args.as_member, sys.stdin, sys.stdout))
 
 

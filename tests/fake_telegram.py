@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.serve import QuietServer, listen
+from tests.loopback import start_loopback, stop_loopback
 
 BOT_ID = 7000001
 BOT_USERNAME = "lianfang_test_bot"
@@ -128,22 +128,14 @@ class FakeTelegram:
     async def start(self) -> None:
         """Serve on 127.0.0.1 with a random port, in this event loop."""
         self._arrived = asyncio.Event()
-        listener = listen("127.0.0.1", 0)
-        config = uvicorn.Config(self.asgi(), lifespan="off", log_config=None, access_log=False)
-        config.timeout_graceful_shutdown = 1
-        self._server = QuietServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[listener]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
-        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self._server, self._task, self.url = await start_loopback(self.asgi())
 
     async def stop(self) -> None:
         """Stop serving."""
         if self._server is not None and self._task is not None:
-            self._server.should_exit = True
             if self._arrived is not None:
-                self._arrived.set()
-            await self._task
+                self._arrived.set()  # wake a long poll so the server can stop
+            await stop_loopback(self._server, self._task)
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.token:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -30,7 +29,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.serve import QuietServer
+from tests.loopback import start_loopback, stop_loopback
 
 CORP_ID = "ww5f0c3a9e2b7d41c8"
 AGENT_ID = 1000002
@@ -127,20 +126,12 @@ class FakeWeCom:
 
     async def start(self) -> None:
         """Serve on 127.0.0.1 with a random port, in this event loop."""
-        listener = socket.create_server(("127.0.0.1", 0))
-        config = uvicorn.Config(self.asgi(), lifespan="off", log_config=None, access_log=False)
-        config.timeout_graceful_shutdown = 1
-        self._server = QuietServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[listener]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
-        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self._server, self._task, self.url = await start_loopback(self.asgi())
 
     async def stop(self) -> None:
         """Stop serving."""
         if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
+            await stop_loopback(self._server, self._task)
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
