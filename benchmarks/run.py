@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert  # noqa: E402
 
 from bot.db import session_scope  # noqa: E402
-from models.checks import CheckResult  # noqa: E402
+from models.checks import CheckResult, rebuild_check_totals  # noqa: E402
 from models.members import create_member  # noqa: E402
 from models.outbox import enqueue  # noqa: E402
 from tests.fakes import Harness  # noqa: E402
@@ -41,10 +41,13 @@ async def form_steps(url: str, steps: int) -> tuple[float, float]:
     await harness.app.start()
     chat = await harness.member("张伟", "screening", "staff", "chaoyang")
     answers = ["/check", "3栋2单元501", "张三", "/skip", "36.5", "无", "1", "4", "提交"]
+    delivered = harness.adapter.delivered
     started = time.perf_counter()
     for n in range(steps):
         await chat.say(answers[n % len(answers)])
-        chat.catch_up()
+        # the test harness scans every delivered message per call; keep it from growing with the run
+        delivered.clear()
+        chat.read = 0
     core = steps / (time.perf_counter() - started)
     # floor: one transaction per message that writes one outbox row, the least a reply costs
     started = time.perf_counter()
@@ -98,6 +101,9 @@ def report_build(url: str, records: int) -> float:
                 batch.clear()
         if batch:
             connection.execute(insert(CheckResult), batch)
+    # the bulk load bypassed add_check, which keeps the per-day totals the report reads
+    with session_scope(engine) as session:
+        rebuild_check_totals(session=session)
     from handlers.daily_report import build_daily_report
 
     timings = []

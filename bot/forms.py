@@ -12,7 +12,7 @@ from bot.context import Context
 from bot.i18n import LANGUAGES, render
 from bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text
 from models.base import to_db_time
-from models.drafts import Draft, delete_draft, get_draft, save_draft
+from models.drafts import FormDraft, delete_draft, get_draft, save_draft
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class FormRunner:
 
     # -- entry points -------------------------------------------------------------------------------------
 
-    def active_draft(self, ctx: Context) -> Draft | None:
+    def active_draft(self, ctx: Context) -> FormDraft | None:
         """Return the speaker's draft in this chat, dropping it with a notice if it expired."""
         assert ctx.msg is not None
         draft = get_draft(
@@ -140,7 +140,7 @@ class FormRunner:
                 ctx.reply(Text("form.replaced", {"form": self.forms[draft.form].title}))
             delete_draft(session=ctx.session, draft=draft)
         stamp = to_db_time(ctx.now)
-        draft = Draft(
+        draft = FormDraft(
             platform=ctx.msg.platform,
             chat_id=ctx.msg.chat_id,
             user_id=ctx.msg.user_id,
@@ -166,7 +166,7 @@ class FormRunner:
             lead = Text("form.started", {"form": form.title})
         self._advance(ctx, form, draft, lead=lead)
 
-    def answer(self, ctx: Context, draft: Draft, text: str, command: str | None) -> None:
+    def answer(self, ctx: Context, draft: FormDraft, text: str, command: str | None) -> None:
         """Take one message from a user who has a draft: a control command or an answer."""
         form = self.forms[draft.form]
         if command == CMD_CANCEL:
@@ -212,7 +212,7 @@ class FormRunner:
         return text.strip().casefold() in SUBMIT_WORDS
 
     @staticmethod
-    def _strip_step(ctx: Context, draft: Draft, text: str) -> str | None:
+    def _strip_step(ctx: Context, draft: FormDraft, text: str) -> str | None:
         match = STEP_TOKEN.match(text)
         if match is None:
             return text
@@ -221,7 +221,7 @@ class FormRunner:
             return None
         return match.group(2)
 
-    def _take(self, ctx: Context, draft: Draft, field: FormField, text: str) -> None:
+    def _take(self, ctx: Context, draft: FormDraft, field: FormField, text: str) -> None:
         choices = list(field.choices(ctx, draft.data)) if field.choices else []
         chosen = pick_choice(text, choices) if choices else None
         if chosen is not None:
@@ -239,14 +239,14 @@ class FormRunner:
         draft.data[field.name] = value
         draft.history.append(field.name)
 
-    def _back(self, ctx: Context, draft: Draft) -> None:
+    def _back(self, ctx: Context, draft: FormDraft) -> None:
         if not draft.history:
             ctx.reply("form.nothing_to_go_back")
             return
         name = draft.history.pop()
         draft.data.pop(name, None)
 
-    def _advance(self, ctx: Context, form: Form, draft: Draft, lead: Text | None = None) -> None:
+    def _advance(self, ctx: Context, form: Form, draft: FormDraft, lead: Text | None = None) -> None:
         """Ask the next open question, or show the summary for confirmation, and store the draft.
 
         ``lead`` is a line put before the question in the same message (the form's opening line).
@@ -300,7 +300,7 @@ class FormRunner:
                 return choice.label
         return Text.raw(str(value))
 
-    def _submit(self, ctx: Context, form: Form, draft: Draft, fields: Sequence[FormField]) -> None:
+    def _submit(self, ctx: Context, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> None:
         data = {field.name: draft.data.get(field.name) for field in fields if field.applies(draft.data)}
         delete_draft(session=ctx.session, draft=draft)
         form.on_submit(ctx, data, dict(draft.context))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Column
@@ -22,10 +23,16 @@ def json_column(**kwargs: Any) -> Any:
     return Column(JSON, **kwargs)
 
 
+@cache
+def _insert_if_absent_statement(dialect: str, table: type[SQLModel], unique: tuple[str, ...]) -> Any:
+    """Build the statement once per table: it runs for every incoming message and every scheduled send."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    core = table.__table__  # type: ignore[attr-defined]
+    # INSERT rowcount is -1 on psycopg; RETURNING tells whether this caller inserted the row.
+    return insert(core).on_conflict_do_nothing(index_elements=list(unique)).returning(core.c.id)
+
+
 def insert_if_absent(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> bool:
     """Insert a row unless one with the same unique columns exists; True only if this call inserted it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique).returning(table.id)
-    # INSERT rowcount is -1 on psycopg; RETURNING tells whether this caller inserted the row.
-    return session.execute(statement).first() is not None
+    statement = _insert_if_absent_statement(session.get_bind().dialect.name, table, tuple(unique))
+    return session.connection().execute(statement, values).first() is not None

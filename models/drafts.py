@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, bindparam
-from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import UniqueConstraint, bindparam, delete, insert, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, Session, SQLModel
 
 from models.base import json_column, to_db_time
 
@@ -35,41 +35,72 @@ class Draft(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
-@cache
-def _draft_statement() -> Any:
-    # Built once: this runs for every private message.
-    return select(Draft).where(
-        Draft.platform == bindparam("platform"),
-        Draft.chat_id == bindparam("chat_id"),
-        Draft.user_id == bindparam("user_id"),
-    )
+DRAFTS = Draft.__table__
+"""Drafts are read and written with Core statements: one of each runs for every form step, and the ORM's
+identity map and unit of work cost more than the SQL itself."""
+COLUMNS = tuple(column.name for column in DRAFTS.columns)
+SELECT_BY_KEY = sa_select(DRAFTS).where(
+    DRAFTS.c.platform == bindparam("platform"),
+    DRAFTS.c.chat_id == bindparam("chat_id"),
+    DRAFTS.c.user_id == bindparam("user_id"),
+)
+INSERT = insert(DRAFTS).returning(DRAFTS.c.id)
+UPDATE = (
+    update(DRAFTS)
+    .where(DRAFTS.c.id == bindparam("draft_id"))
+    .values({name: bindparam(name) for name in COLUMNS if name != "id"})
+)
+DELETE = delete(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id"))
 
 
-def get_draft(*, session: Session, platform: str, chat_id: str, user_id: str) -> Draft | None:
+@dataclass
+class FormDraft:
+    """One form in progress as the runner works on it: a plain copy of its row, stored back by ``save_draft``."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    member_id: int | None
+    lang: str
+    form: str
+    data: dict[str, Any]
+    history: list[str]
+    context: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    step: int = 0
+    """Counts questions asked, so a stale button from an earlier question is recognised."""
+    id: int | None = None
+
+
+def _from_row(row: Any) -> FormDraft:
+    return FormDraft(**row._mapping)
+
+
+def get_draft(*, session: Session, platform: str, chat_id: str, user_id: str) -> FormDraft | None:
     """Return the draft of a user in a chat."""
     params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
-    return session.exec(_draft_statement(), params=params).first()
+    row = session.connection().execute(SELECT_BY_KEY, params).first()
+    return None if row is None else _from_row(row)
 
 
-def save_draft(*, session: Session, draft: Draft) -> None:
-    """Store a draft; its JSON columns are mutated in place, so they are flagged as changed explicitly."""
-    session.add(draft)
-    if draft.id is not None:
-        for name in ("data", "history", "context"):
-            flag_modified(draft, name)
-    session.flush()
+def save_draft(*, session: Session, draft: FormDraft) -> None:
+    """Store a draft, inserting it the first time."""
+    values = {name: getattr(draft, name) for name in COLUMNS if name != "id"}
+    if draft.id is None:
+        draft.id = session.connection().execute(INSERT, values).scalar_one()
+    else:
+        session.connection().execute(UPDATE, {**values, "draft_id": draft.id})
 
 
-def delete_draft(*, session: Session, draft: Draft) -> None:
+def delete_draft(*, session: Session, draft: FormDraft) -> None:
     """Remove a draft."""
-    session.delete(draft)
-    session.flush()
+    if draft.id is not None:
+        session.connection().execute(DELETE, {"draft_id": draft.id})
 
 
-def expired_drafts(*, session: Session, now: datetime, limit: int = 500) -> list[Draft]:
+def expired_drafts(*, session: Session, now: datetime, limit: int = 500) -> list[FormDraft]:
     """Return drafts whose time ran out."""
-    return list(
-        session.exec(
-            select(Draft).where(Draft.expires_at <= to_db_time(now)).order_by(col(Draft.expires_at)).limit(limit)
-        )
-    )
+    query = sa_select(DRAFTS).where(DRAFTS.c.expires_at <= to_db_time(now)).order_by(DRAFTS.c.expires_at).limit(limit)
+    return [_from_row(row) for row in session.connection().execute(query)]

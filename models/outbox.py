@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Index, bindparam, func, update
+from sqlalchemy import Index, bindparam, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import json_column, to_db_time
@@ -35,9 +36,42 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+OUTBOX = OutboxMessage.__table__
+"""Core table: the per-message statements below skip the ORM's unit of work, which costs more than the SQL."""
+ENQUEUE = insert(OUTBOX)
+MARK_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=STATUS_SENT, sent_at=bindparam("sent_at"), attempts=OUTBOX.c.attempts + 1)
+)
+MARK_FAILED = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("message_id"))
+    .values(status=STATUS_FAILED, error=bindparam("error"), attempts=OUTBOX.c.attempts + 1)
+)
+MARK_RETRY = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        status=STATUS_PENDING,
+        error=bindparam("error"),
+        not_before=bindparam("not_before"),
+        attempts=OUTBOX.c.attempts + bindparam("counted"),
+    )
+)
+
+
 def enqueue(*, session: Session, platform: str, chat_id: str, payload: dict[str, Any], now: datetime) -> None:
     """Queue one message in the caller's transaction."""
-    session.add(OutboxMessage(platform=platform, chat_id=chat_id, payload=payload, created_at=to_db_time(now)))
+    values = {
+        "platform": platform,
+        "chat_id": chat_id,
+        "payload": payload,
+        "status": STATUS_PENDING,
+        "attempts": 0,
+        "created_at": to_db_time(now),
+    }
+    session.connection().execute(ENQUEUE, values)
 
 
 @dataclass(frozen=True)
@@ -55,30 +89,23 @@ class Claimed:
 def _claim_statement(dialect: str) -> Any:
     """Build the claim UPDATE once per dialect; building SQLAlchemy statements costs more than running this one."""
     now = bindparam("now")
-    waiting = (OutboxMessage.status == STATUS_PENDING) & (
-        col(OutboxMessage.not_before).is_(None) | (col(OutboxMessage.not_before) <= now)
-    )
+    c = OUTBOX.c
+    waiting = (c.status == STATUS_PENDING) & (c.not_before.is_(None) | (c.not_before <= now))
     # A message whose deliverer died mid-send comes back once its lease runs out.
-    abandoned = (OutboxMessage.status == STATUS_SENDING) & (col(OutboxMessage.not_before) <= now)
+    abandoned = (c.status == STATUS_SENDING) & (c.not_before <= now)
     chosen = (
-        select(OutboxMessage.id)
-        .where(waiting | abandoned, col(OutboxMessage.platform).in_(bindparam("platforms", expanding=True)))
-        .order_by(col(OutboxMessage.id))
+        sa_select(c.id)
+        .where(waiting | abandoned, c.platform.in_(bindparam("platforms", expanding=True)))
+        .order_by(c.id)
         .limit(bindparam("limit"))
     )
     if dialect == "postgresql":
         chosen = chosen.with_for_update(skip_locked=True)
     return (
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(chosen.scalar_subquery()))
+        update(OUTBOX)
+        .where(c.id.in_(chosen.scalar_subquery()))
         .values(status=STATUS_SENDING, not_before=bindparam("lease_until"))
-        .returning(
-            col(OutboxMessage.id),
-            col(OutboxMessage.platform),
-            col(OutboxMessage.chat_id),
-            col(OutboxMessage.payload),
-            col(OutboxMessage.attempts),
-        )
+        .returning(c.id, c.platform, c.chat_id, c.payload, c.attempts)
     )
 
 
@@ -93,43 +120,32 @@ def claim_due(
         "platforms": platforms,
         "limit": limit,
     }
-    rows = session.execute(statement, params).all()
+    rows = session.connection().execute(statement, params).all()
     return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
 
 
 def mark_sent(*, session: Session, ids: list[int], now: datetime) -> None:
     """Record delivered messages."""
     if ids:
-        session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids))
-            .values(status=STATUS_SENT, sent_at=to_db_time(now), attempts=OutboxMessage.attempts + 1)
-        )
+        session.connection().execute(MARK_SENT, {"ids": ids, "sent_at": to_db_time(now)})
 
 
 def mark_failed(*, session: Session, message_id: int, error: str) -> None:
     """Record a message that can never be delivered, with the reason."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status=STATUS_FAILED, error=error[:500], attempts=OutboxMessage.attempts + 1)
-    )
+    session.connection().execute(MARK_FAILED, {"message_id": message_id, "error": error[:500]})
 
 
 def mark_retry(
     *, session: Session, message_id: int, error: str, not_before: datetime, count_attempt: bool = True
 ) -> None:
     """Put a message back for another try after a transient failure."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(
-            status=STATUS_PENDING,
-            error=error[:500],
-            not_before=to_db_time(not_before),
-            attempts=OutboxMessage.attempts + int(count_attempt),
-        )
-    )
+    params = {
+        "message_id": message_id,
+        "error": error[:500],
+        "not_before": to_db_time(not_before),
+        "counted": int(count_attempt),
+    }
+    session.connection().execute(MARK_RETRY, params)
 
 
 def backlog(*, session: Session) -> tuple[int, datetime | None]:
