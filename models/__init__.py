@@ -1,6 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table."""
 
-from models.checks import CheckResult
+from models.checks import CheckDailyTotal, CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
 from models.ledger import SendLedger
@@ -12,6 +12,7 @@ from models.tokens import PlatformToken
 
 __all__ = [
     "ChatBinding",
+    "CheckDailyTotal",
     "CheckResult",
     "DailyReport",
     "Draft",

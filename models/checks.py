@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Index, Integer, cast, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import Index, Integer, cast, delete, func, insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel
 
 from models.base import to_db_time
 
@@ -41,6 +45,34 @@ class CheckResult(SQLModel, table=True):
     is_referral: bool = False
 
 
+class CheckDailyTotal(SQLModel, table=True):
+    """Running counts of check results per day and community, kept in step with every insert.
+
+    The daily report reads these instead of counting results, so its cost follows days, not records.
+    """
+
+    day: date = Field(primary_key=True)
+    community: str = Field(primary_key=True, max_length=32)
+    checked: int = 0
+    alerts: int = 0
+    referrals: int = 0
+
+
+TOTALS = CheckDailyTotal.__table__  # type: ignore[attr-defined]
+COUNTED = ("checked", "alerts", "referrals")
+
+
+@cache
+def _count_statement(dialect: str) -> Any:
+    """Build the upsert that adds one result to its day's totals, once per dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(TOTALS)
+    return statement.on_conflict_do_update(
+        index_elements=[TOTALS.c.day, TOTALS.c.community],
+        set_={name: TOTALS.c[name] + statement.excluded[name] for name in COUNTED},
+    )
+
+
 @dataclass(frozen=True)
 class CheckFigures:
     """Counts for one day: checked that day and to date, alerts and referrals that day."""
@@ -56,19 +88,37 @@ def add_check(*, session: Session, now: datetime, day: date, member_id: int, **f
     record = CheckResult(day=day, created_at=to_db_time(now), member_id=member_id, **fields)
     session.add(record)
     session.flush()
+    counts = {
+        "day": day,
+        "community": record.community,
+        "checked": 1,
+        "alerts": int(record.is_alert),
+        "referrals": int(record.is_referral),
+    }
+    session.connection().execute(_count_statement(session.get_bind().dialect.name), counts)
     return record
 
 
+def rebuild_check_totals(*, session: Session) -> None:
+    """Recount every day's totals from the results (after a bulk load that bypassed ``add_check``)."""
+    result = CheckResult.__table__  # type: ignore[attr-defined]
+    counts = sa_select(
+        result.c.day,
+        result.c.community,
+        func.count(),
+        func.sum(cast(result.c.is_alert, Integer)),
+        func.sum(cast(result.c.is_referral, Integer)),
+    ).group_by(result.c.day, result.c.community)
+    connection = session.connection()
+    connection.execute(delete(TOTALS))
+    connection.execute(insert(TOTALS).from_select(["day", "community", *COUNTED], counts))
+
+
 def check_figures(*, session: Session, day: date) -> CheckFigures:
-    """Count the day's checks, alerts and referrals, and checks to date, in SQL."""
-    today = session.exec(
-        select(
-            func.count(),
-            func.coalesce(func.sum(cast(CheckResult.is_alert, Integer)), 0),
-            func.coalesce(func.sum(cast(CheckResult.is_referral, Integer)), 0),
-        ).where(CheckResult.day == day)
-    ).one()
-    total = session.exec(select(func.count()).select_from(CheckResult).where(CheckResult.day <= day)).one()
+    """Return the day's checks, alerts and referrals, and checks to date, from the daily totals."""
+    sums = [func.coalesce(func.sum(TOTALS.c[name]), 0) for name in COUNTED]
+    today = session.connection().execute(sa_select(*sums).where(TOTALS.c.day == day)).one()
+    total = session.connection().execute(sa_select(sums[0]).where(TOTALS.c.day <= day)).scalar_one()
     return CheckFigures(
         checked_today=int(today[0]),
         checked_total=int(total),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
-from sqlmodel import SQLModel
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel
 
 import models  # noqa: F401 - registers tables
 from bot.db import make_engine, upgrade
+from models.checks import check_figures
+from models.members import Member
 
 
 def test_upgrade_matches_models_and_is_repeatable(database_url: str) -> None:
@@ -29,4 +33,44 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # noqa: ANN001
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+    engine.dispose()
+
+
+def test_daily_totals_count_the_results_stored_before_the_upgrade(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0002")
+    stamp = datetime(2020, 1, 27, 8, tzinfo=UTC)
+    with Session(engine) as session:
+        member = Member(name="张伟", group_key="screening", role="staff", created_at=stamp)
+        session.add(member)
+        session.flush()
+        rows = [
+            ("2020-01-27", "chaoyang", True, False),
+            ("2020-01-27", "chaoyang", False, True),
+            ("2020-01-27", "dongfeng", False, False),
+            ("2020-01-28", "xinhua", True, True),
+        ]
+        for day, community, alert, referral in rows:
+            session.execute(
+                text(
+                    "INSERT INTO checkresult (day, created_at, member_id, community, address, person, symptoms,"
+                    " history, measure, is_alert, is_referral) VALUES (:day, :at, :member, :community, '3栋', '张三',"
+                    " '', '', 'none', :alert, :referral)"
+                ),
+                {
+                    "day": date.fromisoformat(day),
+                    "at": stamp,
+                    "member": member.id,
+                    "community": community,
+                    "alert": alert,
+                    "referral": referral,
+                },
+            )
+        session.commit()
+    upgrade(engine)
+    with Session(engine) as session:
+        first = check_figures(session=session, day=date(2020, 1, 27))
+        second = check_figures(session=session, day=date(2020, 1, 28))
+    assert (first.checked_today, first.checked_total, first.alerts_today, first.referrals_today) == (3, 3, 1, 1)
+    assert (second.checked_today, second.checked_total, second.alerts_today, second.referrals_today) == (1, 4, 1, 1)
     engine.dispose()
