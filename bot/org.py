@@ -42,6 +42,10 @@ FILE_ENCODING = "utf-8-sig"  # tolerate the BOM that Windows Notepad writes
 DEFAULT_FEVER_THRESHOLD = 37.3
 MIN_FEVER_THRESHOLD = 36.0
 MAX_FEVER_THRESHOLD = 40.0
+DEFAULT_ACK_MINUTES = 10
+MAX_ACK_MINUTES = 24 * 60
+DEFAULT_MAX_ESCALATIONS = 3
+MAX_ESCALATIONS = 20
 DEFAULT_TEXT_MAX_LENGTH = 2000
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -291,6 +295,10 @@ class Alerts(_Model):
         default=DEFAULT_FEVER_THRESHOLD, ge=MIN_FEVER_THRESHOLD, le=MAX_FEVER_THRESHOLD, strict=True
     )
     symptoms: list[Text]
+    ack_minutes: int = Field(default=DEFAULT_ACK_MINUTES, ge=1, le=MAX_ACK_MINUTES, strict=True)
+    """An alert nobody acknowledged within this many minutes is re-sent and escalated to the leaders."""
+    max_escalations: int = Field(default=DEFAULT_MAX_ESCALATIONS, ge=0, le=MAX_ESCALATIONS, strict=True)
+    """How many times an unacknowledged alert is re-sent before the bot stops (and logs it)."""
 
     @model_validator(mode="after")
     def _check_unique_symptoms(self) -> Self:

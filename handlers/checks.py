@@ -10,21 +10,18 @@ from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import Choice, FieldError, Form, FormField, static_fields
 from bot.masking import mask_address, mask_name, mask_phone, mask_text
-from bot.types import ChatRef, Text
+from bot.types import Text
+from handlers.alerts import raise_alert
 from handlers.common import (
     FULLWIDTH_DIGITS,
-    broadcast,
     choice_label,
     community_choices,
     community_default,
     community_label,
-    is_overseer,
-    leadership_chats,
     local_time,
     parse_text,
 )
 from models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED, add_check
-from models.members import identities_of, list_members
 
 logger = logging.getLogger(__name__)
 
@@ -266,25 +263,14 @@ def alert_lines(
 
 
 def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str) -> None:
-    """Alert at once: masked in the leadership and 综合组 chats, in full privately to authorised overseers."""
-    assert ctx.member is not None
-    masked = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True)
-    full = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False)
-    chats = leadership_chats(ctx)
-    broadcast(ctx, chats, masked)
-    readers = [
-        m
-        for m in list_members(session=ctx.session, roles=tuple(ctx.org.access.full_data_roles))
-        if is_overseer(ctx, m) and m.id != ctx.member.id
-    ]
-    identities = identities_of(session=ctx.session, member_ids=[m.id for m in readers if m.id is not None])
-    for reader in readers:
-        identity = identities.get(reader.id or 0)
-        if identity is not None:
-            ctx.send(ChatRef(identity.platform, identity.chat_id), full, reader.lang)
-    if not chats:
-        logger.warning("alert %s raised but no leadership or coordination chat is bound", record_id)
-        ctx.reply(*full, Text("alert.no_chat_bound"))
+    """Alert at once about a check result (see ``handlers.alerts.raise_alert``)."""
+    raise_alert(
+        ctx,
+        check_id=record_id,
+        community=data["community"],
+        masked=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True),
+        full=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False),
+    )
 
 
 def parse_check_line(text: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from bot.dispatcher import Command
 from bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP
 from bot.i18n import LANG_EN, LANG_ZH
 from bot.types import Button, Text
+from handlers.alerts import may_acknowledge
 from handlers.common import community_label, group_label, is_overseer
 from models.base import to_db_time
 from models.members import (
@@ -68,6 +69,8 @@ def help_lines(ctx: Context) -> list[Text]:
         lines.append(Text("help.daily"))
     if is_overseer(ctx, member):
         lines.append(Text("help.report"))
+    if may_acknowledge(ctx, member):
+        lines.append(Text("help.ack"))
     if member.role == ROLE_ADMIN:
         lines.append(Text("help.bind"))
     return [*lines, Text("help.lang"), Text("help.form_controls")]

@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table."""
 
+from models.alerts import Alert
 from models.checks import CheckDailyTotal, CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
@@ -11,6 +12,7 @@ from models.supplies import SupplyNeed
 from models.tokens import PlatformToken
 
 __all__ = [
+    "Alert",
     "ChatBinding",
     "CheckDailyTotal",
     "CheckResult",

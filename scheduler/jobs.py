@@ -11,6 +11,7 @@ from bot.db import session_scope
 from bot.dispatcher import Dispatcher
 from bot.org import Org
 from bot.types import ChatRef, OutgoingMessage, Text
+from handlers.alerts import escalate_alerts
 from handlers.daily_report import post_daily_report, send_chasers, send_reminders
 from models.drafts import delete_draft, expired_drafts
 from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, is_claimed, ledger_key
@@ -72,7 +73,7 @@ def _run_event(ctx: Context, day: date, event: DueEvent, next_at: datetime | Non
 
 
 def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
-    """Do every due step of today's loop that is not done yet, and expire old drafts; return what was queued."""
+    """Do every due step of today's loop not done yet, expire old drafts, escalate alerts; return what was queued."""
     sent: list[OutgoingMessage] = []
     local = now.astimezone(dispatcher.tz)
     events = events_of(dispatcher.org, dispatcher.tz, local.date())
@@ -86,6 +87,10 @@ def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
             _run_event(ctx, local.date(), event, next_at)
             sent += ctx.sent
     sent += expire_drafts(dispatcher, now)
+    with session_scope(dispatcher.engine) as session:
+        ctx = dispatcher.context(session, now)
+        escalate_alerts(ctx)
+        sent += ctx.sent
     return sent
 
 
