@@ -18,7 +18,7 @@ async def test_refused_reminder_falls_back_to_a_mention_and_coordination_is_told
     harness.adapter.refuse[reporter.chat_id] = SendError("forbidden: bot can't initiate conversation", permanent=True)
     await harness.tick("15:00")
     [fallback] = screening.unread()
-    assert keys_of([fallback])[:3] == ["delivery.fallback", "daily.greeting", "daily.reminder"]
+    assert keys_of([fallback])[:3] == ["delivery.fallback", "reminder.title", "reminder.text"]
     assert fallback.mentions == (reporter.user_id,)
     assert all(button.private for button in fallback.buttons) and fallback.buttons
     notices = coordination.unread()
@@ -39,4 +39,4 @@ async def test_transient_failures_are_retried_and_nothing_is_lost(harness: Harne
     del harness.adapter.refuse[reporter.chat_id]
     harness.advance(seconds=30)
     await harness.app.deliverer.drain()
-    assert keys_of(reporter.unread()) == ["daily.greeting", "daily.reminder"]
+    assert keys_of(reporter.unread()) == ["reminder.title", "reminder.text"]

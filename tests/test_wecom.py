@@ -360,7 +360,7 @@ async def test_join_check_by_digits_reminder_card_and_report_end_to_end(
         reminder = fake_wecom.sent(REPORTER)[-1]
         assert reminder["msgtype"] == "template_card"
         card = reminder["template_card"]
-        assert card["card_type"] == "button_interaction" and "周强" in card["main_title"]["title"]
+        assert card["card_type"] == "button_interaction" and card["main_title"]["title"] == t("reminder.title", ZH)
         buttons = {button["text"]: decode_card_key(button["key"]) for button in card["button_list"]}
         assert buttons == {"填报": ("/daily", "填报"), "无新情况": ("/daily nil", "无新情况")}
 
