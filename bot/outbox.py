@@ -83,6 +83,8 @@ class Deliverer:
         A chat with several messages in the batch gets them one by one, in order: sending one of them together
         with other chats' copies would change the order that chat reads them in.
         """
+        if len(batch) < 2:
+            return [batch] if batch else []
         per_chat = Counter((row.platform, row.chat_id) for row in batch)
         sends: dict[Hashable, list[Claimed]] = {}
         for row in batch:
