@@ -1,6 +1,7 @@
 """Benchmarks; each result is one JSON line: {"bench", "value", "unit", "target", ...}.
 
-Run: python benchmarks/run.py [--quick]. Figures are compared with a floor measured in the same run.
+Run: python benchmarks/run.py [--quick]. Figures are compared with a floor measured in the same run (or, for the
+outbox drain, the floor a rate limit sets; see drain.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+# Run as a script, this folder comes first on sys.path and benchmarks/telegram.py would shadow the package.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 from sqlalchemy import insert  # noqa: E402
 
@@ -142,6 +146,11 @@ def main() -> None:
             times.append(report_build(url, size))
             emit(f"report_build_{size}", times[-1], "ms", "<= 200 ms at 1M on SQLite")
         emit("report_build_ratio", times[1] / times[0], "x", "<= 2", sizes=list(sizes))
+        from benchmarks.drain import MESSAGES, QUICK_MESSAGES, RATE, emit_drain, outbox_drain
+
+        messages = QUICK_MESSAGES if args.quick else MESSAGES
+        url = args.database_url or f"sqlite:///{folder}/drain.db"
+        emit_drain(messages, RATE, asyncio.run(outbox_drain(url, messages, RATE)))
 
 
 if __name__ == "__main__":

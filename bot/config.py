@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=100)
     log_level: str = "INFO"
     tick_seconds: int = Field(default=30, ge=1, le=300)
+    schedule_jitter_seconds: int = Field(default=7, ge=0, le=59)
+    """The loop's cron triggers fire this many seconds (at most) past the minute, picked once per instance; 0: on it."""
     clock_start: datetime | None = None
     """Run on a simulated clock that starts at this local time and then runs in real time (drills, tests)."""
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.adapters.base import Adapter, SendError
+from bot.adapters.base import Adapter, BatchSender, SendError
 from bot.db import session_scope
 from bot.types import ChatRef, OutgoingMessage
 from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
@@ -63,29 +65,55 @@ class Deliverer:
                         session=session, platforms=list(self.adapters), now=self.clock(), lease=LEASE, limit=BATCH
                     )
                 sent = 0
-                for claimed in batch:
-                    if await self._deliver(claimed):
-                        # marked one by one: a crash right after a send must not make the whole batch go again
+                for rows in self._plan(batch):
+                    done = await self._deliver(rows)
+                    if done:
+                        # marked right after their send: a crash must not make the whole batch go again
                         with session_scope(self.engine) as session:
-                            mark_sent(session=session, ids=[claimed.id], now=self.clock())
-                        sent += 1
+                            mark_sent(session=session, ids=[row.id for row in done], now=self.clock())
+                        sent += len(done)
                 delivered += sent
                 # Go round again only if more may be waiting: a full batch, or a failure that queued a reroute.
                 if len(batch) < BATCH and sent == len(batch):
                     return delivered
 
-    async def _deliver(self, claimed: Claimed) -> bool:
-        message = OutgoingMessage.from_json(ChatRef(claimed.platform, claimed.chat_id), claimed.payload)
+    def _plan(self, batch: list[Claimed]) -> list[list[Claimed]]:
+        """Group claimed messages into sends: one payload to many chats where the adapter can, else one by one.
+
+        A chat with several messages in the batch gets them one by one, in order: sending one of them together
+        with other chats' copies would change the order that chat reads them in.
+        """
+        if len(batch) < 2:
+            return [batch] if batch else []
+        per_chat = Counter((row.platform, row.chat_id) for row in batch)
+        sends: dict[Hashable, list[Claimed]] = {}
+        for row in batch:
+            key: Hashable = row.id
+            if per_chat[row.platform, row.chat_id] == 1 and isinstance(self.adapters[row.platform], BatchSender):
+                key = (row.platform, json.dumps(row.payload, sort_keys=True, ensure_ascii=False))
+            sends.setdefault(key, []).append(row)
+        return list(sends.values())
+
+    async def _deliver(self, rows: list[Claimed]) -> list[Claimed]:
+        """Send one payload to the chats of claimed messages; record each failure and return the delivered."""
+        first = rows[0]
+        adapter = self.adapters[first.platform]
+        message = OutgoingMessage.from_json(ChatRef(first.platform, first.chat_id), first.payload)
+        failures: dict[str, SendError] = {}
         try:
-            await self.adapters[claimed.platform].send(message)
+            if len(rows) > 1 and isinstance(adapter, BatchSender):
+                failures = await adapter.send_many([row.chat_id for row in rows], message)
+            else:
+                await adapter.send(message)
         except SendError as error:
-            self._record_failure(claimed, error)
-            return False
+            failures = {row.chat_id: error for row in rows}
         except Exception as error:  # an adapter bug must not stop delivery of everything else
-            logger.exception("adapter %s failed to send outbox message %s", claimed.platform, claimed.id)
-            self._record_failure(claimed, SendError(type(error).__name__, permanent=False))
-            return False
-        return True
+            logger.exception("adapter %s failed to send outbox message(s) from %s", first.platform, first.id)
+            failures = {row.chat_id: SendError(type(error).__name__, permanent=False) for row in rows}
+        for row in rows:
+            if row.chat_id in failures:
+                self._record_failure(row, failures[row.chat_id])
+        return [row for row in rows if row.chat_id not in failures]
 
     def _record_failure(self, claimed: Claimed, error: SendError) -> None:
         with session_scope(self.engine) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from datetime import date, datetime, time
 from typing import Any
@@ -188,7 +189,7 @@ def _reminder_buttons() -> list[Button]:
 
 
 def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: list[Text]) -> None:
-    """Send lines privately to a group's reporters; report anyone unreachable to 综合组 once a day."""
+    """Send the same lines privately to a group's reporters; report anyone unreachable to 综合组 once a day."""
     reporters = reporters_of(ctx, group.key)
     if not reporters:
         if claim(
@@ -217,10 +218,8 @@ def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: l
             ):
                 _tell_coordination(ctx, Text("daily.unreachable", {"name": member.name, "group": group_label(group)}))
             continue
-        greeting = Text("daily.greeting", {"name": member.name})
-        ctx.send(
-            ChatRef(identity.platform, identity.chat_id), [greeting, *lines], member.lang, buttons=_reminder_buttons()
-        )
+        # No name or group in the text: reporters with one language get the same payload, sent in one call.
+        ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=_reminder_buttons())
     logger.info("%s sent to %d reporter(s) of %s", kind, len(reporters), group.key)
 
 
@@ -245,8 +244,8 @@ def send_reminders(ctx: Context, day: date) -> int:
             group_key=group.key,
         ):
             continue
-        line = Text("daily.reminder", {"group": group_label(group), "deadline": _deadline_text(ctx)})
-        _notify_reporters(ctx, day, group, KIND_REMINDER, [line])
+        lines = [Text("reminder.title"), Text("reminder.text", {"deadline": _deadline_text(ctx)})]
+        _notify_reporters(ctx, day, group, KIND_REMINDER, lines)
         count += 1
     return count
 
@@ -254,15 +253,17 @@ def send_reminders(ctx: Context, day: date) -> int:
 def send_chasers(ctx: Context, day: date, round_number: int) -> int:
     """Chase the groups still pending (one round); return how many groups were chased."""
     count = 0
-    minutes_left = max(0, int((deadline_of(ctx, day) - ctx.now).total_seconds() // 60))
+    # Rounded up: a chaser fired a few seconds past 15:15 (schedule jitter) still says 15 minutes.
+    minutes_left = max(0, math.ceil((deadline_of(ctx, day) - ctx.now).total_seconds() / 60))
     for group in pending_groups(ctx, day):
         key = ledger_key(day, KIND_CHASE, group.key, round_number)
         if not claim(session=ctx.session, day=day, kind=KIND_CHASE, key=key, now=ctx.now, group_key=group.key):
             continue
-        line = Text(
-            "daily.chase", {"group": group_label(group), "deadline": _deadline_text(ctx), "minutes": minutes_left}
-        )
-        _notify_reporters(ctx, day, group, KIND_CHASE, [line])
+        lines = [
+            Text("reminder.chase_title"),
+            Text("reminder.chase", {"deadline": _deadline_text(ctx), "minutes": minutes_left}),
+        ]
+        _notify_reporters(ctx, day, group, KIND_CHASE, lines)
         chat = group_chat(ctx, group.key)
         if chat is not None:
             ctx.send(

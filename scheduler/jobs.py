@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 
 from bot.context import Context
 from bot.db import session_scope
@@ -110,3 +112,13 @@ def loop_times(org: Org) -> list[time]:
     """Return the local times at which the loop has events (for cron triggers)."""
     schedule = org.schedule
     return [schedule.reminder, *schedule.chasers, schedule.deadline]
+
+
+@cache
+def loop_second(jitter_seconds: int) -> int:
+    """Return the second past the minute at which this instance's cron triggers fire: 1 to ``jitter_seconds``, or 0.
+
+    Picked once per process, so the reminders of many deployments do not all reach WeCom at :00 or :30. The loop's
+    events stay due at the minute, so the ledger's catch-up and grace are measured as before.
+    """
+    return random.randint(1, jitter_seconds) if jitter_seconds > 0 else 0

@@ -9,7 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
-from scheduler.jobs import loop_times
+from scheduler.jobs import loop_second, loop_times
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,12 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
     for moment in loop_times(app.org):
         scheduler.add_job(
             app.tick,
-            CronTrigger(hour=moment.hour, minute=moment.minute, second=0, timezone=app.tz),
+            CronTrigger(
+                hour=moment.hour,
+                minute=moment.minute,
+                second=loop_second(app.settings.schedule_jitter_seconds),
+                timezone=app.tz,
+            ),
             id=f"loop-{moment:%H%M}",
             misfire_grace_time=grace,
             coalesce=True,

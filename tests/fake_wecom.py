@@ -15,7 +15,7 @@ import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.parser import BytesParser
 from email.policy import default
 from itertools import count
@@ -91,6 +91,8 @@ class Call:
     method: str
     params: dict[str, str]
     body: dict[str, Any]
+    refused: tuple[str, ...] = ()
+    """Members an accepted app message did not reach (its answer's ``invaliduser``)."""
 
 
 @dataclass
@@ -168,7 +170,8 @@ class FakeWeCom:
 
     def _answer(self, call: Call, errcode: int, extra: dict[str, Any] | None = None) -> JSONResponse:
         if errcode == OK:
-            self.delivered.append(call)
+            refused = str((extra or {}).get("invaliduser") or "")
+            self.delivered.append(replace(call, refused=tuple(user for user in refused.split("|") if user)))
         return JSONResponse({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "error"), **(extra or {})})
 
     def _check_token(self, token: str | None) -> int:
@@ -216,7 +219,9 @@ class FakeWeCom:
         failing = [self.user_failures[user] for user in users if user in self.user_failures]
         if failing and len(failing) == len(users):
             return failing[0]
-        answer: dict[str, Any] = {"invaliduser": "", "msgid": f"msg-{next(self._ids)}"}
+        # Members it cannot reach are listed in invaliduser; the others get the message.
+        refused = "|".join(user for user in users if user in self.user_failures)
+        answer: dict[str, Any] = {"invaliduser": refused, "msgid": f"msg-{next(self._ids)}"}
         if kind == "template_card":
             card = body["template_card"]
             if not card.get("task_id") or not card.get("button_list"):
@@ -303,7 +308,8 @@ class FakeWeCom:
         return [
             call.body
             for call in self.delivered
-            if call.method == MESSAGE_SEND and (user is None or user in str(call.body.get("touser")).split("|"))
+            if call.method == MESSAGE_SEND
+            and (user is None or (user in str(call.body.get("touser")).split("|") and user not in call.refused))
         ]
 
     def texts(self, user: str) -> list[str]:

@@ -37,7 +37,7 @@ async def test_reminders_go_to_every_reporter_once(harness: Harness) -> None:
     assert len(sent) == 6
     for chat in reporters.values():
         [reminder] = chat.unread()
-        assert [line.key for line in reminder.lines] == ["daily.greeting", "daily.reminder"]
+        assert [line.key for line in reminder.lines] == ["reminder.title", "reminder.text"]
         assert [b.value for b in reminder.buttons] == ["/daily", "/daily nil"]
     assert await harness.tick("15:00") == []  # the ledger makes a second tick a no-op
     harness.advance(seconds=20)
@@ -55,10 +55,10 @@ async def test_chasers_go_only_to_pending_and_report_lists_them(harness: Harness
         answer = await reporters[group].tap("无新情况")
         assert keys_of(answer) == ["daily.submitted"]
     await harness.tick("15:15")
-    assert keys_of(reporters["supervision"].unread()) == ["daily.greeting", "daily.chase"]
+    assert keys_of(reporters["supervision"].unread()) == ["reminder.chase_title", "reminder.chase"]
     assert reporters["screening"].unread() == []
     await harness.tick("15:25")
-    assert keys_of(reporters["supervision"].unread()) == ["daily.greeting", "daily.chase"]
+    assert keys_of(reporters["supervision"].unread()) == ["reminder.chase_title", "reminder.chase"]
     await harness.tick("15:30")
     [report] = leadership.unread()
     [copy] = coordination.unread()
@@ -137,7 +137,7 @@ async def test_restart_catch_up_within_grace_and_skip_past_it(database_url: str)
     reporters = await setup_reporters(harness)
     # the instance was down over 15:00 and comes back at 15:12: reminder caught up, chasers still to come
     sent = await harness.tick("15:12")
-    assert sum(1 for m in sent if m.lines[-1].key == "daily.reminder") == 6
+    assert sum(1 for m in sent if m.lines[-1].key == "reminder.text") == 6
     # a second instance built on the same database (a restart) sends nothing twice
     restarted = Harness.create(database_url, catch_up_grace_minutes=20)
     restarted.clock.now = harness.clock.now
@@ -146,8 +146,8 @@ async def test_restart_catch_up_within_grace_and_skip_past_it(database_url: str)
     harness.at("15:45")
     sent = await harness.tick()
     assert keys_of(leadership.unread())[0] == "report.title"
-    assert all(m.lines[-1].key != "daily.chase" for m in sent)
-    assert keys_of(reporters["screening"].unread()) == ["daily.greeting", "daily.reminder"]
+    assert all(m.lines[-1].key != "reminder.chase" for m in sent)
+    assert keys_of(reporters["screening"].unread()) == ["reminder.title", "reminder.text"]
     restarted.app.engine.dispose()
     await harness.app.stop()
     harness.app.engine.dispose()
@@ -223,5 +223,6 @@ async def test_after_downtime_only_the_latest_due_step_is_sent(harness: Harness)
     reporters = await setup_reporters(harness)
     sent = await harness.tick("15:26")  # down from before 15:00 until 15:26
     chat = reporters["supervision"]
-    assert keys_of(chat.unread()) == ["daily.greeting", "daily.chase"]  # one message, not a reminder and two chasers
+    # one message, not a reminder and two chasers
+    assert keys_of(chat.unread()) == ["reminder.chase_title", "reminder.chase"]
     assert sum(1 for m in sent if m.chat.chat_id == chat.chat_id) == 1

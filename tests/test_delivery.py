@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.adapters.base import SendError
-from models.outbox import STATUS_FAILED, OutboxMessage
+from bot.db import session_scope
+from bot.types import PLATFORM_MEMORY, ChatRef, OutgoingMessage, Text
+from models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage, enqueue
 from tests.fakes import Harness, keys_of, texts_of
+
+REPORTERS = (("李娜", "coordination"), ("周强", "screening"), ("陈静", "supplies"))
 
 
 async def test_refused_reminder_falls_back_to_a_mention_and_coordination_is_told_once(harness: Harness) -> None:
@@ -18,7 +22,7 @@ async def test_refused_reminder_falls_back_to_a_mention_and_coordination_is_told
     harness.adapter.refuse[reporter.chat_id] = SendError("forbidden: bot can't initiate conversation", permanent=True)
     await harness.tick("15:00")
     [fallback] = screening.unread()
-    assert keys_of([fallback])[:3] == ["delivery.fallback", "daily.greeting", "daily.reminder"]
+    assert keys_of([fallback])[:3] == ["delivery.fallback", "reminder.title", "reminder.text"]
     assert fallback.mentions == (reporter.user_id,)
     assert all(button.private for button in fallback.buttons) and fallback.buttons
     notices = coordination.unread()
@@ -39,4 +43,67 @@ async def test_transient_failures_are_retried_and_nothing_is_lost(harness: Harne
     del harness.adapter.refuse[reporter.chat_id]
     harness.advance(seconds=30)
     await harness.app.deliverer.drain()
-    assert keys_of(reporter.unread()) == ["daily.greeting", "daily.reminder"]
+    assert keys_of(reporter.unread()) == ["reminder.title", "reminder.text"]
+
+
+async def test_one_reminder_text_goes_to_every_reporter_in_one_batched_send(harness: Harness) -> None:
+    reporters = [await harness.member(name, group, "reporter") for name, group in REPORTERS]
+    await harness.tick("15:00")
+    assert harness.adapter.batches == [tuple(chat.chat_id for chat in reporters)]
+    for chat in reporters:
+        [reminder] = chat.unread()
+        assert keys_of([reminder]) == ["reminder.title", "reminder.text"]
+        assert [button.value for button in reminder.buttons] == ["/daily", "/daily nil"]
+    await harness.tick("15:15")  # chasers share one text too
+    assert harness.adapter.batches[-1] == tuple(chat.chat_id for chat in reporters)
+    assert all(keys_of(chat.unread()) == ["reminder.chase_title", "reminder.chase"] for chat in reporters)
+
+
+async def test_a_refused_member_in_a_batch_fails_alone_and_falls_back(harness: Harness) -> None:
+    admin, _, coordination = await harness.bound_org_chats()
+    reporters = [await harness.member(name, group, "reporter") for name, group in REPORTERS]
+    screening = harness.group("g-screening", admin)
+    await screening.say("/bind group screening")
+    screening.catch_up()
+    refused = reporters[1]
+    harness.adapter.refuse[refused.chat_id] = SendError("forbidden: not in the app's visible range", permanent=True)
+    await harness.tick("15:00")
+    assert len(harness.adapter.batches) == 1 and refused.chat_id in harness.adapter.batches[0]
+    assert [len(chat.unread()) for chat in reporters] == [1, 0, 1]
+    [fallback] = screening.unread()
+    assert keys_of([fallback])[0] == "delivery.fallback" and fallback.mentions == (refused.user_id,)
+    assert "delivery.unreachable" in keys_of(coordination.unread())
+    with Session(harness.app.engine) as session:
+        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.chat_id).in_(harness.adapter.batches[0])))
+        reminders = [row for row in rows if row.payload["lines"][-1]["key"] == "reminder.text"]
+        assert sorted((row.chat_id, row.status) for row in reminders) == sorted(
+            (chat.chat_id, STATUS_FAILED if chat is refused else STATUS_SENT) for chat in reporters
+        )
+
+
+async def test_a_transient_batch_failure_retries_every_recipient_once(harness: Harness) -> None:
+    reporters = [await harness.member(name, group, "reporter") for name, group in REPORTERS]
+    for chat in reporters:
+        harness.adapter.refuse[chat.chat_id] = SendError("network: timeout", permanent=False)
+    await harness.tick("15:00")
+    assert all(chat.unread() == [] for chat in reporters)
+    harness.adapter.refuse.clear()
+    harness.advance(seconds=30)
+    await harness.app.deliverer.drain()
+    assert [keys_of(chat.unread()) for chat in reporters] == [["reminder.title", "reminder.text"]] * len(reporters)
+    assert len(harness.adapter.batches) == 2
+    await harness.app.deliverer.drain()
+    assert all(chat.unread() == [] for chat in reporters)  # nobody gets it twice
+
+
+async def test_a_chat_with_several_queued_messages_gets_them_one_by_one_in_order(harness: Harness) -> None:
+    payload = OutgoingMessage(ChatRef(PLATFORM_MEMORY, "x"), (Text.raw("同一条"),), "zh_CN").to_json()
+    second = OutgoingMessage(ChatRef(PLATFORM_MEMORY, "x"), (Text.raw("另一条"),), "zh_CN").to_json()
+    with session_scope(harness.app.engine) as session:
+        for chat_id, body in (("a", payload), ("b", payload), ("a", second), ("a", payload), ("c", payload)):
+            enqueue(session=session, platform=PLATFORM_MEMORY, chat_id=chat_id, payload=body, now=harness.clock.now)
+    assert await harness.app.deliverer.drain() == 5
+    assert harness.adapter.batches == [("b", "c")]
+    texts = [(m.chat.chat_id, m.lines[0].params["text"]) for m in harness.adapter.delivered]
+    assert [text for chat, text in texts if chat == "a"] == ["同一条", "另一条", "同一条"]
+    assert sorted(chat for chat, _ in texts) == ["a", "a", "a", "b", "c"]

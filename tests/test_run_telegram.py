@@ -351,7 +351,7 @@ async def test_polling_day_join_check_supply_reminder_report_and_late_report(
     async with lianfang_run(fake, env, tmp_path, BEFORE_REMINDER) as bot:
         await bot.until(lambda: bool(texts(fake, REPORTER, REMINDER_TEXT)), "15:00 reminder")
         [reminder] = [params for params in fake.sent(REPORTER) if REMINDER_TEXT in params["text"]]
-        assert REPORTER_NAME in reminder["text"] and "排查组" in reminder["text"] and "15:30" in reminder["text"]
+        assert "本组" in reminder["text"] and "15:30" in reminder["text"]
         assert labels(reminder) == ["填报", "无新情况"]
         buttons = reminder["reply_markup"]["inline_keyboard"][0]
         assert [button["callback_data"] for button in buttons] == ["/daily", "/daily nil"]

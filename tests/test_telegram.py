@@ -166,7 +166,7 @@ async def test_polling_end_to_end_join_check_and_reminder(
     reminder = fake.sent(REPORTER)[-1]
     assert labels(reminder) == [["填报", "无新情况"]]
     assert [b["callback_data"] for b in reminder["reply_markup"]["inline_keyboard"][0]] == ["/daily", "/daily nil"]
-    assert "周强" in reminder["text"]
+    assert reminder["text"].startswith("<b>今日工作信息报送提醒</b>") and "15:30" in reminder["text"]
 
 
 async def test_polling_skips_updates_it_cannot_use_and_keeps_going(
@@ -261,7 +261,7 @@ async def test_a_long_message_is_split_and_a_retry_sends_only_the_missing_part(
 async def test_a_double_tap_is_dispatched_once(adapter: tuple[TelegramAdapter, Recorder], fake: FakeTelegram) -> None:
     telegram, recorder = adapter
     buttons = (Button(Text("daily.button_fill"), "/daily"), Button(Text("daily.button_nil"), "/daily nil"))
-    await telegram.send(message(STAFF, Text("daily.greeting", {"name": "张伟"}), buttons=buttons))
+    await telegram.send(message(STAFF, Text("reminder.title"), buttons=buttons))
     first, second = fake.tap(STAFF, "无新情况"), fake.tap(STAFF, "无新情况")
     for update_id in (first, second):
         await telegram.feed(telegram.parse(next(u for u in fake.updates if u["update_id"] == update_id)))
@@ -269,7 +269,7 @@ async def test_a_double_tap_is_dispatched_once(adapter: tuple[TelegramAdapter, R
     assert [(m.text, m.is_button, m.event_id) for m in recorder.received] == [("/daily nil", True, str(first))]
     assert len(fake.calls_to("answerCallbackQuery")) == 2
     [edit] = fake.calls_to("editMessageText")
-    assert edit.params["text"] == "张伟，您好！\n✓ 无新情况"
+    assert edit.params["text"] == "今日工作信息报送提醒\n✓ 无新情况"
     assert next(iter(fake.messages.values())).reply_markup is None
 
 

@@ -48,7 +48,7 @@ from bot.web import WECOM_PATH, create_web_app
 from models.checks import CheckResult
 from models.events import ProcessedEvent
 from models.members import Identity, Member
-from models.outbox import STATUS_FAILED, STATUS_PENDING, OutboxMessage
+from models.outbox import STATUS_FAILED, STATUS_PENDING, STATUS_SENT, OutboxMessage
 from models.tokens import PlatformToken, load_token
 from tests.fake_wecom import (
     AES_KEY,
@@ -171,6 +171,26 @@ def counts(harness: Harness) -> dict[str, int]:
             table.__name__: session.exec(select(func.count()).select_from(table)).one()
             for table in (Member, Identity, ProcessedEvent, OutboxMessage, CheckResult)
         }
+
+
+async def screening_chat(harness: Harness) -> str:
+    """Create the 排查组 group chat of the app, with the reporter in it, bound to the group; return its chatid."""
+    return await create_wecom_chat(
+        harness.app, name="排查组", owner=LEADER, members=[REPORTER], purpose="group:screening"
+    )
+
+
+def paced_adapter(fake: FakeWeCom, *, per_minute: int) -> WeComAdapter:
+    """Build an adapter on the fake that lets ``per_minute`` messages a minute reach one member."""
+    return WeComAdapter(
+        corp_id=CORP_ID,
+        agent_id=AGENT_ID,
+        secret=SECRET,
+        token=CALLBACK_TOKEN,
+        aes_key=AES_KEY,
+        base_url=fake.url,
+        member_limits=((60.0, per_minute),),
+    )
 
 
 def outgoing(
@@ -360,7 +380,7 @@ async def test_join_check_by_digits_reminder_card_and_report_end_to_end(
         reminder = fake_wecom.sent(REPORTER)[-1]
         assert reminder["msgtype"] == "template_card"
         card = reminder["template_card"]
-        assert card["card_type"] == "button_interaction" and "周强" in card["main_title"]["title"]
+        assert card["card_type"] == "button_interaction" and card["main_title"]["title"] == t("reminder.title", ZH)
         buttons = {button["text"]: decode_card_key(button["key"]) for button in card["button_list"]}
         assert buttons == {"填报": ("/daily", "填报"), "无新情况": ("/daily nil", "无新情况")}
 
@@ -528,9 +548,7 @@ async def test_a_member_outside_the_visible_range_is_forbidden_and_rerouted(
     served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
 ) -> None:
     harness, wecom = served
-    chatid = await create_wecom_chat(
-        harness.app, name="排查组", owner=LEADER, members=[REPORTER], purpose="group:screening"
-    )
+    chatid = await screening_chat(harness)
     async with web(harness, wecom) as http:
         await join(http, wecom, harness, REPORTER, "screening", "reporter", None, "周强")
     fake_wecom.fail_user(REPORTER, USER_NOT_FOUND)
@@ -545,6 +563,72 @@ async def test_a_member_outside_the_visible_range_is_forbidden_and_rerouted(
     assert content.endswith(f"<@{REPORTER}>") and "周强" in content and "/daily" in content
 
 
+async def test_1500_reminders_are_batched_and_a_refused_member_falls_back_alone(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = served
+    chatid = await screening_chat(harness)
+    reporters = {"coordination": "LiNa", "screening": REPORTER, "supplies": "ChenJing", "publicity": "LiuYang"}
+    async with web(harness, wecom) as http:
+        for group, user in reporters.items():
+            await join(http, wecom, harness, user, group, "reporter", None, user)
+    fake_wecom.fail_user(REPORTER, USER_NOT_FOUND)  # outside the app's visible range
+    before = len(fake_wecom.calls_to(MESSAGE_SEND))
+    harness.at("15:00")
+    await harness.app.tick()
+    [call] = fake_wecom.calls_to(MESSAGE_SEND)[before:]
+    assert call.body["msgtype"] == "template_card"
+    assert call.body["touser"].split("|") == list(reporters.values())
+    for user in reporters.values():
+        reminders = [body for body in fake_wecom.sent(user) if body["msgtype"] == "template_card"]
+        assert len(reminders) == (0 if user == REPORTER else 1), user
+    fallback = fake_wecom.chat_sent(chatid)[-1]["markdown"]["content"]
+    assert fallback.endswith(f"<@{REPORTER}>") and t("reminder.title", ZH) in fallback
+    with Session(harness.app.engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+        reminders = {row.chat_id: row for row in rows if row.payload["lines"][0]["key"] == "reminder.title"}
+        assert {user: row.status for user, row in reminders.items()} == {
+            user: STATUS_FAILED if user == REPORTER else STATUS_SENT for user in reporters.values()
+        }
+        assert (reminders[REPORTER].error or "").startswith(REASON_FORBIDDEN)
+
+    harness.advance(minutes=1)
+    await harness.app.tick()  # the ledger and the outbox: nobody gets it twice
+    await harness.app.deliverer.drain()
+    assert len(fake_wecom.calls_to(MESSAGE_SEND)) == before + 1
+
+
+async def test_a_batch_keeps_each_members_pace_and_splits_at_1000(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    _, wecom = served
+    paced = paced_adapter(fake_wecom, per_minute=1)
+    try:
+        await paced.send(outgoing(STAFF, "一"))
+        failures = await paced.send_many([STAFF, REPORTER, LEADER], outgoing(STAFF, "二"))
+        assert list(failures) == [STAFF] and failures[STAFF].reason.startswith(REASON_RATE_LIMITED)
+        assert not failures[STAFF].permanent and 0 < (failures[STAFF].retry_after or 0) <= 60
+        assert fake_wecom.calls_to(MESSAGE_SEND)[-1].body["touser"] == f"{REPORTER}|{LEADER}"
+        assert [message_text(body) for body in fake_wecom.sent(STAFF)] == ["一"]
+
+        many = [f"user{n:04d}" for n in range(2500)]
+        fake_wecom.fail_user("user1234")
+        failures = await paced.send_many(many, outgoing(many[0], "三"))
+        assert list(failures) == ["user1234"] and failures["user1234"].permanent
+        batches = [call.body["touser"].split("|") for call in fake_wecom.calls_to(MESSAGE_SEND)[2:]]
+        assert [len(batch) for batch in batches] == [1000, 1000, 500] and sum(batches, []) == many
+
+        fake_wecom.fail(MESSAGE_SEND, -1)  # WeCom busy: every member of the call is retried later
+        failures = await paced.send_many(["a1", "a2"], outgoing("a1", "四"))
+        assert sorted(failures) == ["a1", "a2"] and not any(error.permanent for error in failures.values())
+
+        long = outgoing("b1", "长" * 600, "报" * 600)  # two calls' worth: sent one member at a time
+        assert await wecom.send_many(["b1", "b2"], long) == {}
+        assert [call.body["touser"] for call in fake_wecom.calls_to(MESSAGE_SEND)[-4:]] == ["b1", "b1", "b2", "b2"]
+    finally:
+        await paced.stop()
+
+
 async def test_frequency_limits_are_transient_and_members_are_paced(
     served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
 ) -> None:
@@ -555,15 +639,7 @@ async def test_frequency_limits_are_transient_and_members_are_paced(
     assert caught.value.reason.startswith(REASON_RATE_LIMITED) and not caught.value.permanent
     assert caught.value.retry_after == 60
 
-    paced = WeComAdapter(
-        corp_id=CORP_ID,
-        agent_id=AGENT_ID,
-        secret=SECRET,
-        token=CALLBACK_TOKEN,
-        aes_key=AES_KEY,
-        base_url=fake_wecom.url,
-        member_limits=((60.0, 2),),
-    )
+    paced = paced_adapter(fake_wecom, per_minute=2)
     try:
         await paced.send(outgoing(STAFF, "一"))
         await paced.send(outgoing(STAFF, "二"))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from bot.types import IncomingMessage, OutgoingMessage
 
@@ -38,6 +38,14 @@ class Adapter(Protocol):
 
     async def stop(self) -> None:
         """Stop receiving and release resources."""
+
+
+@runtime_checkable
+class BatchSender(Protocol):
+    """An adapter that can send one message to several chats at once (WeCom: one call reaches 1,000 members)."""
+
+    async def send_many(self, chat_ids: Sequence[str], message: OutgoingMessage) -> dict[str, SendError]:
+        """Deliver the same message to every chat (``message.chat`` is ignored); return the chats it failed for."""
 
 
 class LRU(OrderedDict):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from bot.adapters.base import Dispatch, SendError
-from bot.types import PLATFORM_MEMORY, OutgoingMessage
+from bot.types import PLATFORM_MEMORY, ChatRef, OutgoingMessage
 
 
 class MemoryAdapter:
@@ -15,6 +18,8 @@ class MemoryAdapter:
         self.dispatch: Dispatch | None = None
         self.refuse: dict[str, SendError] = {}
         """Chat id → the error the "platform" answers for it (tests set this)."""
+        self.batches: list[tuple[str, ...]] = []
+        """The chats of each ``send_many`` call, in order."""
 
     async def start(self, dispatch: Dispatch) -> None:
         """Remember the dispatch callable (tests call it through their harness)."""
@@ -25,6 +30,17 @@ class MemoryAdapter:
         if message.chat.chat_id in self.refuse:
             raise self.refuse[message.chat.chat_id]
         self.delivered.append(message)
+
+    async def send_many(self, chat_ids: Sequence[str], message: OutgoingMessage) -> dict[str, SendError]:
+        """Record one message for several chats, as a platform with batched sends would; return the refusals."""
+        self.batches.append(tuple(chat_ids))
+        failures: dict[str, SendError] = {}
+        for chat_id in chat_ids:
+            try:
+                await self.send(replace(message, chat=ChatRef(message.chat.platform, chat_id)))
+            except SendError as error:
+                failures[chat_id] = error
+        return failures
 
     async def stop(self) -> None:
         """Nothing to release."""

@@ -76,6 +76,8 @@ ALLOWED_UPDATES = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY)
 POLL_TIMEOUT_SECONDS = 30
 MAX_BACKOFF_SECONDS = 30.0
 MAX_CONCURRENT_UPDATES = 8
+OVERALL_MESSAGES_PER_SECOND = 30.0
+"""Telegram's overall flood limit for a bot; benchmarks pace a fake platform at another rate."""
 """Updates of different chats are handled concurrently (in order within a chat), at most this many at once."""
 STOP_GRACE_SECONDS = 10.0
 REQUEST_TIMEOUT_SECONDS = 10.0
@@ -181,9 +183,11 @@ class TelegramAdapter:
         *,
         base_url: str = DEFAULT_API_BASE_URL,
         rate_limit: bool = True,
+        overall_rate: float = OVERALL_MESSAGES_PER_SECOND,
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
     ) -> None:
-        limiter = AIORateLimiter(max_retries=0) if rate_limit else None  # 429s surface; the outbox retries
+        # 429s surface (no retries in PTB); the outbox retries them
+        limiter = AIORateLimiter(overall_max_rate=overall_rate, max_retries=0) if rate_limit else None
         self.bot = ExtBot(
             token,
             base_url=api_url(base_url),

@@ -30,6 +30,10 @@ so this adapter sends at most 25 per minute and 900 per hour to one member, 20 p
 20 per minute to one group robot (its documented limit); beyond that ``send`` raises a transient ``SendError``
 with ``retry_after`` and the outbox sends the rest later. The counts live in the process: with several instances
 on one database each keeps its own.
+
+Batched sends: ``send_many`` (used by the outbox when one payload is queued to several chats, as the daily
+reminders are) reaches up to 1,000 members with one ``message/send``, ``touser`` joined with ``|``. Each member
+is still paced, and a member WeCom lists in ``invaliduser`` fails alone.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,7 +62,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.adapters.base import LRU, Dispatch, SendError
 from bot.i18n import render, render_lines
 from bot.render import is_choice, render_plain
-from bot.types import FORM_CONTROL_VALUES, PLATFORM_WECOM, Button, IncomingMessage, OutgoingMessage
+from bot.types import FORM_CONTROL_VALUES, PLATFORM_WECOM, Button, ChatRef, IncomingMessage, OutgoingMessage
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -88,6 +92,9 @@ MAX_TEXT_BYTES = 2048
 """App and group-chat text and markdown are cut by WeCom beyond 2,048 bytes of UTF-8 (a Chinese character is 3)."""
 MAX_ROBOT_TEXT_BYTES = 2048
 MAX_APPCHAT_MEMBERS = 500
+MAX_MESSAGE_USERS = 1000
+"""One app message (``message/send``) reaches up to 1,000 members, their UserIDs joined with ``|`` in ``touser``."""
+TOUSER_SEPARATOR = "|"
 MIN_APPCHAT_MEMBERS = 2
 MAX_APPCHAT_NAME_CHARS = 50
 
@@ -122,6 +129,7 @@ BAD_REQUEST_ERRORS = frozenset(
     {ERR_BAD_MSGTYPE, ERR_BAD_CHARACTERS, ERR_BAD_PARAMETER, ERR_EMPTY_CONTENT, ERR_CONTENT_TOO_LONG}
 )
 """Wrong message type, ``\\uXXXX`` in the body, bad parameter, empty or oversized content: a retry cannot help."""
+UNREACHABLE_TEXT = "recipient not reachable by the app"
 RATE_RETRY_SECONDS = 60.0
 """WeCom's frequency limits are per minute; after a 45009 the next minute is a fresh one."""
 
@@ -655,11 +663,7 @@ class WeComAdapter:
             wait = pacer.delay(address, wanted if index == done else 1, time.monotonic())
             if wait > 0:
                 self._remember(progress_key, index)
-                raise SendError(
-                    f"{REASON_RATE_LIMITED}: pacing {target} messages, retry after {wait:.0f}s",
-                    permanent=False,
-                    retry_after=wait,
-                )
+                raise paced(target, wait)
             try:
                 calls = await self._deliver(parts[index])
             except (ApiError, ApiUnreachable) as error:
@@ -670,6 +674,50 @@ class WeComAdapter:
             for _ in range(calls):
                 pacer.record(address, time.monotonic())
         self._progress.pop(progress_key, None)
+
+    async def send_many(self, chat_ids: Sequence[str], message: OutgoingMessage) -> dict[str, SendError]:
+        """Send one message to several chats; return the chats it failed for, each with its reason.
+
+        Members get it in one ``message/send`` per 1,000 of them when it takes one call (a card, or text within
+        2,048 bytes); a longer message, and group chats, go one by one. Per-member pacing still holds: a member
+        at the limit is left out of the call and gets a transient failure with ``retry_after``. A member WeCom
+        refuses (``invaliduser``) fails for good alone; a failed call fails, and is retried, for all of its members.
+        """
+        users = [chat_id for chat_id in chat_ids if target_of(chat_id)[0] == TARGET_USER]
+        parts = self.render(replace(message, chat=ChatRef(message.chat.platform, users[0]))) if users else []
+        together = set(users) if len(parts) == 1 and len(parts[0].fallback) <= 1 else set()
+        failures: dict[str, SendError] = {}
+        for chat_id in chat_ids:
+            if chat_id not in together:
+                try:
+                    await self.send(replace(message, chat=ChatRef(message.chat.platform, chat_id)))
+                except SendError as error:
+                    failures[chat_id] = error
+        pacer = self._pacers[TARGET_USER]
+        ready: list[str] = []
+        for user in users if together else []:
+            wait = pacer.delay(user, 1, time.monotonic())
+            if wait > 0:
+                failures[user] = paced(TARGET_USER, wait)
+            else:
+                ready.append(user)
+        for start in range(0, len(ready), MAX_MESSAGE_USERS):
+            batch = ready[start : start + MAX_MESSAGE_USERS]
+            try:
+                calls, refused = await self._app_message(addressed(parts[0], batch))
+            except (ApiError, ApiUnreachable) as error:
+                failure = send_error(TARGET_USER, error)
+                logger.info("wecom: message to %d members not sent: %s", len(batch), failure.reason)
+                failures.update(dict.fromkeys(batch, failure))
+                continue
+            now = time.monotonic()
+            for user in batch:
+                if user.lower() in refused:
+                    failures[user] = send_error(TARGET_USER, ApiError(ERR_ALL_INVALID, UNREACHABLE_TEXT))
+                    continue
+                for _ in range(calls):
+                    pacer.record(user, now)
+        return failures
 
     def _remember(self, key: tuple[str, bytes], done: int) -> None:
         if done:
@@ -683,23 +731,29 @@ class WeComAdapter:
         if part.target == TARGET_APPCHAT:
             await self._api(PATH_APPCHAT_SEND, part.payload)
             return 1
+        calls, refused = await self._app_message(part)
+        if part.address.lower() in refused:
+            # Accepted, but not for this member: outside the visible range, or without a licence.
+            raise ApiError(ERR_ALL_INVALID, UNREACHABLE_TEXT)
+        return calls
+
+    async def _app_message(self, part: Part) -> tuple[int, set[str]]:
+        """Send an app message; return how many messages each member got, and whom WeCom refused (lower case)."""
         try:
             answer = await self._api(PATH_MESSAGE_SEND, part.payload)
         except ApiError as error:
             if not part.fallback or error.errcode in TOKEN_ERRORS | RATE_ERRORS | UNREACHABLE_USER_ERRORS:
                 raise
             logger.warning("wecom: template card refused (%s); sending plain text", error.errcode)
-            return sum([await self._deliver(fallback) for fallback in part.fallback])
+            results = [await self._app_message(fallback) for fallback in part.fallback]
+            return sum(calls for calls, _ in results), set().union(*(refused for _, refused in results))
         refused = {
             user.lower()
             for name in ("invaliduser", "unlicenseduser")
-            for user in str(answer.get(name) or "").split("|")
+            for user in str(answer.get(name) or "").split(TOUSER_SEPARATOR)
             if user
         }
-        if part.address.lower() in refused:
-            # Accepted, but not for this member: outside the visible range, or without a licence.
-            raise ApiError(ERR_ALL_INVALID, "recipient not reachable by the app")
-        return 1
+        return 1, refused
 
     def render(self, message: OutgoingMessage) -> list[Part]:
         """Render a message as the API calls that deliver it, each within WeCom's byte limits."""
@@ -915,6 +969,20 @@ def _errcode(answer: Mapping[str, Any]) -> int:
 
 def _digest(message: OutgoingMessage) -> bytes:
     return hashlib.sha256(json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False).encode()).digest()
+
+
+def addressed(part: Part, users: Sequence[str]) -> Part:
+    """Return an app-message part (and its fallback) addressed to several members at once."""
+    touser = TOUSER_SEPARATOR.join(users)
+    fallback = tuple(addressed(other, users) for other in part.fallback)
+    return Part(part.target, touser, {**part.payload, "touser": touser}, fallback)
+
+
+def paced(target: str, wait: float) -> SendError:
+    """Return the transient failure of a message held back to keep under a recipient's limit."""
+    return SendError(
+        f"{REASON_RATE_LIMITED}: pacing {target} messages, retry after {wait:.0f}s", permanent=False, retry_after=wait
+    )
 
 
 def card_button(button: Button) -> bool:
