@@ -66,12 +66,16 @@ def get_alert(*, session: Session, alert_id: int) -> Alert | None:
 def acknowledge(*, session: Session, alert_id: int, member_id: int, now: datetime) -> bool:
     """Record who acknowledged an alert; False if it was already acknowledged (the first tap wins)."""
     table = Alert.__table__  # type: ignore[attr-defined]
-    won = session.connection().execute(
-        update(table)
-        .where(table.c.id == alert_id, table.c.acked_at.is_(None))
-        .values(acked_at=to_db_time(now), acked_by=member_id, next_at=None)
-        .returning(table.c.id)
-    ).first()
+    won = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == alert_id, table.c.acked_at.is_(None))
+            .values(acked_at=to_db_time(now), acked_by=member_id, next_at=None)
+            .returning(table.c.id)
+        )
+        .first()
+    )
     session.expire_all()  # the ORM copy of this alert, if loaded, is now stale
     return won is not None
 
@@ -91,10 +95,14 @@ def due_escalations(*, session: Session, now: datetime, limit: int = 100) -> lis
 def claim_escalation(*, session: Session, alert: Alert, next_at: datetime | None) -> bool:
     """Take the alert's next escalation round; False if another tick or instance took it, or it was acknowledged."""
     table = Alert.__table__  # type: ignore[attr-defined]
-    won = session.connection().execute(
-        update(table)
-        .where(table.c.id == alert.id, table.c.escalations == alert.escalations, table.c.acked_at.is_(None))
-        .values(escalations=alert.escalations + 1, next_at=to_db_time(next_at) if next_at else None)
-        .returning(table.c.id)
-    ).first()
+    won = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == alert.id, table.c.escalations == alert.escalations, table.c.acked_at.is_(None))
+            .values(escalations=alert.escalations + 1, next_at=to_db_time(next_at) if next_at else None)
+            .returning(table.c.id)
+        )
+        .first()
+    )
     return won is not None
