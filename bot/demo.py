@@ -178,6 +178,11 @@ async def _play(app: App, adapter: DemoAdapter, clock: ManualClock, out: TextIO)
     await s.tap(person["张伟"], "转诊发热门诊")
     await s.tap(person["张伟"], "提交")
 
+    s.at(9, 20)
+    s.narrate("预警发出 10 分钟仍无人点「确认收到」：重发到两个群，并私信领导小组；王宏武确认")
+    await s.tick()
+    await s.tap(person["王宏武"], "✅ 确认收到")
+
     s.at(9, 40)
     s.narrate("王芳逐项登记一户，体温正常")
     await s.say(person["王芳"], "排查")

@@ -46,17 +46,16 @@ def raise_alert(ctx: Context, *, check_id: int | None, community: str, masked: l
         next_at=ctx.now + timedelta(minutes=rules.ack_minutes) if rules.max_escalations else None,
     )
     assert alert.id is not None
-    hint = Text("alert.ack_hint", {"number": alert.id})
     buttons = [ack_button(alert.id)]
     chats = leadership_chats(ctx)
     for chat in chats:
-        ctx.send(chat, [*masked, hint], ctx.settings.default_language, buttons=buttons)
+        ctx.send(chat, masked, ctx.settings.default_language, buttons=buttons)
     readers = [
         member
         for member in list_members(session=ctx.session, roles=tuple(ctx.org.access.full_data_roles))
         if is_overseer(ctx, member) and (ctx.member is None or member.id != ctx.member.id)
     ]
-    _send_privately(ctx, readers, [*full, hint], buttons)
+    _send_privately(ctx, readers, full, buttons)
     if not chats:
         logger.warning("alert %s raised but no leadership or coordination chat is bound", alert.id)
         ctx.reply(*full, Text("alert.no_chat_bound"))
@@ -75,11 +74,10 @@ def escalate_alerts(ctx: Context) -> int:
         assert alert.id is not None
         waited = int((ctx.now - alert.created_at).total_seconds() // 60)
         head = Text("alert.unacked", {"number": alert.id, "minutes": waited, "round": round_number})
-        hint = Text("alert.ack_hint", {"number": alert.id})
         buttons = [ack_button(alert.id)]
         for chat in leadership_chats(ctx):
-            ctx.send(chat, [head, *_lines(alert.masked), hint], ctx.settings.default_language, buttons=buttons)
-        _send_privately(ctx, _leaders(ctx), [head, *_lines(alert.full), hint], buttons)
+            ctx.send(chat, [head, *_lines(alert.masked)], ctx.settings.default_language, buttons=buttons)
+        _send_privately(ctx, _leaders(ctx), [head, *_lines(alert.full)], buttons)
         if last:
             logger.warning("alert %s is still unacknowledged after %s re-sends; no more", alert.id, round_number)
         count += 1

@@ -31,7 +31,7 @@ async def test_an_alert_carries_an_acknowledge_button_and_the_first_tap_wins(har
     await raise_fever_alert(harness)
     alert = only_alert(harness)
     posted = leadership.unread()
-    assert keys_of(posted)[0] == "alert.title" and keys_of(posted)[-1] == "alert.ack_hint"
+    assert keys_of(posted)[0] == "alert.title" and keys_of(posted)[-1] == "alert.by"
     assert [button.value for button in posted[-1].buttons] == [f"/ack {alert.id}"]
     assert "张三" not in texts_of(posted)  # masked in the group
     private = admin.unread()
@@ -118,7 +118,7 @@ async def test_the_acknowledgement_reads_well_in_english(harness: Harness) -> No
     await admin.say("/lang en")
     await raise_fever_alert(harness)
     private = admin.unread()
-    assert "/ack" in texts_of(private)
+    assert texts_of(private).startswith("⚠️ Health alert") and "张三" in texts_of(private)
     acked = await admin.tap("✅ Acknowledge")
     assert texts_of(acked).startswith("✅ Alert no.") and "龙雅俐" in texts_of(acked)
 

@@ -58,7 +58,7 @@ def test_demo_shows_the_day(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Traceback" not in result.stderr
-    for expected in ("⚠️", "15:00", "15:30", "未报", "执纪督查组", "补报", "无新情况", "群聊 领导小组"):
+    for expected in ("⚠️", "确认收到", "15:00", "15:30", "未报", "执纪督查组", "补报", "无新情况", "群聊 领导小组"):
         assert expected in out, expected
     assert out.index("15:30  15:30") < out.rindex("补报")
 
