@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table."""
 
+from models.audit import AuditEntry
 from models.checks import CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
@@ -7,10 +8,12 @@ from models.ledger import SendLedger
 from models.members import ChatBinding, Identity, Invite, Member
 from models.outbox import OutboxMessage
 from models.reports import DailyReport
+from models.screening import ScreeningTarget, ScreeningVisit
 from models.supplies import SupplyNeed
 from models.tokens import PlatformToken
 
 __all__ = [
+    "AuditEntry",
     "ChatBinding",
     "CheckResult",
     "DailyReport",
@@ -21,6 +24,8 @@ __all__ = [
     "OutboxMessage",
     "PlatformToken",
     "ProcessedEvent",
+    "ScreeningTarget",
+    "ScreeningVisit",
     "SendLedger",
     "SupplyNeed",
 ]
