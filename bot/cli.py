@@ -82,6 +82,18 @@ def app_from_environment() -> App:
     return build_app(settings, load_org_or_exit(settings))
 
 
+def community_or_exit(org: Org, ref: str | None) -> str | None:
+    """Return the key of the community a key or name refers to (None if none given), exiting if it is unknown."""
+    if not ref:
+        return None
+    found = org.community(ref)
+    if found is None:
+        names = ", ".join(f"{c.key} ({c.name})" for c in org.communities)
+        print(f"lianfang: unknown community {ref!r}; communities: {names}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
+    return found.key
+
+
 # -- subcommands ------------------------------------------------------------------------------------------
 
 
@@ -118,14 +130,7 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     if args.role not in ROLES:
         print(f"lianfang: unknown role {args.role!r}; roles: {', '.join(ROLES)}", file=sys.stderr)
         return EXIT_INVALID
-    community = None
-    if args.community:
-        found = org.community(args.community)
-        if found is None:
-            names = ", ".join(f"{c.key} ({c.name})" for c in org.communities)
-            print(f"lianfang: unknown community {args.community!r}; communities: {names}", file=sys.stderr)
-            return EXIT_INVALID
-        community = found.key
+    community = community_or_exit(org, args.community)
     app = build_app(settings, org)
     with session_scope(app.engine) as session:
         ctx = app.dispatcher.context(session, app.clock())
@@ -192,6 +197,112 @@ def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
         print(f"lianfang: {error}", file=sys.stderr)
         return EXIT_INVALID
     print("OK")
+    return EXIT_OK
+
+
+def _cli_actor() -> str:
+    """Name the person at the terminal for the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; anything but y/yes/是 means no."""
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().casefold() in {"y", "yes", "是"}
+
+
+def cmd_screening_import(args: argparse.Namespace) -> int:
+    """Import a district screening list; exit 2 when rows were rejected."""
+    from bot.i18n import render
+    from bot.types import Text
+    from handlers.screening import notify_assignees
+    from handlers.screening_import import ImportFileError, import_list
+
+    settings = load_settings()
+    app = build_app(settings, load_org_or_exit(settings))
+    lang = settings.default_language
+    batch = args.batch or args.file.stem
+    only_valid = args.only_valid
+    try:
+        with session_scope(app.engine) as session:
+            ctx = app.dispatcher.context(session, app.clock())
+            report = import_list(ctx, args.file, batch=batch, actor=_cli_actor(), dry_run=True)
+        for problem in report.rejected:
+            print(render(problem.text(), lang))
+        if report.rejected and not args.dry_run and not only_valid and sys.stdin.isatty():
+            question = Text("screening.import_confirm", {"good": len(report.good), "bad": len(report.rejected)})
+            only_valid = _confirm(render(question, lang))
+        if not args.dry_run and (only_valid or not report.rejected):
+            with session_scope(app.engine) as session:
+                ctx = app.dispatcher.context(session, app.clock())
+                report = import_list(ctx, args.file, batch=batch, actor=_cli_actor(), only_valid=True)
+                notify_assignees(ctx, report.assigned)
+    except ImportFileError as error:
+        print(f"lianfang: {args.file}: {render(error.text(), lang)}", file=sys.stderr)
+        return EXIT_INVALID
+    for line in (*report.merged, *report.unassigned):
+        print(render(line.text(), lang))
+    summary = "screening.import_done" if report.written else "screening.import_nothing"
+    params = {
+        "rows": report.rows,
+        "good": len(report.good),
+        "bad": len(report.rejected),
+        "added": report.added,
+        "merged": report.updated if report.written else len(report.merged),
+        "unassigned": len(report.unassigned),
+    }
+    print(render(Text(summary, params), lang))
+    return EXIT_INVALID if report.rejected else EXIT_OK
+
+
+def cmd_screening_export(args: argparse.Namespace) -> int:
+    """Write the screening ledger as .xlsx, one sheet per community; the export is audited."""
+    from bot.i18n import render
+    from bot.types import Text
+    from handlers.screening_export import export_ledger
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    community = community_or_exit(org, args.community)
+    app = build_app(settings, org)
+    with session_scope(app.engine) as session:
+        ctx = app.dispatcher.context(session, app.clock())
+        out = args.out or Path(f"screening-ledger-{ctx.today:%Y%m%d}.xlsx")
+        try:
+            summary = export_ledger(ctx, out, actor=_cli_actor(), community=community)
+        except OSError as error:
+            print(f"lianfang: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_ERROR
+    print(render(Text("screening.export_done", {"path": str(out), "rows": summary.rows}), settings.default_language))
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """List audit entries (views of full records, exports, imports) in the order they were written."""
+    from models.audit import audit_entries
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    app = build_app(settings, org)
+    since = datetime.combine(args.since, datetime.min.time(), tzinfo=app.tz) if args.since else None
+    with session_scope(app.engine) as session:
+        entries = audit_entries(session=session, since=since, limit=args.limit)
+        for entry in entries:
+            target = "" if entry.target_id is None else str(entry.target_id)
+            print(
+                f"{entry.at.astimezone(app.tz):%Y-%m-%d %H:%M:%S}\t{entry.actor}\t{entry.action}\t"
+                f"{entry.channel}\t{target}\t{entry.detail}"
+            )
+    if not entries:
+        print("no audit entries")
     return EXIT_OK
 
 
@@ -323,6 +434,25 @@ def build_parser() -> argparse.ArgumentParser:
     robot.add_argument("--key", required=True, help="the key from the robot's webhook address")
     robot.add_argument("--bind", required=True, help="leadership, or group:KEY")
     robot.set_defaults(func=cmd_wecom_bind_robot)
+
+    screening = sub.add_parser("screening", help="the screening ledger (排查台账)").add_subparsers(
+        dest="screening_command", required=True
+    )
+    importer = screening.add_parser("import", help="import a district list (.xlsx or .csv)")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--batch", help="name of the list, e.g. 区指挥部 1月28日 (default: the file name)")
+    importer.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
+    importer.add_argument("--only-valid", action="store_true", help="import the good rows even if some are rejected")
+    importer.set_defaults(func=cmd_screening_import)
+    exporter = screening.add_parser("export", help="write the ledger as .xlsx, one sheet per community")
+    exporter.add_argument("--out", type=Path, help="the .xlsx file to write (default: screening-ledger-DATE.xlsx)")
+    exporter.add_argument("--community", help="one community only (key or name)")
+    exporter.set_defaults(func=cmd_screening_export)
+
+    audit = sub.add_parser("audit", help="list who saw or exported personal data")
+    audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")
+    audit.add_argument("--limit", type=int, default=1000)
+    audit.set_defaults(func=cmd_audit)
 
     outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)
     failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")

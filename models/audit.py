@@ -58,8 +58,8 @@ def record_access(
 
 
 def audit_entries(*, session: Session, since: datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
-    """Return audit entries, oldest first, from a moment on."""
+    """Return audit entries in the order they were written, from a moment on."""
     query = select(AuditEntry)
     if since is not None:
         query = query.where(AuditEntry.at >= to_db_time(since))
-    return list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id)).limit(limit)))
+    return list(session.exec(query.order_by(col(AuditEntry.id)).limit(limit)))
