@@ -182,3 +182,28 @@ async def test_a_full_data_role_sees_its_list_in_full_and_the_view_is_audited(ha
     assert "李四" in listed and "王五" in listed
     views = [(e.actor, e.target_id) for e in audit(harness) if e.action == ACTION_VIEW]
     assert views == [("刘组长", ids["李四"]), ("刘组长", ids["王五"])]
+
+
+async def test_the_export_carries_the_latest_verification(harness: Harness, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from handlers.screening_export import export_ledger
+
+    staff = await harness.member("王芳", "screening", "staff", "dongfeng")
+    ids = load_list(harness, tmp_path)
+    await staff.say(f"/verify {ids['李四']}")
+    await staff.tap("否")
+    await staff.say("/skip")
+    await staff.say("提交")
+    harness.advance(hours=2)
+    await staff.say(f"/verify {ids['李四']}")
+    await verify_reached(staff, "36.6", "无", "居家观察")
+    await staff.say("提交")
+    out = tmp_path / "ledger.xlsx"
+    with session_scope(harness.app.engine) as session:
+        ctx = harness.app.dispatcher.context(session, harness.clock())
+        summary = export_ledger(ctx, out, actor="cli:test", community="dongfeng")
+    assert summary.rows == 2 and summary.sheets == {"东风社区": 2}
+    rows = list(load_workbook(out, read_only=True)["东风社区"].iter_rows(min_row=2, values_only=True))
+    assert list(rows[0][10:]) == ["王芳", "2020-01-28 10:00", "是", 36.6, "无", "居家观察", None]
+    assert rows[1][1] == "王五" and list(rows[1][10:]) == ["王芳", None, None, None, None, None, None]
