@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -16,7 +17,12 @@ from pydantic import ValidationError
 from bot.app import App
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
+from bot.i18n import render
 from bot.org import Org, OrgError, check_org, default_org_path, load_org
+from bot.types import Text
+
+if TYPE_CHECKING:
+    from handlers.screening_import import RowProblem
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -219,37 +225,48 @@ def _confirm(question: str) -> bool:
     return answer.strip().casefold() in {"y", "yes", "是"}
 
 
+def _print_section(title: Text, items: Sequence[RowProblem], lang: str) -> None:
+    """Print a titled list of rows, or nothing when it is empty."""
+    if items:
+        print(render(title, lang))
+        for item in items:
+            print("  " + render(item.text(), lang))
+
+
 def cmd_screening_import(args: argparse.Namespace) -> int:
     """Import a district screening list; exit 2 when rows were rejected."""
-    from bot.i18n import render
-    from bot.types import Text
     from handlers.screening import notify_assignees
-    from handlers.screening_import import ImportFileError, import_list
+    from handlers.screening_import import ImportFileError, ImportReport, import_list
 
     settings = load_settings()
     app = build_app(settings, load_org_or_exit(settings))
     lang = settings.default_language
     batch = args.batch or args.file.stem
-    only_valid = args.only_valid
-    try:
+
+    def run(only_valid: bool) -> ImportReport:
         with session_scope(app.engine) as session:
             ctx = app.dispatcher.context(session, app.clock())
-            report = import_list(ctx, args.file, batch=batch, actor=_cli_actor(), dry_run=True)
-        for problem in report.rejected:
-            print(render(problem.text(), lang))
-        if report.rejected and not args.dry_run and not only_valid and sys.stdin.isatty():
-            question = Text("screening.import_confirm", {"good": len(report.good), "bad": len(report.rejected)})
-            only_valid = _confirm(render(question, lang))
-        if not args.dry_run and (only_valid or not report.rejected):
-            with session_scope(app.engine) as session:
-                ctx = app.dispatcher.context(session, app.clock())
-                report = import_list(ctx, args.file, batch=batch, actor=_cli_actor(), only_valid=True)
+            report = import_list(
+                ctx, args.file, batch=batch, actor=_cli_actor(), dry_run=args.dry_run, only_valid=only_valid
+            )
+            if report.written:
                 notify_assignees(ctx, report.assigned)
+        return report
+
+    try:
+        report = run(args.only_valid)  # one pass when every row is good or --only-valid is given
+        _print_section(Text("screening.import_rejected_title", {"count": len(report.rejected)}), report.rejected, lang)
+        if report.rejected and not report.written and not args.dry_run and sys.stdin.isatty():
+            question = Text("screening.import_confirm", {"good": len(report.good), "bad": len(report.rejected)})
+            if _confirm(render(question, lang)):
+                report = run(True)
     except ImportFileError as error:
         print(f"lianfang: {args.file}: {render(error.text(), lang)}", file=sys.stderr)
         return EXIT_INVALID
-    for line in (*report.merged, *report.unassigned):
-        print(render(line.text(), lang))
+    _print_section(Text("screening.import_merged_title", {"count": len(report.merged)}), report.merged, lang)
+    _print_section(
+        Text("screening.import_unassigned_title", {"count": len(report.unassigned)}), report.unassigned, lang
+    )
     summary = "screening.import_done" if report.written else "screening.import_nothing"
     params = {
         "rows": report.rows,
@@ -263,10 +280,24 @@ def cmd_screening_import(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.rejected else EXIT_OK
 
 
+def cmd_screening_assign(args: argparse.Namespace) -> int:
+    """Assign the ledger's unassigned targets now, e.g. after staff joined, and tell the staff."""
+    from handlers.screening import notify_assignees
+    from handlers.screening_import import assign_unassigned
+
+    settings = load_settings()
+    app = build_app(settings, load_org_or_exit(settings))
+    with session_scope(app.engine) as session:
+        ctx = app.dispatcher.context(session, app.clock())
+        assigned, left = assign_unassigned(ctx)
+        notify_assignees(ctx, assigned)
+    params = {"assigned": sum(assigned.values()), "left": left}
+    print(render(Text("screening.assign_done", params), settings.default_language))
+    return EXIT_OK
+
+
 def cmd_screening_export(args: argparse.Namespace) -> int:
     """Write the screening ledger as .xlsx, one sheet per community; the export is audited."""
-    from bot.i18n import render
-    from bot.types import Text
     from handlers.screening_export import export_ledger
 
     settings = load_settings()
@@ -444,6 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
     importer.add_argument("--only-valid", action="store_true", help="import the good rows even if some are rejected")
     importer.set_defaults(func=cmd_screening_import)
+    assigner = screening.add_parser("assign", help="assign unassigned targets now (after staff joined)")
+    assigner.set_defaults(func=cmd_screening_assign)
     exporter = screening.add_parser("export", help="write the ledger as .xlsx, one sheet per community")
     exporter.add_argument("--out", type=Path, help="the .xlsx file to write (default: screening-ledger-DATE.xlsx)")
     exporter.add_argument("--community", help="one community only (key or name)")

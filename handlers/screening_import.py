@@ -28,6 +28,7 @@ from models.screening import (
     add_targets,
     existing_by_id_number,
     open_counts,
+    unassigned_targets,
     update_target,
 )
 
@@ -483,6 +484,24 @@ def import_list(
         "screening list imported: %s added, %s merged, %s rejected", report.added, report.updated, len(report.rejected)
     )
     return report
+
+
+def assign_unassigned(ctx: Context) -> tuple[dict[int, int], int]:
+    """Give targets that have no staff member to one now; return new targets per member and how many are left."""
+    assigner = Assigner.load_from(ctx)
+    assigned: dict[int, int] = {}
+    left = 0
+    for target in unassigned_targets(session=ctx.session):
+        values = {FIELD_ADDRESS: target.address, FIELD_COMPOUND: target.compound, FIELD_COMMUNITY: target.community}
+        community, compound = assigner.place(values)
+        member = assigner.member_for(community, compound) if community else None
+        if member is None or member.id is None:
+            left += 1
+            continue
+        update_target(session=ctx.session, target=target, now=ctx.now, community=community, member_id=member.id)
+        assigned[member.id] = assigned.get(member.id, 0) + 1
+    logger.info("screening targets assigned: %s, still unassigned: %s", sum(assigned.values()), left)
+    return assigned, left
 
 
 def _community_text(org: Org, key: str) -> Text:

@@ -135,6 +135,15 @@ def count_due(*, session: Session, member_id: int, day: date) -> int:
     )
 
 
+def unassigned_targets(*, session: Session) -> list[ScreeningTarget]:
+    """Return the targets no staff member has, in ledger order."""
+    return list(
+        session.exec(
+            select(ScreeningTarget).where(col(ScreeningTarget.member_id).is_(None)).order_by(col(ScreeningTarget.id))
+        )
+    )
+
+
 def get_target(*, session: Session, target_id: int) -> ScreeningTarget | None:
     """Return a target by id."""
     return session.get(ScreeningTarget, target_id)

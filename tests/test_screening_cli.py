@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot.cli import EXIT_INVALID, EXIT_OK, main
 from bot.db import make_engine
 from models.audit import ACTION_EXPORT, ACTION_IMPORT, AuditEntry
+from models.members import create_member
 from models.screening import ScreeningTarget
 from tests.screening_files import bad_check, id_number, write_xlsx
 
@@ -189,3 +190,28 @@ def test_on_a_terminal_the_importer_is_asked_about_the_good_rows(
     assert main(["screening", "import", str(district_list(cli))]) == EXIT_INVALID
     assert "是否只导入其余 2 行？ [y/N]" in capsys.readouterr().out
     assert sorted(t.name for t in stored(database_url)) == imported
+
+
+def test_assign_gives_unassigned_targets_to_staff_who_joined_later(
+    cli: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["screening", "import", str(district_list(cli)), "--only-valid"])
+    assert {t.member_id for t in stored(database_url)} == {None}
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        create_member(
+            session=session,
+            name="王芳",
+            group_key="screening",
+            role="staff",
+            community="dongfeng",
+            lang="zh_CN",
+            now=datetime(2020, 1, 28, 8, 0, tzinfo=UTC),
+        )
+        session.commit()
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["screening", "assign"]) == EXIT_OK
+    assert "已分配 1 人，仍有 1 人未能分配" in capsys.readouterr().out
+    by_name = {t.name: t.member_id for t in stored(database_url)}
+    assert by_name["李四"] is not None and by_name["赵六"] is None
