@@ -227,7 +227,7 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
 
 
 def alert_lines(
-    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool
+    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool, title: Text | None = None
 ) -> list[Text]:
     """Return the lines of an alert about one check result, with personal data masked or in full."""
     assert ctx.member is not None
@@ -238,7 +238,7 @@ def alert_lines(
         mask_text(str(history)) if masked else str(history)
     )
     lines = [
-        Text("alert.title", {"number": record_id}),
+        title or Text("alert.title", {"number": record_id}),
         Text(
             "alert.person",
             {
@@ -265,11 +265,13 @@ def alert_lines(
     return lines
 
 
-def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str) -> None:
+def raise_check_alert(
+    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, title: Text | None = None
+) -> None:
     """Alert at once: masked in the leadership and 综合组 chats, in full privately to authorised overseers."""
     assert ctx.member is not None
-    masked = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True)
-    full = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False)
+    masked = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True, title=title)
+    full = alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False, title=title)
     chats = leadership_chats(ctx)
     broadcast(ctx, chats, masked)
     readers = [

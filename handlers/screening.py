@@ -259,7 +259,8 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
             "history": target.reason or None,
             "measure": measure,
         }
-        raise_check_alert(ctx, record_id=visit.id, data=alert, symptoms=symptoms)
+        title = Text("screening.alert_title", {"number": target.id})
+        raise_check_alert(ctx, record_id=visit.id, data=alert, symptoms=symptoms, title=title)
         lines.append(Text("check.saved_alert"))
         if measure != MEASURE_REFERRED:
             lines.append(Text("check.advice_referral"))

@@ -116,9 +116,10 @@ async def test_fever_on_verification_raises_the_masked_alert(harness: Harness, t
     saved = await staff.say("提交")
     assert keys_of(saved) == ["screening.verified", "check.saved_alert", "screening.remaining"]
     alert = texts_of(leadership.unread())
+    assert alert.startswith(f"⚠️【健康监测预警】排查对象第 {ids['王五']} 号")
     assert "王*" in alert and "王五" not in alert and "38.2" in alert and "咳嗽" in alert
     assert "139****5678" in alert and "东风新村1栋***" in alert
-    assert keys_of(coordination.unread())[0] == "alert.title"
+    assert keys_of(coordination.unread())[0] == "screening.alert_title"
     with Session(harness.app.engine) as session:
         visit = session.exec(select(ScreeningVisit)).one()
         assert visit.is_alert and visit.measure == "referred"
