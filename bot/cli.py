@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -16,7 +17,12 @@ from pydantic import ValidationError
 from bot.app import App
 from bot.config import Settings
 from bot.db import make_engine, session_scope, upgrade
+from bot.i18n import render
 from bot.org import Org, OrgError, check_org, default_org_path, load_org
+from bot.types import Text
+
+if TYPE_CHECKING:
+    from handlers.screening_import import RowProblem
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -82,6 +88,18 @@ def app_from_environment() -> App:
     return build_app(settings, load_org_or_exit(settings))
 
 
+def community_or_exit(org: Org, ref: str | None) -> str | None:
+    """Return the key of the community a key or name refers to (None if none given), exiting if it is unknown."""
+    if not ref:
+        return None
+    found = org.community(ref)
+    if found is None:
+        names = ", ".join(f"{c.key} ({c.name})" for c in org.communities)
+        print(f"lianfang: unknown community {ref!r}; communities: {names}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
+    return found.key
+
+
 # -- subcommands ------------------------------------------------------------------------------------------
 
 
@@ -118,14 +136,7 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     if args.role not in ROLES:
         print(f"lianfang: unknown role {args.role!r}; roles: {', '.join(ROLES)}", file=sys.stderr)
         return EXIT_INVALID
-    community = None
-    if args.community:
-        found = org.community(args.community)
-        if found is None:
-            names = ", ".join(f"{c.key} ({c.name})" for c in org.communities)
-            print(f"lianfang: unknown community {args.community!r}; communities: {names}", file=sys.stderr)
-            return EXIT_INVALID
-        community = found.key
+    community = community_or_exit(org, args.community)
     app = build_app(settings, org)
     with session_scope(app.engine) as session:
         ctx = app.dispatcher.context(session, app.clock())
@@ -192,6 +203,137 @@ def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
         print(f"lianfang: {error}", file=sys.stderr)
         return EXIT_INVALID
     print("OK")
+    return EXIT_OK
+
+
+def _cli_actor() -> str:
+    """Name the person at the terminal for the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; anything but y/yes/是 means no."""
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().casefold() in {"y", "yes", "是"}
+
+
+def _print_section(title: Text, items: Sequence[RowProblem], lang: str) -> None:
+    """Print a titled list of rows, or nothing when it is empty."""
+    if items:
+        print(render(title, lang))
+        for item in items:
+            print("  " + render(item.text(), lang))
+
+
+def cmd_screening_import(args: argparse.Namespace) -> int:
+    """Import a district screening list; exit 2 when rows were rejected."""
+    from handlers.screening import notify_assignees
+    from handlers.screening_import import ImportFileError, ImportReport, import_list
+
+    settings = load_settings()
+    app = build_app(settings, load_org_or_exit(settings))
+    lang = settings.default_language
+    batch = args.batch or args.file.stem
+
+    def run(only_valid: bool) -> ImportReport:
+        with session_scope(app.engine) as session:
+            ctx = app.dispatcher.context(session, app.clock())
+            report = import_list(
+                ctx, args.file, batch=batch, actor=_cli_actor(), dry_run=args.dry_run, only_valid=only_valid
+            )
+            if report.written:
+                notify_assignees(ctx, report.assigned)
+        return report
+
+    try:
+        report = run(args.only_valid)  # one pass when every row is good or --only-valid is given
+        _print_section(Text("screening.import_rejected_title", {"count": len(report.rejected)}), report.rejected, lang)
+        if report.rejected and not report.written and not args.dry_run and sys.stdin.isatty():
+            question = Text("screening.import_confirm", {"good": len(report.good), "bad": len(report.rejected)})
+            if _confirm(render(question, lang)):
+                report = run(True)
+    except ImportFileError as error:
+        print(f"lianfang: {args.file}: {render(error.text(), lang)}", file=sys.stderr)
+        return EXIT_INVALID
+    _print_section(Text("screening.import_merged_title", {"count": len(report.merged)}), report.merged, lang)
+    _print_section(
+        Text("screening.import_unassigned_title", {"count": len(report.unassigned)}), report.unassigned, lang
+    )
+    summary = "screening.import_done" if report.written else "screening.import_nothing"
+    params = {
+        "rows": report.rows,
+        "good": len(report.good),
+        "bad": len(report.rejected),
+        "added": report.added,
+        "merged": report.updated if report.written else len(report.merged),
+        "unassigned": len(report.unassigned),
+    }
+    print(render(Text(summary, params), lang))
+    return EXIT_INVALID if report.rejected else EXIT_OK
+
+
+def cmd_screening_assign(args: argparse.Namespace) -> int:
+    """Assign the ledger's unassigned targets now, e.g. after staff joined, and tell the staff."""
+    from handlers.screening import notify_assignees
+    from handlers.screening_import import assign_unassigned
+
+    settings = load_settings()
+    app = build_app(settings, load_org_or_exit(settings))
+    with session_scope(app.engine) as session:
+        ctx = app.dispatcher.context(session, app.clock())
+        assigned, left = assign_unassigned(ctx)
+        notify_assignees(ctx, assigned)
+    params = {"assigned": sum(assigned.values()), "left": left}
+    print(render(Text("screening.assign_done", params), settings.default_language))
+    return EXIT_OK
+
+
+def cmd_screening_export(args: argparse.Namespace) -> int:
+    """Write the screening ledger as .xlsx, one sheet per community; the export is audited."""
+    from handlers.screening_export import export_ledger
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    community = community_or_exit(org, args.community)
+    app = build_app(settings, org)
+    with session_scope(app.engine) as session:
+        ctx = app.dispatcher.context(session, app.clock())
+        out = args.out or Path(f"screening-ledger-{ctx.today:%Y%m%d}.xlsx")
+        try:
+            summary = export_ledger(ctx, out, actor=_cli_actor(), community=community)
+        except OSError as error:
+            print(f"lianfang: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_ERROR
+    print(render(Text("screening.export_done", {"path": str(out), "rows": summary.rows}), settings.default_language))
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """List audit entries (views of full records, exports, imports) in the order they were written."""
+    from models.audit import audit_entries
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    app = build_app(settings, org)
+    since = datetime.combine(args.since, datetime.min.time(), tzinfo=app.tz) if args.since else None
+    with session_scope(app.engine) as session:
+        entries = audit_entries(session=session, since=since, limit=args.limit)
+        for entry in entries:
+            target = "" if entry.target_id is None else str(entry.target_id)
+            print(
+                f"{entry.at.astimezone(app.tz):%Y-%m-%d %H:%M:%S}\t{entry.actor}\t{entry.action}\t"
+                f"{entry.channel}\t{target}\t{entry.detail}"
+            )
+    if not entries:
+        print("no audit entries")
     return EXIT_OK
 
 
@@ -323,6 +465,27 @@ def build_parser() -> argparse.ArgumentParser:
     robot.add_argument("--key", required=True, help="the key from the robot's webhook address")
     robot.add_argument("--bind", required=True, help="leadership, or group:KEY")
     robot.set_defaults(func=cmd_wecom_bind_robot)
+
+    screening = sub.add_parser("screening", help="the screening ledger (排查台账)").add_subparsers(
+        dest="screening_command", required=True
+    )
+    importer = screening.add_parser("import", help="import a district list (.xlsx or .csv)")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--batch", help="name of the list, e.g. 区指挥部 1月28日 (default: the file name)")
+    importer.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
+    importer.add_argument("--only-valid", action="store_true", help="import the good rows even if some are rejected")
+    importer.set_defaults(func=cmd_screening_import)
+    assigner = screening.add_parser("assign", help="assign unassigned targets now (after staff joined)")
+    assigner.set_defaults(func=cmd_screening_assign)
+    exporter = screening.add_parser("export", help="write the ledger as .xlsx, one sheet per community")
+    exporter.add_argument("--out", type=Path, help="the .xlsx file to write (default: screening-ledger-DATE.xlsx)")
+    exporter.add_argument("--community", help="one community only (key or name)")
+    exporter.set_defaults(func=cmd_screening_export)
+
+    audit = sub.add_parser("audit", help="list who saw or exported personal data")
+    audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")
+    audit.add_argument("--limit", type=int, default=1000)
+    audit.set_defaults(func=cmd_audit)
 
     outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)
     failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")

@@ -30,10 +30,13 @@ Loc = tuple[str | int, ...]
 Role = Literal["admin", "leader", "group_lead", "reporter", "staff"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 FieldType = Literal["text", "int", "choice"]
+LedgerField = Literal["name", "id_number", "phone", "address", "community", "compound", "reason", "arrival_date"]
 
 ROLES: tuple[str, ...] = get_args(Role)
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)  # index matches date.weekday()
 DEFAULT_FULL_DATA_ROLES: tuple[Role, ...] = ("admin", "leader", "group_lead")
+LEDGER_FIELDS: tuple[str, ...] = get_args(LedgerField)
+DEFAULT_SCREENING_GROUP = "screening"
 
 EXAMPLES_PACKAGE = "examples"
 DEFAULT_ORG_FILE = "wulipai.toml"
@@ -326,6 +329,26 @@ class Access(_Model):
         return self
 
 
+class StaffCompounds(_Model):
+    """Give one field staff member (by name) the compounds they verify."""
+
+    member: Text
+    compounds: list[Text] = Field(min_length=1)
+
+
+class Screening(_Model):
+    """Describe the screening ledger: the group doing it, extra header names, compounds per staff member."""
+
+    group: Identifier = DEFAULT_SCREENING_GROUP
+    headers: dict[str, LedgerField] = Field(default_factory=dict)
+    """Header names used by the district's lists, mapped to ledger fields (added to the built-in names)."""
+    staff: list[StaffCompounds] = Field(default_factory=list)
+
+    def compounds_of(self, member_name: str) -> list[str]:
+        """Return the compounds given to a staff member by name."""
+        return [c for entry in self.staff if entry.member == member_name for c in entry.compounds]
+
+
 class Org(_Model):
     """Describe one sub-district: its leading group, communities, working groups, schedule and alerts."""
 
@@ -339,6 +362,7 @@ class Org(_Model):
     schedule: Schedule
     alerts: Alerts
     access: Access = Field(default_factory=Access)
+    screening: Screening = Field(default_factory=Screening)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
@@ -357,8 +381,33 @@ class Org(_Model):
                     f"no group has key {self.coordination_group!r} (groups: {known})",
                 )
             )
+        problems += self._screening_problems()
         _raise_if(problems)
         return self
+
+    def _screening_problems(self) -> list[tuple[Loc, str]]:
+        """Require an existing screening group (when named) and compounds that some community lists."""
+        problems: list[tuple[Loc, str]] = []
+        screening = self.screening
+        if "group" in screening.model_fields_set and self.group(screening.group) is None:
+            known = ", ".join(group.key for group in self.groups)
+            problems.append((("screening", "group"), f"no group has key {screening.group!r} (groups: {known})"))
+        listed = {compound for community in self.communities for compound in community.compounds}
+        for index, entry in enumerate(screening.staff):
+            problems += [
+                (
+                    ("screening", "staff", index, "compounds", position),
+                    f"{compound!r} is not among any community's compounds",
+                )
+                for position, compound in enumerate(entry.compounds)
+                if compound not in listed
+            ]
+        members = [entry.member for entry in screening.staff]
+        problems += [
+            (("screening", "staff", index, "member"), f"{members[index]!r} is listed twice")
+            for index in _repeats(members)
+        ]
+        return problems
 
     def group(self, key: str) -> Group | None:
         """Return the group with this key, or None."""

@@ -2,13 +2,14 @@
 
 from bot.dispatcher import Command
 from bot.forms import Form
-from handlers import alerts, checks, daily_report, membership, supplies
+from handlers import alerts, checks, daily_report, membership, screening, supplies
 
 COMMANDS: tuple[Command, ...] = (
     *membership.COMMANDS,
     *checks.COMMANDS,
+    *screening.COMMANDS,
     *supplies.COMMANDS,
     *daily_report.COMMANDS,
     *alerts.COMMANDS,
 )
-FORMS: tuple[Form, ...] = (*checks.FORMS, *supplies.FORMS, *daily_report.FORMS)
+FORMS: tuple[Form, ...] = (*checks.FORMS, *screening.FORMS, *supplies.FORMS, *daily_report.FORMS)

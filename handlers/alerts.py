@@ -29,7 +29,15 @@ def ack_button(alert_id: int) -> Button:
     return Button(Text("alert.ack_button"), f"/{ACK_COMMAND} {alert_id}")
 
 
-def raise_alert(ctx: Context, *, check_id: int | None, community: str, masked: list[Text], full: list[Text]) -> None:
+def raise_alert(
+    ctx: Context,
+    *,
+    check_id: int | None,
+    visit_id: int | None = None,
+    community: str,
+    masked: list[Text],
+    full: list[Text],
+) -> None:
     """Alert at once: masked in the leadership and 综合组 chats, in full privately to authorised overseers.
 
     Every copy carries an acknowledge button; until someone in charge taps it, the scheduler's tick re-sends it.
@@ -39,6 +47,7 @@ def raise_alert(ctx: Context, *, check_id: int | None, community: str, masked: l
         session=ctx.session,
         now=ctx.now,
         check_id=check_id,
+        visit_id=visit_id,
         raised_by=ctx.member.id if ctx.member else None,
         community=community,
         masked=[line.to_json() for line in masked],

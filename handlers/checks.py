@@ -224,7 +224,7 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
 
 
 def alert_lines(
-    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool
+    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool, title: Text | None = None
 ) -> list[Text]:
     """Return the lines of an alert about one check result, with personal data masked or in full."""
     assert ctx.member is not None
@@ -235,7 +235,7 @@ def alert_lines(
         mask_text(str(history)) if masked else str(history)
     )
     lines = [
-        Text("alert.title", {"number": record_id}),
+        title or Text("alert.title", {"number": record_id}),
         Text(
             "alert.person",
             {
@@ -262,14 +262,23 @@ def alert_lines(
     return lines
 
 
-def raise_check_alert(ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str) -> None:
-    """Alert at once about a check result (see ``handlers.alerts.raise_alert``)."""
+def raise_check_alert(
+    ctx: Context,
+    *,
+    record_id: int | None,
+    data: dict[str, Any],
+    symptoms: str,
+    title: Text | None = None,
+    visit_id: int | None = None,
+) -> None:
+    """Alert at once about a check result or a ledger visit (see ``handlers.alerts.raise_alert``)."""
     raise_alert(
         ctx,
-        check_id=record_id,
+        check_id=None if visit_id is not None else record_id,
+        visit_id=visit_id,
         community=data["community"],
-        masked=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True),
-        full=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False),
+        masked=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True, title=title),
+        full=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False, title=title),
     )
 
 

@@ -65,6 +65,8 @@ def help_lines(ctx: Context) -> list[Text]:
     member = ctx.member
     assert member is not None
     lines = [Text("help.title"), Text("help.check"), Text("help.supply")]
+    if member.group_key == ctx.org.screening.group:
+        lines.insert(2, Text("screening.help"))
     if member.role in REPORTING_ROLES:
         lines.append(Text("help.daily"))
     if is_overseer(ctx, member):

@@ -1,6 +1,7 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table."""
 
 from models.alerts import Alert
+from models.audit import AuditEntry
 from models.checks import CheckDailyTotal, CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
@@ -8,11 +9,13 @@ from models.ledger import SendLedger
 from models.members import ChatBinding, Identity, Invite, Member
 from models.outbox import OutboxMessage
 from models.reports import DailyReport
+from models.screening import ScreeningTarget, ScreeningVisit
 from models.supplies import SupplyNeed
 from models.tokens import PlatformToken
 
 __all__ = [
     "Alert",
+    "AuditEntry",
     "ChatBinding",
     "CheckDailyTotal",
     "CheckResult",
@@ -24,6 +27,8 @@ __all__ = [
     "OutboxMessage",
     "PlatformToken",
     "ProcessedEvent",
+    "ScreeningTarget",
+    "ScreeningVisit",
     "SendLedger",
     "SupplyNeed",
 ]

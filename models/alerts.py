@@ -19,6 +19,8 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime
     check_id: int | None = Field(default=None, foreign_key="checkresult.id")
+    visit_id: int | None = Field(default=None, foreign_key="screeningvisit.id")
+    """What raised the alert: a check result (/check) or a visit to a ledger target (/verify)."""
     raised_by: int | None = Field(default=None, foreign_key="member.id")
     community: str = Field(max_length=32)
     masked: list[dict[str, Any]] = Field(sa_column=json_column(nullable=False))
@@ -37,6 +39,7 @@ def create_alert(
     session: Session,
     now: datetime,
     check_id: int | None,
+    visit_id: int | None,
     raised_by: int | None,
     community: str,
     masked: list[dict[str, Any]],
@@ -47,6 +50,7 @@ def create_alert(
     alert = Alert(
         created_at=to_db_time(now),
         check_id=check_id,
+        visit_id=visit_id,
         raised_by=raised_by,
         community=community,
         masked=masked,

@@ -1,7 +1,7 @@
 """alerts
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29 05:40:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("check_id", sa.Integer(), nullable=True),
+        sa.Column("visit_id", sa.Integer(), nullable=True),
         sa.Column("raised_by", sa.Integer(), nullable=True),
         sa.Column("community", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("masked", sa.JSON(), nullable=False),
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["acked_by"], ["member.id"]),
         sa.ForeignKeyConstraint(["check_id"], ["checkresult.id"]),
         sa.ForeignKeyConstraint(["raised_by"], ["member.id"]),
+        sa.ForeignKeyConstraint(["visit_id"], ["screeningvisit.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_alert_next_at", "alert", ["next_at"], unique=False)

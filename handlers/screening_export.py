@@ -1,0 +1,150 @@
+"""Export of the screening ledger (排查台账) as .xlsx: one sheet per community, the columns districts use."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.context import Context
+from bot.i18n import render
+from bot.idcard import id_info
+from bot.types import Text
+from handlers.checks import measure_choices
+from handlers.common import choice_label
+from handlers.screening import SEX_KEYS, STATUS_KEYS, audit_command_line, community_name
+from models.audit import ACTION_EXPORT
+from models.members import list_members
+from models.screening import STATUS_UNREACHED, ScreeningTarget, ScreeningVisit, ledger_rows
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = (
+    "screening.col_index",
+    "screening.col_name",
+    "screening.col_sex",
+    "screening.col_age",
+    "screening.col_id_number",
+    "screening.col_phone",
+    "screening.col_address",
+    "screening.col_compound",
+    "screening.col_reason",
+    "screening.col_arrival_date",
+    "screening.col_checker",
+    "screening.col_checked_at",
+    "screening.col_at_home",
+    "screening.col_temperature",
+    "screening.col_symptoms",
+    "screening.col_measure",
+    "screening.col_notes",
+)
+"""The 台账 columns districts use: 序号, 姓名, 性别, 年龄, 身份证号, 联系电话, 现住址, 所属小区, 事由, 抵达日期,
+核查人, 核查时间, 是否在家, 体温, 症状, 处置措施, 备注."""
+COLUMN_WIDTHS = {
+    "screening.col_name": 10,
+    "screening.col_id_number": 21,
+    "screening.col_phone": 14,
+    "screening.col_address": 30,
+    "screening.col_reason": 16,
+    "screening.col_checked_at": 17,
+    "screening.col_notes": 24,
+}
+DEFAULT_WIDTH = 9
+SHEET_NAME_LIMIT = 31
+"""Excel's limit on sheet names."""
+DATE_FORMAT = "%Y-%m-%d"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote: rows per sheet name."""
+
+    path: Path
+    sheets: dict[str, int]
+
+    @property
+    def rows(self) -> int:
+        """Return the number of people written."""
+        return sum(self.sheets.values())
+
+
+def export_ledger(ctx: Context, path: Path, *, actor: str, community: str | None = None) -> ExportSummary:
+    """Write the ledger (all communities, or one) to an .xlsx file and record the export in the audit log."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    lang = ctx.lang
+    rows = ledger_rows(session=ctx.session, community=community)
+    names = {m.id: m.name for m in list_members(session=ctx.session)}
+    measures = measure_choices(ctx, {})
+    by_community: dict[str | None, list[tuple[ScreeningTarget, ScreeningVisit | None]]] = {}
+    for target, visit in rows:
+        by_community.setdefault(target.community, []).append((target, visit))
+    keys: list[str | None] = [c.key for c in ctx.org.communities if community in (None, c.key)]
+    keys += [key for key in by_community if key not in keys]
+
+    book = Workbook(write_only=True)
+    sheets: dict[str, int] = {}
+    for key in keys:
+        title = render(community_name(ctx.org, key), lang)[:SHEET_NAME_LIMIT]
+        sheet = book.create_sheet(title)
+        for index, column in enumerate(COLUMNS, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(column, DEFAULT_WIDTH)
+        sheet.append([render(Text(column), lang) for column in COLUMNS])
+        members = by_community.get(key, [])
+        for number, (target, visit) in enumerate(members, start=1):
+            sheet.append(_row(ctx, number, target, visit, names, lambda v: choice_label(measures, v), lang))
+        sheets[title] = len(members)
+    book.save(path)
+    summary = ExportSummary(path, sheets)
+    audit_command_line(
+        ctx, actor=actor, action=ACTION_EXPORT, detail=f"{path.name}; {community or 'all'}; {summary.rows} rows"
+    )
+    logger.info("screening ledger exported: %s rows", summary.rows)
+    return summary
+
+
+def _row(
+    ctx: Context,
+    number: int,
+    target: ScreeningTarget,
+    visit: ScreeningVisit | None,
+    names: dict[int | None, str],
+    measure_label: Callable[[str], Text | None],
+    lang: str,
+) -> list[Any]:
+    info = id_info(target.id_number, today=ctx.today)
+    values: list[Any] = [
+        number,
+        target.name,
+        render(Text(SEX_KEYS[info.sex]), lang) if info else "",
+        info.age_on(ctx.today) if info else "",
+        target.id_number or "",
+        target.phone or "",
+        target.address,
+        target.compound or "",
+        target.reason,
+        target.arrival_date.strftime(DATE_FORMAT) if target.arrival_date else "",
+    ]
+    if visit is None:
+        return values + [names.get(target.member_id, "")] + [""] * (len(COLUMNS) - len(values) - 1)
+    label = measure_label(visit.measure)
+    at_home = "" if visit.at_home is None else render(Text("screening.yes" if visit.at_home else "screening.no"), lang)
+    reached = "" if visit.reached else render(Text(STATUS_KEYS[STATUS_UNREACHED]), lang)
+    return values + [
+        names.get(visit.member_id, ""),
+        _local(ctx, visit.visited_at),
+        at_home or reached,
+        visit.temperature if visit.temperature is not None else "",
+        visit.symptoms,
+        render(label, lang) if label and visit.reached else "",
+        visit.notes,
+    ]
+
+
+def _local(ctx: Context, moment: datetime) -> str:
+    return moment.astimezone(ctx.tz).strftime(TIME_FORMAT)

@@ -1,0 +1,509 @@
+"""Import of the district's screening lists (.xlsx, .csv): find the header, validate rows, merge, assign."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.context import Context
+from bot.forms import FieldError
+from bot.idcard import ERROR_BIRTH, ERROR_CHECKSUM, ERROR_FORMAT, IdNumberError, parse_id_number
+from bot.org import Org
+from bot.types import Text
+from handlers.checks import parse_phone
+from handlers.common import FULLWIDTH_DIGITS
+from handlers.screening import audit_command_line
+from models.audit import ACTION_IMPORT
+from models.members import Member, list_members
+from models.screening import (
+    STATUS_OPEN,
+    ScreeningTarget,
+    add_targets,
+    existing_by_id_number,
+    open_counts,
+    unassigned_targets,
+    update_target,
+)
+
+logger = logging.getLogger(__name__)
+
+SUFFIX_XLSX = ".xlsx"
+SUFFIX_CSV = ".csv"
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+"""UTF-8 (with or without the BOM) first, then GB 18030, the superset of the GBK that Excel in China writes."""
+HEADER_SCAN_ROWS = 30
+"""Title rows, notes and blank lines above the header are skipped up to this many rows."""
+MIN_HEADER_MATCHES = 2
+MAX_NAME = 64
+MAX_ADDRESS = 200
+MAX_REASON = 200
+MAX_COMPOUND = 64
+MAX_BATCH = 64
+MAX_EXCEL_SERIAL = 2958465
+"""The last day Excel can store (9999-12-31)."""
+EARLIEST_DATE = date(2000, 1, 1)
+FIELD_NAME = "name"
+FIELD_ID = "id_number"
+FIELD_PHONE = "phone"
+FIELD_ADDRESS = "address"
+FIELD_COMMUNITY = "community"
+FIELD_COMPOUND = "compound"
+FIELD_REASON = "reason"
+FIELD_ARRIVAL = "arrival_date"
+COLUMN_KEYS = {
+    FIELD_NAME: "screening.col_name",
+    FIELD_ID: "screening.col_id_number",
+    FIELD_PHONE: "screening.col_phone",
+    FIELD_ADDRESS: "screening.col_address",
+    FIELD_COMMUNITY: "screening.col_community",
+    FIELD_COMPOUND: "screening.col_compound",
+    FIELD_REASON: "screening.col_reason",
+    FIELD_ARRIVAL: "screening.col_arrival_date",
+}
+ID_ERROR_KEYS = {
+    ERROR_FORMAT: "screening.error_id_format",
+    ERROR_CHECKSUM: "screening.error_id_checksum",
+    ERROR_BIRTH: "screening.error_id_birth",
+}
+MERGE_FIELDS = (FIELD_PHONE, FIELD_ADDRESS, FIELD_REASON, FIELD_ARRIVAL)
+"""Fields a later row or a new list fills in on an existing person."""
+
+BUILTIN_HEADERS: dict[str, tuple[str, ...]] = {
+    FIELD_NAME: ("姓名", "名字", "人员姓名", "name", "full name"),
+    FIELD_ID: ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码", "id number", "id no", "id"),
+    FIELD_PHONE: ("联系电话", "手机号", "手机号码", "电话", "联系方式", "phone", "mobile", "telephone"),
+    FIELD_ADDRESS: ("住址", "现住址", "居住地址", "详细地址", "地址", "现居住地址", "address", "current address"),
+    FIELD_COMMUNITY: ("社区", "所属社区", "community"),
+    FIELD_COMPOUND: ("小区", "所属小区", "compound"),
+    FIELD_REASON: ("事由", "原因", "排查原因", "类别", "reason"),
+    FIELD_ARRIVAL: (
+        "抵达日期",
+        "返长日期",
+        "到达日期",
+        "返回日期",
+        "来长日期",
+        "抵长日期",
+        "arrival date",
+        "arrival",
+        "date of arrival",
+    ),
+}
+HEADER_NOISE = re.compile(r"[\s*＊:：]|[(（][^)）]*[)）]")
+"""Spaces, required-field stars, colons and parenthesised notes such as (18位) around header names."""
+FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+SHORT_DATE = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+TIME_SUFFIX = re.compile(r"[\sT]+\d{1,2}:\d{2}(?::\d{2})?$")
+PHONE_NOISE = re.compile(r"[\s\-—()（）]")
+PHONE_PREFIXES = ("+86", "0086")
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported at all; ``key`` says why."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def text(self) -> Text:
+        """Return the localized reason."""
+        return Text(self.key, self.params)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row of the file was rejected, or what was done about it."""
+
+    row: int
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> Text:
+        """Return the line shown to the importer: the spreadsheet row number and the reason."""
+        return Text("screening.import_row", {"row": self.row, "reason": Text(self.key, self.params)})
+
+
+@dataclass
+class ImportRow:
+    """One good row: its spreadsheet row number and validated values."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did."""
+
+    batch: str
+    rows: int = 0
+    good: list[ImportRow] = field(default_factory=list)
+    rejected: list[RowProblem] = field(default_factory=list)
+    merged: list[RowProblem] = field(default_factory=list)
+    unassigned: list[RowProblem] = field(default_factory=list)
+    assigned: dict[int, int] = field(default_factory=dict)
+    """New targets per member id."""
+    added: int = 0
+    updated: int = 0
+    written: bool = False
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+
+def read_table(path: Path) -> list[tuple[int, list[Any]]]:
+    """Return (spreadsheet row number, cell values) for every row of the first sheet or the CSV file."""
+    suffix = path.suffix.lower()
+    if suffix == SUFFIX_XLSX:
+        return list(_xlsx_rows(path))
+    if suffix == SUFFIX_CSV:
+        return list(_csv_rows(path))
+    raise ImportFileError("screening.error_file_type", suffix=suffix or "-")
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl  # openpyxl parses with defusedxml when it is installed (a pinned dependency)
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # zipfile, XML and openpyxl errors all mean the same to the user
+        logger.debug("cannot open %s", path, exc_info=True)
+        raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            yield number, list(values)
+    finally:
+        book.close()
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFileError("screening.error_file_unreadable", error=error.strerror or type(error).__name__) from None
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("screening.error_file_encoding")
+    yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+
+
+def header_names(org: Org) -> dict[str, str]:
+    """Return the known header names, normalised, with the field each names; the org's names win."""
+    names = {_normalise_header(name): key for key, aliases in BUILTIN_HEADERS.items() for name in aliases}
+    names.update({_normalise_header(name): key for name, key in org.screening.headers.items()})
+    return names
+
+
+def _normalise_header(value: Any) -> str:
+    return HEADER_NOISE.sub("", str(value)).casefold() if value is not None else ""
+
+
+def find_header(rows: Sequence[tuple[int, list[Any]]], org: Org) -> tuple[int, dict[int, str]]:
+    """Return the position of the header row among ``rows`` and which column holds which field."""
+    known = header_names(org)
+    for position, (_number, values) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        columns: dict[int, str] = {}
+        for index, value in enumerate(values):
+            key = known.get(_normalise_header(value))
+            if key is not None and key not in columns.values():
+                columns[index] = key
+        if len(columns) >= MIN_HEADER_MATCHES and FIELD_NAME in columns.values():
+            missing = [key for key in (FIELD_ADDRESS,) if key not in columns.values()]
+            if missing:
+                raise ImportFileError("screening.error_missing_column", column=_column(missing[0]))
+            if FIELD_ID not in columns.values() and FIELD_PHONE not in columns.values():
+                raise ImportFileError("screening.error_missing_column", column=_column(FIELD_ID))
+            return position, columns
+    raise ImportFileError("screening.error_no_header", rows=HEADER_SCAN_ROWS)
+
+
+# -- validation -------------------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """Return a cell as trimmed text; whole numbers stored as floats lose their '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\u3000", " ").strip()
+
+
+def parse_date(value: Any, *, today: date) -> date:
+    """Read a date from an Excel date cell, an Excel serial number or common written forms.
+
+    Written forms: 2020-01-23, 2020/1/23, 2020.1.23, 20200123, 2020年1月23日, and 1月23日 or 1/23 in
+    the year of ``today``. Raises ValueError when it is none of these or not a real, plausible date.
+    """
+    if isinstance(value, datetime):
+        found = value.date()
+    elif isinstance(value, date):
+        found = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        from openpyxl.utils.datetime import from_excel
+
+        if not 0 < value <= MAX_EXCEL_SERIAL:
+            raise ValueError("not an Excel date")
+        found = from_excel(value).date()
+    else:
+        text = TIME_SUFFIX.sub("", cell_text(value).translate(FULLWIDTH_DIGITS))
+        if match := FULL_DATE.match(text) or COMPACT_DATE.match(text):
+            year, month, day = (int(part) for part in match.groups())
+        elif match := SHORT_DATE.match(text):
+            year, (month, day) = today.year, (int(part) for part in match.groups())
+        else:
+            raise ValueError("not a date")
+        found = date(year, month, day)
+    if not EARLIEST_DATE <= found <= date(today.year + 1, 12, 31):
+        raise ValueError("implausible date")
+    return found
+
+
+def normalise_phone(value: Any) -> str:
+    """Return a mainland mobile or landline number without spaces, dashes or +86; ValueError if it is none."""
+    text = PHONE_NOISE.sub("", cell_text(value).translate(FULLWIDTH_DIGITS))
+    for prefix in PHONE_PREFIXES:
+        text = text.removeprefix(prefix)
+    try:
+        return parse_phone(text, None)  # type: ignore[arg-type]  # the parser does not use the context
+    except FieldError:
+        raise ValueError("not a phone number") from None
+
+
+def validate_row(number: int, cells: dict[str, Any], *, today: date) -> tuple[dict[str, Any], list[RowProblem]]:
+    """Check one row; return its clean values and every problem found."""
+    problems: list[RowProblem] = []
+    values: dict[str, Any] = {}
+
+    def text_field(key: str, limit: int, *, required: bool) -> None:
+        text = cell_text(cells.get(key))
+        if not text:
+            if required:
+                problems.append(RowProblem(number, "screening.error_required", {"column": _column(key)}))
+            return
+        if len(text) > limit:
+            problems.append(RowProblem(number, "screening.error_too_long", {"column": _column(key), "limit": limit}))
+            return
+        values[key] = text
+
+    text_field(FIELD_NAME, MAX_NAME, required=True)
+    text_field(FIELD_ADDRESS, MAX_ADDRESS, required=True)
+    text_field(FIELD_COMMUNITY, MAX_COMPOUND, required=False)
+    text_field(FIELD_COMPOUND, MAX_COMPOUND, required=False)
+    text_field(FIELD_REASON, MAX_REASON, required=False)
+    raw_id = cells.get(FIELD_ID)
+    if cell_text(raw_id):
+        if isinstance(raw_id, int | float):
+            # Excel keeps 15 significant digits: an 18-digit number typed into a number cell has lost its end.
+            problems.append(RowProblem(number, "screening.error_id_numeric"))
+        else:
+            try:
+                values[FIELD_ID] = parse_id_number(cell_text(raw_id), today=today).number
+            except IdNumberError as error:
+                problems.append(RowProblem(number, ID_ERROR_KEYS[error.reason], {"value": cell_text(raw_id)}))
+    if cell_text(cells.get(FIELD_PHONE)):
+        try:
+            values[FIELD_PHONE] = normalise_phone(cells[FIELD_PHONE])
+        except ValueError:
+            problems.append(RowProblem(number, "screening.error_phone", {"value": cell_text(cells[FIELD_PHONE])}))
+    if not cell_text(raw_id) and not cell_text(cells.get(FIELD_PHONE)):
+        problems.append(RowProblem(number, "screening.error_no_contact"))
+    if cell_text(cells.get(FIELD_ARRIVAL)):
+        try:
+            values[FIELD_ARRIVAL] = parse_date(cells[FIELD_ARRIVAL], today=today)
+        except ValueError:
+            problems.append(RowProblem(number, "screening.error_date", {"value": cell_text(cells[FIELD_ARRIVAL])}))
+    return values, problems
+
+
+def _column(key: str) -> Text:
+    return Text(COLUMN_KEYS[key])
+
+
+def parse_file(path: Path, *, org: Org, today: date, report: ImportReport) -> None:
+    """Read a list into ``report``: good rows (duplicates in the file merged) and rejected rows with reasons."""
+    rows = read_table(path)
+    position, columns = find_header(rows, org)
+    first_row_of: dict[str, ImportRow] = {}
+    for number, values in rows[position + 1 :]:
+        if all(not cell_text(value) for value in values):
+            continue  # blank lines and empty formatted rows
+        report.rows += 1
+        cells = {key: values[index] for index, key in columns.items() if index < len(values)}
+        clean, problems = validate_row(number, cells, today=today)
+        if problems:
+            report.rejected.extend(problems)
+            continue
+        row = ImportRow(number, clean)
+        id_number = clean.get(FIELD_ID)
+        earlier = first_row_of.get(id_number) if id_number else None
+        if earlier is not None:
+            for key, value in clean.items():
+                earlier.values.setdefault(key, value)
+            report.merged.append(RowProblem(number, "screening.merged_in_file", {"first": earlier.row}))
+            continue
+        if id_number:
+            first_row_of[id_number] = row
+        report.good.append(row)
+
+
+# -- assignment -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Assigner:
+    """Send rows to a community by address, then to a field staff member by compound or fewest open targets."""
+
+    org: Org
+    staff: dict[str, list[Member]]
+    """Members of the screening group, by community key."""
+    load: dict[int, int]
+    compounds: list[tuple[str, str]] = field(init=False)
+    """(compound, community key), longest name first so 朝阳新村二期 wins over 朝阳新村."""
+
+    def __post_init__(self) -> None:
+        pairs = [(compound, c.key) for c in self.org.communities for compound in c.compounds]
+        self.compounds = sorted(pairs, key=lambda pair: -len(pair[0]))
+
+    @classmethod
+    def load_from(cls, ctx: Context) -> Assigner:
+        """Read the screening group's members and their open targets."""
+        members = list_members(session=ctx.session, group_key=ctx.org.screening.group)
+        staff: dict[str, list[Member]] = {}
+        for member in members:
+            if member.community:
+                staff.setdefault(member.community, []).append(member)
+        load = open_counts(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
+        return cls(ctx.org, staff, load)
+
+    def place(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
+        """Return the community key and compound of an address (a valid community column wins)."""
+        address = values[FIELD_ADDRESS]
+        matched = next(((name, key) for name, key in self.compounds if name in address), None)
+        compound = values.get(FIELD_COMPOUND) or (matched[0] if matched else None)
+        given = self.org.community(values[FIELD_COMMUNITY]) if values.get(FIELD_COMMUNITY) else None
+        if given is not None:
+            return given.key, compound
+        return (matched[1] if matched else None), compound
+
+    def member_for(self, community: str, compound: str | None) -> Member | None:
+        """Pick the staff member for a target: the one given its compound, else the least loaded."""
+        members = self.staff.get(community, [])
+        if not members:
+            return None
+        chosen = None
+        if compound:
+            chosen = next((m for m in members if compound in self.org.screening.compounds_of(m.name)), None)
+        if chosen is None:
+            chosen = min(members, key=lambda m: (self.load.get(m.id or 0, 0), m.id or 0))
+        self.load[chosen.id or 0] = self.load.get(chosen.id or 0, 0) + 1
+        return chosen
+
+
+# -- the import -------------------------------------------------------------------------------------------
+
+
+def import_list(
+    ctx: Context, path: Path, *, batch: str, actor: str, dry_run: bool = False, only_valid: bool = False
+) -> ImportReport:
+    """Import a district list into the ledger in the context's transaction.
+
+    Nothing is written when the run is dry, or when a row was rejected and ``only_valid`` is not set.
+    """
+    report = ImportReport(batch=batch[:MAX_BATCH])
+    parse_file(path, org=ctx.org, today=ctx.today, report=report)
+    existing = existing_by_id_number(
+        session=ctx.session, id_numbers=[row.values[FIELD_ID] for row in report.good if FIELD_ID in row.values]
+    )
+    assigner = Assigner.load_from(ctx)
+    new_rows: list[dict[str, Any]] = []
+    updates: list[tuple[ScreeningTarget, dict[str, Any]]] = []
+    for row in report.good:
+        target = existing.get(row.values.get(FIELD_ID, ""))
+        if target is not None:
+            changes = {key: row.values[key] for key in MERGE_FIELDS if row.values.get(key) not in (None, "")}
+            updates.append((target, changes))
+            report.merged.append(RowProblem(row.row, "screening.merged_existing", {"number": target.id}))
+            continue
+        community, compound = assigner.place(row.values)
+        member = assigner.member_for(community, compound) if community else None
+        if community is None:
+            report.unassigned.append(RowProblem(row.row, "screening.unassigned_no_community"))
+        elif member is None:
+            report.unassigned.append(
+                RowProblem(row.row, "screening.unassigned_no_staff", {"community": _community_text(ctx.org, community)})
+            )
+        else:
+            assert member.id is not None
+            report.assigned[member.id] = report.assigned.get(member.id, 0) + 1
+        new_rows.append(
+            {
+                "id_number": row.values.get(FIELD_ID),
+                "name": row.values[FIELD_NAME],
+                "phone": row.values.get(FIELD_PHONE),
+                "address": row.values[FIELD_ADDRESS],
+                "community": community,
+                "compound": compound[:MAX_COMPOUND] if compound else None,
+                "reason": row.values.get(FIELD_REASON, ""),
+                "arrival_date": row.values.get(FIELD_ARRIVAL),
+                "batch": report.batch,
+                "source_row": row.row,
+                "member_id": member.id if member else None,
+                "status": STATUS_OPEN,
+                "due_on": ctx.today,
+            }
+        )
+    if dry_run or (report.rejected and not only_valid):
+        return report
+    report.added = add_targets(session=ctx.session, now=ctx.now, rows=new_rows)
+    for target, changes in updates:
+        update_target(session=ctx.session, target=target, now=ctx.now, **changes)
+    report.updated = len(updates)
+    audit_command_line(
+        ctx,
+        actor=actor,
+        action=ACTION_IMPORT,
+        detail=f"{path.name}; batch {report.batch}; {report.added} added, {report.updated} merged",
+    )
+    report.written = True
+    logger.info(
+        "screening list imported: %s added, %s merged, %s rejected", report.added, report.updated, len(report.rejected)
+    )
+    return report
+
+
+def assign_unassigned(ctx: Context) -> tuple[dict[int, int], int]:
+    """Give targets that have no staff member to one now; return new targets per member and how many are left."""
+    assigner = Assigner.load_from(ctx)
+    assigned: dict[int, int] = {}
+    left = 0
+    for target in unassigned_targets(session=ctx.session):
+        values = {FIELD_ADDRESS: target.address, FIELD_COMPOUND: target.compound, FIELD_COMMUNITY: target.community}
+        community, compound = assigner.place(values)
+        member = assigner.member_for(community, compound) if community else None
+        if member is None or member.id is None:
+            left += 1
+            continue
+        update_target(session=ctx.session, target=target, now=ctx.now, community=community, member_id=member.id)
+        assigned[member.id] = assigned.get(member.id, 0) + 1
+    logger.info("screening targets assigned: %s, still unassigned: %s", sum(assigned.values()), left)
+    return assigned, left
+
+
+def _community_text(org: Org, key: str) -> Text:
+    community = org.community(key)
+    return Text.bilingual(community.name, community.name_en) if community else Text.raw(key)

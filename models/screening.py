@@ -1,0 +1,186 @@
+"""The screening ledger (排查台账): people the district asks to be checked, and each verification visit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Index, func, insert
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.base import to_db_time
+
+STATUS_OPEN = "open"
+"""Imported, not yet verified."""
+STATUS_UNREACHED = "unreached"
+"""Tried and not reached; stays on the staff member's list."""
+STATUS_VERIFIED = "verified"
+STATUSES = (STATUS_OPEN, STATUS_UNREACHED, STATUS_VERIFIED)
+OPEN_STATUSES = (STATUS_OPEN, STATUS_UNREACHED)
+ID_LOOKUP_CHUNK = 500
+"""ID numbers per IN (...) lookup; well below SQLite's and PostgreSQL's parameter limits."""
+
+
+class ScreeningTarget(SQLModel, table=True):
+    """One person on the ledger: who, where, why, to whom assigned, and when next due."""
+
+    __table_args__ = (
+        # Today's list for a staff member: WHERE member_id = ? AND due_on <= ? (an index range scan).
+        Index("ix_screeningtarget_member_due", "member_id", "due_on"),
+        # Export and per-community figures walk one community in ledger order.
+        Index("ix_screeningtarget_community_id", "community", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_number: str | None = Field(default=None, max_length=18, unique=True)
+    """Normalised 18-character ID number; NULLs do not collide, so people without one never merge."""
+    name: str = Field(max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    address: str = Field(max_length=200)
+    community: str | None = Field(default=None, max_length=32)
+    compound: str | None = Field(default=None, max_length=64)
+    reason: str = Field(default="", max_length=200)
+    arrival_date: date | None = None
+    batch: str = Field(max_length=64)
+    source_row: int | None = None
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    status: str = Field(default=STATUS_OPEN, max_length=16)
+    due_on: date | None = None
+    """The day from which the target is on its staff member's list; None when nothing is due."""
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScreeningVisit(SQLModel, table=True):
+    """One verification of a target by a field staff member."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_id: int = Field(foreign_key="screeningtarget.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    day: date
+    visited_at: datetime
+    reached: bool
+    at_home: bool | None = None
+    temperature: float | None = None
+    symptoms: str = Field(default="", max_length=200)
+    measure: str = Field(max_length=16)
+    notes: str = Field(default="", max_length=500)
+    is_alert: bool = False
+
+
+def existing_by_id_number(*, session: Session, id_numbers: Iterable[str]) -> dict[str, ScreeningTarget]:
+    """Return the ledger's targets with any of these ID numbers, keyed by number."""
+    wanted = sorted(set(id_numbers))
+    found: dict[str, ScreeningTarget] = {}
+    for start in range(0, len(wanted), ID_LOOKUP_CHUNK):
+        chunk = wanted[start : start + ID_LOOKUP_CHUNK]
+        for target in session.exec(select(ScreeningTarget).where(col(ScreeningTarget.id_number).in_(chunk))):
+            assert target.id_number is not None
+            found[target.id_number] = target
+    return found
+
+
+def add_targets(*, session: Session, now: datetime, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert many targets in one executemany; return how many."""
+    if not rows:
+        return 0
+    stamp = to_db_time(now)
+    session.execute(insert(ScreeningTarget), [{**row, "created_at": stamp, "updated_at": stamp} for row in rows])
+    return len(rows)
+
+
+def update_target(*, session: Session, target: ScreeningTarget, now: datetime, **fields: Any) -> None:
+    """Change some fields of a target."""
+    for name, value in fields.items():
+        setattr(target, name, value)
+    target.updated_at = to_db_time(now)
+    session.add(target)
+
+
+def open_counts(*, session: Session, member_ids: Sequence[int]) -> dict[int, int]:
+    """Count each member's open targets, in SQL."""
+    if not member_ids:
+        return {}
+    rows = session.exec(
+        select(ScreeningTarget.member_id, func.count())
+        .where(col(ScreeningTarget.member_id).in_(member_ids), col(ScreeningTarget.status).in_(OPEN_STATUSES))
+        .group_by(col(ScreeningTarget.member_id))
+    )
+    counts = {member_id: 0 for member_id in member_ids}
+    counts.update({int(member_id): int(count) for member_id, count in rows if member_id is not None})
+    return counts
+
+
+def due_targets(*, session: Session, member_id: int, day: date, limit: int) -> list[ScreeningTarget]:
+    """Return a member's targets due on or before a day, oldest due first."""
+    return list(
+        session.exec(
+            select(ScreeningTarget)
+            .where(ScreeningTarget.member_id == member_id, col(ScreeningTarget.due_on) <= day)
+            .order_by(col(ScreeningTarget.due_on), col(ScreeningTarget.id))
+            .limit(limit)
+        )
+    )
+
+
+def count_due(*, session: Session, member_id: int, day: date) -> int:
+    """Count a member's targets due on or before a day."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(ScreeningTarget)
+            .where(ScreeningTarget.member_id == member_id, col(ScreeningTarget.due_on) <= day)
+        ).one()
+    )
+
+
+def unassigned_targets(*, session: Session) -> list[ScreeningTarget]:
+    """Return the targets no staff member has, in ledger order."""
+    return list(
+        session.exec(
+            select(ScreeningTarget).where(col(ScreeningTarget.member_id).is_(None)).order_by(col(ScreeningTarget.id))
+        )
+    )
+
+
+def get_target(*, session: Session, target_id: int) -> ScreeningTarget | None:
+    """Return a target by id."""
+    return session.get(ScreeningTarget, target_id)
+
+
+def add_visit(*, session: Session, target: ScreeningTarget, now: datetime, day: date, **fields: Any) -> ScreeningVisit:
+    """Record a verification and move the target on: verified and off the list, or kept due when not reached."""
+    assert target.id is not None
+    visit = ScreeningVisit(target_id=target.id, day=day, visited_at=to_db_time(now), **fields)
+    session.add(visit)
+    reached = bool(fields.get("reached"))
+    update_target(
+        session=session,
+        target=target,
+        now=now,
+        status=STATUS_VERIFIED if reached else STATUS_UNREACHED,
+        due_on=None if reached else target.due_on,
+    )
+    session.flush()
+    return visit
+
+
+def ledger_rows(
+    *, session: Session, community: str | None = None
+) -> list[tuple[ScreeningTarget, ScreeningVisit | None]]:
+    """Return targets (one community, or all) in ledger order, each with its latest visit."""
+    latest = (
+        select(ScreeningVisit.target_id, func.max(ScreeningVisit.id).label("visit_id"))
+        .group_by(col(ScreeningVisit.target_id))
+        .subquery()
+    )
+    query = (
+        select(ScreeningTarget, ScreeningVisit)
+        .outerjoin(latest, col(latest.c.target_id) == col(ScreeningTarget.id))
+        .outerjoin(ScreeningVisit, col(ScreeningVisit.id) == col(latest.c.visit_id))
+    )
+    if community is not None:
+        query = query.where(ScreeningTarget.community == community)
+    query = query.order_by(col(ScreeningTarget.community), col(ScreeningTarget.id))
+    return [(target, visit) for target, visit in session.exec(query)]
