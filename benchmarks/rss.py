@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-# Run as a script, this folder comes first on sys.path and benchmarks/telegram.py would shadow ``telegram``.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+import _root  # noqa: F401 - before the project: see benchmarks/_root.py
 
-from benchmarks.run import emit  # noqa: E402
-from tests.fake_telegram import running  # noqa: E402
-from tests.lianfang_process import base_env, lianfang_run  # noqa: E402
+from benchmarks.run import emit
+from tests.fake_telegram import running
+from tests.lianfang_process import base_env, lianfang_run
 
 BENCH = "idle_rss_peak"
 TARGET = "<= 150 MB"
