@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import Engine, text
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import App, ManualClock
@@ -73,6 +74,21 @@ def other_schema_url() -> Iterator[str | None]:
         yield url
 
 
+def lock_holders(engine: Engine, key: int | None) -> list[int]:
+    """Return the server pids of the sessions holding the advisory lock ``key`` (pg_locks splits it in halves)."""
+    assert key is not None
+    unsigned = key % 2**64
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
+            ),
+            {"high": unsigned >> 32, "low": unsigned & 0xFFFFFFFF},
+        ).all()
+    return [pid for (pid,) in rows]
+
+
 async def take_over(candidates: list[Leadership]) -> Leadership:
     """Refresh the candidates until one leads (the server ends a vanished leader's session in a moment)."""
     for _ in range(TAKEOVER_TRIES):
@@ -99,6 +115,7 @@ async def test_one_leader_per_deployment_and_a_survivor_takes_over(
         assert isinstance(first, AdvisoryLockLeadership) and isinstance(second, AdvisoryLockLeadership)
         assert not first.is_leader and not second.is_leader  # nobody leads before asking
         assert await first.refresh() is True and first.is_leader
+        assert len(lock_holders(engine, first.key)) == 1
         assert await second.refresh() is False and not second.is_leader
         assert await first.refresh() is False and first.is_leader  # still leading; not news
         assert first.key == second.key
@@ -121,6 +138,13 @@ async def test_one_leader_per_deployment_and_a_survivor_takes_over(
         await second.release()
         assert not second.is_leader
         assert await first.refresh() is True
+
+        # The server ends the leader's session (a restart, an admin): it steps down, then leads again if it can.
+        [holder] = lock_holders(engine, first.key)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+        assert await first.refresh() is False and not first.is_leader
+        assert await take_over([first]) is first and lock_holders(engine, first.key) != [holder]
     finally:
         await first.release()
         await second.release()
