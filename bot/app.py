@@ -29,7 +29,7 @@ Tick = Callable[[Dispatcher, datetime], list[OutgoingMessage]]
 Reroute = Callable[[Context, ChatRef, dict[str, Any], str], None]
 
 
-class Leadership(Protocol):
+class LeaderState(Protocol):
     """Whether this instance is the one that runs the scheduled loop (see scheduler/leadership.py)."""
 
     is_leader: bool
@@ -65,7 +65,7 @@ class App:
         tick: Tick,
         undeliverable: Reroute | None = None,
         clock: Callable[[], datetime] | None = None,
-        leadership: Leadership | None = None,
+        leadership: LeaderState | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -81,7 +81,7 @@ class App:
         self._tick = tick
         self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable
-        self.leadership: Leadership = leadership or SoleInstance()
+        self.leadership: LeaderState = leadership or SoleInstance()
 
     def add_adapter(self, adapter: Adapter) -> None:
         """Serve one more platform."""
