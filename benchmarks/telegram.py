@@ -20,25 +20,19 @@ import asyncio
 import contextlib
 import json
 import logging
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-# Run as a script, this folder comes first on sys.path and this file would shadow the ``telegram`` package.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+import _root  # noqa: F401 - before the project: see benchmarks/_root.py
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
-
-from bot.adapters.telegram import TelegramAdapter, api_url  # noqa: E402
-from tests.fake_telegram import TOKEN, FakeTelegram, chat, user  # noqa: E402
-from tests.fakes import Harness  # noqa: E402
+from bot.adapters.telegram import TelegramAdapter, api_url
+from tests.fake_telegram import TOKEN, FakeTelegram, chat, user
+from tests.fakes import Harness
 
 BENCH = "telegram_updates_per_second"
 TARGET = "time per update <= 1.5x bare PTB"

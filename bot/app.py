@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -27,6 +27,18 @@ logger = logging.getLogger(__name__)
 
 Tick = Callable[[Dispatcher, datetime], list[OutgoingMessage]]
 Reroute = Callable[[Context, ChatRef, dict[str, Any], str], None]
+
+
+class LeaderState(Protocol):
+    """Whether this instance is the one that runs the scheduled loop (see scheduler/leadership.py)."""
+
+    is_leader: bool
+
+
+class SoleInstance:
+    """The leadership of an instance alone on its database: it always leads."""
+
+    is_leader = True
 
 
 @dataclass
@@ -53,6 +65,7 @@ class App:
         tick: Tick,
         undeliverable: Reroute | None = None,
         clock: Callable[[], datetime] | None = None,
+        leadership: LeaderState | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -63,7 +76,8 @@ class App:
             engine=engine, settings=settings, org=org, tz=self.tz, commands=commands, runner=FormRunner(forms)
         )
         self.adapters: dict[str, Adapter] = {}
-        self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable)
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable, lease=lease)
         self._tick = tick
         self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable
@@ -72,6 +86,7 @@ class App:
         # benchmarks/telegram.py). The price: while another process holds SQLite's write lock (a long CLI
         # import), the loop waits with the message. PostgreSQL is across a network, so its work stays off the loop.
         self._handle_on_loop = engine.dialect.name == "sqlite"
+        self.leadership: LeaderState = leadership or SoleInstance()
 
     def add_adapter(self, adapter: Adapter) -> None:
         """Serve one more platform."""
@@ -84,7 +99,9 @@ class App:
         return sent
 
     async def tick(self) -> list[OutgoingMessage]:
-        """Run the scheduled loop once for the current time, then deliver."""
+        """Run the scheduled loop once for the current time, then deliver; only the scheduler leader does."""
+        if not self.leadership.is_leader:
+            return []
         with self._tracked():
             sent = await asyncio.to_thread(self._tick, self.dispatcher, self.clock())
             await self.deliverer.drain()

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     """The loop's cron triggers fire this many seconds (at most) past the minute, picked once per instance; 0: on it."""
     clock_start: datetime | None = None
     """Run on a simulated clock that starts at this local time and then runs in real time (drills, tests)."""
+    leader_lock_key: int | None = Field(default=None, ge=-(2**63), lt=2**63)
+    """PostgreSQL advisory lock key of the scheduler leader; default: a hash of the database and schema names."""
+    outbox_lease_seconds: int = Field(default=300, ge=1)
+    """How long a message being sent stays with its sender before another try may take it (after a crash)."""
 
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None

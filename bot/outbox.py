@@ -46,8 +46,10 @@ class Deliverer:
         adapters: Mapping[str, Adapter],
         clock: Callable[[], datetime],
         on_undeliverable: Undeliverable | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.engine = engine
+        self.lease = lease
         self.adapters = adapters
         self.clock = clock
         self.on_undeliverable = on_undeliverable
@@ -62,7 +64,7 @@ class Deliverer:
             while True:
                 with session_scope(self.engine) as session:
                     batch = claim_due(
-                        session=session, platforms=list(self.adapters), now=self.clock(), lease=LEASE, limit=BATCH
+                        session=session, platforms=list(self.adapters), now=self.clock(), lease=self.lease, limit=BATCH
                     )
                 sent = 0
                 for rows in self._plan(batch):

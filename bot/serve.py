@@ -33,8 +33,6 @@ PRIVATE_COMMANDS = ("start", "help", "join", "check", "supply", "daily", "report
 GROUP_COMMANDS = ("bind", "report", "help")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HTTP_SHUTDOWN_SECONDS = 5.0
-SETTLE_SECONDS = 10.0
-"""How long a stop waits for a tick or outbox drain in progress."""
 NOISY_LOGGERS = ("httpx", "httpcore")
 """httpx logs every request URL at INFO; Telegram's URLs contain the bot token, WeCom's the secret or access token."""
 PURPOSE_LEADERSHIP = "leadership"
@@ -51,7 +49,7 @@ class QuietServer(uvicorn.Server):
 
 async def serve(app: App) -> None:
     """Serve the configured platforms until SIGINT/SIGTERM or cancellation, then stop every part cleanly."""
-    from scheduler.service import start_scheduler
+    from scheduler.service import start_scheduler, stop_scheduler
 
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
@@ -99,11 +97,7 @@ async def serve(app: App) -> None:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         if scheduler is not None:
-            # APScheduler cancels coroutine jobs still running at shutdown, whatever ``wait`` says: a send cut
-            # off after the platform took it would go again after a restart. Let running work finish first.
-            scheduler.pause()
-            await app.settle(timeout=SETTLE_SECONDS)
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(app, scheduler)
         await app.stop()  # also after a failed start: closes whatever the adapters opened
         loop = asyncio.get_running_loop()
         for sig in handled:

@@ -46,7 +46,11 @@ def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAd
     async def health(_request: Request) -> JSONResponse:
         outbox = await asyncio.to_thread(_outbox_health, app)
         database = outbox is not None
-        body: dict[str, object] = {"status": STATUS_OK if database else STATUS_ERROR, "database": database}
+        body: dict[str, object] = {
+            "status": STATUS_OK if database else STATUS_ERROR,
+            "database": database,
+            "scheduler_leader": app.leadership.is_leader,
+        }
         if outbox is not None:
             body.update(outbox)
         return JSONResponse(body, status_code=HTTPStatus.OK if database else HTTPStatus.SERVICE_UNAVAILABLE)

@@ -1,8 +1,9 @@
-"""APScheduler wiring: cron triggers at the loop's times plus a catch-up tick, on one scheduler per instance."""
+"""APScheduler wiring: cron triggers at the loop's times plus a catch-up tick, run by the scheduler leader only."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -10,18 +11,24 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from scheduler.jobs import loop_second, loop_times
+from scheduler.leadership import CHECK_SECONDS, Leadership, leadership_for
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_RETRY_SECONDS = 5
+SETTLE_SECONDS = 10.0
+"""How long a stop waits for a tick or outbox drain in progress."""
 
 
-def start_scheduler(app: App) -> AsyncIOScheduler:
+def start_scheduler(app: App, leadership: Leadership | None = None) -> AsyncIOScheduler:
     """Start the scheduler of this instance; the loop itself is rebuilt from the database on every tick.
 
     Cron triggers fire at the loop's times; a catch-up tick every ``tick_seconds`` also expires drafts and
-    covers a restart or a simulated clock. Every tick is idempotent.
+    covers a restart or a simulated clock. Every tick is idempotent, and only the leader's ticks do anything
+    (``App.tick``); every instance drains the outbox.
     """
+    leadership = leadership or leadership_for(app.engine, key=app.settings.leader_lock_key)
+    app.leadership = leadership
     grace = app.settings.catch_up_grace_minutes * 60 or 1
     scheduler = AsyncIOScheduler(timezone=app.tz)
     for moment in loop_times(app.org):
@@ -48,6 +55,32 @@ def start_scheduler(app: App) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        follow_leadership,
+        IntervalTrigger(seconds=CHECK_SECONDS),
+        args=(app, leadership),
+        id="leadership",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(app.tz),
+    )
     scheduler.start()
     logger.info("scheduler started: loop at %s", ", ".join(f"{t:%H:%M}" for t in loop_times(app.org)))
     return scheduler
+
+
+async def follow_leadership(app: App, leadership: Leadership) -> None:
+    """Try for (or keep) the scheduler leadership; on taking it over, catch up at once on what was due."""
+    if await leadership.refresh():
+        await app.tick()
+
+
+async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
+    """Stop the scheduler after the work in progress, then hand leadership over."""
+    # APScheduler cancels coroutine jobs still running at shutdown, whatever ``wait`` says: a send cut off after
+    # the platform took it would go again after a restart. Let running work finish first.
+    scheduler.pause()
+    await app.settle(timeout=SETTLE_SECONDS)
+    scheduler.shutdown(wait=False)
+    if isinstance(app.leadership, Leadership):
+        await app.leadership.release()

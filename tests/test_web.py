@@ -156,7 +156,13 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
         async with client(harness, None) as http:
             answer = await http.get("/healthz")
             assert answer.status_code == 200
-            assert answer.json() == {"status": "ok", "database": True, "outbox_backlog": 0, "outbox_oldest_seconds": 0}
+            assert answer.json() == {
+                "status": "ok",
+                "database": True,
+                "scheduler_leader": True,
+                "outbox_backlog": 0,
+                "outbox_oldest_seconds": 0,
+            }
             reporter = await harness.member("周强", "screening", "reporter")
             harness.adapter.refuse[reporter.chat_id] = SendError("network: down", permanent=False)
             await harness.tick("15:00")
@@ -165,7 +171,8 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
             assert body["outbox_backlog"] == 1 and body["outbox_oldest_seconds"] == 120
             harness.app.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
             answer = await http.get("/healthz")
-            assert answer.status_code == 503 and answer.json() == {"status": "error", "database": False}
+            assert answer.status_code == 503
+            assert answer.json() == {"status": "error", "database": False, "scheduler_leader": True}
     finally:
         harness.app.engine.dispose()
         engine.dispose()
