@@ -188,6 +188,11 @@ async def _play(app: App, adapter: DemoAdapter, clock: ManualClock, out: TextIO)
     await s.say(person["王芳"], "排查")
     await s.answer(person["王芳"], "朝阳新村7栋302", "李四", "13812345678", "36.5", "无", "1", "4", "提交")
 
+    s.at(10, 5)
+    s.narrate("张三已到达发热门诊，张伟点按钮记录转诊进展")
+    await s.say(person["张伟"], "/referral 1")
+    await s.tap(person["张伟"], "已到达发热门诊")
+
     s.at(10, 20)
     s.narrate("王芳一行提出物资需求")
     await s.say(person["王芳"], "/supply 口罩 2000 只 急")

@@ -49,6 +49,8 @@ DEFAULT_ACK_MINUTES = 10
 MAX_ACK_MINUTES = 24 * 60
 DEFAULT_MAX_ESCALATIONS = 3
 MAX_ESCALATIONS = 20
+DEFAULT_REFERRAL_CHASE_HOURS = 4
+MAX_REFERRAL_CHASE_HOURS = 72
 DEFAULT_TEXT_MAX_LENGTH = 2000
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -349,6 +351,13 @@ class Screening(_Model):
         return [c for entry in self.staff if entry.member == member_name for c in entry.compounds]
 
 
+class Referrals(_Model):
+    """Describe how fever-clinic referrals are followed."""
+
+    chase_hours: int = Field(default=DEFAULT_REFERRAL_CHASE_HOURS, ge=1, le=MAX_REFERRAL_CHASE_HOURS, strict=True)
+    """An open referral with no new step for this many hours is chased (its referrer, and the screening group)."""
+
+
 class Org(_Model):
     """Describe one sub-district: its leading group, communities, working groups, schedule and alerts."""
 
@@ -362,6 +371,7 @@ class Org(_Model):
     schedule: Schedule
     alerts: Alerts
     access: Access = Field(default_factory=Access)
+    referrals: Referrals = Field(default_factory=Referrals)
     screening: Screening = Field(default_factory=Screening)
 
     @model_validator(mode="after")

@@ -2,11 +2,12 @@
 
 from bot.dispatcher import Command
 from bot.forms import Form
-from handlers import alerts, checks, daily_report, membership, screening, supplies
+from handlers import alerts, checks, daily_report, membership, referrals, screening, supplies
 
 COMMANDS: tuple[Command, ...] = (
     *membership.COMMANDS,
     *checks.COMMANDS,
+    *referrals.COMMANDS,
     *screening.COMMANDS,
     *supplies.COMMANDS,
     *daily_report.COMMANDS,

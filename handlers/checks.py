@@ -21,6 +21,7 @@ from handlers.common import (
     local_time,
     parse_text,
 )
+from handlers.referrals import open_referral
 from models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED, add_check
 
 logger = logging.getLogger(__name__)
@@ -220,6 +221,9 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
         lines.append(Text("check.saved_alert"))
         if data["measure"] != MEASURE_REFERRED:
             lines.append(Text("check.advice_referral"))
+    if record.is_referral:
+        person = {"person": record.person, "phone": record.phone, "address": record.address}
+        lines.append(open_referral(ctx, community=record.community, check_id=record.id, **person))
     ctx.reply(*lines)
 
 

@@ -10,10 +10,12 @@ from bot.context import Context
 from bot.forms import Choice, FieldError, Parser
 from bot.org import Community, Group, Org
 from bot.types import ChatRef, Text
+from models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
 from models.members import (
     CHAT_GROUP,
     CHAT_LEADERSHIP,
     ROLE_ADMIN,
+    ROLE_GROUP_LEAD,
     ROLE_LEADER,
     Member,
     bound_chats,
@@ -76,6 +78,31 @@ def is_overseer(ctx: Context, member: Member | None) -> bool:
     """Tell whether a member oversees the whole sub-district: admin, leader or 综合组."""
     return member is not None and (
         member.role in (ROLE_ADMIN, ROLE_LEADER) or member.group_key == ctx.org.coordination_group
+    )
+
+
+def sees_all_communities(ctx: Context, member: Member) -> bool:
+    """Tell whether a member may see people of every community: overseers and the screening group's leads."""
+    return is_overseer(ctx, member) or (member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group)
+
+
+def sees_full_data(ctx: Context, member: Member) -> bool:
+    """Tell whether a member's role may see personal data in full (in private chats only)."""
+    return member.role in ctx.org.access.full_data_roles
+
+
+def audit_private_view(ctx: Context, *, target_ids: tuple[int, ...] = (), detail: str = "") -> None:
+    """Record that the speaker saw full personal records in a private chat (one entry per ledger target)."""
+    assert ctx.member is not None
+    record_access(
+        session=ctx.session,
+        now=ctx.now,
+        actor=ctx.member.name,
+        action=ACTION_VIEW,
+        channel=CHANNEL_PRIVATE,
+        member_id=ctx.member.id,
+        target_ids=target_ids,
+        detail=detail,
     )
 
 

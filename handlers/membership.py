@@ -64,7 +64,7 @@ def help_lines(ctx: Context) -> list[Text]:
     """Return the help text for the speaker's role."""
     member = ctx.member
     assert member is not None
-    lines = [Text("help.title"), Text("help.check"), Text("help.supply")]
+    lines = [Text("help.title"), Text("help.check"), Text("help.referral"), Text("help.supply")]
     if member.group_key == ctx.org.screening.group:
         lines.insert(2, Text("screening.help"))
     if member.role in REPORTING_ROLES:

@@ -14,10 +14,11 @@ from bot.masking import mask_id_number, mask_name, mask_phone
 from bot.org import Org
 from bot.types import Button, ChatRef, Text
 from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
-from handlers.common import community_label, is_overseer, parse_text
-from models.audit import ACTION_VIEW, CHANNEL_CLI, CHANNEL_PRIVATE, record_access
+from handlers.common import audit_private_view, community_label, parse_text, sees_all_communities, sees_full_data
+from handlers.referrals import open_referral
+from models.audit import CHANNEL_CLI, record_access
 from models.checks import MEASURE_NONE, MEASURE_REFERRED
-from models.members import ROLE_GROUP_LEAD, Member, identities_of, list_members
+from models.members import Member, identities_of, list_members
 from models.screening import (
     STATUS_OPEN,
     STATUS_UNREACHED,
@@ -50,11 +51,6 @@ SEX_KEYS = {SEX_MALE: "screening.sex_male", SEX_FEMALE: "screening.sex_female"}
 # -- access -----------------------------------------------------------------------------------------------
 
 
-def sees_all_communities(ctx: Context, member: Member) -> bool:
-    """Tell whether a member may see targets of every community: overseers and the screening group's leads."""
-    return is_overseer(ctx, member) or (member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group)
-
-
 def may_see(ctx: Context, member: Member, target: ScreeningTarget) -> bool:
     """Tell whether a member may see a target: their own, their community's, or all for leaders."""
     return (
@@ -64,23 +60,9 @@ def may_see(ctx: Context, member: Member, target: ScreeningTarget) -> bool:
     )
 
 
-def sees_full_data(ctx: Context, member: Member) -> bool:
-    """Tell whether a member's role may see personal data in full (in private chats only)."""
-    return member.role in ctx.org.access.full_data_roles
-
-
 def audit_view(ctx: Context, targets: list[ScreeningTarget]) -> None:
     """Record that a member saw full records of some targets."""
-    assert ctx.member is not None
-    record_access(
-        session=ctx.session,
-        now=ctx.now,
-        actor=ctx.member.name,
-        action=ACTION_VIEW,
-        channel=CHANNEL_PRIVATE,
-        member_id=ctx.member.id,
-        target_ids=tuple(t.id for t in targets if t.id is not None),
-    )
+    audit_private_view(ctx, target_ids=tuple(t.id for t in targets if t.id is not None))
 
 
 def audit_command_line(ctx: Context, *, actor: str, action: str, detail: str) -> None:
@@ -264,6 +246,10 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
         lines.append(Text("check.saved_alert"))
         if measure != MEASURE_REFERRED:
             lines.append(Text("check.advice_referral"))
+    if reached and measure == MEASURE_REFERRED:
+        person = {"person": target.name, "phone": target.phone, "address": target.address}
+        ids = {"visit_id": visit.id, "target_id": target.id}
+        lines.append(open_referral(ctx, community=target.community or "", **person, **ids))
     lines.append(Text("screening.remaining", {"count": remaining}))
     ctx.reply(*lines, buttons=[Button(Text("screening.button_tasks"), "/tasks")] if remaining else [])
 

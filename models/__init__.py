@@ -8,6 +8,7 @@ from models.events import ProcessedEvent
 from models.ledger import SendLedger
 from models.members import ChatBinding, Identity, Invite, Member
 from models.outbox import OutboxMessage
+from models.referrals import Referral, ReferralStep
 from models.reports import DailyReport
 from models.screening import ScreeningTarget, ScreeningVisit
 from models.supplies import SupplyNeed
@@ -27,6 +28,8 @@ __all__ = [
     "OutboxMessage",
     "PlatformToken",
     "ProcessedEvent",
+    "Referral",
+    "ReferralStep",
     "ScreeningTarget",
     "ScreeningVisit",
     "SendLedger",

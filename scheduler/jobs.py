@@ -15,6 +15,7 @@ from bot.org import Org
 from bot.types import ChatRef, OutgoingMessage, Text
 from handlers.alerts import escalate_alerts
 from handlers.daily_report import post_daily_report, send_chasers, send_reminders
+from handlers.referrals import chase_referrals
 from models.drafts import delete_draft, expired_drafts
 from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, is_claimed, ledger_key
 
@@ -75,7 +76,7 @@ def _run_event(ctx: Context, day: date, event: DueEvent, next_at: datetime | Non
 
 
 def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
-    """Do every due step of today's loop not done yet, expire old drafts, escalate alerts; return what was queued."""
+    """Do the due steps of today's loop, expire drafts, escalate alerts, chase referrals; return what was queued."""
     sent: list[OutgoingMessage] = []
     local = now.astimezone(dispatcher.tz)
     events = events_of(dispatcher.org, dispatcher.tz, local.date())
@@ -92,6 +93,7 @@ def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
     with session_scope(dispatcher.engine) as session:
         ctx = dispatcher.context(session, now)
         escalate_alerts(ctx)
+        chase_referrals(ctx)
         sent += ctx.sent
     return sent
 

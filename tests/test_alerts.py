@@ -17,7 +17,7 @@ async def raise_fever_alert(harness: Harness) -> Chat:
     await staff.say("/skip")
     await staff.tap("无")
     await staff.tap("转诊发热门诊")
-    assert keys_of(await staff.tap("提交")) == ["check.saved", "check.saved_alert"]
+    assert keys_of(await staff.tap("提交")) == ["check.saved", "check.saved_alert", "referral.opened"]
     return staff
 
 

@@ -42,7 +42,7 @@ async def test_one_line_check_asks_only_for_the_rest_and_raises_a_masked_alert(h
     await staff.tap("武汉旅居史")
     await staff.tap("转诊发热门诊")
     saved = await staff.tap("提交")
-    assert keys_of(saved) == ["check.saved", "check.saved_alert"]
+    assert keys_of(saved) == ["check.saved", "check.saved_alert", "referral.opened"]
     alert = texts_of(leadership.unread())
     assert "张*" in alert and "张三" not in alert
     assert "3栋2单元***" in alert and "37.9" in alert and "咳嗽" in alert

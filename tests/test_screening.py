@@ -115,7 +115,7 @@ async def test_fever_on_verification_raises_the_masked_alert(harness: Harness, t
     await staff.say(f"/verify {ids['王五']}")
     await verify_reached(staff, "38.2", "咳嗽", "转诊发热门诊")
     saved = await staff.say("提交")
-    assert keys_of(saved) == ["screening.verified", "check.saved_alert", "screening.remaining"]
+    assert keys_of(saved) == ["screening.verified", "check.saved_alert", "referral.opened", "screening.remaining"]
     alert = texts_of(leadership.unread())
     assert alert.startswith(f"⚠️【健康监测预警】排查对象第 {ids['王五']} 号")
     assert "王*" in alert and "王五" not in alert and "38.2" in alert and "咳嗽" in alert
