@@ -47,11 +47,12 @@ class Context:
         prefill: dict[str, Any] | None = None,
         defaults: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
+        lead: Text | None = None,
     ) -> None:
         """Start a form for the speaker in this chat (see ``FormRunner.start``)."""
         if self.runner is None:
             raise RuntimeError("no form runner in this context")
-        self.runner.start(self, name, prefill=prefill, defaults=defaults, context=context)
+        self.runner.start(self, name, prefill=prefill, defaults=defaults, context=context, lead=lead)
 
     @property
     def today(self) -> date:

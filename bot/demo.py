@@ -206,7 +206,7 @@ async def _play(app: App, adapter: DemoAdapter, clock: ManualClock, out: TextIO)
     s.at(15, 5)
     s.narrate("排查组周强点「填报」逐项填写")
     await s.tap(person["周强"], "填报")
-    await s.answer(person["周强"], "126", "3", "1", "/skip", "提交")
+    await s.answer(person["周强"], "3", "/skip", "修改 1", "126", "提交")
 
     s.at(15, 8)
     s.narrate("综合组、保障组、宣传组报送")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,8 @@ CONTROL_COMMANDS = (CMD_CANCEL, CMD_BACK, CMD_SKIP)
 
 VALUE_SUBMIT = "submit"
 SUBMIT_WORDS = frozenset({VALUE_SUBMIT, "提交", "确认", "确定", "是", "好", "ok", "yes", "y", "1"})
+EDIT_PATTERN = re.compile(r"^(?:修改|改|edit)\s*(\d{1,3})$", re.IGNORECASE)
+"""At the summary, ``修改 2`` asks the summary's second line again, then comes back to the summary."""
 
 
 class FieldError(Exception):
@@ -126,11 +129,13 @@ class FormRunner:
         prefill: dict[str, Any] | None = None,
         defaults: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
+        lead: Text | None = None,
     ) -> None:
         """Start a form for the speaker (replacing any draft they had here) and ask the first open question.
 
-        ``prefill`` holds answers the user gave up front (they can go back to them); ``defaults`` holds
-        answers known from the member's profile, neither announced nor revisited by /back.
+        ``prefill`` holds answers the user gave up front or the bot took from its records (they can go back to
+        them); ``defaults`` holds answers known from the member's profile, neither announced nor revisited by
+        /back. ``lead`` replaces the opening line that says the form started.
         """
         assert ctx.msg is not None
         form = self.forms[form_name]
@@ -160,9 +165,9 @@ class FormRunner:
             if name in fields and value is not None:
                 draft.data[name] = value
                 draft.history.append(name)
-        if draft.history:
+        if lead is None and draft.history:
             lead = Text("form.started_prefilled", {"form": form.title, "count": len(draft.history)})
-        else:
+        elif lead is None:
             lead = Text("form.started", {"form": form.title})
         self._advance(ctx, form, draft, lead=lead)
 
@@ -193,7 +198,11 @@ class FormRunner:
                 if self._is_submit(text):
                     self._submit(ctx, form, draft, fields)
                     return
-                ctx.reply("form.confirm_expected")
+                edit = EDIT_PATTERN.match(text.strip())
+                if edit is None:
+                    ctx.reply("form.confirm_expected")
+                elif not self._reopen(draft, fields, int(edit.group(1))):
+                    ctx.reply(Text("form.edit_range", {"count": len(self._answered(fields, draft.data))}))
             else:
                 self._take(ctx, draft, current, text)
         self._advance(ctx, form, draft)
@@ -280,12 +289,26 @@ class FormRunner:
         ctx.reply(*opening, field.prompt, Text(hint), buttons=buttons)
 
     def summary(self, ctx: Context, fields: Sequence[FormField], data: dict[str, Any]) -> list[Text]:
-        """Return one line per answered question: label and shown value."""
+        """Return one numbered line per answered question: label and shown value."""
         return [
-            Text("form.summary_line", {"label": field.label, "value": self.show(ctx, field, data)})
-            for field in fields
-            if field.name in data and field.applies(data)
+            Text("form.summary_line", {"number": number, "label": field.label, "value": self.show(ctx, field, data)})
+            for number, field in enumerate(self._answered(fields, data), 1)
         ]
+
+    @staticmethod
+    def _answered(fields: Sequence[FormField], data: dict[str, Any]) -> list[FormField]:
+        return [field for field in fields if field.name in data and field.applies(data)]
+
+    def _reopen(self, draft: FormDraft, fields: Sequence[FormField], number: int) -> bool:
+        """Forget the answer on the summary's line ``number`` so it is asked again; False if there is no such line."""
+        answered = self._answered(fields, draft.data)
+        if not 1 <= number <= len(answered):
+            return False
+        name = answered[number - 1].name
+        draft.data.pop(name)
+        if name in draft.history:
+            draft.history.remove(name)
+        return True
 
     @staticmethod
     def show(ctx: Context, field: FormField, data: dict[str, Any]) -> Text:

@@ -27,6 +27,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 Loc = tuple[str | int, ...]
+FigureSource = Literal["checks_today", "alerts_today", "referrals_today", "ledger_verified_total"]
+"""Figures a daily report field can be filled from: people checked today (/check and ledger visits), fever or
+symptom cases today, referrals opened today, and people verified on the ledger so far."""
 Role = Literal["admin", "leader", "group_lead", "reporter", "staff"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 FieldType = Literal["text", "int", "choice"]
@@ -167,6 +170,8 @@ class ReportField(_Model):
     required: bool = Field(default=True, strict=True)
     choices: list[Text] = Field(default_factory=list)
     max_length: int = Field(default=DEFAULT_TEXT_MAX_LENGTH, gt=0, strict=True)
+    source: FigureSource | None = None
+    """A figure the bot fills in from its records; the reporter checks it and may change it before submitting."""
 
     @model_validator(mode="after")
     def _check_type_options(self) -> Self:
@@ -180,6 +185,8 @@ class ReportField(_Model):
             ]
         elif self.choices:
             problems.append((("choices",), f'only "choice" fields take choices (this one is "{self.type}")'))
+        if self.source is not None and self.type != "int":
+            problems.append((("source",), f'only "int" fields take a source (this one is "{self.type}")'))
         # Compare with the default rather than model_fields_set so a dumped org validates again.
         if self.type != "text" and self.max_length != DEFAULT_TEXT_MAX_LENGTH:
             problems.append((("max_length",), f'only "text" fields take max_length (this one is "{self.type}")'))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.context import Context
@@ -25,7 +26,7 @@ from handlers.common import (
     parse_text,
 )
 from models.base import to_db_time
-from models.checks import check_figures
+from models.checks import CheckFigures, check_figures
 from models.ledger import (
     KIND_CHASE,
     KIND_LATE,
@@ -48,7 +49,10 @@ from models.members import (
     identities_of,
     list_members,
 )
+from models.referrals import STATUSES as REFERRAL_STATUSES
+from models.referrals import referral_counts, referrals_opened
 from models.reports import DailyReport, get_report, reports_of_day, upsert_report
+from models.screening import LedgerFigures, ledger_figures
 from models.supplies import supply_figures
 
 logger = logging.getLogger(__name__)
@@ -173,9 +177,17 @@ def daily_command(ctx: Context, args: str) -> None:
             return
         store_report(ctx, group, day, {}, is_nil=True)
         return
+    context = {"group": group.key, "day": day.isoformat()}
     if existing is not None:
         ctx.reply("daily.editing", time=local_time(ctx, existing.submitted_at))
-    ctx.start_form(FORM_DAILY, context={"group": group.key, "day": day.isoformat()})
+    sourced = [field for field in group.report if field.source is not None]
+    if not sourced:
+        ctx.start_form(FORM_DAILY, context=context)
+        return
+    values = figure_values(ctx, day)
+    prefill = {field.key: values[field.source] for field in sourced if field.source is not None}
+    lead = Text("daily.started_from_records", {"form": Text("daily.title"), "count": len(prefill)})
+    ctx.start_form(FORM_DAILY, prefill=prefill, context=context, lead=lead)
 
 
 # -- reminders and chasers --------------------------------------------------------------------------------
@@ -278,9 +290,59 @@ def send_chasers(ctx: Context, day: date, round_number: int) -> int:
 # -- the merged report ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DayFigures:
+    """Everything the merged report's 疫情变化 section and the sourced report fields take from the records."""
+
+    checks: CheckFigures
+    ledger: LedgerFigures
+    referrals_today: int
+    referrals: dict[str, int]
+
+
+def day_figures(ctx: Context, day: date) -> DayFigures:
+    """Gather one day's figures from checks, the ledger and referrals, each counted in SQL."""
+    start = datetime.combine(day, time(0), ctx.tz)
+    return DayFigures(
+        checks=check_figures(session=ctx.session, day=day),
+        ledger=ledger_figures(session=ctx.session, day=day),
+        referrals_today=referrals_opened(session=ctx.session, start=start, end=start + timedelta(days=1)),
+        referrals=referral_counts(session=ctx.session),
+    )
+
+
+def figure_values(ctx: Context, day: date) -> dict[str, int]:
+    """Return the values a report field's ``source`` names (see ``bot.org.FigureSource``)."""
+    figures = day_figures(ctx, day)
+    return {
+        "checks_today": figures.checks.checked_today + figures.ledger.reached_today,
+        "alerts_today": figures.checks.alerts_today + figures.ledger.alerts_today,
+        "referrals_today": figures.referrals_today,
+        "ledger_verified_total": figures.ledger.verified,
+    }
+
+
+def figure_lines(ctx: Context, day: date) -> list[Text]:
+    """Return the 疫情变化 section's lines; ledger and referral lines only once those are in use."""
+    figures = day_figures(ctx, day)
+    checks, ledger, by_status = figures.checks, figures.ledger, figures.referrals
+    lines = [
+        Text("report.figures_checks", {"today": checks.checked_today, "total": checks.checked_total}),
+        Text(
+            "report.figures_alerts",
+            {"alerts": checks.alerts_today + ledger.alerts_today, "referrals": figures.referrals_today},
+        ),
+    ]
+    if ledger.targets:
+        params = {"today": ledger.reached_today, "visited": ledger.visited_today, "verified": ledger.verified}
+        lines.append(Text("report.figures_ledger", {**params, "total": ledger.targets, "coverage": ledger.coverage}))
+    if any(by_status.values()):
+        lines.append(Text("report.figures_referrals", {status: by_status[status] for status in REFERRAL_STATUSES}))
+    return lines
+
+
 def build_daily_report(ctx: Context, day: date, *, preview: bool = False) -> list[Text]:
     """Build the merged daily report of one day: figures, one section per group, and who has not reported."""
-    checks = check_figures(session=ctx.session, day=day)
     supplies = supply_figures(session=ctx.session, day=day)
     reports = reports_of_day(session=ctx.session, day=day)
     chased = chase_counts(session=ctx.session, day=day)
@@ -289,8 +351,7 @@ def build_daily_report(ctx: Context, day: date, *, preview: bool = False) -> lis
         lines.append(Text("report.preview_note", {"deadline": _deadline_text(ctx)}))
     lines += [
         Text("report.section_figures"),
-        Text("report.figures_checks", {"today": checks.checked_today, "total": checks.checked_total}),
-        Text("report.figures_alerts", {"alerts": checks.alerts_today, "referrals": checks.referrals_today}),
+        *figure_lines(ctx, day),
         Text(
             "report.figures_supplies",
             {"raised": supplies.raised_today, "open": supplies.open_total, "urgent": supplies.open_urgent},

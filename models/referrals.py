@@ -32,7 +32,10 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
 class Referral(SQLModel, table=True):
     """One person referred to a fever clinic, from a check result or a ledger visit."""
 
-    __table_args__ = (Index("ix_referral_status_updated", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_referral_status_updated", "status", "updated_at"),
+        Index("ix_referral_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     check_id: int | None = Field(default=None, foreign_key="checkresult.id")
@@ -186,6 +189,17 @@ def claim_chase(*, session: Session, referral: Referral, now: datetime) -> bool:
 
 
 def referral_counts(*, session: Session) -> dict[str, int]:
-    """Count referrals by status (for the daily report), in SQL."""
+    """Count referrals by status (for the daily report), in SQL; every status is present."""
     rows = session.exec(select(Referral.status, func.count()).group_by(Referral.status)).all()
-    return {status: int(count) for status, count in rows}
+    return {status: 0 for status in STATUSES} | {status: int(count) for status, count in rows}
+
+
+def referrals_opened(*, session: Session, start: datetime, end: datetime) -> int:
+    """Count referrals opened in [start, end)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Referral)
+            .where(col(Referral.created_at) >= to_db_time(start), col(Referral.created_at) < to_db_time(end))
+        ).one()
+    )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, func, insert
+from sqlalchemy import Index, Integer, cast, func, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import to_db_time
@@ -45,7 +46,7 @@ class ScreeningTarget(SQLModel, table=True):
     batch: str = Field(max_length=64)
     source_row: int | None = None
     member_id: int | None = Field(default=None, foreign_key="member.id")
-    status: str = Field(default=STATUS_OPEN, max_length=16)
+    status: str = Field(default=STATUS_OPEN, max_length=16, index=True)
     due_on: date | None = None
     """The day from which the target is on its staff member's list; None when nothing is due."""
     created_at: datetime
@@ -54,6 +55,8 @@ class ScreeningTarget(SQLModel, table=True):
 
 class ScreeningVisit(SQLModel, table=True):
     """One verification of a target by a field staff member."""
+
+    __table_args__ = (Index("ix_screeningvisit_day", "day"),)
 
     id: int | None = Field(default=None, primary_key=True)
     target_id: int = Field(foreign_key="screeningtarget.id", index=True)
@@ -184,3 +187,35 @@ def ledger_rows(
         query = query.where(ScreeningTarget.community == community)
     query = query.order_by(col(ScreeningTarget.community), col(ScreeningTarget.id))
     return [(target, visit) for target, visit in session.exec(query)]
+
+
+@dataclass(frozen=True)
+class LedgerFigures:
+    """The ledger's figures for the daily report: people on it and verified, and the day's visits."""
+
+    targets: int
+    verified: int
+    visited_today: int
+    reached_today: int
+    alerts_today: int
+
+    @property
+    def coverage(self) -> int:
+        """Return the verified share of the ledger in whole percent."""
+        return self.verified * 100 // self.targets if self.targets else 0
+
+
+def ledger_figures(*, session: Session, day: date) -> LedgerFigures:
+    """Count the ledger and one day's visits in SQL (the status and day indexes keep it off the rows)."""
+    targets = session.exec(select(func.count()).select_from(ScreeningTarget)).one()
+    verified = session.exec(
+        select(func.count()).select_from(ScreeningTarget).where(ScreeningTarget.status == STATUS_VERIFIED)
+    ).one()
+    visited, reached, alerts = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(cast(ScreeningVisit.reached, Integer)), 0),
+            func.coalesce(func.sum(cast(ScreeningVisit.is_alert, Integer)), 0),
+        ).where(ScreeningVisit.day == day)
+    ).one()
+    return LedgerFigures(int(targets), int(verified), int(visited), int(reached), int(alerts))

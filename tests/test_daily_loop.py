@@ -24,9 +24,14 @@ async def setup_reporters(harness: Harness) -> dict[str, Chat]:
 
 
 async def fill_screening(chat: Chat) -> None:
-    await chat.tap("填报")
-    for answer in ("126", "3", "1", "/skip"):
-        await chat.say(answer)
+    """Fill the 排查组 report: two figures come prefilled from the records; correct one of them at the summary."""
+    started = await chat.tap("填报")
+    assert keys_of(started)[0] == "daily.started_from_records"
+    await chat.say("3")
+    summary = texts_of(await chat.say("/skip"))
+    assert "1. 今日核查户数：0" in summary and "转诊人数：0" in summary  # nothing recorded today
+    assert keys_of(await chat.say("修改 1"))[0] == "daily.ask_field"
+    await chat.say("126")
     assert keys_of(await chat.say("提交"))[0] == "daily.submitted"
 
 
@@ -121,8 +126,8 @@ async def test_report_is_editable_until_the_deadline(harness: Harness) -> None:
     await fill_screening(chat)
     assert keys_of(await chat.say("/daily nil")) == ["daily.nil_would_replace"]
     answer = await chat.say("/daily")
-    assert keys_of(answer)[:2] == ["daily.editing", "form.started"]
-    for value in ("130", "4", "2", "补充核查"):
+    assert keys_of(answer)[:2] == ["daily.editing", "daily.started_from_records"]
+    for value in ("4", "补充核查", "修改 1", "130"):
         await chat.say(value)
     await chat.say("提交")
     with Session(harness.app.engine) as session:

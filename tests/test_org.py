@@ -367,3 +367,14 @@ def test_max_length_only_for_text_fields(tmp_path: Path) -> None:
     problem = only_problem(path, "groups[1].report[0].max_length")
     assert "text" in problem.message
     assert problem.line == line_of(MINIMAL_ORG, 'type = "int"') + 1
+
+
+def test_a_report_source_must_be_known_and_only_on_int_fields(tmp_path: Path) -> None:
+    unknown = broken('type = "int"', 'type = "int"\nsource = "checks_yesterday"')
+    problem = only_problem(write(tmp_path, unknown), "groups[1].report[0].source")
+    assert "checks_today" in problem.message and problem.line == line_of(unknown, "source =")
+
+    choices = 'choices = ["平稳", "需关注", "紧急"]'
+    on_choice = broken(choices, f'{choices}\nsource = "checks_today"')
+    problem = only_problem(write(tmp_path, on_choice), "groups[1].report[1].source")
+    assert problem.message == 'only "int" fields take a source (this one is "choice")'

@@ -156,3 +156,22 @@ async def test_two_instances_chasing_at_once_chase_once(harness: Harness) -> Non
             won.append(claim_chase(session=session, referral=found[0], now=harness.clock.now))
             session.commit()
     assert won == [True, False]
+
+
+async def test_the_merged_report_counts_the_ledger_and_referrals(harness: Harness, tmp_path: Path) -> None:
+    admin, _, _ = await harness.bound_org_chats()
+    staff = await harness.member("王芳", "screening", "staff", "dongfeng")
+    ids = load_list(harness, tmp_path)
+    await staff.say(f"/verify {ids['李四']}")
+    await verify_reached(staff, "36.6", "无", "转诊发热门诊")
+    await staff.say("提交")
+    await staff.say("/referral 1 到达")
+    await staff.say("/referral 1 疑似")
+    report = await admin.say("/report")
+    figures = {m.lines[i].key: m.lines[i].params for m in report for i in range(len(m.lines))}
+    assert figures["report.figures_ledger"] == {"today": 1, "visited": 1, "verified": 1, "total": 3, "coverage": 33}
+    referrals = figures["report.figures_referrals"]
+    assert (referrals["suspected"], referrals["referred"], referrals["closed"]) == (1, 0, 0)
+    assert figures["report.figures_alerts"]["referrals"] == 1
+    text = texts_of(report)
+    assert "累计已核查 1 人，共 3 人（覆盖 33%）" in text and "疑似 1 人" in text
