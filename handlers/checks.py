@@ -21,6 +21,7 @@ from handlers.common import (
     local_time,
     parse_text,
 )
+from handlers.observation_start import start_from_check
 from models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED, add_check
 
 logger = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
         lines.append(Text("check.saved_alert"))
         if data["measure"] != MEASURE_REFERRED:
             lines.append(Text("check.advice_referral"))
+    lines += start_from_check(ctx, record=record)
     ctx.reply(*lines)
 
 

@@ -15,6 +15,7 @@ from bot.org import Org
 from bot.types import Button, ChatRef, Text
 from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
 from handlers.common import community_label, is_overseer, parse_text
+from handlers.observation_start import start_from_visit
 from models.audit import ACTION_VIEW, CHANNEL_CLI, CHANNEL_PRIVATE, record_access
 from models.checks import MEASURE_NONE, MEASURE_REFERRED
 from models.members import ROLE_GROUP_LEAD, Member, identities_of, list_members
@@ -264,6 +265,7 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
         lines.append(Text("check.saved_alert"))
         if measure != MEASURE_REFERRED:
             lines.append(Text("check.advice_referral"))
+    lines += start_from_visit(ctx, target=target, visit=visit)
     lines.append(Text("screening.remaining", {"count": remaining}))
     ctx.reply(*lines, buttons=[Button(Text("screening.button_tasks"), "/tasks")] if remaining else [])
 
