@@ -165,7 +165,9 @@ def observation_card(ctx: Context, observation: Observation, *, full: bool) -> l
     return lines
 
 
-def due_list(ctx: Context, member: Member, observations: list[Observation], total: int) -> list[Any]:
+def due_list(
+    ctx: Context, member: Member, observations: list[Observation], total: int
+) -> tuple[list[Text], list[Button]]:
     """Return the lines and buttons of a member's list of follow-ups due today."""
     full = sees_full_data(ctx, member)
     shown = observations[:LIST_LIMIT]
@@ -183,7 +185,7 @@ def due_list(ctx: Context, member: Member, observations: list[Observation], tota
     lines.append(Text("observation.list_hint"))
     if full:
         audit_views(ctx, member, shown)
-    return [lines, buttons]
+    return lines, buttons
 
 
 # -- commands ---------------------------------------------------------------------------------------------
