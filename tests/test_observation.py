@@ -509,3 +509,45 @@ def audit(harness: Harness) -> list[AuditEntry]:
     """Return the audit log."""
     with Session(harness.app.engine) as session:
         return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id))))
+
+
+async def test_the_list_and_form_read_well_in_english(harness: Harness) -> None:
+    staff = await harness.member("Wang Fang", "screening", "staff", "dongfeng", language_code="en")
+    await start_by_check(staff, measure="home")
+    await tick_at(harness, DAY1, "09:00")
+    listed = texts_of(staff.unread())
+    assert listed.startswith("🩺 Follow-ups due today: 1") and "home observation, day 1" in listed
+    opened = await staff.tap("1. 李*")
+    assert "How was today's follow-up?" in texts_of(opened)
+    await staff.tap("Seen, all well")
+    await staff.say("36.5")
+    await staff.say("/skip")
+    saved = texts_of(await staff.say("submit"))
+    assert "recorded: Seen, all well." in saved
+
+
+async def test_symptoms_of_a_ledger_person_alert_on_the_starting_visit(harness: Harness, tmp_path: Path) -> None:
+    await harness.bound_org_chats()
+    staff = await harness.member("王芳", "screening", "staff", "dongfeng")
+    ids = load_list(harness, tmp_path)
+    await staff.say(f"/verify {ids['王五']}")
+    await verify_reached(staff, "36.5", "无", "居家观察")
+    await staff.say("提交")
+    [observation] = observations(harness)
+    harness.at("10:00", DAY1)
+    await follow_up(staff, observation.id, "见到本人，有症状", "37.0", "乏力")
+    with Session(harness.app.engine) as session:
+        raised = session.exec(select(Alert)).one()
+    assert (raised.visit_id, raised.check_id) == (observation.visit_id, None)
+    assert "139****5678" in texts_of([m for m in harness.chat("g-leaders")])
+
+
+async def test_a_responsible_lead_gets_the_list_in_full_and_audited(harness: Harness) -> None:
+    lead = await harness.member("刘组长", "screening", "group_lead", "dongfeng")
+    await start_by_check(lead)
+    [observation] = observations(harness)
+    await tick_at(harness, DAY1, "09:00")
+    listed = ours(lead.unread())
+    assert "李四" in texts_of(listed)
+    views = [(e.actor, e.detail) for e in audit(harness) if e.action == ACTION_VIEW]
+    assert views == [("刘组长", f"observation {observation.id}")]
