@@ -36,6 +36,7 @@ from models.observation import (
     close_observation,
     due_followups,
     extend_observation,
+    followup_of,
     get_observation,
     is_unreachable_for,
     person_of,
@@ -217,6 +218,10 @@ def followup_command(ctx: Context, args: str) -> None:
         return
     if ctx.today <= observation.start_on:
         ctx.reply(*card, Text("observation.not_yet", {"day": observation.start_on.isoformat()}))
+        return
+    assert observation.id is not None
+    if followup_of(session=ctx.session, observation_id=observation.id, day=ctx.today) is not None:
+        ctx.reply(*card, Text("observation.already_recorded", {"number": observation.id}))
         return
     if ctx.today >= observation.end_on:
         card.append(Text("observation.final_check"))

@@ -210,15 +210,29 @@ async def test_seen_ok_is_recorded_once_even_when_tapped_twice(harness: Harness)
     await staff.tap("见到本人，无异常")
     await staff.say("36.6")
     await staff.say("/skip")
-    saved = await staff.say("提交")
+    saved = await staff.tap("提交")
     assert keys_of(saved) == ["observation.recorded", "observation.remaining"]
     assert "见到本人，无异常" in texts_of(saved)
-    twice = await follow_up(staff, observation.id, "见到本人，无异常", "36.7")
-    assert keys_of(twice) == ["observation.already_recorded"]
+    assert "observation.recorded" not in keys_of(await staff.tap("提交"))  # a double tap
+    assert keys_of(await staff.say(f"/followup {observation.id}"))[-1] == "observation.already_recorded"
     [row] = followups(harness)
     assert (row.day, row.status, row.temperature, row.symptoms) == (DAY1, FOLLOWUP_SEEN_OK, 36.6, "无")
     assert keys_of(await staff.say("/followup")) == ["observation.none_due"]
     assert ours(lead.unread()) == []
+
+
+async def test_two_staff_submitting_the_same_followup_record_it_once(harness: Harness) -> None:
+    staff, _, _, observation = await observed(harness)
+    neighbour = await harness.member("赵敏", "screening", "staff", "dongfeng")
+    harness.at("10:00", DAY1)
+    for chat in (staff, neighbour):  # both open the form before either submits
+        await chat.say(f"/followup {observation.id}")
+        await chat.tap("见到本人，无异常")
+        await chat.say("36.6")
+        await chat.say("/skip")
+    assert keys_of(await staff.say("提交"))[0] == "observation.recorded"
+    assert keys_of(await neighbour.say("提交")) == ["observation.already_recorded"]
+    assert [f.member_id for f in followups(harness)] == [observation.member_id]
 
 
 async def test_seen_with_symptoms_raises_the_acknowledgeable_alert(harness: Harness) -> None:
