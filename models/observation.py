@@ -46,8 +46,8 @@ class Observation(SQLModel, table=True):
     """
 
     __table_args__ = (
-        # A staff member's list: WHERE member_id = ? AND status = 'active'.
-        Index("ix_observation_member_status", "member_id", "status"),
+        # A staff member's list: WHERE member_id = ? AND status = 'active' AND start_on < ?.
+        Index("ix_observation_member_status", "member_id", "status", "start_on"),
         # Report figures: started on a day, closed on a day, under observation on a day.
         Index("ix_observation_start_on", "start_on"),
         Index("ix_observation_closed_on", "closed_on", "status"),

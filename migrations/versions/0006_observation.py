@@ -49,7 +49,7 @@ def upgrade() -> None:
     with op.batch_alter_table("observation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_observation_check_id"), ["check_id"], unique=True)
         batch_op.create_index(batch_op.f("ix_observation_target_id"), ["target_id"], unique=False)
-        batch_op.create_index("ix_observation_member_status", ["member_id", "status"], unique=False)
+        batch_op.create_index("ix_observation_member_status", ["member_id", "status", "start_on"], unique=False)
         batch_op.create_index("ix_observation_start_on", ["start_on"], unique=False)
         batch_op.create_index("ix_observation_closed_on", ["closed_on", "status"], unique=False)
         batch_op.create_index("ix_observation_status_start", ["status", "start_on"], unique=False)
