@@ -166,11 +166,10 @@ def observation_card(ctx: Context, observation: Observation, *, full: bool) -> l
     return lines
 
 
-def due_list(
-    ctx: Context, member: Member, observations: list[Observation], total: int
-) -> tuple[list[Text], list[Button]]:
+def due_list(ctx: Context, member: Member, observations: list[Observation]) -> tuple[list[Text], list[Button]]:
     """Return the lines and buttons of a member's list of follow-ups due today."""
     full = sees_full_data(ctx, member)
+    total = len(observations)
     shown = observations[:LIST_LIMIT]
     lines = [Text("observation.list_title", {"count": total})]
     buttons = []
@@ -201,7 +200,7 @@ def followup_command(ctx: Context, args: str) -> None:
             active = len(active_observations(session=ctx.session, member_id=ctx.member.id))
             ctx.reply("observation.none_due", count=active)
             return
-        lines, buttons = due_list(ctx, ctx.member, due, len(due))
+        lines, buttons = due_list(ctx, ctx.member, due)
         ctx.reply(*lines, buttons=buttons)
         return
     observation = _find(ctx, args)
@@ -515,7 +514,7 @@ def send_followup_lists(ctx: Context, day: date) -> int:
         if member is None or identity is None or not member.active:
             logger.warning("follow-ups of member %s cannot be sent: no private chat", member_id)
             continue
-        lines, buttons = due_list(ctx, member, observations, len(observations))
+        lines, buttons = due_list(ctx, member, observations)
         ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=buttons)
         told += 1
     return told
