@@ -55,6 +55,11 @@ MAX_ESCALATIONS = 20
 DEFAULT_REFERRAL_CHASE_HOURS = 4
 MAX_REFERRAL_CHASE_HOURS = 72
 DEFAULT_TEXT_MAX_LENGTH = 2000
+DEFAULT_OBSERVATION_DAYS = 14
+MAX_OBSERVATION_DAYS = 60
+DEFAULT_FOLLOWUP_TIME = time(9, 0)
+DEFAULT_FOLLOWUP_ESCALATE = time(15, 0)
+DEFAULT_LOST_AFTER_DAYS = 3
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
@@ -365,6 +370,19 @@ class Referrals(_Model):
     """An open referral with no new step for this many hours is chased (its referrer, and the screening group)."""
 
 
+class ObservationRules(_Model):
+    """Describe the observation of key persons: how long, when followed up, when escalated, when lost."""
+
+    days: int = Field(default=DEFAULT_OBSERVATION_DAYS, ge=1, le=MAX_OBSERVATION_DAYS, strict=True)
+    """Days of observation counted from the last exposure."""
+    followup_time: ClockTime = DEFAULT_FOLLOWUP_TIME
+    """When each staff member gets the day's list of follow-ups."""
+    escalate_at: ClockTime = DEFAULT_FOLLOWUP_ESCALATE
+    """When follow-ups still not recorded become not done and go to the 排查组 leads."""
+    lost_after_days: int = Field(default=DEFAULT_LOST_AFTER_DAYS, ge=1, le=MAX_OBSERVATION_DAYS, strict=True)
+    """Consecutive days without seeing the person after which they are lost to follow-up."""
+
+
 class Org(_Model):
     """Describe one sub-district: its leading group, communities, working groups, schedule and alerts."""
 
@@ -380,6 +398,7 @@ class Org(_Model):
     access: Access = Field(default_factory=Access)
     referrals: Referrals = Field(default_factory=Referrals)
     screening: Screening = Field(default_factory=Screening)
+    observation: ObservationRules = Field(default_factory=ObservationRules)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
@@ -399,6 +418,7 @@ class Org(_Model):
                 )
             )
         problems += self._screening_problems()
+        problems += self._observation_problems()
         _raise_if(problems)
         return self
 
@@ -424,6 +444,25 @@ class Org(_Model):
             (("screening", "staff", index, "member"), f"{members[index]!r} is listed twice")
             for index in _repeats(members)
         ]
+        return problems
+
+    def _observation_problems(self) -> list[tuple[Loc, str]]:
+        """Require follow-up time < escalation time < the daily report deadline."""
+        rules = self.observation
+        followup, escalate = _format_time(rules.followup_time), _format_time(rules.escalate_at)
+        problems: list[tuple[Loc, str]] = []
+        if rules.escalate_at <= rules.followup_time:
+            problems.append(
+                (("observation", "escalate_at"), f"escalate_at {escalate} must be after followup_time {followup}")
+            )
+        elif rules.escalate_at >= self.schedule.deadline:
+            deadline = _format_time(self.schedule.deadline)
+            problems.append(
+                (
+                    ("observation", "escalate_at"),
+                    f"escalate_at {escalate} must be before the report deadline {deadline}",
+                )
+            )
         return problems
 
     def group(self, key: str) -> Group | None:

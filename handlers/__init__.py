@@ -2,15 +2,16 @@
 
 from bot.dispatcher import Command
 from bot.forms import Form
-from handlers import alerts, checks, daily_report, membership, referrals, screening, supplies
+from handlers import alerts, checks, daily_report, membership, observation, referrals, screening, supplies
 
 COMMANDS: tuple[Command, ...] = (
     *membership.COMMANDS,
     *checks.COMMANDS,
     *referrals.COMMANDS,
     *screening.COMMANDS,
+    *observation.COMMANDS,
     *supplies.COMMANDS,
     *daily_report.COMMANDS,
     *alerts.COMMANDS,
 )
-FORMS: tuple[Form, ...] = (*checks.FORMS, *screening.FORMS, *supplies.FORMS, *daily_report.FORMS)
+FORMS: tuple[Form, ...] = (*checks.FORMS, *screening.FORMS, *observation.FORMS, *supplies.FORMS, *daily_report.FORMS)

@@ -21,6 +21,7 @@ from handlers.common import (
     local_time,
     parse_text,
 )
+from handlers.observation_start import start_from_check
 from handlers.referrals import open_referral
 from models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED, add_check
 
@@ -224,6 +225,7 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
     if record.is_referral:
         person = {"person": record.person, "phone": record.phone, "address": record.address}
         lines.append(open_referral(ctx, community=record.community, check_id=record.id, **person))
+    lines += start_from_check(ctx, record=record)
     ctx.reply(*lines)
 
 

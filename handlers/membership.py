@@ -19,6 +19,7 @@ from models.members import (
     CHAT_LEADERSHIP,
     REPORTING_ROLES,
     ROLE_ADMIN,
+    ROLE_GROUP_LEAD,
     Invite,
     bind_chat,
     bind_identity,
@@ -66,7 +67,9 @@ def help_lines(ctx: Context) -> list[Text]:
     assert member is not None
     lines = [Text("help.title"), Text("help.check"), Text("help.referral"), Text("help.supply")]
     if member.group_key == ctx.org.screening.group:
-        lines.insert(2, Text("screening.help"))
+        lines[2:2] = [Text("screening.help"), Text("observation.help")]
+    if is_overseer(ctx, member) or (member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group):
+        lines.append(Text("observation.help_manage"))
     if member.role in REPORTING_ROLES:
         lines.append(Text("help.daily"))
     if is_overseer(ctx, member):

@@ -15,6 +15,7 @@ from bot.org import Org
 from bot.types import Button, ChatRef, Text
 from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
 from handlers.common import audit_private_view, community_label, parse_text, sees_all_communities, sees_full_data
+from handlers.observation_start import start_from_visit
 from handlers.referrals import open_referral
 from models.audit import CHANNEL_CLI, record_access
 from models.checks import MEASURE_NONE, MEASURE_REFERRED
@@ -250,6 +251,7 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
         person = {"person": target.name, "phone": target.phone, "address": target.address}
         ids = {"visit_id": visit.id, "target_id": target.id}
         lines.append(open_referral(ctx, community=target.community or "", **person, **ids))
+    lines += start_from_visit(ctx, target=target, visit=visit)
     lines.append(Text("screening.remaining", {"count": remaining}))
     ctx.reply(*lines, buttons=[Button(Text("screening.button_tasks"), "/tasks")] if remaining else [])
 

@@ -7,6 +7,7 @@ from models.drafts import Draft
 from models.events import ProcessedEvent
 from models.ledger import SendLedger
 from models.members import ChatBinding, Identity, Invite, Member
+from models.observation import FollowUp, Observation
 from models.outbox import OutboxMessage
 from models.referrals import Referral, ReferralStep
 from models.reports import DailyReport
@@ -22,9 +23,11 @@ __all__ = [
     "CheckResult",
     "DailyReport",
     "Draft",
+    "FollowUp",
     "Identity",
     "Invite",
     "Member",
+    "Observation",
     "OutboxMessage",
     "PlatformToken",
     "ProcessedEvent",

@@ -18,6 +18,7 @@ from handlers.daily_report import post_daily_report, send_chasers, send_reminder
 from handlers.referrals import chase_referrals
 from models.drafts import delete_draft, expired_drafts
 from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, is_claimed, ledger_key
+from scheduler.observation import tick_observation
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
             ctx = dispatcher.context(session, now)
             _run_event(ctx, local.date(), event, next_at)
             sent += ctx.sent
+    sent += tick_observation(dispatcher, now)
     sent += expire_drafts(dispatcher, now)
     with session_scope(dispatcher.engine) as session:
         ctx = dispatcher.context(session, now)

@@ -21,7 +21,7 @@ async def test_check_step_by_step_with_typed_answers(harness: Harness) -> None:
     assert keys_of(summary)[0] == "form.summary_title"
     assert "李四" in texts_of(summary) and "13812345678" in texts_of(summary)  # the private summary is in full
     saved = await staff.say("提交")
-    assert keys_of(saved) == ["check.saved"]
+    assert keys_of(saved) == ["check.saved", "observation.started"]  # home observation starts a follow-up
     with Session(harness.app.engine) as session:
         record = session.exec(select(CheckResult)).one()
         assert (record.community, record.address, record.person, record.temperature) == (
@@ -61,7 +61,7 @@ async def test_symptom_alone_alerts_and_phone_is_masked_in_groups(harness: Harne
     answer = await staff.say("居家")
     assert keys_of(answer)[0] == "form.summary_title"
     saved = await staff.say("1")
-    assert keys_of(saved) == ["check.saved", "check.saved_alert", "check.advice_referral"]
+    assert keys_of(saved) == ["check.saved", "check.saved_alert", "check.advice_referral", "observation.started"]
     alert = texts_of(leadership.unread())
     assert "139****5678" in alert and "13912345678" not in alert and "王*" in alert
 

@@ -168,7 +168,7 @@ async def test_report_past_grace_is_skipped_and_logged_not_sent_late(database_ur
     assert "skipped" in caplog.text
     with Session(harness.app.engine) as session:
         kinds = sorted(row.kind for row in session.exec(select(SendLedger)))
-        assert kinds == ["skipped"] * 4
+        assert kinds == ["skipped"] * 6  # the loop's four steps and the key-person follow-up list and escalation
     harness.app.engine.dispose()
 
 

@@ -89,8 +89,8 @@ async def test_staff_list_is_masked_and_a_button_records_the_verification(harnes
     assert "screening.ask_reached" in keys_of(opened)
     await verify_reached(staff, "36.5", "无", "居家观察")
     saved = await staff.say("提交")
-    assert keys_of(saved) == ["screening.verified", "screening.remaining"]
-    assert saved[0].lines[1].params == {"count": 1}
+    assert keys_of(saved) == ["screening.verified", "observation.started", "screening.remaining"]
+    assert saved[0].lines[2].params == {"count": 1}
     li = target(harness, ids["李四"])
     assert (li.status, li.due_on) == (STATUS_VERIFIED, None)
     with Session(harness.app.engine) as session:
