@@ -2,7 +2,7 @@
 
 from bot.dispatcher import Command
 from bot.forms import Form
-from handlers import alerts, checks, daily_report, membership, screening, supplies
+from handlers import alerts, checks, daily_report, ledger_files, membership, screening, supplies
 
 COMMANDS: tuple[Command, ...] = (
     *membership.COMMANDS,
@@ -11,5 +11,6 @@ COMMANDS: tuple[Command, ...] = (
     *supplies.COMMANDS,
     *daily_report.COMMANDS,
     *alerts.COMMANDS,
+    *ledger_files.COMMANDS,
 )
 FORMS: tuple[Form, ...] = (*checks.FORMS, *screening.FORMS, *supplies.FORMS, *daily_report.FORMS)

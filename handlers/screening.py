@@ -15,7 +15,7 @@ from bot.org import Org
 from bot.types import Button, ChatRef, Text
 from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
 from handlers.common import community_label, is_overseer, parse_text
-from models.audit import ACTION_VIEW, CHANNEL_CLI, CHANNEL_PRIVATE, record_access
+from models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
 from models.checks import MEASURE_NONE, MEASURE_REFERRED
 from models.members import ROLE_GROUP_LEAD, Member, identities_of, list_members
 from models.screening import (
@@ -81,11 +81,6 @@ def audit_view(ctx: Context, targets: list[ScreeningTarget]) -> None:
         member_id=ctx.member.id,
         target_ids=tuple(t.id for t in targets if t.id is not None),
     )
-
-
-def audit_command_line(ctx: Context, *, actor: str, action: str, detail: str) -> None:
-    """Record an import or export run from the command line."""
-    record_access(session=ctx.session, now=ctx.now, actor=actor, action=action, channel=CHANNEL_CLI, detail=detail)
 
 
 def target_card(ctx: Context, target: ScreeningTarget, *, full: bool) -> list[Text]:

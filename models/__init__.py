@@ -5,6 +5,7 @@ from models.audit import AuditEntry
 from models.checks import CheckDailyTotal, CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
+from models.files import OutgoingFile, PendingImport
 from models.ledger import SendLedger
 from models.members import ChatBinding, Identity, Invite, Member
 from models.outbox import OutboxMessage
@@ -25,6 +26,8 @@ __all__ = [
     "Invite",
     "Member",
     "OutboxMessage",
+    "OutgoingFile",
+    "PendingImport",
     "PlatformToken",
     "ProcessedEvent",
     "ScreeningTarget",
