@@ -114,15 +114,17 @@ def file_received(ctx: Context, _args: str) -> None:
     )
     good = len(report.good)
     if report.rejected:
-        lines.append(Text("files.confirm_good", {"bad": report.bad_rows, "good": good, "minutes": minutes}))
+        question = Text("files.confirm_good", {"bad": report.bad_rows, "good": good, "minutes": minutes})
         label = Text("files.button_import_good", {"good": good})
         confirm = Button(label, f"/{CMD_IMPORT} {ACTION_GOOD} {pending.token}")
     else:
-        lines.append(Text("files.confirm_all", {"good": good, "minutes": minutes}))
+        question = Text("files.confirm_all", {"good": good, "minutes": minutes})
         confirm = Button(Text("files.button_import"), f"/{CMD_IMPORT} {ACTION_ALL} {pending.token}")
     cancel = Button(Text("files.button_cancel"), f"/{CMD_IMPORT} {ACTION_CANCEL} {pending.token}")
     logger.info("screening list received for confirmation: %s rows, %s bad", report.rows, report.bad_rows)
-    ctx.reply(*lines, buttons=[confirm, cancel])
+    ctx.reply(*lines)
+    # the question on its own, short, so WeCom can show it as a button card
+    ctx.reply(Text("files.confirm_title"), question, buttons=[confirm, cancel])
 
 
 def import_command(ctx: Context, args: str) -> None:

@@ -59,7 +59,7 @@ async def importer(harness: Harness) -> Chat:
 async def test_a_good_list_is_checked_then_imported_on_confirmation(harness: Harness, tmp_path: Path) -> None:
     lead = await importer(harness)
     answer = await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
-    assert keys_of(answer) == ["files.import_summary", "files.confirm_all"]
+    assert keys_of(answer) == ["files.import_summary", "files.confirm_title", "files.confirm_all"]
     assert answer[0].lines[0].params | {"rows": 2, "good": 2, "bad": 0} == answer[0].lines[0].params
     assert ledger(harness) == []  # nothing is written before the importer confirms
     assert "全部 2 行合格" in texts_of(answer)

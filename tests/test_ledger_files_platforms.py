@@ -10,15 +10,24 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import Session, select
 
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.wecom import WeComAdapter
+from bot.serve import wecom_adapter
+from models.files import PendingImport
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_wecom import FakeWeCom, running
 from tests.fakes import Harness
 from tests.screening_files import id_number, write_xlsx
 from tests.test_ledger_files import GOOD_ROWS, HEADER, ledger
+from tests.test_wecom import CLIENT, post, web
+from tests.test_wecom import SETTINGS as WECOM_SETTINGS
+from tests.test_wecom import join as wecom_join
 
 LEAD = 5120337881
 STAFF = 6021447312
+WECOM_LEAD = "LongYali"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -60,8 +69,8 @@ async def test_telegram_document_is_downloaded_checked_and_imported(
     await settle(fake, adapter, fake.send_document(LEAD, "五里牌名单.xlsx", data, mime_type=XLSX_TYPE))
     assert [call.params["file_id"] for call in fake.calls_to("getFile")] == list(fake.files)
     assert fake.downloads == ["documents/file_1.bin"]
-    asked = fake.sent(LEAD)[-1]
-    assert "已检查《五里牌名单.xlsx》" in asked["text"] and "全部 2 行合格" in asked["text"]
+    summary, asked = fake.sent(LEAD)[-2:]
+    assert "已检查《五里牌名单.xlsx》" in summary["text"] and "全部 2 行合格" in asked["text"]
     await settle(fake, adapter, fake.tap(LEAD, "导入"))
     assert "导入完成" in fake.sent(LEAD)[-1]["text"]
     assert [t.name for t in ledger(harness)] == ["李四", "王五"]
@@ -92,3 +101,68 @@ async def test_telegram_export_ledger_uploads_a_valid_xlsx(
     assert upload.chat_id == str(LEAD) and upload.file_name == "排查台账-20200128.xlsx"
     book = load_workbook(io.BytesIO(upload.data))
     assert book["东风社区"]["B2"].value == "李四"
+
+
+# -- WeCom ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fake_wecom() -> AsyncIterator[FakeWeCom]:
+    """Run the fake WeCom API on loopback."""
+    async with running() as server:
+        yield server
+
+
+@pytest.fixture
+async def wecom(database_url: str, fake_wecom: FakeWeCom) -> AsyncIterator[tuple[Harness, WeComAdapter]]:
+    """A real App with the bundled org, serving WeCom through the fake."""
+    harness = Harness.create(database_url, wecom_api_base_url=fake_wecom.url, **WECOM_SETTINGS)
+    adapter = wecom_adapter(harness.app)
+    harness.app.add_adapter(adapter)
+    await harness.app.start()
+    yield harness, adapter
+    await harness.app.stop()
+    harness.app.engine.dispose()
+
+
+async def test_wecom_file_is_fetched_with_media_get_imported_and_the_ledger_sent_back(
+    wecom: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    harness, adapter = wecom
+    async with web(harness, adapter) as http:
+        await wecom_join(http, adapter, harness, WECOM_LEAD, "coordination", "admin", None, "龙雅俐")
+        data = write_xlsx(tmp_path / "名单.xlsx", HEADER, GOOD_ROWS).read_bytes()
+        media_id = fake_wecom.add_media("五里牌名单.xlsx", data)
+        await post(http, adapter, CLIENT.file(WECOM_LEAD, media_id, "五里牌名单.xlsx", len(data)))
+        assert fake_wecom.downloads == [media_id]
+        assert "已检查《五里牌名单.xlsx》" in fake_wecom.texts(WECOM_LEAD)[-2]
+        assert "全部 2 行合格" in fake_wecom.texts(WECOM_LEAD)[-1]
+        card = fake_wecom.sent(WECOM_LEAD)[-1]["template_card"]
+        key = next(b["key"] for b in card["button_list"] if b["text"] == "导入")
+        tap = CLIENT.card_tap(WECOM_LEAD, key, task_id=card["task_id"], response_code="response-code-1")
+        await post(http, adapter, tap)
+        assert "导入完成" in fake_wecom.texts(WECOM_LEAD)[-1] and len(ledger(harness)) == 2
+        await post(http, adapter, CLIENT.text(WECOM_LEAD, f"/import all {_token(harness)}"))  # typed again
+        assert "已经导入过了" in fake_wecom.texts(WECOM_LEAD)[-1] and len(ledger(harness)) == 2
+        await post(http, adapter, CLIENT.text(WECOM_LEAD, "导出台账"))
+    assert "排查台账已导出：2 人" in fake_wecom.texts(WECOM_LEAD)[-2]  # the text, then the file
+    [(name, sent)] = fake_wecom.files_sent(WECOM_LEAD)
+    assert name == "排查台账-20200128.xlsx"
+    assert fake_wecom.calls_to("media/upload")[-1].params["type"] == "file"
+    assert {"东风社区", "朝阳社区"} <= set(load_workbook(io.BytesIO(sent)).sheetnames)
+
+
+async def test_wecom_file_from_a_stranger_is_not_downloaded(
+    wecom: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, adapter = wecom
+    media_id = fake_wecom.add_media("名单.xlsx", b"PK\x03\x04")
+    async with web(harness, adapter) as http:
+        await post(http, adapter, CLIENT.file("Stranger", media_id, "名单.xlsx", 4))
+    assert fake_wecom.downloads == [] and ledger(harness) == []
+    assert "邀请码" in fake_wecom.texts("Stranger")[-1]
+
+
+def _token(harness: Harness) -> str:
+    with Session(harness.app.engine) as session:
+        return session.exec(select(PendingImport.token)).one()
