@@ -197,10 +197,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
     try:
         sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, list(values)
+        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    except Exception as error:  # a damaged sheet inside a readable archive
+        logger.debug("cannot read a workbook's sheet", exc_info=True)
+        raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
     finally:
         book.close()
+    yield from rows
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import shutil
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
+from bot.adapters.console import ConsoleAdapter
 from bot.i18n import render
-from bot.types import OutgoingMessage
+from bot.types import PLATFORM_CONSOLE, ChatRef, Document, OutgoingMessage, Text
 from models.audit import ACTION_EXPORT, ACTION_IMPORT, CHANNEL_PRIVATE, AuditEntry
 from models.files import OutgoingFile, PendingImport
 from models.screening import ScreeningTarget
@@ -29,6 +32,19 @@ GOOD_ROWS = [
 def xlsx(tmp_path: Path, rows: list[list[object]], name: str = "名单.xlsx") -> bytes:
     """Return the bytes of a district list."""
     return write_xlsx(tmp_path / name, HEADER, rows, title="五里牌街道返长人员排查名单").read_bytes()
+
+
+def truncated_sheet(data: bytes) -> bytes:
+    """Return a workbook whose archive opens but whose first sheet's XML is cut in half."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]
+            out.writestr(item, content)
+    return buffer.getvalue()
 
 
 def ledger(harness: Harness) -> list[ScreeningTarget]:
@@ -158,6 +174,8 @@ async def test_wrong_files_get_a_clear_answer_and_nothing_is_kept(harness: Harne
     renamed = await lead.send_file("名单.xlsx", b"\xff\xd8\xff\xe0 a jpeg renamed")
     assert keys_of(renamed) == ["files.file_refused"]
     assert renamed[0].lines[0].params["reason"].key == "screening.error_file_unreadable"
+    damaged = await lead.send_file("名单.xlsx", truncated_sheet(xlsx(tmp_path, GOOD_ROWS)))
+    assert damaged[0].lines[0].params["reason"].key == "screening.error_file_unreadable"
     empty = await lead.send_file("名单.csv", b"")
     assert empty[0].lines[0].params["reason"].key == "files.error_empty"
     headless = write_csv(tmp_path / "x.csv", ["a", "b"], [["1", "2"]]).read_bytes()
@@ -225,3 +243,14 @@ async def test_staff_are_refused_the_export_and_groups_get_a_private_link(harnes
 
 def _labels(messages: list[OutgoingMessage]) -> list[str]:
     return [render(button.label, m.lang) for m in messages for button in m.buttons]
+
+
+async def test_the_console_names_a_document_and_saves_it() -> None:
+    console = ConsoleAdapter(io.StringIO(), user_id="me")
+    document = Document("台账.xlsx", 2048, "application/octet-stream", file_id=1, data=b"x" * 2048)
+    await console.send(OutgoingMessage(ChatRef(PLATFORM_CONSOLE, "me"), (Text.raw("好"),), "zh_CN", document=document))
+    assert console.files_dir is not None
+    saved = console.files_dir / "台账.xlsx"
+    assert saved.read_bytes() == b"x" * 2048
+    assert f"📎 台账.xlsx（2.0 KB），已保存到 {saved}" in console.out.getvalue()
+    shutil.rmtree(console.files_dir)
