@@ -144,6 +144,7 @@ class Deliverer:
                 return
             logger.warning("outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason)
             mark_failed(session=session, message_id=claimed.id, error=error.reason)
+            delete_files(session=session, file_ids=_file_ids([claimed]))  # personal data is not kept for nothing
             if self.on_undeliverable is not None:
                 chat = ChatRef(claimed.platform, claimed.chat_id)
                 self.on_undeliverable(session, chat, claimed.payload, error.reason)

@@ -134,6 +134,7 @@ def import_command(ctx: Context, args: str) -> None:
     if not action:
         ctx.reply("files.import_hint")
         return
+    purge_pending_imports(session=ctx.session, now=ctx.now)
     pending = find_pending_import(session=ctx.session, token=token.strip(), member_id=ctx.member.id)
     if action not in OUTCOMES or pending is None or (action == ACTION_ALL and pending.bad_rows):
         ctx.reply("files.import_unknown")  # a forged or mistyped answer, or someone else's list
