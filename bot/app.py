@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -21,7 +21,14 @@ from bot.dispatcher import Command, Dispatcher
 from bot.forms import Form, FormRunner
 from bot.org import Org
 from bot.outbox import Deliverer
-from bot.types import ChatRef, IncomingMessage, OutgoingMessage
+from bot.types import (
+    FETCH_FAILED,
+    FETCH_TOO_LARGE,
+    AttachmentTooLarge,
+    ChatRef,
+    IncomingMessage,
+    OutgoingMessage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +155,32 @@ class App:
         await self.handle(msg)
 
     async def _handle_message(self, msg: IncomingMessage) -> list[OutgoingMessage]:
+        if msg.attachment is not None and msg.attachment.data is None:
+            msg = await self._fetch_attachment(msg)
         if self._handle_on_loop:
             return self.dispatcher.handle(msg, self.clock())
         return await asyncio.to_thread(self.dispatcher.handle, msg, self.clock())
+
+    async def _fetch_attachment(self, msg: IncomingMessage) -> IncomingMessage:
+        """Download a file the file command wants, within the size limit; note why when it could not be had."""
+        attachment = msg.attachment
+        assert attachment is not None
+        limit = self.settings.max_import_bytes
+        if attachment.fetch is None or (attachment.size is not None and attachment.size > limit):
+            return msg  # the handler answers from the announced size; nothing is downloaded
+        if self._handle_on_loop:
+            wanted = self.dispatcher.wants_attachment(msg, self.clock())
+        else:
+            wanted = await asyncio.to_thread(self.dispatcher.wants_attachment, msg, self.clock())
+        if not wanted:
+            return msg
+        try:
+            data = await attachment.fetch(limit)
+        except AttachmentTooLarge:
+            return replace(msg, attachment=replace(attachment, error=FETCH_TOO_LARGE))
+        except Exception as error:  # the platform's download failed; the user is told, the update is not lost
+            logger.warning("%s: file download failed: %s", msg.platform, type(error).__name__)
+            return replace(msg, attachment=replace(attachment, error=FETCH_FAILED))
+        if len(data) > limit:
+            return replace(msg, attachment=replace(attachment, error=FETCH_TOO_LARGE))
+        return replace(msg, attachment=replace(attachment, data=data, size=len(data)))

@@ -257,7 +257,7 @@ def cmd_screening_import(args: argparse.Namespace) -> int:
         report = run(args.only_valid)  # one pass when every row is good or --only-valid is given
         _print_section(Text("screening.import_rejected_title", {"count": len(report.rejected)}), report.rejected, lang)
         if report.rejected and not report.written and not args.dry_run and sys.stdin.isatty():
-            question = Text("screening.import_confirm", {"good": len(report.good), "bad": len(report.rejected)})
+            question = Text("screening.import_confirm", {"good": len(report.good), "bad": report.bad_rows})
             if _confirm(render(question, lang)):
                 report = run(True)
     except ImportFileError as error:
@@ -271,7 +271,7 @@ def cmd_screening_import(args: argparse.Namespace) -> int:
     params = {
         "rows": report.rows,
         "good": len(report.good),
-        "bad": len(report.rejected),
+        "bad": report.bad_rows,
         "added": report.added,
         "merged": report.updated if report.written else len(report.merged),
         "unassigned": len(report.unassigned),

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=30, ge=1, le=300)
     schedule_jitter_seconds: int = Field(default=7, ge=0, le=59)
     """The loop's cron triggers fire this many seconds (at most) past the minute, picked once per instance; 0: on it."""
+    max_import_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
+    """The largest list the bot downloads from a chat (Telegram lets bots download up to 20 MB)."""
+    import_confirm_minutes: int = Field(default=60, ge=1)
+    """How long an uploaded list waits for its importer's confirmation."""
     clock_start: datetime | None = None
     """Run on a simulated clock that starts at this local time and then runs in real time (drills, tests)."""
     leader_lock_key: int | None = Field(default=None, ge=-(2**63), lt=2**63)

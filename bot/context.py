@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.types import Button, ChatRef, IncomingMessage, OutgoingMessage, Text
+from bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Text
+from models.files import store_file
 from models.outbox import enqueue
 
 if TYPE_CHECKING:
@@ -66,12 +67,18 @@ class Context:
             raise RuntimeError("no incoming message in this context")
         return ChatRef(self.msg.platform, self.msg.chat_id)
 
-    def reply(self, *lines: LineLike, buttons: tuple[Button, ...] | list[Button] = (), **params: Any) -> None:
+    def reply(
+        self,
+        *lines: LineLike,
+        buttons: tuple[Button, ...] | list[Button] = (),
+        document: Document | None = None,
+        **params: Any,
+    ) -> None:
         """Answer in the current chat; ``params`` apply when a single key is given."""
         texts = [as_text(line) for line in lines]
         if params and len(texts) == 1:
             texts = [Text(texts[0].key, {**texts[0].params, **params})]
-        self.send(self.chat, texts, self.lang, buttons=buttons)
+        self.send(self.chat, texts, self.lang, buttons=buttons, document=document)
 
     def send(
         self,
@@ -81,9 +88,20 @@ class Context:
         *,
         buttons: tuple[Button, ...] | list[Button] = (),
         mentions: tuple[str, ...] | list[str] = (),
+        document: Document | None = None,
     ) -> None:
-        """Queue a message for any chat in the outbox."""
-        message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions))
+        """Queue a message for any chat in the outbox; a document's bytes go to a table of their own."""
+        if document is not None and document.file_id is None:
+            assert document.data is not None
+            file_id = store_file(
+                session=self.session,
+                now=self.now,
+                file_name=document.file_name,
+                mime_type=document.mime_type,
+                data=document.data,
+            )
+            document = replace(document, file_id=file_id)
+        message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document)
         enqueue(
             session=self.session, platform=chat.platform, chat_id=chat.chat_id, payload=message.to_json(), now=self.now
         )

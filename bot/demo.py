@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.i18n import render
 from bot.org import default_org_path, load_org
-from bot.render import render_plain
+from bot.render import document_line, render_plain
 from bot.types import IncomingMessage, OutgoingMessage
 
 DEMO_PLATFORM = "demo"
@@ -43,7 +43,10 @@ class DemoAdapter:
         self.inbox.setdefault(message.chat.chat_id, []).append(message)
         name = self.chat_names.get(message.chat.chat_id, message.chat.chat_id)
         self.out.write(f"  {self.clock.now:%H:%M} 🤖 → {name}\n")
-        for line in render_plain(message).split("\n"):
+        lines = render_plain(message).split("\n")
+        if (named := document_line(message)) is not None:
+            lines.append(named)
+        for line in lines:
             self.out.write(f"      {line}\n")
 
     async def stop(self) -> None:

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 COMMAND_PATTERN = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 Handler = Callable[[Context, str], None]
 START_COMMAND = "start"
+FILE_COMMAND = "~file"
+"""The command that receives files sent in private chats; no typed text can name it (see COMMAND_PATTERN)."""
 DEEP_LINK_SEPARATOR = "_"
 
 
@@ -41,6 +43,8 @@ class Command:
     private_only: bool = False
     roles: tuple[str, ...] | None = None
     """Roles allowed to use it; None means every member."""
+    fetch_if: Callable[[Context], bool] | None = None
+    """For the file command: whether a file is worth downloading before the handler runs (who sent it, what)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,19 @@ class Dispatcher:
             runner=self.runner,
         )
 
+    def wants_attachment(self, msg: IncomingMessage, now: datetime) -> bool:
+        """Tell whether a private message's file should be downloaded: a member the file command accepts sent it."""
+        command = self.commands.get(FILE_COMMAND)
+        if command is None or command.fetch_if is None or not msg.is_private or msg.attachment is None:
+            return False
+        with session_scope(self.engine) as session:
+            speaker = find_speaker(session=session, platform=msg.platform, user_id=msg.user_id)
+            if speaker is None:
+                return False
+            ctx = self.context(session, now)
+            ctx.msg, ctx.member = msg, speaker[1]
+            return command.fetch_if(ctx)
+
     def handle(self, msg: IncomingMessage, now: datetime) -> list[OutgoingMessage]:
         """Handle one message; return what was queued. Never raises for anything a user can send."""
         try:
@@ -129,6 +146,10 @@ class Dispatcher:
         else:
             ctx.lang = normalize_language(msg.language_code, self.settings.default_language)
 
+        if msg.attachment is not None and not msg.text.strip():
+            if msg.is_private:  # files in groups are the members' business, not the bot's
+                self._run_command(ctx, ParsedCommand(FILE_COMMAND, ""))
+            return
         text = clean_text(msg.text)
         if len(text) > self.settings.max_message_chars:
             ctx.reply("common.too_long", limit=self.settings.max_message_chars)

@@ -7,6 +7,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlmodel import Session
 
 from bot.adapters.base import Adapter, BatchSender, SendError
 from bot.db import session_scope
-from bot.types import ChatRef, OutgoingMessage
+from bot.types import ChatRef, Document, OutgoingMessage
+from models.files import delete_files, load_file
 from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ Undeliverable = Callable[[Session, ChatRef, dict[str, Any], str], None]
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 300.0
 BATCH = 100
+REASON_FILE_GONE = "file gone"
 LEASE = timedelta(minutes=5)
 """How long a claimed message stays with its deliverer before another may take it (a crash mid-send)."""
 
@@ -73,6 +76,7 @@ class Deliverer:
                         # marked right after their send: a crash must not make the whole batch go again
                         with session_scope(self.engine) as session:
                             mark_sent(session=session, ids=[row.id for row in done], now=self.clock())
+                            delete_files(session=session, file_ids=_file_ids(done))
                         sent += len(done)
                 delivered += sent
                 # Go round again only if more may be waiting: a full batch, or a failure that queued a reroute.
@@ -103,6 +107,8 @@ class Deliverer:
         message = OutgoingMessage.from_json(ChatRef(first.platform, first.chat_id), first.payload)
         failures: dict[str, SendError] = {}
         try:
+            if message.document is not None:
+                message = replace(message, document=self._load_document(message.document))
             if len(rows) > 1 and isinstance(adapter, BatchSender):
                 failures = await adapter.send_many([row.chat_id for row in rows], message)
             else:
@@ -116,6 +122,14 @@ class Deliverer:
             if row.chat_id in failures:
                 self._record_failure(row, failures[row.chat_id])
         return [row for row in rows if row.chat_id not in failures]
+
+    def _load_document(self, document: Document) -> Document:
+        """Return the document with its bytes; a permanent failure when they are gone."""
+        with session_scope(self.engine) as session:
+            data = load_file(session=session, file_id=document.file_id) if document.file_id is not None else None
+        if data is None:
+            raise SendError(REASON_FILE_GONE, permanent=True)
+        return replace(document, data=data)
 
     def _record_failure(self, claimed: Claimed, error: SendError) -> None:
         with session_scope(self.engine) as session:
@@ -132,6 +146,13 @@ class Deliverer:
                 return
             logger.warning("outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason)
             mark_failed(session=session, message_id=claimed.id, error=error.reason)
+            delete_files(session=session, file_ids=_file_ids([claimed]))  # personal data is not kept for nothing
             if self.on_undeliverable is not None:
                 chat = ChatRef(claimed.platform, claimed.chat_id)
                 self.on_undeliverable(session, chat, claimed.payload, error.reason)
+
+
+def _file_ids(rows: list[Claimed]) -> list[int]:
+    """Return the documents the delivered messages carried."""
+    documents = [row.payload.get("document") or {} for row in rows]
+    return [int(document["file_id"]) for document in documents if document.get("file_id")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.i18n import Escape, render, render_lines
 from bot.types import FORM_CONTROL_VALUES, STEP_TOKEN, Button, OutgoingMessage, Text
 
+BYTES_PER_KB = 1024
+
 
 def is_choice(button: Button) -> bool:
     """Tell whether a button answers the current question (numbered) rather than running a command."""
@@ -23,6 +25,17 @@ def render_plain(message: OutgoingMessage, escape: Escape | None = None) -> str:
         line = Text("render.action", {"label": button.label, "command": button.value})
         parts.append(render(line, message.lang, escape))
     return "\n".join(parts)
+
+
+def document_line(message: OutgoingMessage, where: str | None = None) -> str | None:
+    """Name the file a message carries, with its size (and where it was saved), for text-only outputs."""
+    document = message.document
+    if document is None:
+        return None
+    params = {"name": document.file_name, "kb": f"{document.size / BYTES_PER_KB:.1f}"}
+    if where is not None:
+        return render(Text("files.document_saved", {**params, "path": where}), message.lang)
+    return render(Text("files.document_line", params), message.lang)
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -28,7 +28,7 @@ from models.tokens import discard_token, load_token, store_token
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("start", "help", "join", "check", "supply", "daily", "report", "bind", "lang", "cancel")
+PRIVATE_COMMANDS = ("start", "help", "join", "check", "supply", "daily", "report", "export", "bind", "lang", "cancel")
 """The command menu in private chats, in menu order; each has a ``menu.<command>`` locale key."""
 GROUP_COMMANDS = ("bind", "report", "help")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,27 @@ class ChatRef:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file sent with a message; its bytes live in a table of their own, the outbox payload names the row."""
+
+    file_name: str
+    size: int
+    mime_type: str
+    file_id: int | None = None
+    """The row holding the bytes, once stored."""
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict without the bytes."""
+        return {"file_id": self.file_id, "file_name": self.file_name, "size": self.size, "mime_type": self.mime_type}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Document:
+        """Build from the dict made by ``to_json``; the bytes are loaded separately."""
+        return cls(data["file_name"], int(data["size"]), data["mime_type"], data.get("file_id"))
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """A message for one chat, in the recipient's language, rendered by the adapter."""
 
@@ -97,15 +119,20 @@ class OutgoingMessage:
     buttons: tuple[Button, ...] = ()
     mentions: tuple[str, ...] = ()
     """Platform user ids to @mention (group chats)."""
+    document: Document | None = None
+    """A file sent after the lines."""
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict for the outbox."""
-        return {
+        data: dict[str, Any] = {
             "lines": [line.to_json() for line in self.lines],
             "lang": self.lang,
             "buttons": [button.to_json() for button in self.buttons],
             "mentions": list(self.mentions),
         }
+        if self.document is not None:
+            data["document"] = self.document.to_json()
+        return data
 
     @classmethod
     def from_json(cls, chat: ChatRef, data: dict[str, Any]) -> OutgoingMessage:
@@ -116,7 +143,33 @@ class OutgoingMessage:
             lang=data["lang"],
             buttons=tuple(Button.from_json(button) for button in data.get("buttons", [])),
             mentions=tuple(data.get("mentions", [])),
+            document=Document.from_json(data["document"]) if data.get("document") else None,
         )
+
+
+class AttachmentTooLarge(Exception):
+    """An attachment turned out larger than the limit while it was downloaded."""
+
+
+Fetch = Callable[[int], Awaitable[bytes]]
+"""Download an attachment's bytes, raising AttachmentTooLarge past the given number of bytes."""
+FETCH_TOO_LARGE = "too_large"
+FETCH_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a user sent; the adapter binds ``fetch`` to the platform's file reference."""
+
+    file_name: str
+    size: int | None = None
+    """As the platform announced it, when it did."""
+    mime_type: str | None = None
+    fetch: Fetch | None = field(default=None, repr=False, compare=False)
+    data: bytes | None = field(default=None, repr=False, compare=False)
+    """The bytes, once the core chose to download them."""
+    error: str | None = None
+    """Why the download did not give the bytes (``FETCH_*``)."""
 
 
 @dataclass(frozen=True)
@@ -134,3 +187,5 @@ class IncomingMessage:
     """True when the text came from tapping a button rather than typing."""
     event_id: str | None = None
     """Platform delivery id (update_id, MsgId), for deduplication."""
+    attachment: Attachment | None = None
+    """A file sent with (or as) the message."""

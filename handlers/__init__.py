@@ -2,7 +2,17 @@
 
 from bot.dispatcher import Command
 from bot.forms import Form
-from handlers import alerts, checks, daily_report, membership, observation, referrals, screening, supplies
+from handlers import (
+    alerts,
+    checks,
+    daily_report,
+    ledger_files,
+    membership,
+    observation,
+    referrals,
+    screening,
+    supplies,
+)
 
 COMMANDS: tuple[Command, ...] = (
     *membership.COMMANDS,
@@ -13,5 +23,6 @@ COMMANDS: tuple[Command, ...] = (
     *supplies.COMMANDS,
     *daily_report.COMMANDS,
     *alerts.COMMANDS,
+    *ledger_files.COMMANDS,
 )
 FORMS: tuple[Form, ...] = (*checks.FORMS, *screening.FORMS, *observation.FORMS, *supplies.FORMS, *daily_report.FORMS)

@@ -17,7 +17,6 @@ from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_
 from handlers.common import audit_private_view, community_label, parse_text, sees_all_communities, sees_full_data
 from handlers.observation_start import start_from_visit
 from handlers.referrals import open_referral
-from models.audit import CHANNEL_CLI, record_access
 from models.checks import MEASURE_NONE, MEASURE_REFERRED
 from models.members import Member, identities_of, list_members
 from models.screening import (
@@ -64,11 +63,6 @@ def may_see(ctx: Context, member: Member, target: ScreeningTarget) -> bool:
 def audit_view(ctx: Context, targets: list[ScreeningTarget]) -> None:
     """Record that a member saw full records of some targets."""
     audit_private_view(ctx, target_ids=tuple(t.id for t in targets if t.id is not None))
-
-
-def audit_command_line(ctx: Context, *, actor: str, action: str, detail: str) -> None:
-    """Record an import or export run from the command line."""
-    record_access(session=ctx.session, now=ctx.now, actor=actor, action=action, channel=CHANNEL_CLI, detail=detail)
 
 
 def target_card(ctx: Context, target: ScreeningTarget, *, full: bool) -> list[Text]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bot.context import Context
 from bot.i18n import render
@@ -15,8 +15,8 @@ from bot.idcard import id_info
 from bot.types import Text
 from handlers.checks import measure_choices
 from handlers.common import choice_label
-from handlers.screening import SEX_KEYS, STATUS_KEYS, audit_command_line, community_name
-from models.audit import ACTION_EXPORT
+from handlers.screening import SEX_KEYS, STATUS_KEYS, community_name
+from models.audit import ACTION_EXPORT, CHANNEL_CLI, MAX_DETAIL, record_access
 from models.members import list_members
 from models.screening import STATUS_UNREACHED, ScreeningTarget, ScreeningVisit, ledger_rows
 
@@ -63,7 +63,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 class ExportSummary:
     """What an export wrote: rows per sheet name."""
 
-    path: Path
+    path: Path | None
     sheets: dict[str, int]
 
     @property
@@ -72,8 +72,17 @@ class ExportSummary:
         return sum(self.sheets.values())
 
 
-def export_ledger(ctx: Context, path: Path, *, actor: str, community: str | None = None) -> ExportSummary:
-    """Write the ledger (all communities, or one) to an .xlsx file and record the export in the audit log."""
+def export_ledger(
+    ctx: Context,
+    out: Path | BinaryIO,
+    *,
+    actor: str,
+    community: str | None = None,
+    channel: str = CHANNEL_CLI,
+    member_id: int | None = None,
+    file_name: str | None = None,
+) -> ExportSummary:
+    """Write the ledger (all communities, or one) as .xlsx to a file or stream; record the export in the audit log."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -99,10 +108,18 @@ def export_ledger(ctx: Context, path: Path, *, actor: str, community: str | None
         for number, (target, visit) in enumerate(members, start=1):
             sheet.append(_row(ctx, number, target, visit, names, lambda v: choice_label(measures, v), lang))
         sheets[title] = len(members)
-    book.save(path)
+    book.save(out)
+    path = out if isinstance(out, Path) else None
     summary = ExportSummary(path, sheets)
-    audit_command_line(
-        ctx, actor=actor, action=ACTION_EXPORT, detail=f"{path.name}; {community or 'all'}; {summary.rows} rows"
+    name = file_name or (path.name if path else "-")
+    record_access(
+        session=ctx.session,
+        now=ctx.now,
+        actor=actor,
+        action=ACTION_EXPORT,
+        channel=channel,
+        member_id=member_id,
+        detail=f"{name}; {community or 'all'}; {summary.rows} rows"[:MAX_DETAIL],
     )
     logger.info("screening ledger exported: %s rows", summary.rows)
     return summary

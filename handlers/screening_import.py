@@ -19,8 +19,7 @@ from bot.org import Org
 from bot.types import Text
 from handlers.checks import parse_phone
 from handlers.common import FULLWIDTH_DIGITS
-from handlers.screening import audit_command_line
-from models.audit import ACTION_IMPORT
+from models.audit import ACTION_IMPORT, CHANNEL_CLI, MAX_DETAIL, record_access
 from models.members import Member, list_members
 from models.screening import (
     STATUS_OPEN,
@@ -36,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 SUFFIX_XLSX = ".xlsx"
 SUFFIX_CSV = ".csv"
+SUPPORTED_SUFFIXES = (SUFFIX_XLSX, SUFFIX_CSV)
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 """UTF-8 (with or without the BOM) first, then GB 18030, the superset of the GBK that Excel in China writes."""
 HEADER_SCAN_ROWS = 30
@@ -155,41 +155,58 @@ class ImportReport:
     updated: int = 0
     written: bool = False
 
+    @property
+    def bad_rows(self) -> int:
+        """Return how many rows were rejected (a row can have several problems)."""
+        return len({problem.row for problem in self.rejected})
+
 
 # -- reading ----------------------------------------------------------------------------------------------
 
 
 def read_table(path: Path) -> list[tuple[int, list[Any]]]:
     """Return (spreadsheet row number, cell values) for every row of the first sheet or the CSV file."""
-    suffix = path.suffix.lower()
-    if suffix == SUFFIX_XLSX:
-        return list(_xlsx_rows(path))
-    if suffix == SUFFIX_CSV:
-        return list(_csv_rows(path))
-    raise ImportFileError("screening.error_file_type", suffix=suffix or "-")
-
-
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl  # openpyxl parses with defusedxml when it is installed (a pinned dependency)
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # zipfile, XML and openpyxl errors all mean the same to the user
-        logger.debug("cannot open %s", path, exc_info=True)
-        raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, list(values)
-    finally:
-        book.close()
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise ImportFileError("screening.error_file_type", suffix=path.suffix.lower() or "-")
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ImportFileError("screening.error_file_unreadable", error=error.strerror or type(error).__name__) from None
+    return read_table_data(path.name, data)
+
+
+def read_table_data(file_name: str, data: bytes) -> list[tuple[int, list[Any]]]:
+    """Return the rows of a list given as a file name (for its type) and its bytes."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ImportFileError("screening.error_file_type", suffix=suffix or "-")
+    if not data.strip():
+        raise ImportFileError("files.error_empty")
+    if suffix == SUFFIX_XLSX:
+        return list(_xlsx_rows(data))
+    return list(_csv_rows(data))
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl  # openpyxl parses with defusedxml when it is installed (a pinned dependency)
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # zipfile, XML and openpyxl errors all mean the same to the user
+        logger.debug("cannot open a workbook", exc_info=True)
+        raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    except Exception as error:  # a damaged sheet inside a readable archive
+        logger.debug("cannot read a workbook's sheet", exc_info=True)
+        raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
+    finally:
+        book.close()
+    yield from rows
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     for encoding in CSV_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -334,9 +351,8 @@ def _column(key: str) -> Text:
     return Text(COLUMN_KEYS[key])
 
 
-def parse_file(path: Path, *, org: Org, today: date, report: ImportReport) -> None:
+def parse_rows(rows: list[tuple[int, list[Any]]], *, org: Org, today: date, report: ImportReport) -> None:
     """Read a list into ``report``: good rows (duplicates in the file merged) and rejected rows with reasons."""
-    rows = read_table(path)
     position, columns = find_header(rows, org)
     first_row_of: dict[str, ImportRow] = {}
     for number, values in rows[position + 1 :]:
@@ -420,12 +436,29 @@ class Assigner:
 def import_list(
     ctx: Context, path: Path, *, batch: str, actor: str, dry_run: bool = False, only_valid: bool = False
 ) -> ImportReport:
-    """Import a district list into the ledger in the context's transaction.
+    """Import a district list file into the ledger in the context's transaction (the command line)."""
+    rows = read_table(path)
+    return import_rows(ctx, rows, file_name=path.name, batch=batch, actor=actor, dry_run=dry_run, only_valid=only_valid)
+
+
+def import_rows(
+    ctx: Context,
+    rows: list[tuple[int, list[Any]]],
+    *,
+    file_name: str,
+    batch: str,
+    actor: str,
+    channel: str = CHANNEL_CLI,
+    member_id: int | None = None,
+    dry_run: bool = False,
+    only_valid: bool = False,
+) -> ImportReport:
+    """Import a district list's rows into the ledger in the context's transaction.
 
     Nothing is written when the run is dry, or when a row was rejected and ``only_valid`` is not set.
     """
     report = ImportReport(batch=batch[:MAX_BATCH])
-    parse_file(path, org=ctx.org, today=ctx.today, report=report)
+    parse_rows(rows, org=ctx.org, today=ctx.today, report=report)
     existing = existing_by_id_number(
         session=ctx.session, id_numbers=[row.values[FIELD_ID] for row in report.good if FIELD_ID in row.values]
     )
@@ -473,11 +506,14 @@ def import_list(
     for target, changes in updates:
         update_target(session=ctx.session, target=target, now=ctx.now, **changes)
     report.updated = len(updates)
-    audit_command_line(
-        ctx,
+    record_access(
+        session=ctx.session,
+        now=ctx.now,
         actor=actor,
         action=ACTION_IMPORT,
-        detail=f"{path.name}; batch {report.batch}; {report.added} added, {report.updated} merged",
+        channel=channel,
+        member_id=member_id,
+        detail=f"{file_name}; batch {report.batch}; {report.added} added, {report.updated} merged"[:MAX_DETAIL],
     )
     report.written = True
     logger.info(

@@ -5,6 +5,7 @@ from models.audit import AuditEntry
 from models.checks import CheckDailyTotal, CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
+from models.files import OutgoingFile, PendingImport
 from models.ledger import SendLedger
 from models.members import ChatBinding, Identity, Invite, Member
 from models.observation import FollowUp, Observation
@@ -29,6 +30,8 @@ __all__ = [
     "Member",
     "Observation",
     "OutboxMessage",
+    "OutgoingFile",
+    "PendingImport",
     "PlatformToken",
     "ProcessedEvent",
     "Referral",

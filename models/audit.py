@@ -13,6 +13,7 @@ ACTION_EXPORT = "export"
 ACTION_IMPORT = "import"
 CHANNEL_PRIVATE = "private"
 CHANNEL_CLI = "cli"
+MAX_DETAIL = 500
 
 
 class AuditEntry(SQLModel, table=True):
@@ -26,7 +27,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=16)
     channel: str = Field(max_length=16)
     target_id: int | None = Field(default=None, foreign_key="screeningtarget.id")
-    detail: str = Field(default="", max_length=500)
+    detail: str = Field(default="", max_length=MAX_DETAIL)
 
 
 def record_access(

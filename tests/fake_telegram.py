@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.parser
+import email.policy
 import html
 import json
 import re
@@ -22,7 +24,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.loopback import start_loopback, stop_loopback
@@ -48,6 +50,30 @@ QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or q
 JSON_FIELDS = frozenset({"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"})
 INT_FIELDS = frozenset({"offset", "limit", "timeout", "message_id", "max_connections"})
 TAG = re.compile(r"<[^>]+>")
+MULTIPART = "multipart/form-data"
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+"""The Bot API's limit on files a bot downloads; getFile refuses larger ones."""
+FILE_TOO_BIG = "Bad Request: file is too big"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file a user sent, as the fake serves it through getFile and the file path."""
+
+    file_id: str
+    file_path: str
+    data: bytes
+    size: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A document the bot uploaded with sendDocument."""
+
+    chat_id: str
+    file_name: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -112,6 +138,10 @@ class FakeTelegram:
     """Updates below this id were confirmed by a getUpdates offset and are gone."""
     webhook_url: str = ""
     url: str = ""
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
+    """File paths the bot downloaded."""
     _update_ids: Iterator[int] = field(default_factory=lambda: count(FIRST_UPDATE_ID))
     _message_ids: Iterator[int] = field(default_factory=lambda: count(1))
     _callback_ids: Iterator[int] = field(default_factory=lambda: count(9_000_000))
@@ -123,7 +153,12 @@ class FakeTelegram:
 
     def asgi(self) -> Starlette:
         """Return the Starlette app answering ``/bot<token>/<method>``."""
-        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+            ]
+        )
 
     async def start(self) -> None:
         """Serve on 127.0.0.1 with a random port, in this event loop."""
@@ -155,6 +190,16 @@ class FakeTelegram:
         if isinstance(result, Failure):
             return _error(result)
         return JSONResponse({"ok": True, "result": result})
+
+    async def _download(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return _error(Failure(UNAUTHORIZED, "Unauthorized"))
+        path = request.path_params["path"]
+        stored = next((f for f in self.files.values() if f.file_path == path), None)
+        if stored is None:
+            return _error(Failure(NOT_FOUND, "Not Found"))
+        self.downloads.append(path)
+        return Response(stored.data, media_type="application/octet-stream")
 
     def _failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         queued = self.failures.get(method)
@@ -219,6 +264,38 @@ class FakeTelegram:
         self.delivered.append({**params, "chat_id": chat_id, "message_id": stored.message_id})
         return self._message_json(stored)
 
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any] | Failure:
+        stored = self.files.get(str(params.get("file_id")))
+        if stored is None:
+            return Failure(BAD_REQUEST, "Bad Request: invalid file_id")
+        if stored.size > MAX_DOWNLOAD_BYTES:
+            return Failure(BAD_REQUEST, FILE_TOO_BIG)
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": f"u{stored.file_id}",
+            "file_size": stored.size,
+            "file_path": stored.file_path,
+        }
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any] | Failure:
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            return Failure(BAD_REQUEST, "Bad Request: there is no document in the request")
+        chat_id = str(params["chat_id"])
+        self.uploads.append(Upload(chat_id, upload.file_name, upload.content_type, upload.data))
+        stored = StoredMessage(chat_id, next(self._message_ids), "", None)
+        self.messages[(chat_id, stored.message_id)] = stored
+        data = self._message_json(stored)
+        del data["text"]
+        data["document"] = {
+            "file_name": upload.file_name,
+            "mime_type": upload.content_type,
+            "file_id": f"sent{stored.message_id}",
+            "file_unique_id": f"usent{stored.message_id}",
+            "file_size": len(upload.data),
+        }
+        return data
+
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | Failure:
         stored = self.messages.get((str(params.get("chat_id")), int(params.get("message_id") or 0)))
         if stored is None:
@@ -280,6 +357,36 @@ class FakeTelegram:
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
             message["entities"] = [{"offset": 0, "length": _utf16_len(text[:length]), "type": "bot_command"}]
+        return self.queue({"message": message})
+
+    def send_document(
+        self,
+        chat_id: int,
+        file_name: str,
+        data: bytes,
+        *,
+        size: int | None = None,
+        mime_type: str = "application/octet-stream",
+        name: str = "张伟",
+    ) -> int:
+        """Queue a private document message, the file kept for getFile; ``size`` overrides the announced size."""
+        number = len(self.files) + 1
+        file_id = f"BQACAgUAAxkBAAI{number:06d}"
+        stored = StoredFile(file_id, f"documents/file_{number}.bin", data, len(data) if size is None else size)
+        self.files[file_id] = stored
+        message = {
+            "message_id": next(self._message_ids),
+            "from": user(chat_id, name),
+            "chat": chat(chat_id),
+            "date": int(time.time()),
+            "document": {
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_id": file_id,
+                "file_unique_id": f"AgAD{number:04d}",
+                "file_size": stored.size,
+            },
+        }
         return self.queue({"message": message})
 
     def tap(self, chat_id: int, label: str, *, user_id: int | None = None, name: str = "张伟") -> int:
@@ -377,8 +484,11 @@ async def running() -> AsyncIterator[FakeTelegram]:
 async def _params(request: Request) -> dict[str, Any]:
     """Decode the parameters: a JSON body, or form fields whose non-string values are JSON (what PTB sends)."""
     body = await request.body()
-    if request.headers.get("content-type", "").startswith("application/json"):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         return dict(json.loads(body)) if body else {}
+    if content_type.startswith(MULTIPART):
+        return _multipart(content_type, body)
     params: dict[str, Any] = dict(request.query_params)
     for name, value in parse_qsl(body.decode(), keep_blank_values=True):
         if name in JSON_FIELDS:
@@ -387,6 +497,27 @@ async def _params(request: Request) -> dict[str, Any]:
             params[name] = int(value)
         else:
             params[name] = value
+    return params
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Decode a multipart upload (what PTB sends with a file): fields as in ``_params``, files as ``Upload``."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        file_name = part.get_filename()
+        if file_name is not None:
+            params[name] = Upload("", file_name, part.get_content_type(), payload)
+            continue
+        value = payload.decode()
+        params[name] = json.loads(value) if name in JSON_FIELDS else int(value) if name in INT_FIELDS else value
+    # PTB names the file part and refers to it as "attach://<name>" in the document field
+    for name, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[name] = params.pop(value.removeprefix("attach://"), value)
     return params
 
 

@@ -20,12 +20,13 @@ from email.parser import BytesParser
 from email.policy import default
 from itertools import count
 from typing import Any
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
 
@@ -54,6 +55,7 @@ BAD_MSGTYPE = 40008
 CHAT_NOT_FOUND = 86003
 ROBOT_KEY_INVALID = 93000
 BAD_PARAMETER = 40058
+INVALID_MEDIA = 40007
 ERRMSG = {
     OK: "ok",
     INVALID_SECRET: "invalid credential",
@@ -70,6 +72,7 @@ ERRMSG = {
     CHAT_NOT_FOUND: "chat not found",
     ROBOT_KEY_INVALID: "invalid webhook url",
     BAD_PARAMETER: "invalid parameter",
+    INVALID_MEDIA: "invalid media_id",
 }
 MAX_TEXT_BYTES = 2048
 MAX_MARKDOWN_BYTES = 2048
@@ -82,6 +85,7 @@ APPCHAT_CREATE = "appchat/create"
 APPCHAT_SEND = "appchat/send"
 WEBHOOK_SEND = "webhook/send"
 MEDIA_UPLOAD = "media/upload"
+MEDIA_GET = "media/get"
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ class FakeWeCom:
     robots: set[str] = field(default_factory=set)
     robot_times: dict[str, deque[float]] = field(default_factory=dict)
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """Temporary files by media_id: uploaded by the app, or sent by members (``add_media``)."""
+    downloads: list[str] = field(default_factory=list)
     url: str = ""
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
     _server: uvicorn.Server | None = None
@@ -135,9 +141,11 @@ class FakeWeCom:
         if self._server is not None and self._task is not None:
             await stop_loopback(self._server, self._task)
 
-    async def _endpoint(self, request: Request) -> JSONResponse:
+    async def _endpoint(self, request: Request) -> Response:
         method = request.path_params["method"]
         params = dict(request.query_params)
+        if method == MEDIA_GET:
+            return self._media_get(Call(method, params, {}))
         raw = await request.body()
         body: dict[str, Any] = {}
         if method == MEDIA_UPLOAD:
@@ -211,8 +219,10 @@ class FakeWeCom:
         if body.get("agentid") != self.agent_id:
             return BAD_AGENT
         kind = body.get("msgtype")
-        if kind not in ("text", "markdown", "template_card"):
+        if kind not in ("text", "markdown", "template_card", "file"):
             return BAD_MSGTYPE
+        if kind == "file" and (body.get("file") or {}).get("media_id") not in self.media:
+            return INVALID_MEDIA
         if kind in ("text", "markdown") and _size(body[kind]["content"]) > MAX_TEXT_BYTES:
             return TOO_LONG
         users = str(body.get("touser", "")).split("|")
@@ -256,6 +266,34 @@ class FakeWeCom:
         media_id = f"media-{next(self._ids)}"
         self.media[media_id] = (str(call.body["filename"]), bytes(call.body["content"]))
         return {"type": call.params["type"], "media_id": media_id, "created_at": str(int(time.time()))}
+
+    def _media_get(self, call: Call) -> Response:
+        """Serve a temporary file as WeCom does: the bytes with a Content-Disposition, or a JSON error."""
+        self.calls.append(call)
+        refused = self._check_token(call.params.get("access_token"))
+        if refused:
+            return self._answer(call, refused)
+        stored = self.media.get(call.params.get("media_id", ""))
+        if stored is None:
+            return self._answer(call, INVALID_MEDIA)
+        self.downloads.append(call.params["media_id"])
+        name, data = stored
+        disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+        return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
+
+    def add_media(self, file_name: str, data: bytes) -> str:
+        """Keep a file a member sends to the app; return its media_id."""
+        media_id = f"member-media-{next(self._ids)}"
+        self.media[media_id] = (file_name, data)
+        return media_id
+
+    def files_sent(self, user: str) -> list[tuple[str, bytes]]:
+        """Return the (file name, bytes) of the file messages delivered to a member."""
+        return [
+            self.media[call.body["file"]["media_id"]]
+            for call in self.delivered
+            if call.method == MESSAGE_SEND and call.body.get("msgtype") == "file" and call.body.get("touser") == user
+        ]
 
     def _webhook(self, call: Call) -> JSONResponse:
         key = call.params.get("key", "")
@@ -339,6 +377,8 @@ def message_text(body: dict[str, Any]) -> str:
     if kind == "template_card":
         card = body["template_card"]
         return "\n".join(part for part in (card["main_title"]["title"], card.get("sub_title_text", "")) if part)
+    if kind == "file":
+        return f"[file {body['file']['media_id']}]"
     return str(body[kind]["content"])
 
 
@@ -412,6 +452,18 @@ class WeComClient:
             create_time,
             MsgType="text",
             Content=content,
+            MsgId=str(msg_id if msg_id is not None else next(self._msg_ids)),
+        )
+
+    def file(self, user: str, media_id: str, file_name: str, size: int, *, msg_id: int | None = None) -> str:
+        """Return the plaintext XML of a file a member sends to the app."""
+        return self._xml(
+            user,
+            None,
+            MsgType="file",
+            MediaId=media_id,
+            FileName=file_name,
+            FileSize=str(size),
             MsgId=str(msg_id if msg_id is not None else next(self._msg_ids)),
         )
 

@@ -13,7 +13,7 @@ from bot.db import session_scope
 from bot.i18n import render, render_lines
 from bot.org import Org, default_org_path, load_org
 from bot.render import render_plain
-from bot.types import PLATFORM_MEMORY, IncomingMessage, OutgoingMessage
+from bot.types import PLATFORM_MEMORY, Attachment, AttachmentTooLarge, IncomingMessage, OutgoingMessage
 from handlers.membership import new_invite
 
 TEST_DAY = date(2020, 1, 28)
@@ -30,9 +30,16 @@ class Chat:
     name: str = ""
     language_code: str | None = "zh-CN"
     read: int = 0
+    fetched: int = 0
+    """How many times the bot downloaded the last file sent."""
 
     async def say(self, text: str, *, button: bool = False, event_id: str | None = None) -> list[OutgoingMessage]:
         """Send a message; return the messages the bot delivered to this chat in answer."""
+        return await self._send(text, button=button, event_id=event_id)
+
+    async def _send(
+        self, text: str, *, button: bool = False, event_id: str | None = None, attachment: Attachment | None = None
+    ) -> list[OutgoingMessage]:
         self.catch_up()
         await self.harness.app.handle(
             IncomingMessage(
@@ -45,9 +52,25 @@ class Chat:
                 language_code=self.language_code,
                 is_button=button,
                 event_id=event_id,
+                attachment=attachment,
             )
         )
         return self.unread()
+
+    async def send_file(
+        self, file_name: str, data: bytes, *, size: int | None = None, event_id: str | None = None
+    ) -> list[OutgoingMessage]:
+        """Send a file (announced with ``size``, default its length); return the answers delivered here."""
+        self.fetched = 0
+
+        async def fetch(limit: int) -> bytes:
+            self.fetched += 1
+            if len(data) > limit:
+                raise AttachmentTooLarge(file_name)
+            return data
+
+        attachment = Attachment(file_name, len(data) if size is None else size, fetch=fetch)
+        return await self._send("", event_id=event_id, attachment=attachment)
 
     async def tap(self, label: str) -> list[OutgoingMessage]:
         """Tap the button with this (rendered) label on the latest message that has it."""

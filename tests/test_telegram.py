@@ -371,6 +371,7 @@ EXPECTED = {
     "group_command": dict(chat_id="-1001744325510", text="/report@lianfang_test_bot 2020-01-28", is_private=False),
     "callback_query": dict(chat_id="5120337881", text="/daily nil", is_private=True, is_button=True),
     "photo_caption": dict(chat_id="5120337881", text="36.8", is_private=True),
+    "document": dict(chat_id="5120337881", text="", is_private=True),
 }
 
 
@@ -396,6 +397,11 @@ async def test_every_recorded_payload_is_handled(
     assert msg.is_button == bool(expected.get("is_button"))
     if path.stem == "callback_query":
         assert len(fake.calls_to("answerCallbackQuery")) == 1
+    if path.stem == "document":
+        assert msg.attachment is not None and msg.attachment.file_name == "五里牌街道返长人员排查名单0128.xlsx"
+        assert msg.attachment.size == 10842 and msg.attachment.data is None  # fetched only when the core asks
+    else:
+        assert msg.attachment is None
 
 
 # -- offline and serve() ----------------------------------------------------------------------------------

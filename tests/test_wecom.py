@@ -294,6 +294,7 @@ CARD_KEY = "lf1_WyIvZGFpbHkgbmlsIiwi5peg5paw5oOF5Ya1Il0"
         ("image.xml", ("", False, "7050000000000000102")),
         ("voice.xml", ("", False, "7050000000000000103")),
         ("location.xml", ("", False, "7050000000000000104")),
+        ("file.xml", ("", False, "7050000000000000105")),
         ("event_subscribe.xml", ("/start", False, None)),
         ("event_click.xml", ("/check", True, None)),
         ("event_template_card.xml", ("/daily nil", True, None)),
@@ -314,6 +315,12 @@ def test_recorded_callbacks_are_normalised(name: str, expected: tuple[str, bool,
     text, is_button, event_id = expected
     assert (incoming.text, incoming.is_button, incoming.is_private) == (text, is_button, True)
     assert incoming.chat_id == incoming.user_id == fields["FromUserName"]
+    if name == "file.xml":
+        assert incoming.attachment is not None and incoming.attachment.size == 10842
+        assert incoming.attachment.file_name == "五里牌街道返长人员排查名单0128.xlsx"
+        assert incoming.attachment.data is None  # fetched only when the core asks
+    else:
+        assert incoming.attachment is None
     if event_id is not None:
         assert incoming.event_id == event_id
     else:  # events carry no MsgId: member, time and key make the delivery id, within the table's 128 characters

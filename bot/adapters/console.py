@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Dispatch
-from bot.render import render_plain
+from bot.render import document_line, render_plain
 from bot.types import PLATFORM_CONSOLE, IncomingMessage, OutgoingMessage
 
 GROUP_PREFIX = "@"
@@ -25,6 +27,8 @@ class ConsoleAdapter:
         self.display_name = display_name
         self.language_code = language_code
         self.dispatch: Dispatch | None = None
+        self.files_dir: Path | None = None
+        """Where documents the bot sends are written, made on the first one."""
 
     async def start(self, dispatch: Dispatch) -> None:
         """Remember where input goes."""
@@ -33,6 +37,12 @@ class ConsoleAdapter:
     async def send(self, message: OutgoingMessage) -> None:
         """Print one message, labelled with its chat unless it is the user's private chat."""
         text = render_plain(message)
+        if message.document is not None and message.document.data is not None:
+            if self.files_dir is None:
+                self.files_dir = Path(tempfile.mkdtemp(prefix="lianfang-files-"))
+            path = self.files_dir / Path(message.document.file_name).name
+            path.write_bytes(message.document.data)
+            text = f"{text}\n{document_line(message, str(path))}"
         if message.chat.chat_id != self.user_id:
             label = message.chat.chat_id.removeprefix("group:")
             text = "\n".join(f"[{label}] {line}" for line in text.split("\n"))

@@ -31,6 +31,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     Update,
@@ -52,7 +53,17 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.base import LRU, REASON_FORBIDDEN, Dispatch, SendError
 from bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from bot.render import split_text
-from bot.types import PLATFORM_TELEGRAM, Button, IncomingMessage, OutgoingMessage, Text
+from bot.types import (
+    PLATFORM_TELEGRAM,
+    Attachment,
+    AttachmentTooLarge,
+    Button,
+    Document,
+    Fetch,
+    IncomingMessage,
+    OutgoingMessage,
+    Text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -319,17 +330,21 @@ class TelegramAdapter:
     def normalize(self, update: Update) -> IncomingMessage | None:
         """Turn an update into an IncomingMessage, or None for anything the core does not handle.
 
-        Handled: text messages, captions and button taps. Ignored: edited messages (re-applying an edit
-        would answer whatever question is open now), channel posts, membership changes, service messages,
-        stickers and other media without a caption, messages from bots, and commands for another bot.
+        Handled: text messages, captions, documents (as an attachment) and button taps. Ignored: edited
+        messages (re-applying an edit would answer whatever question is open now), channel posts, membership
+        changes, service messages, stickers and other media without a caption, messages from bots, and
+        commands for another bot.
         """
         if update.callback_query is not None:
             return self._normalize_tap(update.update_id, update.callback_query)
         message = update.message
         if message is None or message.from_user is None or message.from_user.is_bot:
             return None
+        attachment = self._attachment(message)
         text = message.text if message.text is not None else message.caption
-        if not text or self._for_another_bot(text):
+        if attachment is not None:
+            text = ""  # the file is the message; a caption is not a command or an answer
+        elif not text or self._for_another_bot(text):
             return None
         user = message.from_user
         return IncomingMessage(
@@ -342,7 +357,34 @@ class TelegramAdapter:
             language_code=user.language_code,
             is_button=False,
             event_id=str(update.update_id),
+            attachment=attachment,
         )
+
+    def _attachment(self, message: Message) -> Attachment | None:
+        """Describe a document sent in a message; its bytes are fetched only if the core asks."""
+        document = message.document
+        if document is None:
+            return None
+        return Attachment(
+            file_name=document.file_name or document.file_unique_id,
+            size=document.file_size,
+            mime_type=document.mime_type,
+            fetch=self._fetcher(document.file_id),
+        )
+
+    def _fetcher(self, file_id: str) -> Fetch:
+        """Return a download of one file: getFile, then the file path (bots may download up to 20 MB)."""
+
+        async def fetch(limit: int) -> bytes:
+            file = await self.bot.get_file(file_id)
+            if file.file_size is not None and file.file_size > limit:
+                raise AttachmentTooLarge(file_id)
+            data = bytes(await file.download_as_bytearray())
+            if len(data) > limit:
+                raise AttachmentTooLarge(file_id)
+            return data
+
+        return fetch
 
     def _normalize_tap(self, update_id: int, query: CallbackQuery) -> IncomingMessage | None:
         message = query.message
@@ -428,19 +470,23 @@ class TelegramAdapter:
         If a later part of a split message fails, the parts already sent are remembered (in process) so the
         outbox's retry does not repeat them.
         """
-        parts = self.render(message)
+        parts = self.render(message) if message.lines else []
         key = (message.chat.chat_id, hashlib.sha256(json.dumps(message.to_json(), sort_keys=True).encode()).digest())
         done = self._progress.recall(key) or 0
-        for index in range(done, len(parts)):
-            part = parts[index]
+        total = len(parts) + (message.document is not None)
+        for index in range(done, total):
             try:
-                await self.bot.send_message(
-                    chat_id=chat_id_param(message.chat.chat_id),
-                    text=part.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=part.keyboard,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
+                if index < len(parts):
+                    await self.bot.send_message(
+                        chat_id=chat_id_param(message.chat.chat_id),
+                        text=parts[index].text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=parts[index].keyboard,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+                else:
+                    assert message.document is not None
+                    await self._send_document(message.chat.chat_id, message.document)
             except TelegramError as error:
                 if index:
                     self._progress.remember(key, index)
@@ -448,6 +494,16 @@ class TelegramAdapter:
                 logger.info("telegram: message not sent: %s", failure.reason)
                 raise failure from error
         self._progress.pop(key, None)
+
+    async def _send_document(self, chat_id: str, document: Document) -> None:
+        """Upload a document (sendDocument, multipart); the message's lines went before it."""
+        if document.data is None:
+            raise SendError("document without its bytes", permanent=True)
+        await self.bot.send_document(
+            chat_id=chat_id_param(chat_id),
+            document=InputFile(document.data, filename=document.file_name),
+            disable_content_type_detection=True,
+        )
 
     def render(self, message: OutgoingMessage) -> list[Rendered]:
         """Render a message as HTML parts of at most 4,096 characters; the buttons go on the last part.

@@ -62,7 +62,18 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.adapters.base import LRU, Dispatch, SendError
 from bot.i18n import render, render_lines
 from bot.render import is_choice, render_plain
-from bot.types import FORM_CONTROL_VALUES, PLATFORM_WECOM, Button, ChatRef, IncomingMessage, OutgoingMessage
+from bot.types import (
+    FORM_CONTROL_VALUES,
+    PLATFORM_WECOM,
+    Attachment,
+    AttachmentTooLarge,
+    Button,
+    ChatRef,
+    Document,
+    Fetch,
+    IncomingMessage,
+    OutgoingMessage,
+)
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -77,6 +88,9 @@ PATH_APPCHAT_CREATE = "/cgi-bin/appchat/create"
 PATH_APPCHAT_SEND = "/cgi-bin/appchat/send"
 PATH_WEBHOOK_SEND = "/cgi-bin/webhook/send"
 PATH_MEDIA_UPLOAD = "/cgi-bin/media/upload"
+PATH_MEDIA_GET = "/cgi-bin/media/get"
+MEDIA_FILE = "file"
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
 REQUEST_TIMEOUT_SECONDS = 10.0
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -150,6 +164,7 @@ ROBOT_LIMITS: tuple[tuple[float, int], ...] = ((60.0, 20),)
 ENCRYPT_FIELD = "Encrypt"
 MSG_TEXT = "text"
 MSG_EVENT = "event"
+MSG_FILE = "file"
 MSG_MARKDOWN = "markdown"
 MSG_TEMPLATE_CARD = "template_card"
 EVENT_TEMPLATE_CARD = "template_card_event"
@@ -597,7 +612,26 @@ class WeComAdapter:
             return None
         text = fields.get("Content", "") if kind == MSG_TEXT else NON_TEXT_TEXT
         event_id = fields.get("MsgId") or self._event_id(user, fields)
-        return self._incoming(user, text, event_id, is_button=False)
+        attachment = self._attachment(fields) if kind == MSG_FILE else None
+        return self._incoming(user, text, event_id, is_button=False, attachment=attachment)
+
+    def _attachment(self, fields: Mapping[str, str]) -> Attachment | None:
+        """Describe a file a member sent; its bytes are fetched through ``media/get`` only if the core asks."""
+        media_id = fields.get("MediaId", "")
+        if not media_id:
+            return None
+        size = fields.get("FileSize", "")
+        return Attachment(
+            file_name=fields.get("FileName") or fields.get("Title") or media_id,
+            size=int(size) if size.isdigit() else None,
+            fetch=self._media_fetcher(media_id),
+        )
+
+    def _media_fetcher(self, media_id: str) -> Fetch:
+        async def fetch(limit: int) -> bytes:
+            return await self.download_media(media_id, limit)
+
+        return fetch
 
     def _normalize_event(self, user: str, fields: Mapping[str, str]) -> IncomingMessage | None:
         event = fields.get("Event", "").lower()
@@ -610,7 +644,9 @@ class WeComAdapter:
             return self._incoming(user, START_COMMAND, self._event_id(user, fields), is_button=False)
         return None
 
-    def _incoming(self, user: str, text: str, event_id: str, *, is_button: bool) -> IncomingMessage:
+    def _incoming(
+        self, user: str, text: str, event_id: str, *, is_button: bool, attachment: Attachment | None = None
+    ) -> IncomingMessage:
         return IncomingMessage(
             platform=self.platform,
             chat_id=user,
@@ -619,6 +655,7 @@ class WeComAdapter:
             is_private=True,
             is_button=is_button,
             event_id=event_id,
+            attachment=attachment,
         )
 
     @staticmethod
@@ -652,20 +689,25 @@ class WeComAdapter:
         If a later part of a split message fails or has to wait for the recipient's pace, the parts already
         sent are remembered (in process) so the outbox's retry does not repeat them.
         """
-        parts = self.render(message)
+        parts = self.render(message) if message.lines else []
         target, address = target_of(message.chat.chat_id)
         progress_key = (message.chat.chat_id, _digest(message))
         done = self._progress.get(progress_key, 0)
         pacer = self._pacers[target]
+        total = len(parts) + (message.document is not None)
         # The whole message is waited for when it fits in the window, so its parts arrive together.
-        wanted = len(parts) - done
-        for index in range(done, len(parts)):
+        wanted = total - done
+        for index in range(done, total):
             wait = pacer.delay(address, wanted if index == done else 1, time.monotonic())
             if wait > 0:
                 self._remember(progress_key, index)
                 raise paced(target, wait)
             try:
-                calls = await self._deliver(parts[index])
+                if index < len(parts):
+                    calls = await self._deliver(parts[index])
+                else:
+                    assert message.document is not None
+                    calls = await self._send_file(target, address, message.document)
             except (ApiError, ApiUnreachable) as error:
                 self._remember(progress_key, index)
                 failure = send_error(target, error)
@@ -684,6 +726,8 @@ class WeComAdapter:
         refuses (``invaliduser``) fails for good alone; a failed call fails, and is retried, for all of its members.
         """
         users = [chat_id for chat_id in chat_ids if target_of(chat_id)[0] == TARGET_USER]
+        if message.document is not None:
+            users = []  # a file goes member by member (below), after its upload
         parts = self.render(replace(message, chat=ChatRef(message.chat.platform, users[0]))) if users else []
         together = set(users) if len(parts) == 1 and len(parts[0].fallback) <= 1 else set()
         failures: dict[str, SendError] = {}
@@ -718,6 +762,21 @@ class WeComAdapter:
                 for _ in range(calls):
                     pacer.record(user, now)
         return failures
+
+    async def _send_file(self, target: str, address: str, document: Document) -> int:
+        """Upload a document (``media/upload``) and send it as a ``file`` message; return the messages sent."""
+        if document.data is None or target == TARGET_ROBOT:
+            raise ApiError(ERR_BAD_MSGTYPE, "no file for this chat")
+        media_id = await self.upload_media(MEDIA_FILE, document.file_name, document.data)
+        payload: dict[str, Any] = {"msgtype": MSG_FILE, MSG_FILE: {"media_id": media_id}, "safe": 0}
+        if target == TARGET_APPCHAT:
+            await self._api(PATH_APPCHAT_SEND, {"chatid": address, **payload})
+            return 1
+        part = Part(TARGET_USER, address, {"touser": address, "agentid": self.agent_id, **payload})
+        calls, refused = await self._app_message(part)
+        if address.lower() in refused:
+            raise ApiError(ERR_ALL_INVALID, UNREACHABLE_TEXT)
+        return calls
 
     def _remember(self, key: tuple[str, bytes], done: int) -> None:
         if done:
@@ -856,6 +915,37 @@ class WeComAdapter:
         files = {"media": (filename, content, "application/octet-stream")}
         answer = await self._call(PATH_MEDIA_UPLOAD, {"type": kind}, files=files)
         return str(answer.get("media_id") or "")
+
+    async def download_media(self, media_id: str, limit: int) -> bytes:
+        """Download a temporary file (``media/get``), refusing more than ``limit`` bytes; a refused token is renewed."""
+        token = await self.access_token()
+        data = await self._download(media_id, token, limit)
+        if isinstance(data, int) and data in TOKEN_ERRORS:
+            data = await self._download(media_id, await self.access_token(stale=token), limit)
+        if isinstance(data, int):
+            raise ApiError(data, "media/get")
+        return data
+
+    async def _download(self, media_id: str, token: str, limit: int) -> bytes | int:
+        """Stream one file; return its bytes, or the errcode when WeCom answered with JSON instead."""
+        params = {"access_token": token, "media_id": media_id}
+        try:
+            async with self._http().stream("GET", PATH_MEDIA_GET, params=params) as response:
+                if response.status_code != httpx.codes.OK:
+                    raise ApiUnreachable(f"HTTP {response.status_code} on {PATH_MEDIA_GET}")
+                if response.headers.get("content-type", "").startswith(("application/json", "text/plain")):
+                    return _errcode(json.loads(await response.aread() or b"{}"))
+                length = response.headers.get("content-length", "")
+                if length.isdigit() and int(length) > limit:
+                    raise AttachmentTooLarge(media_id)
+                data = bytearray()
+                async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_BYTES):
+                    data += chunk
+                    if len(data) > limit:
+                        raise AttachmentTooLarge(media_id)
+                return bytes(data)
+        except httpx.HTTPError as error:
+            raise ApiUnreachable(f"{type(error).__name__} on {PATH_MEDIA_GET}") from None
 
     # -- access token and transport -------------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""Files in chat: documents waiting in the outbox, and uploaded lists waiting for the importer's confirmation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, LargeBinary, delete, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.base import to_db_time
+
+MAX_FILE_NAME = 255
+
+
+class OutgoingFile(SQLModel, table=True):
+    """The bytes of a document an outbox message sends; deleted once the message is delivered."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    file_name: str = Field(max_length=MAX_FILE_NAME)
+    mime_type: str = Field(max_length=128)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class PendingImport(SQLModel, table=True):
+    """A list someone sent to the bot, kept until they confirm or cancel the import, or it expires."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=32, unique=True)
+    member_id: int = Field(foreign_key="member.id")
+    file_name: str = Field(max_length=MAX_FILE_NAME)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    """Emptied once the import is decided: the personal data then lives in the ledger only."""
+    bad_rows: int = 0
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+    decided_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=16)
+
+
+def store_file(*, session: Session, now: datetime, file_name: str, mime_type: str, data: bytes) -> int:
+    """Keep a document's bytes for the outbox; return the row id."""
+    row = OutgoingFile(created_at=to_db_time(now), file_name=file_name[:MAX_FILE_NAME], mime_type=mime_type, data=data)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def load_file(*, session: Session, file_id: int) -> bytes | None:
+    """Return a document's bytes, or None when they are gone."""
+    return session.exec(select(OutgoingFile.data).where(OutgoingFile.id == file_id)).first()
+
+
+def delete_files(*, session: Session, file_ids: list[int]) -> None:
+    """Forget documents that were delivered."""
+    if file_ids:
+        session.execute(delete(OutgoingFile).where(col(OutgoingFile.id).in_(file_ids)))
+
+
+def save_pending_import(
+    *,
+    session: Session,
+    token: str,
+    member_id: int,
+    file_name: str,
+    data: bytes,
+    bad_rows: int,
+    now: datetime,
+    expires_at: datetime,
+) -> PendingImport:
+    """Keep an uploaded list until its importer decides."""
+    row = PendingImport(
+        token=token,
+        member_id=member_id,
+        file_name=file_name[:MAX_FILE_NAME],
+        data=data,
+        bad_rows=bad_rows,
+        created_at=to_db_time(now),
+        expires_at=to_db_time(expires_at),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_pending_import(*, session: Session, token: str, member_id: int) -> PendingImport | None:
+    """Return a member's pending import by its token (decided or not), or None."""
+    query = select(PendingImport).where(PendingImport.token == token, PendingImport.member_id == member_id)
+    return session.exec(query).first()
+
+
+def decide_pending_import(*, session: Session, pending_id: int, outcome: str, now: datetime) -> bool:
+    """Mark a pending import decided and drop its bytes; False when it was already decided or has expired.
+
+    The conditional UPDATE is the claim: of two taps racing, the second waits for the first's row lock, then
+    finds ``decided_at`` set and changes nothing.
+    """
+    moment = to_db_time(now)
+    statement = (
+        update(PendingImport)
+        .where(
+            col(PendingImport.id) == pending_id,
+            col(PendingImport.decided_at).is_(None),
+            col(PendingImport.expires_at) > moment,
+        )
+        .values(decided_at=moment, outcome=outcome, data=b"")
+        .returning(col(PendingImport.id))
+    )
+    return session.execute(statement).first() is not None
+
+
+def purge_pending_imports(*, session: Session, now: datetime) -> None:
+    """Drop the bytes of lists whose confirmation expired."""
+    session.execute(
+        update(PendingImport)
+        .where(col(PendingImport.expires_at) <= to_db_time(now), col(PendingImport.data) != b"")
+        .values(data=b"")
+    )
