@@ -89,8 +89,12 @@ class Context:
         buttons: tuple[Button, ...] | list[Button] = (),
         mentions: tuple[str, ...] | list[str] = (),
         document: Document | None = None,
+        shareable: bool = False,
     ) -> None:
-        """Queue a message for any chat in the outbox; a document's bytes go to a table of their own."""
+        """Queue a message for any chat in the outbox; a document's bytes go to a table of their own.
+
+        ``shareable`` marks a private message free of personal data (see ``OutgoingMessage.shareable``).
+        """
         if document is not None and document.file_id is None:
             assert document.data is not None
             file_id = store_file(
@@ -101,7 +105,7 @@ class Context:
                 data=document.data,
             )
             document = replace(document, file_id=file_id)
-        message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document)
+        message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document, shareable)
         enqueue(
             session=self.session, platform=chat.platform, chat_id=chat.chat_id, payload=message.to_json(), now=self.now
         )

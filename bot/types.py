@@ -121,6 +121,9 @@ class OutgoingMessage:
     """Platform user ids to @mention (group chats)."""
     document: Document | None = None
     """A file sent after the lines."""
+    shareable: bool = False
+    """Holds no personal data, so if the recipient cannot be messaged privately it may be shown in their group
+    chat (reminders, chasers). Anything else only gets a notice there."""
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict for the outbox."""
@@ -132,6 +135,8 @@ class OutgoingMessage:
         }
         if self.document is not None:
             data["document"] = self.document.to_json()
+        if self.shareable:
+            data["shareable"] = True
         return data
 
     @classmethod
@@ -144,6 +149,7 @@ class OutgoingMessage:
             buttons=tuple(Button.from_json(button) for button in data.get("buttons", [])),
             mentions=tuple(data.get("mentions", [])),
             document=Document.from_json(data["document"]) if data.get("document") else None,
+            shareable=bool(data.get("shareable")),
         )
 
 

@@ -231,7 +231,8 @@ def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: l
                 _tell_coordination(ctx, Text("daily.unreachable", {"name": member.name, "group": group_label(group)}))
             continue
         # No name or group in the text: reporters with one language get the same payload, sent in one call.
-        ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=_reminder_buttons())
+        chat = ChatRef(identity.platform, identity.chat_id)
+        ctx.send(chat, lines, member.lang, buttons=_reminder_buttons(), shareable=True)
     logger.info("%s sent to %d reporter(s) of %s", kind, len(reporters), group.key)
 
 

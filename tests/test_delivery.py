@@ -107,3 +107,21 @@ async def test_a_chat_with_several_queued_messages_gets_them_one_by_one_in_order
     texts = [(m.chat.chat_id, m.lines[0].params["text"]) for m in harness.adapter.delivered]
     assert [text for chat, text in texts if chat == "a"] == ["同一条", "另一条", "同一条"]
     assert sorted(chat for chat, _ in texts) == ["a", "a", "a", "b", "c"]
+
+
+async def test_a_refused_private_message_with_personal_data_is_only_announced_in_the_group(harness: Harness) -> None:
+    admin, _, coordination = await harness.bound_org_chats()
+    harness.adapter.refuse[admin.chat_id] = SendError("forbidden: bot was blocked by the user", permanent=True)
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    await staff.say("/check 3栋2单元501 张三 38.2 咳嗽")
+    await staff.say("13812345678")
+    await staff.tap("无")
+    await staff.tap("居家观察")
+    await staff.tap("提交")
+    posted = coordination.unread()
+    keys = keys_of(posted)
+    assert "alert.title" in keys and "delivery.fallback_private" in keys and "delivery.fallback" not in keys
+    notice = next(m for m in posted if m.lines[0].key == "delivery.fallback_private")
+    assert notice.mentions == (admin.user_id,) and notice.buttons == ()
+    text = texts_of(posted)
+    assert "张三" not in text and "13812345678" not in text  # the admin's full copy stayed out of the group
