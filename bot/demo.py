@@ -207,9 +207,9 @@ async def _play(app: App, adapter: DemoAdapter, clock: ManualClock, out: TextIO)
     await s.tick()
 
     s.at(15, 5)
-    s.narrate("排查组周强点「填报」逐项填写")
+    s.narrate("排查组周强点「填报」：核查、转诊、重点人员人数已按记录预填，他把核查户数改为实际的 126")
     await s.tap(person["周强"], "填报")
-    await s.answer(person["周强"], "3", "/skip", "修改 1", "126", "提交")
+    await s.answer(person["周强"], "/skip", "修改 1", "126", "提交")
 
     s.at(15, 8)
     s.narrate("综合组、保障组、宣传组报送")

@@ -27,9 +27,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 Loc = tuple[str | int, ...]
-FigureSource = Literal["checks_today", "alerts_today", "referrals_today", "ledger_verified_total"]
+FigureSource = Literal["checks_today", "alerts_today", "referrals_today", "ledger_verified_total", "key_persons_today"]
 """Figures a daily report field can be filled from: people checked today (/check and ledger visits), fever or
-symptom cases today, referrals opened today, and people verified on the ledger so far."""
+symptom cases today, referrals opened today, people verified on the ledger so far, key persons put under
+observation today."""
 Role = Literal["admin", "leader", "group_lead", "reporter", "staff"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 FieldType = Literal["text", "int", "choice"]

@@ -49,6 +49,7 @@ from models.members import (
     identities_of,
     list_members,
 )
+from models.observation import ObservationFigures, observation_figures
 from models.referrals import STATUSES as REFERRAL_STATUSES
 from models.referrals import referral_counts, referrals_opened
 from models.reports import DailyReport, get_report, reports_of_day, upsert_report
@@ -299,6 +300,7 @@ class DayFigures:
     ledger: LedgerFigures
     referrals_today: int
     referrals: dict[str, int]
+    observation: ObservationFigures
 
 
 def day_figures(ctx: Context, day: date) -> DayFigures:
@@ -309,6 +311,7 @@ def day_figures(ctx: Context, day: date) -> DayFigures:
         ledger=ledger_figures(session=ctx.session, day=day),
         referrals_today=referrals_opened(session=ctx.session, start=start, end=start + timedelta(days=1)),
         referrals=referral_counts(session=ctx.session),
+        observation=observation_figures(session=ctx.session, day=day),
     )
 
 
@@ -320,6 +323,7 @@ def figure_values(ctx: Context, day: date) -> dict[str, int]:
         "alerts_today": figures.checks.alerts_today + figures.ledger.alerts_today,
         "referrals_today": figures.referrals_today,
         "ledger_verified_total": figures.ledger.verified,
+        "key_persons_today": figures.observation.new,
     }
 
 
@@ -339,6 +343,20 @@ def figure_lines(ctx: Context, day: date) -> list[Text]:
         lines.append(Text("report.figures_ledger", {**params, "total": ledger.targets, "coverage": ledger.coverage}))
     if any(by_status.values()):
         lines.append(Text("report.figures_referrals", {status: by_status[status] for status in REFERRAL_STATUSES}))
+    watched = figures.observation
+    if watched.under_observation or watched.released or watched.lost_total:
+        lines.append(
+            Text(
+                "report.figures_observation",
+                {
+                    "under": watched.under_observation,
+                    "new": watched.new,
+                    "released": watched.released,
+                    "missed": watched.missed + watched.not_done,
+                    "lost": watched.lost_total,
+                },
+            )
+        )
     return lines
 
 

@@ -24,12 +24,11 @@ async def setup_reporters(harness: Harness) -> dict[str, Chat]:
 
 
 async def fill_screening(chat: Chat) -> None:
-    """Fill the 排查组 report: two figures come prefilled from the records; correct one of them at the summary."""
+    """Fill the 排查组 report: its figures come prefilled from the records; correct one of them at the summary."""
     started = await chat.tap("填报")
     assert keys_of(started)[0] == "daily.started_from_records"
-    await chat.say("3")
     summary = texts_of(await chat.say("/skip"))
-    assert "1. 今日核查户数：0" in summary and "转诊人数：0" in summary  # nothing recorded today
+    assert "（1）今日核查户数：0" in summary and "转诊人数：0" in summary  # nothing recorded today
     assert keys_of(await chat.say("修改 1"))[0] == "daily.ask_field"
     await chat.say("126")
     assert keys_of(await chat.say("提交"))[0] == "daily.submitted"
@@ -127,7 +126,7 @@ async def test_report_is_editable_until_the_deadline(harness: Harness) -> None:
     assert keys_of(await chat.say("/daily nil")) == ["daily.nil_would_replace"]
     answer = await chat.say("/daily")
     assert keys_of(answer)[:2] == ["daily.editing", "daily.started_from_records"]
-    for value in ("4", "补充核查", "修改 1", "130"):
+    for value in ("补充核查", "修改 1", "130"):
         await chat.say(value)
     await chat.say("提交")
     with Session(harness.app.engine) as session:
@@ -231,3 +230,20 @@ async def test_after_downtime_only_the_latest_due_step_is_sent(harness: Harness)
     # one message, not a reminder and two chasers
     assert keys_of(chat.unread()) == ["reminder.chase_title", "reminder.chase"]
     assert sum(1 for m in sent if m.chat.chat_id == chat.chat_id) == 1
+
+
+async def test_the_report_counts_key_persons_and_prefills_them_for_the_screening_group(harness: Harness) -> None:
+    admin, _, _ = await harness.bound_org_chats()
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    await staff.say("/check 3栋2单元501 张三 36.5 无")
+    await staff.say("/skip")
+    await staff.tap("武汉旅居史")
+    await staff.tap("居家观察")
+    assert "observation.started" in keys_of(await staff.tap("提交"))
+    report = await admin.say("/report")
+    figures = {line.key: line.params for m in report for line in m.lines}
+    assert figures["report.figures_observation"] == {"under": 1, "new": 1, "released": 0, "missed": 0, "lost": 0}
+    reporter = await harness.member("周强", "screening", "reporter")
+    await reporter.say("/daily")
+    summary = texts_of(await reporter.say("/skip"))
+    assert "（1）今日核查户数：1" in summary and "（2）新发现重点对象人数：1" in summary

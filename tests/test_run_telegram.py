@@ -175,13 +175,12 @@ async def test_polling_day_join_check_supply_reminder_report_and_late_report(
         assert [button["callback_data"] for button in buttons] == ["/daily", "/daily nil"]
         await bot.until(lambda: bool(texts(fake, PUBLICITY_REPORTER, REMINDER_TEXT)), "publicity reminder")
 
-        await bot.tap(REPORTER, "填报", "新发现重点对象人数", taps)  # two figures come prefilled from the records
-        await bot.say(REPORTER, "3", "备注")
+        await bot.tap(REPORTER, "填报", "备注", taps)  # the three figures come prefilled from the records
         summary = await bot.say(REPORTER, "无异常", "提交")
-        assert "1. 今日核查户数：1" in summary[-1]["text"]  # the day's one check
+        assert "（1）今日核查户数：1" in summary[-1]["text"]  # the day's one check
         await bot.say(REPORTER, "修改 1", "今日核查户数")
         summary = await bot.say(REPORTER, "120", "提交")
-        assert "1. 今日核查户数：120" in summary[-1]["text"]
+        assert "（1）今日核查户数：120" in summary[-1]["text"]
         [done] = await bot.tap(REPORTER, "提交", "已于", taps)
         assert "排查组" in done["text"] and "补报" not in done["text"]
         assert len(fake.calls_to("answerCallbackQuery")) == len(taps) == 6
