@@ -8,6 +8,7 @@ from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args, get_origin
@@ -469,6 +470,16 @@ class Org(_Model):
     def group(self, key: str) -> Group | None:
         """Return the group with this key, or None."""
         return next((group for group in self.groups if group.key == key), None)
+
+    @cached_property
+    def compound_index(self) -> list[tuple[str, str]]:
+        """Return (compound or road name, community key) pairs, longest first: 朝阳新村二期 wins over 朝阳新村."""
+        pairs = [(compound, c.key) for c in self.communities for compound in c.compounds]
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+    def place(self, address: str) -> tuple[str, str] | None:
+        """Return (compound, community key) for the longest compound or road name found in an address, or None."""
+        return next(((name, key) for name, key in self.compound_index if name in address), None)
 
     def community(self, key_or_name: str) -> Community | None:
         """Return the community matching a key, Chinese name or English name (any case), or None."""

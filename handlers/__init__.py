@@ -5,6 +5,7 @@ from bot.forms import Form
 from handlers import (
     alerts,
     checks,
+    coverage,
     daily_report,
     ledger_files,
     membership,
@@ -19,6 +20,7 @@ COMMANDS: tuple[Command, ...] = (
     *checks.COMMANDS,
     *referrals.COMMANDS,
     *screening.COMMANDS,
+    *coverage.COMMANDS,
     *observation.COMMANDS,
     *supplies.COMMANDS,
     *daily_report.COMMANDS,

@@ -205,6 +205,7 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
         day=ctx.today,
         member_id=ctx.member.id,
         community=data["community"],
+        compound=_compound(ctx, data["community"], data["address"]),
         address=data["address"],
         person=data["person"],
         phone=data.get("phone"),
@@ -227,6 +228,12 @@ def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -
         lines.append(open_referral(ctx, community=record.community, check_id=record.id, **person))
     lines += start_from_check(ctx, record=record)
     ctx.reply(*lines)
+
+
+def _compound(ctx: Context, community: str, address: str) -> str | None:
+    """Return the compound or road of an address, if the org file lists it for this community."""
+    placed = ctx.org.place(address)
+    return placed[0] if placed is not None and placed[1] == community else None
 
 
 def alert_lines(

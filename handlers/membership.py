@@ -65,7 +65,7 @@ def help_lines(ctx: Context) -> list[Text]:
     """Return the help text for the speaker's role."""
     member = ctx.member
     assert member is not None
-    lines = [Text("help.title"), Text("help.check"), Text("help.referral"), Text("help.supply")]
+    lines = [Text("help.title"), Text("help.check"), Text("help.referral"), Text("help.coverage"), Text("help.supply")]
     if member.group_key == ctx.org.screening.group:
         lines[2:2] = [Text("screening.help"), Text("observation.help")]
     if is_overseer(ctx, member) or (member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group):

@@ -388,12 +388,6 @@ class Assigner:
     staff: dict[str, list[Member]]
     """Members of the screening group, by community key."""
     load: dict[int, int]
-    compounds: list[tuple[str, str]] = field(init=False)
-    """(compound, community key), longest name first so 朝阳新村二期 wins over 朝阳新村."""
-
-    def __post_init__(self) -> None:
-        pairs = [(compound, c.key) for c in self.org.communities for compound in c.compounds]
-        self.compounds = sorted(pairs, key=lambda pair: -len(pair[0]))
 
     @classmethod
     def load_from(cls, ctx: Context) -> Assigner:
@@ -409,7 +403,7 @@ class Assigner:
     def place(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
         """Return the community key and compound of an address (a valid community column wins)."""
         address = values[FIELD_ADDRESS]
-        matched = next(((name, key) for name, key in self.compounds if name in address), None)
+        matched = self.org.place(address)
         compound = values.get(FIELD_COMPOUND) or (matched[0] if matched else None)
         given = self.org.community(values[FIELD_COMMUNITY]) if values.get(FIELD_COMMUNITY) else None
         if given is not None:

@@ -27,6 +27,7 @@ class CheckResult(SQLModel, table=True):
     __table_args__ = (
         Index("ix_checkresult_day_alert", "day", "is_alert"),
         Index("ix_checkresult_day_community", "day", "community"),
+        Index("ix_checkresult_community_compound", "community", "compound"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,6 +35,8 @@ class CheckResult(SQLModel, table=True):
     created_at: datetime
     member_id: int = Field(foreign_key="member.id")
     community: str = Field(max_length=32)
+    compound: str | None = Field(default=None, max_length=64)
+    """The compound or road of the address, when the org file names it (for coverage per compound)."""
     address: str = Field(max_length=200)
     person: str = Field(max_length=64)
     phone: str | None = Field(default=None, max_length=32)
@@ -125,3 +128,14 @@ def check_figures(*, session: Session, day: date) -> CheckFigures:
         alerts_today=int(today[1]),
         referrals_today=int(today[2]),
     )
+
+
+def checks_by_compound(*, session: Session, community: str | None = None) -> dict[tuple[str, str | None], int]:
+    """Count check results to date by (community, compound), in SQL."""
+    result = CheckResult.__table__  # type: ignore[attr-defined]
+    query = sa_select(result.c.community, result.c.compound, func.count()).group_by(
+        result.c.community, result.c.compound
+    )
+    if community is not None:
+        query = query.where(result.c.community == community)
+    return {(row[0], row[1]): int(row[2]) for row in session.connection().execute(query)}

@@ -219,3 +219,15 @@ def ledger_figures(*, session: Session, day: date) -> LedgerFigures:
         ).where(ScreeningVisit.day == day)
     ).one()
     return LedgerFigures(int(targets), int(verified), int(visited), int(reached), int(alerts))
+
+
+def ledger_by_compound(
+    *, session: Session, community: str | None = None
+) -> dict[tuple[str | None, str | None], tuple[int, int]]:
+    """Count ledger people and those verified by (community, compound), in SQL."""
+    verified = func.sum(cast(ScreeningTarget.status == STATUS_VERIFIED, Integer))
+    query = select(ScreeningTarget.community, ScreeningTarget.compound, func.count(), func.coalesce(verified, 0))
+    if community is not None:
+        query = query.where(ScreeningTarget.community == community)
+    rows = session.exec(query.group_by(ScreeningTarget.community, ScreeningTarget.compound)).all()
+    return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in rows}
