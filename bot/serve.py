@@ -28,9 +28,25 @@ from models.tokens import discard_token, load_token, store_token
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("start", "help", "join", "check", "supply", "daily", "report", "export", "bind", "lang", "cancel")
+PRIVATE_COMMANDS = (
+    "start",
+    "help",
+    "join",
+    "check",
+    "tasks",
+    "followup",
+    "referral",
+    "supply",
+    "daily",
+    "report",
+    "coverage",
+    "export",
+    "bind",
+    "lang",
+    "cancel",
+)
 """The command menu in private chats, in menu order; each has a ``menu.<command>`` locale key."""
-GROUP_COMMANDS = ("bind", "report", "help")
+GROUP_COMMANDS = ("bind", "report", "coverage", "help")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HTTP_SHUTDOWN_SECONDS = 5.0
 NOISY_LOGGERS = ("httpx", "httpcore")

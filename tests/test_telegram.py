@@ -357,7 +357,7 @@ async def test_command_menus_in_both_languages_and_a_chinese_default(
     assert set(menus) == {
         (scope, code) for scope in ("all_private_chats", "all_group_chats") for code in ("zh", "en", None)
     }
-    assert [c["command"] for c in menus[("all_group_chats", None)]] == ["bind", "report", "help"]
+    assert [c["command"] for c in menus[("all_group_chats", None)]] == ["bind", "report", "coverage", "help"]
     private_zh = {c["command"]: c["description"] for c in menus[("all_private_chats", "zh")]}
     assert list(private_zh) == list(PRIVATE_COMMANDS) and private_zh["check"] == t("menu.check", ZH)
     assert menus[("all_private_chats", None)] == menus[("all_private_chats", "zh")]
