@@ -91,16 +91,28 @@ def sees_full_data(ctx: Context, member: Member) -> bool:
     return member.role in ctx.org.access.full_data_roles
 
 
-def audit_private_view(ctx: Context, *, target_ids: tuple[int, ...] = (), detail: str = "") -> None:
-    """Record that the speaker saw full personal records in a private chat (one entry per ledger target)."""
-    assert ctx.member is not None
+def in_reach(ctx: Context, member: Member, *, owner_id: int | None, community: str | None) -> bool:
+    """Tell whether a member may see a person's record: their own, their community's, or all for the leads."""
+    return (
+        owner_id == member.id
+        or sees_all_communities(ctx, member)
+        or (member.community is not None and member.community == community)
+    )
+
+
+def audit_private_view(
+    ctx: Context, *, target_ids: tuple[int, ...] = (), detail: str = "", reader: Member | None = None
+) -> None:
+    """Record that a member (the speaker by default) saw full personal records privately (one entry per target)."""
+    reader = reader or ctx.member
+    assert reader is not None
     record_access(
         session=ctx.session,
         now=ctx.now,
-        actor=ctx.member.name,
+        actor=reader.name,
         action=ACTION_VIEW,
         channel=CHANNEL_PRIVATE,
-        member_id=ctx.member.id,
+        member_id=reader.id,
         target_ids=target_ids,
         detail=detail,
     )

@@ -14,9 +14,16 @@ from bot.forms import Choice, Form, FormField
 from bot.masking import mask_address, mask_name, mask_phone
 from bot.types import Button, ChatRef, Text
 from handlers.checks import NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
-from handlers.common import FULLWIDTH_DIGITS, group_chat, parse_text, sees_all_communities, sees_full_data
+from handlers.common import (
+    FULLWIDTH_DIGITS,
+    audit_private_view,
+    group_chat,
+    in_reach,
+    parse_text,
+    sees_all_communities,
+    sees_full_data,
+)
 from handlers.screening import CHECK_FIELD, community_name
-from models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
 from models.members import ROLE_GROUP_LEAD, Member, get_member, identities_of, list_members
 from models.observation import (
     CLOSE_EARLY,
@@ -71,11 +78,7 @@ CLOSED_KEYS = {STATUS_CLOSED: "observation.closed_state", STATUS_LOST: "observat
 
 def may_see(ctx: Context, member: Member, observation: Observation) -> bool:
     """Tell whether a member may see an observation: their own, their community's, or all for leaders."""
-    return (
-        observation.member_id == member.id
-        or sees_all_communities(ctx, member)
-        or (member.community is not None and member.community == observation.community)
-    )
+    return in_reach(ctx, member, owner_id=observation.member_id, community=observation.community)
 
 
 def may_manage(ctx: Context, member: Member) -> bool:
@@ -86,16 +89,8 @@ def may_manage(ctx: Context, member: Member) -> bool:
 def audit_views(ctx: Context, reader: Member, observations: list[Observation]) -> None:
     """Record that a member was shown full records of some observed persons."""
     numbers = ",".join(str(o.id) for o in observations)
-    record_access(
-        session=ctx.session,
-        now=ctx.now,
-        actor=reader.name,
-        action=ACTION_VIEW,
-        channel=CHANNEL_PRIVATE,
-        member_id=reader.id,
-        target_ids=tuple(o.target_id for o in observations if o.target_id is not None),
-        detail=f"observation {numbers}",
-    )
+    targets = tuple(o.target_id for o in observations if o.target_id is not None)
+    audit_private_view(ctx, target_ids=targets, detail=f"observation {numbers}", reader=reader)
 
 
 def _number(args: str) -> int | None:

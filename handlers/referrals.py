@@ -11,7 +11,14 @@ from bot.dispatcher import Command
 from bot.masking import mask_name, mask_phone
 from bot.types import Button, ChatRef, Text
 from handlers.alerts import raise_alert
-from handlers.common import audit_private_view, community_label, group_chat, sees_all_communities, sees_full_data
+from handlers.common import (
+    audit_private_view,
+    community_label,
+    group_chat,
+    in_reach,
+    sees_all_communities,
+    sees_full_data,
+)
 from models.members import Member, get_member, identities_of
 from models.referrals import (
     NEXT_STEPS,
@@ -84,11 +91,7 @@ def open_referral(ctx: Context, **fields: Any) -> Text:
 
 def may_handle(ctx: Context, member: Member, referral: Referral) -> bool:
     """Tell whether a member may see and step a referral: its referrer, its community's staff, or the leads."""
-    return (
-        referral.member_id == member.id
-        or sees_all_communities(ctx, member)
-        or (member.community is not None and member.community == referral.community)
-    )
+    return in_reach(ctx, member, owner_id=referral.member_id, community=referral.community)
 
 
 def referral_command(ctx: Context, args: str) -> None:

@@ -14,7 +14,13 @@ from bot.masking import mask_id_number, mask_name, mask_phone
 from bot.org import Org
 from bot.types import Button, ChatRef, Text
 from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
-from handlers.common import audit_private_view, community_label, parse_text, sees_all_communities, sees_full_data
+from handlers.common import (
+    audit_private_view,
+    community_label,
+    in_reach,
+    parse_text,
+    sees_full_data,
+)
 from handlers.observation_start import start_from_visit
 from handlers.referrals import open_referral
 from models.checks import MEASURE_NONE, MEASURE_REFERRED
@@ -53,11 +59,7 @@ SEX_KEYS = {SEX_MALE: "screening.sex_male", SEX_FEMALE: "screening.sex_female"}
 
 def may_see(ctx: Context, member: Member, target: ScreeningTarget) -> bool:
     """Tell whether a member may see a target: their own, their community's, or all for leaders."""
-    return (
-        target.member_id == member.id
-        or sees_all_communities(ctx, member)
-        or (member.community is not None and member.community == target.community)
-    )
+    return in_reach(ctx, member, owner_id=target.member_id, community=target.community)
 
 
 def audit_view(ctx: Context, targets: list[ScreeningTarget]) -> None:
