@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import timedelta
 
+from bot.adapters.base import REASON_FORBIDDEN
 from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP
@@ -27,11 +28,14 @@ from models.members import (
     create_member,
     find_invite,
 )
+from models.outbox import requeue_refused
 
 logger = logging.getLogger(__name__)
 
 INVITE_CODE = re.compile(r"^[A-Za-z0-9]{4,16}$")
 MAX_NAME_LENGTH = 64
+RESEND_WINDOW = timedelta(hours=24)
+"""Private messages refused this recently are sent again when the member sends /start; older ones are stale."""
 LEADERSHIP_WORDS = frozenset({"leadership", "leaders", "领导", "领导小组", "领导群"})
 GROUP_WORDS = frozenset({"group", "组", "工作组"})
 LANGUAGE_WORDS = {
@@ -46,11 +50,24 @@ def role_label(role: str) -> Text:
 
 
 def start(ctx: Context, args: str) -> None:
-    """Greet a member, or tell a stranger how to join."""
+    """Greet a member (sending again what could not reach them lately), or tell a stranger how to join."""
     if ctx.member is None:
         ctx.reply("common.stranger")
         return
-    ctx.reply(Text("start.welcome_back", {"name": ctx.member.name}), *help_lines(ctx))
+    lines = [Text("start.welcome_back", {"name": ctx.member.name}), *help_lines(ctx)]
+    assert ctx.msg is not None
+    if ctx.msg.is_private:
+        # Whoever could not be messaged privately was told in their group chat to send /start: now we can.
+        resent = requeue_refused(
+            session=ctx.session,
+            platform=ctx.msg.platform,
+            chat_id=ctx.msg.chat_id,
+            reason_prefix=REASON_FORBIDDEN,
+            since=ctx.now - RESEND_WINDOW,
+        )
+        if resent:
+            lines.insert(1, Text("start.resent", {"count": resent}))
+    ctx.reply(*lines)
 
 
 def help_command(ctx: Context, args: str) -> None:

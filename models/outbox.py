@@ -148,6 +148,30 @@ def mark_retry(
     session.connection().execute(MARK_RETRY, params)
 
 
+def requeue_refused(*, session: Session, platform: str, chat_id: str, reason_prefix: str, since: datetime) -> int:
+    """Put back messages a chat's platform refused (with this reason) since a moment, to go again; return how many.
+
+    Messages that carried a file are left alone: their file was dropped when they failed.
+    """
+    rows = session.exec(
+        select(OutboxMessage.id, OutboxMessage.payload).where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == STATUS_FAILED,
+            col(OutboxMessage.error).startswith(reason_prefix),
+            col(OutboxMessage.created_at) >= to_db_time(since),
+        )
+    ).all()
+    ids = [row[0] for row in rows if not row[1].get("document")]
+    if ids:
+        session.connection().execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == STATUS_FAILED)
+            .values(status=STATUS_PENDING, error=None, not_before=None)
+        )
+    return len(ids)
+
+
 def backlog(*, session: Session) -> tuple[int, datetime | None]:
     """Count messages not yet delivered, and return when the oldest of them was queued."""
     count, oldest = session.exec(

@@ -8,7 +8,7 @@ from bot.adapters.base import SendError
 from bot.db import session_scope
 from bot.types import PLATFORM_MEMORY, ChatRef, OutgoingMessage, Text
 from models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage, enqueue
-from tests.fakes import Harness, keys_of, texts_of
+from tests.fakes import Chat, Harness, keys_of, texts_of
 
 REPORTERS = (("李娜", "coordination"), ("周强", "screening"), ("陈静", "supplies"))
 
@@ -109,8 +109,8 @@ async def test_a_chat_with_several_queued_messages_gets_them_one_by_one_in_order
     assert sorted(chat for chat, _ in texts) == ["a", "a", "a", "b", "c"]
 
 
-async def test_a_refused_private_message_with_personal_data_is_only_announced_in_the_group(harness: Harness) -> None:
-    admin, _, coordination = await harness.bound_org_chats()
+async def alert_an_admin_who_blocked_the_bot(harness: Harness, admin: Chat) -> None:
+    """Have the admin block the bot, then a field worker record a fever case: the admin's full copy is refused."""
     harness.adapter.refuse[admin.chat_id] = SendError("forbidden: bot was blocked by the user", permanent=True)
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
     await staff.say("/check 3栋2单元501 张三 38.2 咳嗽")
@@ -118,6 +118,11 @@ async def test_a_refused_private_message_with_personal_data_is_only_announced_in
     await staff.tap("无")
     await staff.tap("居家观察")
     await staff.tap("提交")
+
+
+async def test_a_refused_private_message_with_personal_data_is_only_announced_in_the_group(harness: Harness) -> None:
+    admin, _, coordination = await harness.bound_org_chats()
+    await alert_an_admin_who_blocked_the_bot(harness, admin)
     posted = coordination.unread()
     keys = keys_of(posted)
     assert "alert.title" in keys and "delivery.fallback_private" in keys and "delivery.fallback" not in keys
@@ -125,3 +130,31 @@ async def test_a_refused_private_message_with_personal_data_is_only_announced_in
     assert notice.mentions == (admin.user_id,) and notice.buttons == ()
     text = texts_of(posted)
     assert "张三" not in text and "13812345678" not in text  # the admin's full copy stayed out of the group
+
+
+async def test_start_sends_again_what_could_not_reach_the_member(harness: Harness) -> None:
+    admin, _, coordination = await harness.bound_org_chats()
+    await alert_an_admin_who_blocked_the_bot(harness, admin)
+    assert admin.unread() == []
+    coordination.catch_up()
+
+    del harness.adapter.refuse[admin.chat_id]  # the admin unblocks the bot, as the group notice asked
+    harness.advance(hours=1)
+    answer = await admin.say("/start")
+    assert keys_of(answer)[0] == "alert.title" and "张三" in texts_of(answer[:1])  # the full alert, privately
+    assert keys_of([answer[-1]])[:2] == ["start.welcome_back", "start.resent"]
+    assert answer[-1].lines[1].params == {"count": 1}
+    assert keys_of(await admin.say("/start"))[:2] == ["start.welcome_back", "help.title"]  # sent once only
+    assert coordination.unread() == []
+
+
+async def test_start_leaves_day_old_refusals_alone(harness: Harness) -> None:
+    admin, _, _ = await harness.bound_org_chats()
+    with session_scope(harness.app.engine) as session:
+        ctx = harness.app.dispatcher.context(session, harness.clock())
+        ctx.send(ChatRef(PLATFORM_MEMORY, admin.chat_id), [Text("common.empty")], "zh_CN")
+    harness.adapter.refuse[admin.chat_id] = SendError("forbidden: bot was blocked by the user", permanent=True)
+    await harness.app.drain()
+    del harness.adapter.refuse[admin.chat_id]
+    harness.advance(hours=25)
+    assert keys_of(await admin.say("/start"))[:2] == ["start.welcome_back", "help.title"]
