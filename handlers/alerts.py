@@ -8,10 +8,10 @@ from typing import Any
 
 from bot.context import Context
 from bot.dispatcher import Command
-from bot.types import Button, ChatRef, Text
-from handlers.common import is_overseer, leadership_chats, local_time
+from bot.types import Button, Text
+from handlers.common import is_overseer, leadership_chats, local_time, send_privately
 from models.alerts import acknowledge, claim_escalation, create_alert, due_escalations, get_alert
-from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, identities_of, list_members
+from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, list_members
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def raise_alert(
         for member in list_members(session=ctx.session, roles=tuple(ctx.org.access.full_data_roles))
         if is_overseer(ctx, member) and (ctx.member is None or member.id != ctx.member.id)
     ]
-    _send_privately(ctx, readers, full, buttons)
+    send_privately(ctx, readers, full, buttons=buttons)
     if not chats:
         logger.warning("alert %s raised but no leadership or coordination chat is bound", alert.id)
         ctx.reply(*full, Text("alert.no_chat_bound"))
@@ -86,7 +86,7 @@ def escalate_alerts(ctx: Context) -> int:
         buttons = [ack_button(alert.id)]
         for chat in leadership_chats(ctx):
             ctx.send(chat, [head, *_lines(alert.masked)], ctx.settings.default_language, buttons=buttons)
-        _send_privately(ctx, _leaders(ctx), [head, *_lines(alert.full)], buttons)
+        send_privately(ctx, _leaders(ctx), [head, *_lines(alert.full)], buttons=buttons)
         if last:
             logger.warning("alert %s is still unacknowledged after %s re-sends; no more", alert.id, round_number)
         count += 1
@@ -130,14 +130,6 @@ def _leaders(ctx: Context) -> list[Member]:
     return list_members(session=ctx.session, roles=(ROLE_LEADER,)) or list_members(
         session=ctx.session, roles=(ROLE_ADMIN,)
     )
-
-
-def _send_privately(ctx: Context, members: list[Member], lines: list[Text], buttons: list[Button]) -> None:
-    identities = identities_of(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
-    for member in members:
-        identity = identities.get(member.id or 0)
-        if identity is not None:
-            ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=buttons)
 
 
 def _lines(stored: list[dict[str, Any]]) -> list[Text]:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.context import Context
 from bot.forms import Choice, FieldError, Parser
 from bot.org import Community, Group, Org
-from bot.types import ChatRef, Text
+from bot.types import Button, ChatRef, Text
 from models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
 from models.members import (
     CHAT_GROUP,
@@ -19,6 +19,7 @@ from models.members import (
     ROLE_LEADER,
     Member,
     bound_chats,
+    identities_of,
 )
 
 TIME_FORMAT = "%H:%M"
@@ -66,6 +67,20 @@ def group_chat(ctx: Context, group_key: str) -> ChatRef | None:
     """Return a working group's bound chat, if any."""
     bindings = bound_chats(session=ctx.session, kind=CHAT_GROUP, group_key=group_key)
     return ChatRef(bindings[0].platform, bindings[0].chat_id) if bindings else None
+
+
+def send_privately(
+    ctx: Context, members: Sequence[Member], lines: list[Text], *, buttons: Sequence[Button] = ()
+) -> int:
+    """Send the same lines to each member's private chat, in their language; return how many could be reached."""
+    identities = identities_of(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
+    reached = 0
+    for member in members:
+        identity = identities.get(member.id or 0)
+        if identity is not None:
+            ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=buttons)
+            reached += 1
+    return reached
 
 
 def broadcast(ctx: Context, chats: list[ChatRef], lines: list[Text]) -> None:

@@ -24,6 +24,7 @@ from handlers.common import (
     local_time,
     parse_int,
     parse_text,
+    send_privately,
 )
 from models.base import to_db_time
 from models.checks import CheckFigures, check_figures
@@ -432,12 +433,7 @@ def post_daily_report(ctx: Context, day: date) -> bool:
 
 def _send_to_overseers(ctx: Context, lines: list[Text]) -> None:
     """Deliver privately to leaders and admins when no chat is bound, so the report is not lost."""
-    members = list_members(session=ctx.session, roles=(ROLE_LEADER, ROLE_ADMIN))
-    identities = identities_of(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
-    for member in members:
-        identity = identities.get(member.id or 0)
-        if identity is not None:
-            ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang)
+    send_privately(ctx, list_members(session=ctx.session, roles=(ROLE_LEADER, ROLE_ADMIN)), lines)
 
 
 def post_addendum(ctx: Context, group: Group, report: DailyReport) -> None:

@@ -22,6 +22,7 @@ from handlers.common import (
     parse_text,
     sees_all_communities,
     sees_full_data,
+    send_privately,
 )
 from handlers.screening import CHECK_FIELD, community_name
 from models.members import ROLE_GROUP_LEAD, Member, get_member, identities_of, list_members
@@ -296,9 +297,8 @@ def _tell_assignee(ctx: Context, observation: Observation, notice: Text) -> None
     if observation.member_id == ctx.member.id:
         return
     member = get_member(session=ctx.session, member_id=observation.member_id)
-    identity = identities_of(session=ctx.session, member_ids=[observation.member_id]).get(observation.member_id)
-    if member is not None and identity is not None:
-        ctx.send(ChatRef(identity.platform, identity.chat_id), [notice], member.lang)
+    if member is not None:
+        send_privately(ctx, [member], [notice])
 
 
 # -- the follow-up form -----------------------------------------------------------------------------------

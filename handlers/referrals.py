@@ -9,7 +9,7 @@ from typing import Any
 from bot.context import Context
 from bot.dispatcher import Command
 from bot.masking import mask_name, mask_phone
-from bot.types import Button, ChatRef, Text
+from bot.types import Button, Text
 from handlers.alerts import raise_alert
 from handlers.common import (
     audit_private_view,
@@ -18,8 +18,9 @@ from handlers.common import (
     in_reach,
     sees_all_communities,
     sees_full_data,
+    send_privately,
 )
-from models.members import Member, get_member, identities_of
+from models.members import Member, get_member
 from models.referrals import (
     NEXT_STEPS,
     STATUS_ARRIVED,
@@ -193,12 +194,9 @@ def chase_referrals(ctx: Context) -> int:
             continue
         referrer = get_member(session=ctx.session, member_id=referral.member_id)
         params = {"number": referral.id, "status": _status(referral.status), "hours": hours}
-        identity = identities_of(session=ctx.session, member_ids=[referral.member_id]).get(referral.member_id)
-        if referrer is not None and identity is not None:
+        if referrer is not None:
             line = Text("referral.chase", {**params, "name": referral.person})
-            ctx.send(
-                ChatRef(identity.platform, identity.chat_id), [line], referrer.lang, buttons=_step_buttons(referral)
-            )
+            send_privately(ctx, [referrer], [line], buttons=_step_buttons(referral))
         if group is not None:
             line = Text("referral.chase_group", {**params, "name": mask_name(referral.person)})
             ctx.send(group, [line], ctx.settings.default_language)
