@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.fake_telegram import FakeTelegram, running
+from tests.fake_wecom import FakeWeCom
+from tests.fake_wecom import running as running_wecom
 from tests.fakes import Harness
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -39,6 +41,13 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 async def fake() -> AsyncIterator[FakeTelegram]:
     """Run the fake Bot API on loopback."""
     async with running() as server:
+        yield server
+
+
+@pytest.fixture
+async def fake_wecom() -> AsyncIterator[FakeWeCom]:
+    """Run the fake WeCom API on loopback."""
+    async with running_wecom() as server:
         yield server
 
 

@@ -17,7 +17,7 @@ from bot.adapters.wecom import WeComAdapter
 from bot.serve import wecom_adapter
 from models.files import PendingImport
 from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.fake_wecom import FakeWeCom, running
+from tests.fake_wecom import FakeWeCom
 from tests.fakes import Harness
 from tests.screening_files import id_number, write_xlsx
 from tests.test_ledger_files import GOOD_ROWS, HEADER, ledger
@@ -104,13 +104,6 @@ async def test_telegram_export_ledger_uploads_a_valid_xlsx(
 
 
 # -- WeCom ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def fake_wecom() -> AsyncIterator[FakeWeCom]:
-    """Run the fake WeCom API on loopback."""
-    async with running() as server:
-        yield server
 
 
 @pytest.fixture

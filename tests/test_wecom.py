@@ -65,7 +65,6 @@ from tests.fake_wecom import (
     FakeWeCom,
     WeComClient,
     message_text,
-    running,
 )
 from tests.fakes import Harness
 
@@ -105,13 +104,6 @@ def official_adapter(values: dict[str, str], base_url: str = "http://127.0.0.1:9
 def signature(*parts: str) -> str:
     """Compute a WeCom msg_signature the documented way: SHA-1 of the sorted, concatenated parts."""
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-@pytest.fixture
-async def fake_wecom() -> AsyncIterator[FakeWeCom]:
-    """Run the fake WeCom API on loopback."""
-    async with running() as server:
-        yield server
 
 
 @pytest.fixture
