@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.context import Context
-from bot.dispatcher import Command, Dispatcher
+from bot.dispatcher import Command, Dispatcher, Handled
 from bot.forms import Form, FormRunner
 from bot.org import Org
 from bot.outbox import Deliverer
@@ -79,10 +79,16 @@ class App:
         self.engine = engine
         self.tz = ZoneInfo(org.schedule.timezone or settings.timezone)
         self.clock = clock or (lambda: datetime.now(self.tz))
-        self.dispatcher = Dispatcher(
-            engine=engine, settings=settings, org=org, tz=self.tz, commands=commands, runner=FormRunner(forms)
-        )
         self.adapters: dict[str, Adapter] = {}
+        self.dispatcher = Dispatcher(
+            engine=engine,
+            settings=settings,
+            org=org,
+            tz=self.tz,
+            commands=commands,
+            runner=FormRunner(forms),
+            claim_platforms=self.adapters,
+        )
         lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable, lease=lease)
         self._tick = tick
@@ -100,10 +106,16 @@ class App:
         self.adapters[adapter.platform] = adapter
 
     async def handle(self, msg: IncomingMessage) -> list[OutgoingMessage]:
-        """Handle one incoming message, then deliver what it queued."""
-        sent = await self._handle_message(msg)
-        await self.deliverer.drain()
-        return sent
+        """Handle one incoming message, then deliver what it queued.
+
+        The replies were queued already claimed by this instance, so they go out without another transaction to
+        claim them. Anything else due waits for the next drain, unless a reply failed: a fallback it queued (an
+        @mention in a group) goes at once.
+        """
+        handled = await self._handle_message(msg)
+        if await self.deliverer.deliver(handled.claimed) < len(handled.claimed):
+            await self.deliverer.drain()
+        return handled.sent
 
     async def tick(self) -> list[OutgoingMessage]:
         """Run the scheduled loop once for the current time, then deliver; only the scheduler leader does."""
@@ -154,7 +166,7 @@ class App:
     async def _dispatch(self, msg: IncomingMessage) -> None:
         await self.handle(msg)
 
-    async def _handle_message(self, msg: IncomingMessage) -> list[OutgoingMessage]:
+    async def _handle_message(self, msg: IncomingMessage) -> Handled:
         if msg.attachment is not None and msg.attachment.data is None:
             msg = await self._fetch_attachment(msg)
         if self._handle_on_loop:

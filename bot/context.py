@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Text
 from models.files import store_file
-from models.outbox import enqueue
+from models.outbox import Claimed, enqueue
 
 if TYPE_CHECKING:
     from bot.forms import FormRunner
@@ -40,6 +41,11 @@ class Context:
     member: Member | None = None
     runner: FormRunner | None = None
     sent: list[OutgoingMessage] = field(default_factory=list)
+    claim_until: datetime | None = None
+    """Set while answering a message: what is queued for ``claim_platforms`` is claimed until then, to be sent by
+    this instance right after the commit (see ``models.outbox.enqueue``); the rest waits for a drain."""
+    claim_platforms: Container[str] = ()
+    claimed: list[Claimed] = field(default_factory=list)
 
     def start_form(
         self,
@@ -54,6 +60,11 @@ class Context:
         if self.runner is None:
             raise RuntimeError("no form runner in this context")
         self.runner.start(self, name, prefill=prefill, defaults=defaults, context=context, lead=lead)
+
+    def lease_for(self, platform: str) -> datetime | None:
+        """Return until when a message queued now for ``platform`` is claimed by this instance, or None: it waits
+        for a drain."""
+        return self.claim_until if platform in self.claim_platforms else None
 
     @property
     def today(self) -> date:
@@ -106,7 +117,14 @@ class Context:
             )
             document = replace(document, file_id=file_id)
         message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document, shareable)
-        enqueue(
-            session=self.session, platform=chat.platform, chat_id=chat.chat_id, payload=message.to_json(), now=self.now
+        claimed = enqueue(
+            session=self.session,
+            platform=chat.platform,
+            chat_id=chat.chat_id,
+            payload=message.to_json(),
+            now=self.now,
+            lease_until=self.lease_for(chat.platform),
         )
         self.sent.append(message)
+        if claimed is not None:
+            self.claimed.append(claimed)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from bot.org import Org
 from bot.types import Button, IncomingMessage, OutgoingMessage, Text
 from models.events import record_event
 from models.members import find_speaker, touch_identity
+from models.outbox import Claimed
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,14 @@ class Command:
     """Roles allowed to use it; None means every member."""
     fetch_if: Callable[[Context], bool] | None = None
     """For the file command: whether a file is worth downloading before the handler runs (who sent it, what)."""
+
+
+@dataclass
+class Handled:
+    """What answering one message queued, and which of it this instance claimed to send at once."""
+
+    sent: list[OutgoingMessage] = field(default_factory=list)
+    claimed: list[Claimed] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,12 @@ class Dispatcher:
         tz: tzinfo,
         commands: Sequence[Command],
         runner: FormRunner,
+        claim_platforms: Container[str] = (),
     ) -> None:
+        """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
+        self.claim_platforms = claim_platforms
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.settings = settings
         self.org = org
         self.tz = tz
@@ -107,29 +120,35 @@ class Dispatcher:
             ctx.msg, ctx.member = msg, speaker[1]
             return command.fetch_if(ctx)
 
-    def handle(self, msg: IncomingMessage, now: datetime) -> list[OutgoingMessage]:
+    def handle(self, msg: IncomingMessage, now: datetime) -> Handled:
         """Handle one message; return what was queued. Never raises for anything a user can send."""
         try:
             with session_scope(self.engine) as session:
-                ctx = self.context(session, now)
-                ctx.msg = msg
+                ctx = self._answering(session, msg, now)
                 if msg.event_id and not record_event(
                     session=session, platform=msg.platform, event_id=msg.event_id, now=now
                 ):
                     logger.info("duplicate delivery %s/%s ignored", msg.platform, msg.event_id)
-                    return []
+                    return Handled()
                 self._route(ctx, msg)
-                return ctx.sent
+                return Handled(ctx.sent, ctx.claimed)
         except IntegrityError:
             # A concurrent delivery of the same event, or a race on a unique row: the other one won.
             logger.warning("conflict while handling a message on %s; rolled back", msg.platform, exc_info=True)
         except Exception:
             logger.exception("error while handling a message on %s", msg.platform)
         with session_scope(self.engine) as session:
-            ctx = self.context(session, now, lang=normalize_language(msg.language_code))
-            ctx.msg = msg
+            ctx = self._answering(session, msg, now, lang=normalize_language(msg.language_code))
             ctx.reply("common.error")
-            return ctx.sent
+            return Handled(ctx.sent, ctx.claimed)
+
+    def _answering(self, session, msg: IncomingMessage, now: datetime, *, lang: str | None = None) -> Context:  # noqa: ANN001
+        """Build the context that answers a message: its replies are claimed for sending right after the commit."""
+        ctx = self.context(session, now, lang=lang)
+        ctx.msg = msg
+        ctx.claim_until = now + self.lease
+        ctx.claim_platforms = self.claim_platforms
+        return ctx
 
     # -- routing --------------------------------------------------------------------------------------------
 

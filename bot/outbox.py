@@ -69,19 +69,24 @@ class Deliverer:
                     batch = claim_due(
                         session=session, platforms=list(self.adapters), now=self.clock(), lease=self.lease, limit=BATCH
                     )
-                sent = 0
-                for rows in self._plan(batch):
-                    done = await self._deliver(rows)
-                    if done:
-                        # marked right after their send: a crash must not make the whole batch go again
-                        with session_scope(self.engine) as session:
-                            mark_sent(session=session, ids=[row.id for row in done], now=self.clock())
-                            delete_files(session=session, file_ids=_file_ids(done))
-                        sent += len(done)
+                sent = await self.deliver(batch)
                 delivered += sent
                 # Go round again only if more may be waiting: a full batch, or a failure that queued a reroute.
                 if len(batch) < BATCH and sent == len(batch):
                     return delivered
+
+    async def deliver(self, claimed: list[Claimed]) -> int:
+        """Send messages this instance has claimed, marking each as it goes; return how many were delivered."""
+        sent = 0
+        for rows in self._plan(claimed):
+            done = await self._deliver(rows)
+            if done:
+                # marked right after their send: a crash must not make the whole batch go again
+                with self.engine.begin() as connection:
+                    mark_sent(connection=connection, ids=[row.id for row in done], now=self.clock())
+                    delete_files(connection=connection, file_ids=_file_ids(done))
+                sent += len(done)
+        return sent
 
     def _plan(self, batch: list[Claimed]) -> list[list[Claimed]]:
         """Group claimed messages into sends: one payload to many chats where the adapter can, else one by one.
@@ -146,7 +151,8 @@ class Deliverer:
                 return
             logger.warning("outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason)
             mark_failed(session=session, message_id=claimed.id, error=error.reason)
-            delete_files(session=session, file_ids=_file_ids([claimed]))  # personal data is not kept for nothing
+            # personal data is not kept for nothing
+            delete_files(connection=session.connection(), file_ids=_file_ids([claimed]))
             if self.on_undeliverable is not None:
                 chat = ChatRef(claimed.platform, claimed.chat_id)
                 self.on_undeliverable(session, chat, claimed.payload, error.reason)

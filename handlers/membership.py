@@ -58,15 +58,19 @@ def start(ctx: Context, args: str) -> None:
     assert ctx.msg is not None
     if ctx.msg.is_private:
         # Whoever could not be messaged privately was told in their group chat to send /start: now we can.
+        lease = ctx.lease_for(ctx.msg.platform)
         resent = requeue_refused(
             session=ctx.session,
             platform=ctx.msg.platform,
             chat_id=ctx.msg.chat_id,
             reason_prefix=REASON_FORBIDDEN,
             since=ctx.now - RESEND_WINDOW,
+            lease_until=lease,
         )
+        if lease is not None:
+            ctx.claimed.extend(resent)  # sent with the reply, ahead of it
         if resent:
-            lines.insert(1, Text("start.resent", {"count": resent}))
+            lines.insert(1, Text("start.resent", {"count": len(resent)}))
     ctx.reply(*lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, delete, update
+from sqlalchemy import Column, Connection, LargeBinary, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import to_db_time
@@ -52,10 +52,10 @@ def load_file(*, session: Session, file_id: int) -> bytes | None:
     return session.exec(select(OutgoingFile.data).where(OutgoingFile.id == file_id)).first()
 
 
-def delete_files(*, session: Session, file_ids: list[int]) -> None:
+def delete_files(*, connection: Connection, file_ids: list[int]) -> None:
     """Forget documents that were delivered."""
     if file_ids:
-        session.execute(delete(OutgoingFile).where(col(OutgoingFile.id).in_(file_ids)))
+        connection.execute(delete(OutgoingFile.__table__).where(OutgoingFile.__table__.c.id.in_(file_ids)))
 
 
 def save_pending_import(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Index, bindparam, func, insert, update
+from sqlalchemy import Connection, Index, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -41,7 +41,7 @@ OUTBOX = OutboxMessage.__table__
 ENQUEUE = insert(OUTBOX)
 MARK_SENT = (
     update(OUTBOX)
-    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .where(OUTBOX.c.id == bindparam("message_id"))
     .values(status=STATUS_SENT, sent_at=bindparam("sent_at"), attempts=OUTBOX.c.attempts + 1)
 )
 MARK_FAILED = (
@@ -61,19 +61,6 @@ MARK_RETRY = (
 )
 
 
-def enqueue(*, session: Session, platform: str, chat_id: str, payload: dict[str, Any], now: datetime) -> None:
-    """Queue one message in the caller's transaction."""
-    values = {
-        "platform": platform,
-        "chat_id": chat_id,
-        "payload": payload,
-        "status": STATUS_PENDING,
-        "attempts": 0,
-        "created_at": to_db_time(now),
-    }
-    session.connection().execute(ENQUEUE, values)
-
-
 @dataclass(frozen=True)
 class Claimed:
     """An outbox message taken by one deliverer for one attempt."""
@@ -83,6 +70,36 @@ class Claimed:
     chat_id: str
     payload: dict[str, Any]
     attempts: int
+
+
+def enqueue(
+    *,
+    session: Session,
+    platform: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+    lease_until: datetime | None = None,
+) -> Claimed | None:
+    """Queue one message in the caller's transaction.
+
+    With ``lease_until`` the message is queued already claimed by the caller, who sends it right after the commit
+    (the replies to a message): no drain takes it before then, and if the caller dies first it comes back as any
+    abandoned claim does.
+    """
+    values = {
+        "platform": platform,
+        "chat_id": chat_id,
+        "payload": payload,
+        "status": STATUS_PENDING if lease_until is None else STATUS_SENDING,
+        "not_before": None if lease_until is None else to_db_time(lease_until),
+        "attempts": 0,
+        "created_at": to_db_time(now),
+    }
+    result = session.connection().execute(ENQUEUE, values)
+    if lease_until is None:
+        return None
+    return Claimed(result.inserted_primary_key[0], platform, chat_id, payload, 0)
 
 
 @cache
@@ -124,10 +141,11 @@ def claim_due(
     return sorted((Claimed(*row) for row in rows), key=lambda claimed: claimed.id)
 
 
-def mark_sent(*, session: Session, ids: list[int], now: datetime) -> None:
-    """Record delivered messages."""
+def mark_sent(*, connection: Connection, ids: list[int], now: datetime) -> None:
+    """Record delivered messages (a plain connection: this runs after every send, and a Session costs more)."""
     if ids:
-        session.connection().execute(MARK_SENT, {"ids": ids, "sent_at": to_db_time(now)})
+        sent_at = to_db_time(now)
+        connection.execute(MARK_SENT, [{"message_id": message_id, "sent_at": sent_at} for message_id in ids])
 
 
 def mark_failed(*, session: Session, message_id: int, error: str) -> None:
@@ -148,28 +166,44 @@ def mark_retry(
     session.connection().execute(MARK_RETRY, params)
 
 
-def requeue_refused(*, session: Session, platform: str, chat_id: str, reason_prefix: str, since: datetime) -> int:
-    """Put back messages a chat's platform refused (with this reason) since a moment, to go again; return how many.
+def requeue_refused(
+    *,
+    session: Session,
+    platform: str,
+    chat_id: str,
+    reason_prefix: str,
+    since: datetime,
+    lease_until: datetime | None = None,
+) -> list[Claimed]:
+    """Put back messages a chat's platform refused (with this reason) since a moment, to go again; return them.
 
-    Messages that carried a file are left alone: their file was dropped when they failed.
+    With ``lease_until`` they come back claimed by the caller, who sends them (see ``enqueue``). Messages that
+    carried a file are left alone: their file was dropped when they failed.
     """
-    rows = session.exec(
-        select(OutboxMessage.id, OutboxMessage.payload).where(
-            OutboxMessage.platform == platform,
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.status == STATUS_FAILED,
-            col(OutboxMessage.error).startswith(reason_prefix),
-            col(OutboxMessage.created_at) >= to_db_time(since),
+    c = OUTBOX.c
+    rows = session.connection().execute(
+        sa_select(c.id, c.platform, c.chat_id, c.payload, c.attempts)
+        .where(
+            c.platform == platform,
+            c.chat_id == chat_id,
+            c.status == STATUS_FAILED,
+            c.error.startswith(reason_prefix),
+            c.created_at >= to_db_time(since),
         )
-    ).all()
-    ids = [row[0] for row in rows if not row[1].get("document")]
-    if ids:
+        .order_by(c.id)
+    )
+    requeued = [Claimed(*row) for row in rows if not row.payload.get("document")]
+    if requeued:
         session.connection().execute(
             update(OUTBOX)
-            .where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == STATUS_FAILED)
-            .values(status=STATUS_PENDING, error=None, not_before=None)
+            .where(c.id.in_([row.id for row in requeued]), c.status == STATUS_FAILED)
+            .values(
+                status=STATUS_PENDING if lease_until is None else STATUS_SENDING,
+                error=None,
+                not_before=None if lease_until is None else to_db_time(lease_until),
+            )
         )
-    return len(ids)
+    return requeued
 
 
 def backlog(*, session: Session) -> tuple[int, datetime | None]:

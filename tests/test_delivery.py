@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import Session, col, select
 
 from bot.adapters.base import SendError
 from bot.db import session_scope
-from bot.types import PLATFORM_MEMORY, ChatRef, OutgoingMessage, Text
+from bot.types import PLATFORM_MEMORY, ChatRef, IncomingMessage, OutgoingMessage, Text
 from models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage, enqueue
 from tests.fakes import Chat, Harness, keys_of, texts_of
 
@@ -158,3 +160,40 @@ async def test_start_leaves_day_old_refusals_alone(harness: Harness) -> None:
     del harness.adapter.refuse[admin.chat_id]
     harness.advance(hours=25)
     assert keys_of(await admin.say("/start"))[:2] == ["start.welcome_back", "help.title"]
+
+
+async def test_a_reply_does_not_wait_behind_a_slow_drain(harness: Harness) -> None:
+    reporter = await harness.member("周强", "screening", "reporter")
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    sending, release = asyncio.Event(), asyncio.Event()
+    send = harness.adapter.send
+
+    async def slow_for_the_reporter(message: OutgoingMessage) -> None:
+        if message.chat.chat_id == reporter.chat_id:
+            sending.set()
+            await release.wait()  # a platform that takes its time over the 15:00 reminders
+        await send(message)
+
+    harness.adapter.send = slow_for_the_reporter  # type: ignore[method-assign]
+    ticking = asyncio.create_task(harness.tick("15:00"))
+    await asyncio.wait_for(sending.wait(), 5)
+    answer = await asyncio.wait_for(staff.say("/help"), 5)
+    assert keys_of(answer)[:1] == ["help.title"]  # answered while the reminders still go out
+    assert not ticking.done() and reporter.unread() == []
+    release.set()
+    await ticking
+    assert keys_of(reporter.unread()) == ["reminder.title", "reminder.text"]
+
+
+async def test_a_reply_left_unsent_by_a_dying_instance_goes_after_its_lease(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    message = IncomingMessage(PLATFORM_MEMORY, staff.chat_id, staff.user_id, "/help", is_private=True)
+    handled = harness.app.dispatcher.handle(message, harness.clock())  # committed; the process dies before sending
+    assert len(handled.claimed) == 1
+    await harness.app.drain()
+    assert staff.unread() == []  # another drain leaves it alone while the lease runs
+    harness.advance(seconds=harness.app.settings.outbox_lease_seconds)
+    await harness.app.drain()
+    assert keys_of(staff.unread())[:1] == ["help.title"]
+    await harness.app.drain()
+    assert staff.unread() == []  # once
