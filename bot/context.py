@@ -12,12 +12,12 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Text
 from models.files import store_file
+from models.members import Member
 from models.outbox import Claimed, enqueue
 
 if TYPE_CHECKING:
     from bot.forms import FormRunner
     from bot.org import Org
-    from models.members import Member
 
 LineLike = Text | str
 
@@ -38,7 +38,8 @@ class Context:
     tz: tzinfo
     lang: str
     msg: IncomingMessage | None = None
-    member: Member | None = None
+    member_id: int | None = None
+    """The speaker's member id; ``member`` loads the record on first use (most form steps never need it)."""
     runner: FormRunner | None = None
     sent: list[OutgoingMessage] = field(default_factory=list)
     claim_until: datetime | None = None
@@ -46,6 +47,19 @@ class Context:
     this instance right after the commit (see ``models.outbox.enqueue``); the rest waits for a drain."""
     claim_platforms: Container[str] = ()
     claimed: list[Claimed] = field(default_factory=list)
+    _member: Member | None = field(default=None, repr=False)
+
+    @property
+    def member(self) -> Member | None:
+        """Return the speaker's member record, loaded in this transaction on first use."""
+        if self._member is None and self.member_id is not None:
+            self._member = self.session.get(Member, self.member_id)
+        return self._member
+
+    @member.setter
+    def member(self, member: Member | None) -> None:
+        self._member = member
+        self.member_id = None if member is None else member.id
 
     def start_form(
         self,

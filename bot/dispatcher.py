@@ -117,7 +117,7 @@ class Dispatcher:
             if speaker is None:
                 return False
             ctx = self.context(session, now)
-            ctx.msg, ctx.member = msg, speaker[1]
+            ctx.msg, ctx.member_id = msg, speaker.member_id
             return command.fetch_if(ctx)
 
     def handle(self, msg: IncomingMessage, now: datetime) -> Handled:
@@ -154,14 +154,12 @@ class Dispatcher:
 
     def _route(self, ctx: Context, msg: IncomingMessage) -> None:
         speaker = find_speaker(session=ctx.session, platform=msg.platform, user_id=msg.user_id)
-        member = None
         if speaker is not None:
-            identity, member = speaker
             touch_identity(
-                session=ctx.session, identity=identity, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
+                session=ctx.session, speaker=speaker, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
             )
-            ctx.member = member
-            ctx.lang = member.lang
+            ctx.member_id = speaker.member_id
+            ctx.lang = speaker.lang
         else:
             ctx.lang = normalize_language(msg.language_code, self.settings.default_language)
 
@@ -173,7 +171,7 @@ class Dispatcher:
         if len(text) > self.settings.max_message_chars:
             ctx.reply("common.too_long", limit=self.settings.max_message_chars)
             return
-        draft = self.runner.active_draft(ctx) if msg.is_private and member is not None else None
+        draft = self.runner.active_draft(ctx) if msg.is_private and speaker is not None else None
         parsed = self.parse_command(text, in_form=draft is not None)
         if not msg.is_private and parsed is None:
             return  # chatter in a group is not for the bot
@@ -206,7 +204,7 @@ class Dispatcher:
         return ParsedCommand(name, rest.replace(DEEP_LINK_SEPARATOR, " ").strip())
 
     def _no_command(self, ctx: Context, text: str) -> None:
-        if ctx.member is None:
+        if ctx.member_id is None:
             ctx.reply("common.stranger")
         elif STEP_TOKEN.match(text):
             ctx.reply("form.stale_button")
@@ -222,7 +220,7 @@ class Dispatcher:
         if command is None:
             ctx.reply("common.unknown_command", command=parsed.name[:32])
             return
-        if command.members_only and ctx.member is None:
+        if command.members_only and ctx.member_id is None:
             ctx.reply("common.stranger")
             return
         if command.roles is not None and ctx.member is not None and ctx.member.role not in command.roles:

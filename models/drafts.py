@@ -45,10 +45,10 @@ SELECT_BY_KEY = sa_select(DRAFTS).where(
     DRAFTS.c.user_id == bindparam("user_id"),
 )
 INSERT = insert(DRAFTS).returning(DRAFTS.c.id)
+STEP_COLUMNS = ("data", "history", "step", "updated_at", "expires_at")
+"""What a step changes: a draft's key, member, language, form and context are fixed when it starts."""
 UPDATE = (
-    update(DRAFTS)
-    .where(DRAFTS.c.id == bindparam("draft_id"))
-    .values({name: bindparam(name) for name in COLUMNS if name != "id"})
+    update(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id")).values({name: bindparam(name) for name in STEP_COLUMNS})
 )
 DELETE = delete(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id"))
 
@@ -87,10 +87,11 @@ def get_draft(*, session: Session, platform: str, chat_id: str, user_id: str) ->
 
 def save_draft(*, session: Session, draft: FormDraft) -> None:
     """Store a draft, inserting it the first time."""
-    values = {name: getattr(draft, name) for name in COLUMNS if name != "id"}
     if draft.id is None:
+        values = {name: getattr(draft, name) for name in COLUMNS if name != "id"}
         draft.id = session.connection().execute(INSERT, values).scalar_one()
     else:
+        values = {name: getattr(draft, name) for name in STEP_COLUMNS}
         session.connection().execute(UPDATE, {**values, "draft_id": draft.id})
 
 

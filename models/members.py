@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any
 
-from sqlalchemy import UniqueConstraint, bindparam
+from sqlalchemy import UniqueConstraint, bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import to_db_time
@@ -91,22 +91,49 @@ def find_identity(*, session: Session, platform: str, user_id: str) -> Identity 
     return session.exec(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id)).first()
 
 
-@cache
-def _speaker_statement() -> Any:
-    # Built once: on the per-message path, building a statement costs more than running it.
-    return (
-        select(Identity, Member)
-        .join(Member, col(Member.id) == col(Identity.member_id))
-        .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
+@dataclass(frozen=True)
+class Speaker:
+    """Who sent a message, as the dispatcher needs it: the member's full record is loaded only when used."""
+
+    identity_id: int
+    member_id: int
+    chat_id: str
+    last_seen_at: datetime
+    lang: str
+
+
+IDENTITIES = Identity.__table__
+MEMBERS = Member.__table__
+SPEAKER = (
+    sa_select(IDENTITIES.c.id, MEMBERS.c.id, IDENTITIES.c.chat_id, IDENTITIES.c.last_seen_at, MEMBERS.c.lang)
+    .join(MEMBERS, MEMBERS.c.id == IDENTITIES.c.member_id)
+    .where(
+        IDENTITIES.c.platform == bindparam("platform"),
+        IDENTITIES.c.user_id == bindparam("user_id"),
+        MEMBERS.c.active == True,  # noqa: E712
     )
+)
+"""Core, not ORM: this runs for every message, and loading two ORM objects costs twice the query."""
+TOUCH = (
+    update(IDENTITIES)
+    .where(IDENTITIES.c.id == bindparam("identity_id"))
+    .values(last_seen_at=bindparam("seen"), chat_id=bindparam("private_chat"))
+)
 
 
-def find_speaker(*, session: Session, platform: str, user_id: str) -> tuple[Identity, Member] | None:
-    """Return a platform account's identity and active member in one query, if it belongs to one."""
-    row = session.exec(_speaker_statement(), params={"platform": platform, "user_id": user_id}).first()
-    if row is None or not row[1].active:
-        return None
-    return row[0], row[1]
+def find_speaker(*, session: Session, platform: str, user_id: str) -> Speaker | None:
+    """Return who a platform account is, if it belongs to an active member."""
+    row = session.connection().execute(SPEAKER, {"platform": platform, "user_id": user_id}).first()
+    return None if row is None else Speaker(*row)
+
+
+def touch_identity(*, session: Session, speaker: Speaker, chat_id: str | None, now: datetime) -> None:
+    """Record that an identity was active, and its private chat if known; at most one write a minute."""
+    moment = to_db_time(now)
+    if (chat_id is None or chat_id == speaker.chat_id) and moment - speaker.last_seen_at < SEEN_RESOLUTION:
+        return
+    params = {"identity_id": speaker.identity_id, "seen": moment, "private_chat": chat_id or speaker.chat_id}
+    session.connection().execute(TOUCH, params)
 
 
 def get_member(*, session: Session, member_id: int) -> Member | None:
@@ -148,17 +175,6 @@ def identities_of(*, session: Session, member_ids: list[int]) -> dict[int, Ident
         .order_by(col(Identity.last_seen_at), col(Identity.id))
     )
     return {row.member_id: row for row in rows}
-
-
-def touch_identity(*, session: Session, identity: Identity, chat_id: str | None, now: datetime) -> None:
-    """Record that an identity was active, and its private chat if known; at most one write a minute."""
-    moment = to_db_time(now)
-    if (chat_id is None or chat_id == identity.chat_id) and moment - identity.last_seen_at < SEEN_RESOLUTION:
-        return
-    identity.last_seen_at = moment
-    if chat_id:
-        identity.chat_id = chat_id
-    session.add(identity)
 
 
 def new_invite_code() -> str:

@@ -471,9 +471,12 @@ class TelegramAdapter:
         outbox's retry does not repeat them.
         """
         parts = self.render(message) if message.lines else []
-        key = (message.chat.chat_id, hashlib.sha256(json.dumps(message.to_json(), sort_keys=True).encode()).digest())
-        done = self._progress.recall(key) or 0
         total = len(parts) + (message.document is not None)
+        key = None
+        if total > 1:  # only a message in several parts can have been sent in part
+            digest = hashlib.sha256(json.dumps(message.to_json(), sort_keys=True).encode()).digest()
+            key = (message.chat.chat_id, digest)
+        done = self._progress.recall(key) or 0 if key else 0
         for index in range(done, total):
             try:
                 if index < len(parts):
@@ -493,7 +496,8 @@ class TelegramAdapter:
                 failure = send_error(error)
                 logger.info("telegram: message not sent: %s", failure.reason)
                 raise failure from error
-        self._progress.pop(key, None)
+        if key:
+            self._progress.pop(key, None)
 
     async def _send_document(self, chat_id: str, document: Document) -> None:
         """Upload a document (sendDocument, multipart); the message's lines went before it."""
