@@ -7,6 +7,9 @@ dispatcher → form runner → outbox → sendMessage. The floor is a bare PTB `
 JobQueue) with one ``MessageHandler`` that answers each update with one fixed ``send_message``. An update counts
 as done when its reply has been recorded by the fake.
 
+A second floor replays, with the same bare handler, the very replies lianfang sent (HTML text, inline keyboards):
+it shows how much of the difference is the bigger reply rather than lianfang's own work (database, outbox).
+
 The adapter's ``AIORateLimiter`` is switched off: it paces sends at Telegram's real 30 messages/s, which would
 measure Telegram's limit rather than our code, and the floor has none.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import tempfile
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import _root  # noqa: F401 - before the project: see benchmarks/_root.py
-from telegram import Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.adapters.telegram import TelegramAdapter, api_url
@@ -165,12 +169,25 @@ async def lianfang_seconds(fake: CountingFake, url: str, warmup: int, timed: int
         harness.app.engine.dispose()
 
 
-async def floor_seconds(fake: CountingFake, warmup: int, timed: int) -> float:
-    """Return the seconds a bare PTB Application takes for ``timed`` updates, after ``warmup`` updates."""
+async def floor_seconds(fake: CountingFake, warmup: int, timed: int, replies: Sequence[dict[str, Any]] = ()) -> float:
+    """Return the seconds a bare PTB Application takes for ``timed`` updates, after ``warmup`` updates.
+
+    Each update is answered with a fixed text, or with the next of ``replies`` (sendMessage parameters as the fake
+    recorded them) when given.
+    """
+    upcoming = itertools.cycle(replies or [{"text": FLOOR_REPLY}])
 
     async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, FLOOR_REPLY)
+        reply = next(upcoming)
+        markup, preview = reply.get("reply_markup"), reply.get("link_preview_options")
+        await context.bot.send_message(
+            update.effective_chat.id,
+            reply["text"],
+            parse_mode=reply.get("parse_mode"),
+            reply_markup=InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None,
+            link_preview_options=LinkPreviewOptions(**preview) if preview else None,
+        )
 
     application = Application.builder().token(TOKEN).base_url(api_url(fake.url)).job_queue(None).build()
     application.add_handler(MessageHandler(filters.ALL, answer))
@@ -189,23 +206,25 @@ async def floor_seconds(fake: CountingFake, warmup: int, timed: int) -> float:
         await application.shutdown()
 
 
-async def measure(quick: bool) -> tuple[float, float, int]:
-    """Return (lianfang seconds, floor seconds, updates timed)."""
+async def measure(quick: bool) -> tuple[float, float, float, int]:
+    """Return (lianfang seconds, floor seconds, same-replies floor seconds, updates timed)."""
     timed = QUICK_UPDATES if quick else UPDATES
     fake = CountingFake()
     await fake.start()
     try:
         with tempfile.TemporaryDirectory() as folder:
             core = await lianfang_seconds(fake, f"sqlite:///{folder}/bench.db", WARMUP_UPDATES, timed)
+        replies = [params for params in fake.delivered if params["chat_id"] == str(STAFF)]
         floor = await floor_seconds(fake, WARMUP_UPDATES, timed)
+        same = await floor_seconds(fake, WARMUP_UPDATES, timed, replies[-(WARMUP_UPDATES + timed) :])
     finally:
         await fake.stop()
-    return core, floor, timed
+    return core, floor, same, timed
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
     """Run the benchmark; return its result lines as dicts."""
-    core, floor, timed = asyncio.run(measure(quick))
+    core, floor, same, timed = asyncio.run(measure(quick))
     return [
         {
             "bench": BENCH,
@@ -214,6 +233,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "target": TARGET,
             "floor": round(timed / floor, 1),
             "ratio": round(core / floor, 2),
+            "floor_same_replies": round(timed / same, 1),
+            "ratio_same_replies": round(core / same, 2),
             "updates": timed,
         }
     ]
