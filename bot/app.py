@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.context import Context
+from bot.db import session_scope
 from bot.dispatcher import Command, Dispatcher, Handled
 from bot.forms import Form, FormRunner
 from bot.org import Org
@@ -29,6 +30,7 @@ from bot.types import (
     IncomingMessage,
     OutgoingMessage,
 )
+from models.outbox import release_claims
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +150,13 @@ class App:
             self._running.discard(task)  # type: ignore[arg-type]
 
     async def start(self) -> None:
-        """Start every adapter."""
+        """Start every adapter, then deliver what is due, including what a crash left unsent."""
+        if self.engine.dialect.name == "sqlite" and self.adapters:
+            # SQLite has one instance (see README): whatever is claimed now was claimed by a process that died.
+            with session_scope(self.engine) as session:
+                released = release_claims(session=session, platforms=list(self.adapters))
+            if released:
+                logger.info("%d message(s) left unsent by a stopped process go out now", released)
         for adapter in self.adapters.values():
             await adapter.start(self._dispatch)
         await self.deliverer.drain()

@@ -166,6 +166,20 @@ def mark_retry(
     session.connection().execute(MARK_RETRY, params)
 
 
+def release_claims(*, session: Session, platforms: list[str]) -> int:
+    """Put every claimed message of these platforms back in the queue; return how many.
+
+    Only for an instance that knows it is alone on its database (SQLite), as it starts: any claim is then one that
+    a dead process left behind, and its messages need not wait out their lease.
+    """
+    result = session.connection().execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.status == STATUS_SENDING, OUTBOX.c.platform.in_(platforms))
+        .values(status=STATUS_PENDING, not_before=None)
+    )
+    return result.rowcount
+
+
 def requeue_refused(
     *,
     session: Session,

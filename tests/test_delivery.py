@@ -197,3 +197,25 @@ async def test_a_reply_left_unsent_by_a_dying_instance_goes_after_its_lease(harn
     assert keys_of(staff.unread())[:1] == ["help.title"]
     await harness.app.drain()
     assert staff.unread() == []  # once
+
+
+async def test_after_a_crash_a_restarted_instance_sends_what_was_left_claimed(database_url: str) -> None:
+    harness = Harness.create(database_url)
+    await harness.app.start()
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    message = IncomingMessage(PLATFORM_MEMORY, staff.chat_id, staff.user_id, "/help", is_private=True)
+    harness.app.dispatcher.handle(message, harness.clock())  # committed and claimed; the process dies here
+    harness.app.engine.dispose()
+
+    restarted = Harness.create(database_url)
+    restarted.clock.now = harness.clock.now
+    await restarted.app.start()
+    delivered = [keys_of([sent])[0] for sent in restarted.adapter.delivered]
+    if database_url.startswith("sqlite"):
+        assert delivered == ["help.title"]  # alone on its database, the new process knows the claim is dead
+    else:
+        assert delivered == []  # another live instance may hold it: it waits out the lease
+        restarted.advance(seconds=restarted.app.settings.outbox_lease_seconds)
+        await restarted.app.drain()
+        assert [keys_of([sent])[0] for sent in restarted.adapter.delivered] == ["help.title"]
+    restarted.app.engine.dispose()
