@@ -476,7 +476,7 @@ class TelegramAdapter:
         if total > 1:  # only a message in several parts can have been sent in part
             digest = hashlib.sha256(json.dumps(message.to_json(), sort_keys=True).encode()).digest()
             key = (message.chat.chat_id, digest)
-        done = self._progress.recall(key) or 0 if key else 0
+        done = (self._progress.recall(key) or 0) if key else 0
         for index in range(done, total):
             try:
                 if index < len(parts):
