@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.context import Context
-from bot.db import session_scope
+from bot.db import run_db, session_scope
 from bot.dispatcher import Command, Dispatcher, Handled
 from bot.forms import Form, FormRunner
 from bot.org import Org
@@ -96,11 +96,6 @@ class App:
         self._tick = tick
         self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable
-        # SQLite is a local file served by one instance: a message's transaction (about a millisecond) costs less
-        # on the event loop than the hop to a worker thread and the GIL hand-offs back (about 2 ms a message in
-        # benchmarks/telegram.py). The price: while another process holds SQLite's write lock (a long CLI
-        # import), the loop waits with the message. PostgreSQL is across a network, so its work stays off the loop.
-        self._handle_on_loop = engine.dialect.name == "sqlite"
         self.leadership: LeaderState = leadership or SoleInstance()
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -177,9 +172,7 @@ class App:
     async def _handle_message(self, msg: IncomingMessage) -> Handled:
         if msg.attachment is not None and msg.attachment.data is None:
             msg = await self._fetch_attachment(msg)
-        if self._handle_on_loop:
-            return self.dispatcher.handle(msg, self.clock())
-        return await asyncio.to_thread(self.dispatcher.handle, msg, self.clock())
+        return await run_db(self.engine, self.dispatcher.handle, msg, self.clock())
 
     async def _fetch_attachment(self, msg: IncomingMessage) -> IncomingMessage:
         """Download a file the file command wants, within the size limit; note why when it could not be had."""
@@ -188,11 +181,7 @@ class App:
         limit = self.settings.max_import_bytes
         if attachment.fetch is None or (attachment.size is not None and attachment.size > limit):
             return msg  # the handler answers from the announced size; nothing is downloaded
-        if self._handle_on_loop:
-            wanted = self.dispatcher.wants_attachment(msg, self.clock())
-        else:
-            wanted = await asyncio.to_thread(self.dispatcher.wants_attachment, msg, self.clock())
-        if not wanted:
+        if not await run_db(self.engine, self.dispatcher.wants_attachment, msg, self.clock()):
             return msg
         try:
             data = await attachment.fetch(limit)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.adapters.base import Adapter, BatchSender, SendError
-from bot.db import session_scope
+from bot.db import run_db, session_scope
 from bot.types import ChatRef, Document, OutgoingMessage
 from models.files import delete_files, load_file
 from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
@@ -65,10 +65,7 @@ class Deliverer:
         delivered = 0
         async with self._lock:
             while True:
-                with session_scope(self.engine) as session:
-                    batch = claim_due(
-                        session=session, platforms=list(self.adapters), now=self.clock(), lease=self.lease, limit=BATCH
-                    )
+                batch = await run_db(self.engine, self._claim)
                 sent = await self.deliver(batch)
                 delivered += sent
                 # Go round again only if more may be waiting: a full batch, or a failure that queued a reroute.
@@ -82,11 +79,20 @@ class Deliverer:
             done = await self._deliver(rows)
             if done:
                 # marked right after their send: a crash must not make the whole batch go again
-                with self.engine.begin() as connection:
-                    mark_sent(connection=connection, ids=[row.id for row in done], now=self.clock())
-                    delete_files(connection=connection, file_ids=_file_ids(done))
+                await run_db(self.engine, self._mark_sent, done)
                 sent += len(done)
         return sent
+
+    def _claim(self) -> list[Claimed]:
+        with session_scope(self.engine) as session:
+            return claim_due(
+                session=session, platforms=list(self.adapters), now=self.clock(), lease=self.lease, limit=BATCH
+            )
+
+    def _mark_sent(self, done: list[Claimed]) -> None:
+        with self.engine.begin() as connection:
+            mark_sent(connection=connection, ids=[row.id for row in done], now=self.clock())
+            delete_files(connection=connection, file_ids=_file_ids(done))
 
     def _plan(self, batch: list[Claimed]) -> list[list[Claimed]]:
         """Group claimed messages into sends: one payload to many chats where the adapter can, else one by one.
@@ -113,7 +119,7 @@ class Deliverer:
         failures: dict[str, SendError] = {}
         try:
             if message.document is not None:
-                message = replace(message, document=self._load_document(message.document))
+                message = replace(message, document=await run_db(self.engine, self._load_document, message.document))
             if len(rows) > 1 and isinstance(adapter, BatchSender):
                 failures = await adapter.send_many([row.chat_id for row in rows], message)
             else:
@@ -125,7 +131,7 @@ class Deliverer:
             failures = {row.chat_id: SendError(type(error).__name__, permanent=False) for row in rows}
         for row in rows:
             if row.chat_id in failures:
-                self._record_failure(row, failures[row.chat_id])
+                await run_db(self.engine, self._record_failure, row, failures[row.chat_id])
         return [row for row in rows if row.chat_id not in failures]
 
     def _load_document(self, document: Document) -> Document:
