@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -91,7 +91,8 @@ class App:
             runner=FormRunner(forms),
             claim_platforms=self.adapters,
         )
-        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        # one lease for replies claimed as they are queued and for messages a drain claims
+        lease = self.dispatcher.lease
         self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable, lease=lease)
         self._tick = tick
         self._running: set[asyncio.Task[object]] = set()
