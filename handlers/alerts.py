@@ -9,14 +9,20 @@ from typing import Any
 from bot.context import Context
 from bot.dispatcher import Command
 from bot.types import Button, Text
-from handlers.common import is_overseer, leadership_chats, local_time, send_privately
+from handlers.common import (
+    is_overseer,
+    leadership_chats,
+    local_time,
+    parse_record_number,
+    send_privately,
+    shown_number,
+)
 from models.alerts import acknowledge, claim_escalation, create_alert, due_escalations, get_alert
 from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, list_members
 
 logger = logging.getLogger(__name__)
 
 ACK_COMMAND = "ack"
-NUMBER_PREFIXES = "#＃№"
 
 
 def may_acknowledge(ctx: Context, member: Member | None) -> bool:
@@ -96,14 +102,14 @@ def escalate_alerts(ctx: Context) -> int:
 def ack_command(ctx: Context, args: str) -> None:
     """Acknowledge an alert: ``/ack 12`` (确认 12); the first acknowledgement is recorded and announced."""
     assert ctx.member is not None and ctx.msg is not None
-    number = args.strip().lstrip(NUMBER_PREFIXES).strip()
-    if not number.isdigit():
+    number = parse_record_number(args)
+    if number is None:
         if ctx.msg.is_private:  # in a group, a bare 确认 is someone talking, not a command
             ctx.reply("alert.ack_usage")
         return
-    alert = get_alert(session=ctx.session, alert_id=int(number))
+    alert = get_alert(session=ctx.session, alert_id=number)
     if alert is None:
-        ctx.reply("alert.unknown", number=int(number))
+        ctx.reply("alert.unknown", number=number or shown_number(args))
         return
     if not may_acknowledge(ctx, ctx.member):
         ctx.reply("alert.ack_not_allowed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,15 @@ from models.members import (
 )
 
 TIME_FORMAT = "%H:%M"
+NUMBER_PREFIXES = "#＃№"
+DIGITS = re.compile(r"[0-9]+")
+MAX_RECORD_NUMBER = 2**31 - 1
+"""Record numbers are 32-bit ids on PostgreSQL; a larger number names no record."""
+MAX_RECORD_DIGITS = len(str(MAX_RECORD_NUMBER))
+NO_RECORD = 0
+"""What a number too large to be any record reads as: ids start at 1, so it finds nothing."""
+MAX_NUMBER_SHOWN = 12
+"""Characters of a typed number echoed back in a "no such number" answer."""
 
 
 def group_label(group: Group) -> Text:
@@ -160,6 +170,24 @@ def parse_int(low: int, high: int) -> Parser:
         return value
 
     return parse
+
+
+def parse_record_number(text: str) -> int | None:
+    """Read a record number typed as ``12``, ``#12`` or ``＃１２``; None when the text is not a number.
+
+    A number beyond any id reads as ``NO_RECORD``, so the caller's lookup finds nothing and says so.
+    """
+    ref = text.strip().translate(FULLWIDTH_DIGITS).lstrip(NUMBER_PREFIXES).strip()
+    if not DIGITS.fullmatch(ref):
+        return None
+    if len(ref) > MAX_RECORD_DIGITS or int(ref) > MAX_RECORD_NUMBER:
+        return NO_RECORD
+    return int(ref)
+
+
+def shown_number(text: str) -> str:
+    """Return a typed number as it is echoed back in a "no such number" answer: trimmed and cut short."""
+    return text.strip()[:MAX_NUMBER_SHOWN] or "-"
 
 
 def choice_label(choices: Sequence[Choice], value: Any) -> Text | None:

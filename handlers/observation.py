@@ -10,19 +10,21 @@ from typing import Any
 
 from bot.context import Context
 from bot.dispatcher import Command
-from bot.forms import Choice, Form, FormField
+from bot.forms import Choice, FieldError, Form, FormField
 from bot.masking import mask_address, mask_name, mask_phone
 from bot.types import Button, ChatRef, Text
 from handlers.checks import NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
 from handlers.common import (
-    FULLWIDTH_DIGITS,
     audit_private_view,
     group_chat,
     in_reach,
+    parse_int,
+    parse_record_number,
     parse_text,
     sees_all_communities,
     sees_full_data,
     send_privately,
+    shown_number,
 )
 from handlers.screening import CHECK_FIELD, community_name
 from models.members import ROLE_GROUP_LEAD, Member, get_member, identities_of, list_members
@@ -63,7 +65,6 @@ LIST_LIMIT = 20
 MAX_NOTES = 500
 MAX_REASON = 200
 MAX_EXTENSION_DAYS = 30
-NUMBER_PREFIXES = "#＃№"
 KIND_KEYS = {KIND_HOME: "observation.kind_home", KIND_CENTRAL: "observation.kind_central"}
 FOLLOWUP_KEYS = {
     FOLLOWUP_SEEN_OK: "observation.status_seen_ok",
@@ -94,16 +95,10 @@ def audit_views(ctx: Context, reader: Member, observations: list[Observation]) -
     audit_private_view(ctx, target_ids=targets, detail=f"observation {numbers}", reader=reader)
 
 
-def _number(args: str) -> int | None:
-    """Read an observation number such as ``12`` or ``#12``."""
-    ref = args.strip().translate(FULLWIDTH_DIGITS).lstrip(NUMBER_PREFIXES).strip()
-    return int(ref) if ref.isdigit() else None
-
-
 def _find(ctx: Context, ref: str) -> Observation | None:
     """Return the observation a member names, if it exists and they may see it."""
     assert ctx.member is not None
-    number = _number(ref)
+    number = parse_record_number(ref)
     observation = get_observation(session=ctx.session, observation_id=number) if number is not None else None
     if observation is None or not may_see(ctx, ctx.member, observation):
         return None
@@ -202,7 +197,7 @@ def followup_command(ctx: Context, args: str) -> None:
     observation = _find(ctx, args)
     if observation is None:
         # The same answer for "no such number" and "not yours": numbers must not reveal other communities' people.
-        ctx.reply("observation.unknown", number=args.strip() or "-")
+        ctx.reply("observation.unknown", number=shown_number(args))
         return
     full = sees_full_data(ctx, ctx.member)
     if full:
@@ -231,10 +226,9 @@ def _managed(ctx: Context, args: str, usage: str, *, with_days: bool) -> tuple[O
         ctx.reply("observation.manage_not_allowed")
         return None
     parts = args.strip().split(maxsplit=2 if with_days else 1)
-    days_text = parts[1].translate(FULLWIDTH_DIGITS) if with_days and len(parts) > 1 else ""
+    days = _extension_days(ctx, parts[1]) if with_days and len(parts) > 1 else 0
     reason = parts[-1].strip() if len(parts) > (2 if with_days else 1) else ""
-    days_ok = not with_days or (days_text.isdigit() and 1 <= int(days_text) <= MAX_EXTENSION_DAYS)
-    if not parts or not days_ok or not reason:
+    if not parts or (with_days and days is None) or not reason:
         ctx.reply(usage, limit=MAX_EXTENSION_DAYS)
         return None
     if len(reason) > MAX_REASON:
@@ -242,12 +236,20 @@ def _managed(ctx: Context, args: str, usage: str, *, with_days: bool) -> tuple[O
         return None
     observation = _find(ctx, parts[0])
     if observation is None:
-        ctx.reply("observation.unknown", number=parts[0])
+        ctx.reply("observation.unknown", number=shown_number(parts[0]))
         return None
     if observation.status != STATUS_ACTIVE:
         ctx.reply("observation.not_active", number=observation.id)
         return None
-    return observation, int(days_text or 0), reason
+    return observation, days or 0, reason
+
+
+def _extension_days(ctx: Context, text: str) -> int | None:
+    """Read the days of an extension, 1 to MAX_EXTENSION_DAYS; None when the text is not such a number."""
+    try:
+        return parse_int(1, MAX_EXTENSION_DAYS)(text, ctx)
+    except FieldError:
+        return None
 
 
 def extend_command(ctx: Context, args: str) -> None:

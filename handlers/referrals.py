@@ -16,9 +16,11 @@ from handlers.common import (
     community_label,
     group_chat,
     in_reach,
+    parse_record_number,
     sees_all_communities,
     sees_full_data,
     send_privately,
+    shown_number,
 )
 from models.members import Member, get_member
 from models.referrals import (
@@ -102,9 +104,10 @@ def referral_command(ctx: Context, args: str) -> None:
     if not number:
         _list(ctx, ctx.member)
         return
-    referral = get_referral(session=ctx.session, referral_id=int(number)) if number.isdigit() else None
+    referral_id = parse_record_number(number)
+    referral = get_referral(session=ctx.session, referral_id=referral_id) if referral_id is not None else None
     if referral is None or not may_handle(ctx, ctx.member, referral):
-        ctx.reply("referral.unknown", number=number[:12])  # another community's number looks the same as none
+        ctx.reply("referral.unknown", number=shown_number(number))  # another community's number looks the same as none
         return
     word, _, note = rest.strip().partition(" ")
     if not word:

@@ -18,8 +18,10 @@ from handlers.common import (
     audit_private_view,
     community_label,
     in_reach,
+    parse_record_number,
     parse_text,
     sees_full_data,
+    shown_number,
 )
 from handlers.observation_start import start_from_visit
 from handlers.referrals import open_referral
@@ -148,11 +150,11 @@ def tasks_command(ctx: Context, _args: str) -> None:
 def verify_command(ctx: Context, args: str) -> None:
     """Show one target and start recording its verification."""
     assert ctx.member is not None
-    ref = args.strip().lstrip("#")
-    target = get_target(session=ctx.session, target_id=int(ref)) if ref.isdigit() else None
+    target_id = parse_record_number(args)
+    target = get_target(session=ctx.session, target_id=target_id) if target_id is not None else None
     if target is None or not may_see(ctx, ctx.member, target):
         # The same answer for "no such target" and "not yours": numbers must not reveal other communities' lists.
-        ctx.reply("screening.target_unknown", number=ref or "-")
+        ctx.reply("screening.target_unknown", number=shown_number(args))
         return
     full = sees_full_data(ctx, ctx.member)
     if full:

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from models.checks import CheckResult
 from models.drafts import Draft
 from models.outbox import OutboxMessage
-from tests.fakes import Harness, keys_of
+from tests.fakes import Harness, keys_of, texts_of
 
 NASTY = [
     "",
@@ -113,3 +113,23 @@ async def test_expired_draft_is_dropped_with_a_notice(harness: Harness) -> None:
     await harness.tick()
     assert keys_of(staff.unread()) == ["form.expired"]
     assert keys_of(await staff.say("3栋")) == ["common.not_understood"]
+
+
+HUGE = "99999999999999999999999"
+NOT_QUITE_NUMBERS = (HUGE, "2147483648", "#" + HUGE, "１" * 30, "²", "9" * 300)
+
+
+async def test_numbers_no_record_can_have_are_answered_as_no_such_number(harness: Harness) -> None:
+    admin = await harness.member("龙雅俐", "coordination", "admin")
+    for number in NOT_QUITE_NUMBERS:
+        shown = number[:20]
+        assert keys_of(await admin.say(f"/ack {number}")) in (["alert.unknown"], ["alert.ack_usage"]), shown
+        assert keys_of(await admin.say(f"/referral {number}")) == ["referral.unknown"], shown
+        assert keys_of(await admin.say(f"/verify {number}")) == ["screening.target_unknown"], shown
+        assert keys_of(await admin.say(f"/followup {number}")) == ["observation.unknown"], shown
+        assert keys_of(await admin.say(f"/extend {number} 3 原因")) == ["observation.unknown"], shown
+        assert keys_of(await admin.say(f"/release {number} 原因")) == ["observation.unknown"], shown
+    assert keys_of(await admin.say(f"/ack {HUGE}")) == ["alert.unknown"]
+    assert keys_of(await admin.say("/extend 1 ² 原因")) == ["observation.extend_usage"]
+    answer = texts_of(await admin.say(f"确认 {HUGE}"))
+    assert "没有第 999999999999 号预警" in answer
