@@ -158,13 +158,13 @@ def cmd_outbox_failed(args: argparse.Namespace) -> int:
     from models.outbox import failed
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    with session_scope(engine) as session:
+    app = build_app(settings, load_org_or_exit(settings))
+    with session_scope(app.engine) as session:
         rows = failed(session=session, limit=args.limit)
         for row in rows:
             print(
-                f"{row.id}\t{row.created_at:%Y-%m-%d %H:%M}\t{row.platform}\t{row.chat_id}\t{row.attempts}\t{row.error}"
+                f"{row.id}\t{row.created_at.astimezone(app.tz):%Y-%m-%d %H:%M}\t{row.platform}\t{row.chat_id}\t"
+                f"{row.attempts}\t{row.error}"
             )
     if not rows:
         print("no failed messages")

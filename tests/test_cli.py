@@ -124,6 +124,7 @@ def test_outbox_failed_lists_undeliverable_messages(tmp_path: Path) -> None:
     engine.dispose()
     listed = lianfang("outbox", "failed", tmp_path=tmp_path).stdout
     assert "6021447312" in listed and "forbidden: bot was blocked by the user" in listed
+    assert "2020-01-28 15:00" in listed  # local time (Asia/Shanghai), as `audit` shows it, not UTC
 
 
 def test_wecom_bind_robot_checks_the_purpose(tmp_path: Path) -> None:
