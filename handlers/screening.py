@@ -122,13 +122,13 @@ def tasks_command(ctx: Context, _args: str) -> None:
     full = sees_full_data(ctx, ctx.member)
     lines = [Text("screening.tasks_title", {"count": total})]
     buttons = []
-    for index, target in enumerate(targets, start=1):
+    for target in targets:
         name = target.name if full else mask_name(target.name)
         lines.append(
             Text(
                 "screening.task_line",
                 {
-                    "index": index,
+                    "number": target.id,
                     "name": name,
                     "address": target.address,
                     "reason": target.reason or "-",
@@ -137,7 +137,7 @@ def tasks_command(ctx: Context, _args: str) -> None:
             )
         )
         buttons.append(
-            Button(Text("screening.task_button", {"index": index, "name": name}), f"/{CMD_VERIFY} {target.id}")
+            Button(Text("screening.task_button", {"number": target.id, "name": name}), f"/{CMD_VERIFY} {target.id}")
         )
     if total > len(targets):
         lines.append(Text("screening.tasks_more", {"shown": len(targets), "count": total}))

@@ -151,6 +151,19 @@ async def test_not_reached_stays_on_the_list(harness: Harness, tmp_path: Path) -
         )
 
 
+async def test_the_task_list_shows_the_numbers_verify_takes(harness: Harness, tmp_path: Path) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    ids = load_list(harness, tmp_path)
+    number = ids["赵六"]
+    assert number != 1  # the only target of this list, the third of the import
+    listed = await staff.say("/tasks")
+    text = texts_of(listed)
+    assert f"第 {number} 号：赵*" in text and "1. 赵*" not in text
+    assert [b.value for b in listed[0].buttons] == [f"/verify {number}"]
+    typed = await staff.say(f"/verify {number}")  # the number the list shows opens the same person
+    assert keys_of(typed)[0] == "screening.card_person" and "赵*" in texts_of(typed)
+
+
 async def test_staff_cannot_open_another_communitys_target(harness: Harness, tmp_path: Path) -> None:
     staff = await harness.member("王芳", "screening", "staff", "dongfeng")
     ids = load_list(harness, tmp_path)
