@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,11 @@ CONTROL_COMMANDS = (CMD_CANCEL, CMD_BACK, CMD_SKIP)
 
 VALUE_SUBMIT = "submit"
 SUBMIT_WORDS = frozenset({VALUE_SUBMIT, "提交", "确认", "确定", "是", "好", "ok", "yes", "y", "1"})
+STEP_START_RANGE = 10**9
+"""A draft's step count starts at a random number below this, so a step names its draft as well as its question
+(and stays far below PostgreSQL's integer limit however many steps follow)."""
+SUMMARY_FIELD = ""
+"""The field part of the summary's step token: the summary asks no field."""
 EDIT_PATTERN = re.compile(r"^(?:修改|改|edit)\s*(\d{1,3})$", re.IGNORECASE)
 """At the summary, ``修改 2`` asks the summary's second line again, then comes back to the summary."""
 
@@ -84,6 +90,11 @@ class Form:
 def static_fields(*fields: FormField) -> Callable[[Context, dict[str, Any]], Sequence[FormField]]:
     """Wrap a fixed tuple of questions."""
     return lambda _ctx, _context: fields
+
+
+def step_value(draft: FormDraft, field: str, value: str) -> str:
+    """Return the button value answering ``field`` with ``value`` at the draft's current step."""
+    return f"#{draft.step}.{field}:{value}"
 
 
 def pick_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
@@ -158,6 +169,7 @@ class FormRunner:
             created_at=stamp,
             updated_at=stamp,
             expires_at=stamp,
+            step=secrets.randbelow(STEP_START_RANGE),
         )
         fields = {field.name: field for field in form.fields(ctx, draft.context)}
         draft.data.update({name: value for name, value in (defaults or {}).items() if name in fields})
@@ -191,7 +203,7 @@ class FormRunner:
                 draft.data[current.name] = None
                 draft.history.append(current.name)
         else:
-            text = self._strip_step(ctx, draft, text)
+            text = self._strip_step(ctx, draft, current, text)
             if text is None:
                 pass
             elif current is None:
@@ -221,14 +233,16 @@ class FormRunner:
         return text.strip().casefold() in SUBMIT_WORDS
 
     @staticmethod
-    def _strip_step(ctx: Context, draft: FormDraft, text: str) -> str | None:
+    def _strip_step(ctx: Context, draft: FormDraft, current: FormField | None, text: str) -> str | None:
+        """Return the answer a tapped choice carries, or None (saying so) when it belongs to another question."""
         match = STEP_TOKEN.match(text)
         if match is None:
             return text
-        if int(match.group(1)) != draft.step:
+        field = current.name if current is not None else SUMMARY_FIELD
+        if match.group(1) != str(draft.step) or match.group(2) != field:
             ctx.reply("form.stale_button")
             return None
-        return match.group(2)
+        return match.group(3)
 
     def _take(self, ctx: Context, draft: FormDraft, field: FormField, text: str) -> None:
         choices = list(field.choices(ctx, draft.data)) if field.choices else []
@@ -275,7 +289,7 @@ class FormRunner:
             lines += self.summary(ctx, fields, draft.data)
             lines.append(Text("form.confirm_prompt"))
             buttons = [
-                Button(Text("form.button_submit"), f"#{draft.step}:{VALUE_SUBMIT}"),
+                Button(Text("form.button_submit"), step_value(draft, SUMMARY_FIELD, VALUE_SUBMIT)),
                 Button(Text("form.button_back"), VALUE_BACK),
                 Button(Text("form.button_cancel"), VALUE_CANCEL),
             ]
@@ -283,7 +297,7 @@ class FormRunner:
             return
         choices = list(field.choices(ctx, draft.data)) if field.choices else []
         hint = "form.hint_" + ("skip_" if field.optional else "") + ("back_" if draft.history else "") + "cancel"
-        buttons = [Button(choice.label, f"#{draft.step}:{choice.value}") for choice in choices]
+        buttons = [Button(choice.label, step_value(draft, field.name, choice.value)) for choice in choices]
         if field.optional:
             buttons.append(Button(Text("form.button_skip"), VALUE_SKIP))
         ctx.reply(*opening, field.prompt, Text(hint), buttons=buttons)

@@ -14,8 +14,9 @@ PLATFORM_WECOM = "wecom"
 
 RAW_KEY = "common.raw"
 """Locale key whose template is just ``{text}``: carries text that is data, not wording."""
-STEP_TOKEN = re.compile(r"^#(\d+):(.*)$", re.DOTALL)
-"""Choice buttons carry the question number (``#3:home``) so a tap on an old question is recognised."""
+STEP_TOKEN = re.compile(r"^#(\d+)(?:\.([^:]*))?:(.*)$", re.DOTALL)
+"""Choice buttons carry their draft's step and the question's field (``#48213907.measure:home``), so a tap on an
+earlier question, or on a question of another form, is recognised; ``#3:home`` (no field) is always stale."""
 VALUE_SKIP = "/skip"
 VALUE_BACK = "/back"
 VALUE_CANCEL = "/cancel"

@@ -29,7 +29,8 @@ class Draft(SQLModel, table=True):
     history: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     step: int = 0
-    """Counts questions asked, so a stale button from an earlier question is recognised."""
+    """Counts questions asked from a random start, so a stale button from an earlier question or another draft is
+    recognised."""
     created_at: datetime
     updated_at: datetime
     expires_at: datetime = Field(index=True)
@@ -70,7 +71,8 @@ class FormDraft:
     updated_at: datetime
     expires_at: datetime
     step: int = 0
-    """Counts questions asked, so a stale button from an earlier question is recognised."""
+    """Counts questions asked from a random start, so a stale button from an earlier question or another draft is
+    recognised."""
     id: int | None = None
 
 

@@ -112,6 +112,41 @@ async def test_old_button_tap_does_not_answer_a_later_question(harness: Harness)
     assert keys_of(answer)[1] == "check.ask_measure"
 
 
+async def test_a_button_of_an_earlier_form_does_not_answer_another_question(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    await staff.say("/check 3栋 张三 36.5 无")
+    history = await staff.say("/skip")
+    assert keys_of(history)[0] == "check.ask_history"
+    wuhan = history[-1].buttons[1].value
+    await staff.say("/cancel")
+    await staff.say("/check")
+    assert keys_of(await staff.say("4栋"))[0] == "check.ask_person"
+    answer = await staff.say(wuhan, button=True)  # the old 武汉旅居史 button, tapped at the name question
+    assert keys_of(answer)[:2] == ["form.stale_button", "check.ask_person"]
+    assert keys_of(await staff.say("李四"))[0] == "check.ask_phone"
+    await staff.say("/skip")
+    await staff.say("/skip")
+    await staff.say("无")
+    assert keys_of(await staff.say(wuhan, button=True))[:2] == ["form.stale_button", "check.ask_history"]
+    await staff.tap("无")
+    summary = texts_of(await staff.tap("居家观察"))
+    assert "李四" in summary and "wuhan" not in summary and "武汉" not in summary
+    await staff.say("提交")
+    with Session(harness.app.engine) as session:
+        record = session.exec(select(CheckResult)).one()
+        assert (record.address, record.person, record.history) == ("4栋", "李四", "none")
+
+
+async def test_a_button_of_an_earlier_form_does_not_answer_the_same_question_again(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    await staff.say("/check 3栋 张三 36.5 无")
+    wuhan = (await staff.say("/skip"))[-1].buttons[1].value
+    await staff.say("/cancel")
+    await staff.say("/check 4栋 李四 36.5 无")
+    assert keys_of(await staff.say("/skip"))[0] == "check.ask_history"  # the same question at the same point
+    assert keys_of(await staff.say(wuhan, button=True))[:2] == ["form.stale_button", "check.ask_history"]
+
+
 async def test_check_in_a_group_opens_privately(harness: Harness) -> None:
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
     group = harness.group("g-screening", staff)
