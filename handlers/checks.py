@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from bot.context import Context
 from bot.dispatcher import Command
-from bot.forms import Choice, FieldError, Form, FormField, static_fields
+from bot.forms import Choice, FieldError, Form, FormField, Parser, static_fields
 from bot.masking import mask_address, mask_name, mask_phone, mask_text
 from bot.types import Text
 from handlers.alerts import raise_alert
@@ -33,11 +34,23 @@ TEMPERATURE_MAX = 43.0
 NO_SYMPTOMS = "无"
 SYMPTOM_SPLIT = re.compile(r"[,，、;；/\s]+")
 PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
-TEMPERATURE_TOKEN = re.compile(r"^(\d{2}(?:\.\d{1,2})?)\s*(?:°C|℃|度|C)?$", re.IGNORECASE)
+TEMPERATURE_TOKEN = re.compile(r"^(\d{2}(?:[.,，]\d{1,2})?)\s*(?:°C|℃|度|C)?$", re.IGNORECASE)
+"""A temperature, with a decimal point or a decimal comma (``37,9``)."""
+DECIMAL_COMMAS = str.maketrans(",，", "..")
 ADDRESS_HINT = re.compile(r"\d|栋|幢|单元|号|室|楼|路|街|巷|小区|村")
 MAX_ADDRESS = 200
 MAX_PERSON = 64
 MAX_HISTORY = 500
+MAX_SHOWN = 100
+"""Characters of a one-line ``/check``'s leftovers quoted back to the user."""
+ELLIPSIS = "…"
+LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z.' -]*$")
+LINE_ADDRESS = "address"
+LINE_PERSON = "person"
+LINE_PHONE = "phone"
+LINE_TEMPERATURE = "temperature"
+LINE_SYMPTOMS = "symptoms"
+"""The fields a one-line ``/check`` may answer, by the name of the form's field."""
 
 HISTORY_NONE = "none"
 HISTORY_WUHAN = "wuhan"
@@ -89,7 +102,7 @@ def parse_temperature(text: str, _ctx: Context) -> float:
     match = TEMPERATURE_TOKEN.match(text.translate(FULLWIDTH_DIGITS).strip())
     if match is None:
         raise FieldError("check.error_temperature")
-    value = float(match.group(1))
+    value = float(match.group(1).translate(DECIMAL_COMMAS))
     if not TEMPERATURE_MIN <= value <= TEMPERATURE_MAX:
         raise FieldError("check.error_temperature_range", low=TEMPERATURE_MIN, high=TEMPERATURE_MAX)
     return value
@@ -131,6 +144,14 @@ def parse_phone(text: str, _ctx: Context) -> str:
     if not PHONE.match(cleaned):
         raise FieldError("check.error_phone")
     return cleaned
+
+
+LINE_PARSERS: dict[str, Parser] = {
+    LINE_ADDRESS: parse_text(MAX_ADDRESS),
+    LINE_PERSON: parse_text(MAX_PERSON),
+    LINE_PHONE: parse_phone,
+    LINE_TEMPERATURE: parse_temperature,
+}
 
 
 def _show_temperature(value: Any) -> Text:
@@ -295,39 +316,99 @@ def raise_check_alert(
     )
 
 
-def parse_check_line(text: str) -> dict[str, Any]:
-    """Read what a one-line ``/check`` gives: address, person, temperature, symptoms, in any order."""
+@dataclass(frozen=True)
+class CheckLine:
+    """What a one-line ``/check`` gave: the answers it fills in and the words it could not place."""
+
+    prefill: dict[str, Any]
+    leftovers: list[str]
+
+
+def _parsed(parser: Parser, text: str, ctx: Context) -> Any | None:
+    """Return what a field's parser reads from a text, or None when the text does not fit."""
+    try:
+        return parser(text, ctx)
+    except FieldError:
+        return None
+
+
+def _token_symptoms(token: str) -> list[str] | None:
+    """Return the symptoms a token names (``咳嗽`` or ``发热、咳嗽``), or None unless every part is one."""
+    words = [normalize_symptom(word) for word in SYMPTOM_SPLIT.split(token) if word]
+    return None if not words or None in words else [word for word in words if word is not None]
+
+
+def _kind(ctx: Context, token: str) -> str:
+    """Name the field a token of a one-line ``/check`` looks like it answers."""
+    if _parsed(parse_temperature, token, ctx) is not None:
+        return LINE_TEMPERATURE
+    if _parsed(parse_phone, token, ctx) is not None:
+        return LINE_PHONE
+    if _token_symptoms(token) is not None:
+        return LINE_SYMPTOMS
+    return LINE_ADDRESS if ADDRESS_HINT.search(token) else LINE_PERSON
+
+
+def _separator(kind: str, before: str, token: str) -> str | None:
+    """Return what joins a token to the run before it of the same kind, or None when it starts a run of its own.
+
+    Address pieces join as written (``3栋 2单元 501`` is ``3栋2单元501``), with a space between latin letters or
+    digits; latin words join into one name (``Zhang San``); a Chinese name is one token.
+    """
+    if kind == LINE_ADDRESS:
+        latin = before[-1].isascii() and before[-1].isalnum() and token[0].isascii() and token[0].isalnum()
+        return " " if latin else ""
+    if kind == LINE_PERSON and LATIN_NAME.match(before) and LATIN_NAME.match(token):
+        return " "
+    return None
+
+
+def _runs(ctx: Context, text: str) -> list[tuple[str, str]]:
+    """Split a one-line ``/check`` into (kind, text) runs of adjacent tokens that belong together."""
+    runs: list[tuple[str, str]] = []
+    for token in text.split():
+        kind = _kind(ctx, token)
+        separator = _separator(kind, runs[-1][1], token) if runs and runs[-1][0] == kind else None
+        if separator is None:
+            runs.append((kind, token))
+        else:
+            runs[-1] = (kind, runs[-1][1] + separator + token)
+    return runs
+
+
+def parse_check_line(ctx: Context, text: str) -> CheckLine:
+    """Read a one-line ``/check``: address, person, phone, temperature and symptoms, in any order.
+
+    The first run of each kind answers its question (a second name answers the address when nothing looks like
+    one); every other run is a leftover, for the user to be told, never dropped silently.
+    """
+    runs = _runs(ctx, text)
+    has_address = any(kind == LINE_ADDRESS for kind, _ in runs)
     prefill: dict[str, Any] = {}
     symptoms: list[str] = []
-    rest: list[str] = []
-    for token in text.split():
-        if "temperature" not in prefill:
-            try:
-                prefill["temperature"] = parse_temperature(token, None)  # type: ignore[arg-type]
-                continue
-            except FieldError:
-                pass
-        symptom = normalize_symptom(token)
-        if symptom is not None:
-            symptoms.append(symptom)
+    leftovers: list[str] = []
+    for kind, value in runs:
+        if kind == LINE_SYMPTOMS:
+            symptoms += _token_symptoms(value) or []
             continue
-        rest.append(token)
+        field = LINE_ADDRESS if kind == LINE_PERSON and LINE_PERSON in prefill and not has_address else kind
+        parsed = None if field in prefill else _parsed(LINE_PARSERS[field], value, ctx)
+        if parsed is None:
+            leftovers.append(value)
+        else:
+            prefill[field] = parsed
     if symptoms:
-        prefill["symptoms"] = parse_symptoms(",".join(symptoms), None)  # type: ignore[arg-type]
-    address = next((t for t in rest if ADDRESS_HINT.search(t)), None)
-    if address is not None:
-        rest.remove(address)
-        prefill["address"] = address[:MAX_ADDRESS]
-    if rest:
-        prefill["person"] = rest.pop(0)[:MAX_PERSON]
-    if rest and "address" not in prefill:
-        prefill["address"] = rest.pop(0)[:MAX_ADDRESS]
-    return prefill
+        prefill[LINE_SYMPTOMS] = parse_symptoms(",".join(dict.fromkeys(symptoms)), ctx)
+    return CheckLine(prefill, leftovers)
 
 
 def check_command(ctx: Context, args: str) -> None:
-    """Start a check result, prefilled from a one-line entry."""
-    ctx.start_form(FORM_CHECK, prefill=parse_check_line(args) if args else {}, defaults=community_default(ctx))
+    """Start a check result, prefilled from a one-line entry; say which words of it were not understood."""
+    line = parse_check_line(ctx, args) if args else CheckLine({}, [])
+    if line.leftovers:
+        shown = " ".join(line.leftovers)
+        ctx.reply("check.line_leftovers", tokens=shown if len(shown) <= MAX_SHOWN else shown[:MAX_SHOWN] + ELLIPSIS)
+    ctx.start_form(FORM_CHECK, prefill=line.prefill, defaults=community_default(ctx))
 
 
 CHECK_FORM = Form(FORM_CHECK, Text("check.title"), static_fields(*CHECK_FIELDS), submit_check)

@@ -52,6 +52,37 @@ async def test_one_line_check_asks_only_for_the_rest_and_raises_a_masked_alert(h
         assert record.is_alert and record.is_referral and record.history == "wuhan"
 
 
+async def test_one_line_check_joins_address_pieces_and_keeps_latin_names(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    first = await staff.say("/check 3栋 2单元 501 张三 37,9 13812345678 咳嗽")
+    assert keys_of(first)[:2] == ["form.started_prefilled", "check.ask_history"]  # the phone is not asked again
+    await staff.tap("无")
+    summary = texts_of(await staff.tap("居家观察"))
+    assert "3栋2单元501" in summary and "张三" in summary and "37.9" in summary and "13812345678" in summary
+    await staff.say("提交")
+    await staff.say("/check Zhang San 5栋 101 36.6 无")
+    await staff.say("/skip")
+    await staff.tap("无")
+    await staff.tap("居家观察")
+    await staff.say("提交")
+    with Session(harness.app.engine) as session:
+        records = session.exec(select(CheckResult).order_by(CheckResult.id)).all()
+        assert [(r.address, r.person, r.phone, r.temperature, r.symptoms) for r in records] == [
+            ("3栋2单元501", "张三", "13812345678", 37.9, "咳嗽"),
+            ("5栋101", "Zhang San", None, 36.6, "无"),
+        ]
+
+
+async def test_one_line_check_says_what_it_did_not_understand(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    answer = await staff.say("/check 3栋 张三 李四 37.2 38.5 流涕")
+    assert keys_of(answer)[:3] == ["check.line_leftovers", "form.started_prefilled", "check.ask_phone"]
+    assert answer[0].lines[0].params == {"tokens": "李四 38.5 流涕"}
+    assert "没有看懂：李四 38.5 流涕" in texts_of(answer)
+    nothing_left = await staff.say("/check 3栋 张三")
+    assert "check.line_leftovers" not in keys_of(nothing_left)
+
+
 async def test_symptom_alone_alerts_and_phone_is_masked_in_groups(harness: Harness) -> None:
     _, leadership, _ = await harness.bound_org_chats()
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
