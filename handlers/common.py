@@ -113,9 +113,7 @@ def may_import_lists(ctx: Context, member: Member | None) -> bool:
     field staff would otherwise learn of, and overwrite, people outside their community.
     """
     return member is not None and (
-        member.role == ROLE_ADMIN
-        or member.group_key == ctx.org.coordination_group
-        or is_screening_lead(ctx, member)
+        member.role == ROLE_ADMIN or member.group_key == ctx.org.coordination_group or is_screening_lead(ctx, member)
     )
 
 

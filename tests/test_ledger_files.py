@@ -75,6 +75,14 @@ async def importer(harness: Harness) -> Chat:
     return await harness.member("刘组长", "screening", "group_lead")
 
 
+async def imported(harness: Harness, tmp_path: Path) -> Chat:
+    """Return the importer's chat once the good rows are on the ledger."""
+    lead = await importer(harness)
+    await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
+    await lead.tap("导入")
+    return lead
+
+
 async def test_a_good_list_is_checked_then_imported_on_confirmation(harness: Harness, tmp_path: Path) -> None:
     lead = await importer(harness)
     answer = await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
@@ -275,9 +283,7 @@ async def test_an_undeliverable_export_keeps_no_file_and_never_reaches_a_group(h
 async def test_field_staff_cannot_probe_or_overwrite_the_ledger_with_a_one_row_list(
     harness: Harness, tmp_path: Path
 ) -> None:
-    lead = await importer(harness)
-    await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
-    await lead.tap("导入")
+    await imported(harness, tmp_path)
     (wang,) = [t for t in ledger(harness) if t.name == "王五"]  # 朝阳社区's, 张伟's target
     dongfeng = await harness.member("陈静", "screening", "staff", "dongfeng")
     probe = [[1, "王五", WANG, "13700000000", "东风小区9栋", "x"]]
@@ -322,9 +328,7 @@ async def test_a_merge_that_changes_phone_or_address_keeps_the_old_values_and_te
 async def test_export_follows_the_record_scope_and_full_data_roles_only_unmask(
     harness: Harness, tmp_path: Path
 ) -> None:
-    lead = await importer(harness)
-    await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
-    await lead.tap("导入")
+    lead = await imported(harness, tmp_path)
     publicity_lead = await harness.member("宣传组长", "publicity", "group_lead")  # group_lead is a full_data role
     assert keys_of(await publicity_lead.say("/export ledger")) == ["files.export_not_allowed"]
     coordination = await harness.member("周敏", "coordination", "staff")  # in scope, not a full_data role
