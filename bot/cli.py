@@ -236,7 +236,7 @@ def _print_section(title: Text, items: Sequence[RowProblem], lang: str) -> None:
 def cmd_screening_import(args: argparse.Namespace) -> int:
     """Import a district screening list; exit 2 when rows were rejected."""
     from handlers.screening import notify_assignees
-    from handlers.screening_import import ImportFileError, ImportReport, import_list
+    from handlers.screening_import import ImportFileError, ImportReport, import_list, notify_replaced
 
     settings = load_settings()
     app = build_app(settings, load_org_or_exit(settings))
@@ -251,6 +251,7 @@ def cmd_screening_import(args: argparse.Namespace) -> int:
             )
             if report.written:
                 notify_assignees(ctx, report.assigned)
+                notify_replaced(ctx, report)
         return report
 
     try:
@@ -263,6 +264,7 @@ def cmd_screening_import(args: argparse.Namespace) -> int:
     except ImportFileError as error:
         print(f"lianfang: {args.file}: {render(error.text(), lang)}", file=sys.stderr)
         return EXIT_INVALID
+    _print_section(Text("screening.import_cleaned_title", {"count": len(report.cleaned)}), report.cleaned, lang)
     _print_section(Text("screening.import_merged_title", {"count": len(report.merged)}), report.merged, lang)
     _print_section(
         Text("screening.import_unassigned_title", {"count": len(report.unassigned)}), report.unassigned, lang

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ EARLIEST_BIRTH = date(1850, 1, 1)
 """Early enough for the sample number in GB 11643-1999 itself (born 1880)."""
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 OLD_ID_PATTERN = re.compile(r"^\d{15}$")
+NORMAL_FORM = "NFKC"
 SEPARATORS = re.compile(r"[\s\-]")
 SEX_MALE = "male"
 SEX_FEMALE = "female"
@@ -67,7 +69,8 @@ def parse_id_number(text: str, *, today: date) -> IdInfo:
     Old 15-digit numbers have no check digit; they are upgraded (century 19 inserted, check digit computed)
     so that the same person is one record whichever form a list uses.
     """
-    number = SEPARATORS.sub("", text).upper()
+    # NFKC turns full-width digits and Ｘ (typed with a Chinese input method) into ASCII before any check.
+    number = SEPARATORS.sub("", unicodedata.normalize(NORMAL_FORM, text)).upper()
     if OLD_ID_PATTERN.match(number):
         birth = _birth(OLD_ID_CENTURY + number[6:12])
         first17 = number[:6] + OLD_ID_CENTURY + number[6:]

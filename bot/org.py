@@ -66,6 +66,8 @@ DEFAULT_LOST_AFTER_DAYS = 3
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+MIN_COMMUNITIES_SHARING = 2
+"""A compound under this many communities is ambiguous: an address in it could belong to either."""
 TOML_POSITION_PATTERN = re.compile(r"\s*\(at line (\d+), column \d+\)$")
 TOML_END_PATTERN = re.compile(r"\s*\(at end of document\)$")
 HOURS_PER_DAY = 24
@@ -419,10 +421,32 @@ class Org(_Model):
                     f"no group has key {self.coordination_group!r} (groups: {known})",
                 )
             )
+        problems += self._compound_problems()
         problems += self._screening_problems()
         problems += self._observation_problems()
         _raise_if(problems)
         return self
+
+    def _compound_problems(self) -> list[tuple[Loc, str]]:
+        """Refuse a compound listed under two communities, naming it at both places: addresses map to one."""
+        places: dict[str, list[tuple[int, int]]] = {}
+        for index, community in enumerate(self.communities):
+            for position, compound in enumerate(community.compounds):
+                places.setdefault(compound, []).append((index, position))
+        problems: list[tuple[Loc, str]] = []
+        for compound, found in places.items():
+            keys = [self.communities[index].key for index, _position in found]
+            if len(set(keys)) < MIN_COMMUNITIES_SHARING:
+                continue
+            for index, position in found:
+                others = ", ".join(repr(key) for key in dict.fromkeys(keys) if key != self.communities[index].key)
+                problems.append(
+                    (
+                        ("communities", index, "compounds", position),
+                        f"{compound!r} is also listed under community {others}; a compound belongs to one community",
+                    )
+                )
+        return problems
 
     def _screening_problems(self) -> list[tuple[Loc, str]]:
         """Require an existing screening group (when named) and compounds that some community lists."""

@@ -108,11 +108,27 @@ def is_overseer(ctx: Context, member: Member | None) -> bool:
 
 def sees_all_communities(ctx: Context, member: Member) -> bool:
     """Tell whether a member may see people of every community: overseers and the screening group's leads."""
-    return is_overseer(ctx, member) or (member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group)
+    return is_overseer(ctx, member) or is_screening_lead(ctx, member)
+
+
+def is_screening_lead(ctx: Context, member: Member) -> bool:
+    """Tell whether a member leads the screening group."""
+    return member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group
+
+
+def may_import_lists(ctx: Context, member: Member | None) -> bool:
+    """Tell whether a member may import district lists: admins, 综合组 and the screening group's leads.
+
+    An import merges into records of every community, so it is kept to those who see them all and run the ledger;
+    field staff would otherwise learn of, and overwrite, people outside their community.
+    """
+    return member is not None and (
+        member.role == ROLE_ADMIN or member.group_key == ctx.org.coordination_group or is_screening_lead(ctx, member)
+    )
 
 
 def sees_full_data(ctx: Context, member: Member) -> bool:
-    """Tell whether a member's role may see personal data in full (in private chats only)."""
+    """Tell whether a member's role may see personal data unmasked (in private chats only); it never widens scope."""
     return member.role in ctx.org.access.full_data_roles
 
 

@@ -12,7 +12,8 @@ from bot.context import Context
 from bot.dispatcher import FILE_COMMAND, Command
 from bot.i18n import render
 from bot.types import FETCH_TOO_LARGE, Button, Document, Text
-from handlers.screening import notify_assignees, sees_full_data
+from handlers.common import may_import_lists, sees_all_communities, sees_full_data
+from handlers.screening import notify_assignees
 from handlers.screening_export import export_ledger
 from handlers.screening_import import (
     SUPPORTED_SUFFIXES,
@@ -20,11 +21,12 @@ from handlers.screening_import import (
     ImportReport,
     RowProblem,
     import_rows,
+    notify_replaced,
     read_table_data,
+    strip_invisible,
 )
 from models.audit import CHANNEL_PRIVATE
 from models.files import decide_pending_import, find_pending_import, purge_pending_imports, save_pending_import
-from models.members import ROLE_ADMIN, Member
 
 logger = logging.getLogger(__name__)
 
@@ -50,19 +52,12 @@ BYTES_PER_MB = 1024 * 1024
 # -- who may do what --------------------------------------------------------------------------------------
 
 
-def may_import(ctx: Context, member: Member | None) -> bool:
-    """Tell whether a member may import lists: admins, 综合组 and 排查组."""
-    return member is not None and (
-        member.role == ROLE_ADMIN or member.group_key in (ctx.org.coordination_group, ctx.org.screening.group)
-    )
-
-
 def worth_fetching(ctx: Context) -> bool:
     """Tell whether a file is worth downloading: an importer sent a list type the import reads."""
     attachment = ctx.msg.attachment if ctx.msg is not None else None
     return (
         attachment is not None
-        and may_import(ctx, ctx.member)
+        and may_import_lists(ctx, ctx.member)
         and Path(attachment.file_name).suffix.lower() in SUPPORTED_SUFFIXES
     )
 
@@ -74,10 +69,11 @@ def file_received(ctx: Context, _args: str) -> None:
     """Check a list sent in a private chat and ask whether to import it; nothing is written yet."""
     assert ctx.msg is not None and ctx.msg.attachment is not None and ctx.member is not None
     attachment = ctx.msg.attachment
-    if not may_import(ctx, ctx.member):
+    file_name = strip_invisible(attachment.file_name)
+    if not may_import_lists(ctx, ctx.member):
         ctx.reply("files.import_not_allowed")
         return
-    suffix = Path(attachment.file_name).suffix.lower()
+    suffix = Path(file_name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         ctx.reply("screening.error_file_type", suffix=suffix or "-")
         return
@@ -89,12 +85,13 @@ def file_received(ctx: Context, _args: str) -> None:
         ctx.reply("files.download_failed")
         return
     try:
-        rows = read_table_data(attachment.file_name, attachment.data)
-        report = _run(ctx, attachment.file_name, rows, dry_run=True)
+        rows = read_table_data(file_name, attachment.data)
+        report = _run(ctx, file_name, rows, dry_run=True)
     except ImportFileError as error:
-        ctx.reply(Text("files.file_refused", {"file": attachment.file_name, "reason": error.text()}))
+        ctx.reply(Text("files.file_refused", {"file": file_name, "reason": error.text()}))
         return
-    lines = [_summary(attachment.file_name, report), *_listed("screening.import_rejected_title", report.rejected)]
+    lines = [_summary(file_name, report), *_listed("screening.import_rejected_title", report.rejected)]
+    lines += _listed("screening.import_cleaned_title", report.cleaned)
     lines += _listed("screening.import_merged_title", report.merged)
     if not report.good:
         ctx.reply(*lines, Text("files.nothing_good"))
@@ -106,7 +103,7 @@ def file_received(ctx: Context, _args: str) -> None:
         session=ctx.session,
         token=secrets.token_urlsafe(TOKEN_BYTES),
         member_id=ctx.member.id,
-        file_name=attachment.file_name,
+        file_name=file_name,
         data=attachment.data,
         bad_rows=report.bad_rows,
         now=ctx.now,
@@ -158,6 +155,7 @@ def import_command(ctx: Context, args: str) -> None:
         ctx.reply(Text("files.file_refused", {"file": file_name, "reason": error.text()}))
         return
     notify_assignees(ctx, report.assigned)
+    notify_replaced(ctx, report)
     ctx.reply(
         Text(
             "screening.import_done",
@@ -184,6 +182,7 @@ def _run(ctx: Context, file_name: str, rows: list, *, dry_run: bool = False, onl
         actor=ctx.member.name,
         channel=CHANNEL_PRIVATE,
         member_id=ctx.member.id,
+        importer=ctx.member,
         dry_run=dry_run,
         only_valid=only_valid,
     )
@@ -221,14 +220,13 @@ def _megabytes(size: int) -> str:
 
 
 def export_command(ctx: Context, args: str) -> None:
-    """Send the screening ledger as .xlsx (all communities, or one) to a member whose role sees full records.
+    """Send the screening ledger as .xlsx (all communities, or one) to a member who sees every community.
 
-    Staff without that role are refused rather than given their own community: the file carries every ID and
-    phone number unmasked and leaves the bot's reach once downloaded, which the access rules keep for the
-    roles in ``org.access.full_data_roles``.
+    Scope is the per-record rule's (admins, leaders, 综合组, the screening group's leads); whether the file
+    shows names, ID numbers and phones in full is the unmasking rule's (``org.access.full_data_roles``).
     """
     assert ctx.member is not None
-    if not sees_full_data(ctx, ctx.member):
+    if not sees_all_communities(ctx, ctx.member):
         ctx.reply("files.export_not_allowed")
         return
     words = args.split(maxsplit=1)
@@ -250,6 +248,7 @@ def export_command(ctx: Context, args: str) -> None:
         channel=CHANNEL_PRIVATE,
         member_id=ctx.member.id,
         file_name=file_name,
+        full=sees_full_data(ctx, ctx.member),
     )
     data = buffer.getvalue()
     document = Document(file_name, len(data), XLSX_MIME, data=data)

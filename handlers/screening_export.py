@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 from bot.context import Context
 from bot.i18n import render
 from bot.idcard import id_info
+from bot.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_text
 from bot.types import Text
 from handlers.checks import measure_choices
 from handlers.common import choice_label
@@ -55,6 +56,11 @@ COLUMN_WIDTHS = {
 DEFAULT_WIDTH = 9
 SHEET_NAME_LIMIT = 31
 """Excel's limit on sheet names."""
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+FORMULA_ESCAPE = "'"
+TYPE_STRING = "s"
+"""openpyxl's data type of a plain string cell (never a formula, number or error code)."""
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -81,9 +87,15 @@ def export_ledger(
     channel: str = CHANNEL_CLI,
     member_id: int | None = None,
     file_name: str | None = None,
+    full: bool = True,
 ) -> ExportSummary:
-    """Write the ledger (all communities, or one) as .xlsx to a file or stream; record the export in the audit log."""
+    """Write the ledger (all communities, or one) as .xlsx to a file or stream; record the export in the audit log.
+
+    With ``full`` unset, names, ID numbers, phones, addresses and notes are masked as in group chats. Every text
+    cell is written as a plain string, escaped so that no spreadsheet reads it as a formula.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     lang = ctx.lang
@@ -106,7 +118,8 @@ def export_ledger(
         sheet.append([render(Text(column), lang) for column in COLUMNS])
         members = by_community.get(key, [])
         for number, (target, visit) in enumerate(members, start=1):
-            sheet.append(_row(ctx, number, target, visit, names, lambda v: choice_label(measures, v), lang))
+            values = _row(ctx, number, target, visit, names, lambda v: choice_label(measures, v), lang)
+            sheet.append([_cell(WriteOnlyCell(sheet), value) for value in (values if full else _masked(values))])
         sheets[title] = len(members)
     book.save(out)
     path = out if isinstance(out, Path) else None
@@ -119,7 +132,7 @@ def export_ledger(
         action=ACTION_EXPORT,
         channel=channel,
         member_id=member_id,
-        detail=f"{name}; {community or 'all'}; {summary.rows} rows"[:MAX_DETAIL],
+        detail=f"{name}; {community or 'all'}; {summary.rows} rows{'' if full else '; masked'}"[:MAX_DETAIL],
     )
     logger.info("screening ledger exported: %s rows", summary.rows)
     return summary
@@ -160,6 +173,40 @@ def _row(
         visit.symptoms,
         render(label, lang) if label and visit.reached else "",
         visit.notes,
+    ]
+
+
+def escape_formula(text: str) -> str:
+    """Prefix a cell text that a spreadsheet would run as a formula with an apostrophe (OWASP's rule)."""
+    return FORMULA_ESCAPE + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _cell(cell: Any, value: Any) -> Any:
+    """Fill a write-only cell; text is escaped and typed as a string, so '=…' or '#N/A' stay text."""
+    if isinstance(value, str):
+        cell.value = escape_formula(value)
+        cell.data_type = TYPE_STRING
+    else:
+        cell.value = value
+    return cell
+
+
+MASKERS: dict[str, Callable[[str], str]] = {
+    "screening.col_name": mask_name,
+    "screening.col_id_number": mask_id_number,
+    "screening.col_phone": mask_phone,
+    "screening.col_address": mask_address,
+    "screening.col_symptoms": mask_text,
+    "screening.col_notes": mask_text,
+}
+"""How each personal column is masked for a reader outside ``full_data_roles``."""
+
+
+def _masked(values: list[Any]) -> list[Any]:
+    masker = [MASKERS.get(column) for column in COLUMNS]
+    return [
+        mask(value) if mask and isinstance(value, str) and value else value
+        for mask, value in zip(masker, values, strict=True)
     ]
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,14 +19,15 @@ from bot.idcard import ERROR_BIRTH, ERROR_CHECKSUM, ERROR_FORMAT, IdNumberError,
 from bot.org import Org
 from bot.types import Text
 from handlers.checks import parse_phone
-from handlers.common import FULLWIDTH_DIGITS
+from handlers.common import FULLWIDTH_DIGITS, in_reach, send_privately
 from models.audit import ACTION_IMPORT, CHANNEL_CLI, MAX_DETAIL, record_access
-from models.members import Member, list_members
+from models.members import Member, get_member, list_members
 from models.screening import (
     STATUS_OPEN,
     ScreeningTarget,
     add_targets,
     existing_by_id_number,
+    merge_into_target,
     open_counts,
     unassigned_targets,
     update_target,
@@ -46,9 +48,13 @@ MAX_ADDRESS = 200
 MAX_REASON = 200
 MAX_COMPOUND = 64
 MAX_BATCH = 64
+EXCEL_DIGITS = 15
+"""Significant digits Excel keeps in a number cell."""
 MAX_EXCEL_SERIAL = 2958465
 """The last day Excel can store (9999-12-31)."""
 EARLIEST_DATE = date(2000, 1, 1)
+LEAP_DAY = (2, 29)
+LEAP_CYCLE = 4
 FIELD_NAME = "name"
 FIELD_ID = "id_number"
 FIELD_PHONE = "phone"
@@ -72,6 +78,12 @@ ID_ERROR_KEYS = {
     ERROR_CHECKSUM: "screening.error_id_checksum",
     ERROR_BIRTH: "screening.error_id_birth",
 }
+REPLACED_KEYS = {
+    frozenset({FIELD_PHONE}): "screening.replaced_phone",
+    frozenset({FIELD_ADDRESS}): "screening.replaced_address",
+    frozenset({FIELD_PHONE, FIELD_ADDRESS}): "screening.replaced_phone_address",
+}
+"""The notice to a target's staff member, by the fields a list changed."""
 MERGE_FIELDS = (FIELD_PHONE, FIELD_ADDRESS, FIELD_REASON, FIELD_ARRIVAL)
 """Fields a later row or a new list fills in on an existing person."""
 
@@ -101,6 +113,16 @@ FULL_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 SHORT_DATE = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 TIME_SUFFIX = re.compile(r"[\sT]+\d{1,2}:\d{2}(?::\d{2})?$")
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+"""Control characters a cell should never hold: NUL and other C0/C1 controls, zero-width and bidi overrides."""
+LINE_BREAKS = re.compile("[\t\r\n\u2028\u2029]+")
+"""Breaks inside a cell (Alt+Enter in Excel) read as one space."""
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+"""A formula element in a worksheet's XML."""
+WORKSHEETS = "xl/worksheets/"
 PHONE_NOISE = re.compile(r"[\s\-—()（）]")
 PHONE_PREFIXES = ("+86", "0086")
 
@@ -116,6 +138,16 @@ class ImportFileError(Exception):
     def text(self) -> Text:
         """Return the localized reason."""
         return Text(self.key, self.params)
+
+
+class FormulaWithoutValue:
+    """A formula cell saved without its result (written by a program that does not calculate)."""
+
+    def __repr__(self) -> str:
+        return "FORMULA_WITHOUT_VALUE"
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
 
 
 @dataclass(frozen=True)
@@ -148,7 +180,11 @@ class ImportReport:
     good: list[ImportRow] = field(default_factory=list)
     rejected: list[RowProblem] = field(default_factory=list)
     merged: list[RowProblem] = field(default_factory=list)
+    cleaned: list[RowProblem] = field(default_factory=list)
+    """Rows whose cells lost control characters (imported all the same)."""
     unassigned: list[RowProblem] = field(default_factory=list)
+    replaced: list[tuple[ScreeningTarget, tuple[str, ...]]] = field(default_factory=list)
+    """Targets whose phone or address the list changed (the old values kept), with the fields changed."""
     assigned: dict[int, int] = field(default_factory=dict)
     """New targets per member id."""
     added: int = 0
@@ -195,15 +231,37 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     except Exception as error:  # zipfile, XML and openpyxl errors all mean the same to the user
         logger.debug("cannot open a workbook", exc_info=True)
         raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
+    rows = _first_sheet(book)
+    if _has_formulas(data):
+        formulas = _first_sheet(openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False))
+        for (_number, values), (_same, written) in zip(rows, formulas, strict=False):
+            for index, value in enumerate(values):
+                if value is None and index < len(written) and _is_formula(written[index]):
+                    values[index] = FORMULA_WITHOUT_VALUE
+    yield from rows
+
+
+def _first_sheet(book: Any) -> list[tuple[int, list[Any]]]:
     try:
         sheet = book.worksheets[0]
-        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        return [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
     except Exception as error:  # a damaged sheet inside a readable archive
         logger.debug("cannot read a workbook's sheet", exc_info=True)
         raise ImportFileError("screening.error_file_unreadable", error=type(error).__name__) from None
     finally:
         book.close()
-    yield from rows
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Tell whether any worksheet of the archive holds a formula (a cheap scan before a second read)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(FORMULA_TAG.search(archive.read(name)) for name in archive.namelist() if name.startswith(WORKSHEETS))
+
+
+def _is_formula(value: Any) -> bool:
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    return isinstance(value, ArrayFormula) or (isinstance(value, str) and value.startswith("="))
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -226,7 +284,12 @@ def header_names(org: Org) -> dict[str, str]:
 
 
 def _normalise_header(value: Any) -> str:
-    return HEADER_NOISE.sub("", str(value)).casefold() if value is not None else ""
+    return HEADER_NOISE.sub("", strip_invisible(str(value))).casefold() if value is not None else ""
+
+
+def strip_invisible(text: str) -> str:
+    """Remove control characters (NUL, zero-width, bidi overrides): PostgreSQL refuses NUL, and the rest hide text."""
+    return INVISIBLE.sub("", text)
 
 
 def find_header(rows: Sequence[tuple[int, list[Any]]], org: Org) -> tuple[int, dict[int, str]]:
@@ -253,18 +316,28 @@ def find_header(rows: Sequence[tuple[int, list[Any]]], org: Org) -> tuple[int, d
 
 def cell_text(value: Any) -> str:
     """Return a cell as trimmed text; whole numbers stored as floats lose their '.0'."""
-    if value is None:
+    if value is None or value is FORMULA_WITHOUT_VALUE:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).replace("\u3000", " ").strip()
+    return LINE_BREAKS.sub(" ", str(value).replace("\u3000", " ")).strip()
+
+
+class DateError(ValueError):
+    """A date cell that is not a date (``found`` is None) or a readable date that cannot be right."""
+
+    def __init__(self, key: str, found: date | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.found = found
 
 
 def parse_date(value: Any, *, today: date) -> date:
     """Read a date from an Excel date cell, an Excel serial number or common written forms.
 
-    Written forms: 2020-01-23, 2020/1/23, 2020.1.23, 20200123, 2020年1月23日, and 1月23日 or 1/23 in
-    the year of ``today``. Raises ValueError when it is none of these or not a real, plausible date.
+    Written forms: 2020-01-23, 2020/1/23, 2020.1.23, 20200123, 2020年1月23日, and 1月23日 or 1/23, which
+    take the most recent such day up to ``today`` (12月30日 read on 2020-01-02 is 2019-12-30). Raises
+    DateError when it is none of these, not a real date, before 2000 or after ``today``.
     """
     if isinstance(value, datetime):
         found = value.date()
@@ -274,20 +347,42 @@ def parse_date(value: Any, *, today: date) -> date:
         from openpyxl.utils.datetime import from_excel
 
         if not 0 < value <= MAX_EXCEL_SERIAL:
-            raise ValueError("not an Excel date")
+            raise DateError("screening.error_date")
         found = from_excel(value).date()
     else:
-        text = TIME_SUFFIX.sub("", cell_text(value).translate(FULLWIDTH_DIGITS))
+        found = _written_date(TIME_SUFFIX.sub("", cell_text(value).translate(FULLWIDTH_DIGITS)), today=today)
+    if found > today:
+        raise DateError("screening.error_date_future", found)
+    if found < EARLIEST_DATE:
+        raise DateError("screening.error_date_implausible", found)
+    return found
+
+
+def _written_date(text: str, *, today: date) -> date:
+    try:
         if match := FULL_DATE.match(text) or COMPACT_DATE.match(text):
             year, month, day = (int(part) for part in match.groups())
-        elif match := SHORT_DATE.match(text):
-            year, (month, day) = today.year, (int(part) for part in match.groups())
-        else:
-            raise ValueError("not a date")
-        found = date(year, month, day)
-    if not EARLIEST_DATE <= found <= date(today.year + 1, 12, 31):
-        raise ValueError("implausible date")
-    return found
+            return date(year, month, day)
+        if match := SHORT_DATE.match(text):
+            month, day = (int(part) for part in match.groups())
+            return _most_recent(month, day, today=today)
+    except ValueError:  # 2020-02-30, 13月1日
+        pass
+    raise DateError("screening.error_date")
+
+
+def _most_recent(month: int, day: int, *, today: date) -> date:
+    """Return the latest month/day on or before ``today``: this year's, else last year's (2月29日 may go back 4)."""
+    for year in range(today.year, today.year - LEAP_CYCLE - 1, -1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            if (month, day) != LEAP_DAY:
+                raise
+            continue
+        if found <= today:
+            return found
+    raise DateError("screening.error_date")
 
 
 def normalise_phone(value: Any) -> str:
@@ -305,11 +400,13 @@ def validate_row(number: int, cells: dict[str, Any], *, today: date) -> tuple[di
     """Check one row; return its clean values and every problem found."""
     problems: list[RowProblem] = []
     values: dict[str, Any] = {}
+    formulas = [key for key, value in cells.items() if value is FORMULA_WITHOUT_VALUE]
+    problems += [RowProblem(number, "screening.error_formula_no_value", {"column": _column(key)}) for key in formulas]
 
     def text_field(key: str, limit: int, *, required: bool) -> None:
         text = cell_text(cells.get(key))
         if not text:
-            if required:
+            if required and key not in formulas:
                 problems.append(RowProblem(number, "screening.error_required", {"column": _column(key)}))
             return
         if len(text) > limit:
@@ -324,8 +421,9 @@ def validate_row(number: int, cells: dict[str, Any], *, today: date) -> tuple[di
     text_field(FIELD_REASON, MAX_REASON, required=False)
     raw_id = cells.get(FIELD_ID)
     if cell_text(raw_id):
-        if isinstance(raw_id, int | float):
+        if isinstance(raw_id, int | float) and len(cell_text(raw_id)) > EXCEL_DIGITS:
             # Excel keeps 15 significant digits: an 18-digit number typed into a number cell has lost its end.
+            # A 15-digit old number fits, so it is read like text and gets its own reasons.
             problems.append(RowProblem(number, "screening.error_id_numeric"))
         else:
             try:
@@ -337,13 +435,15 @@ def validate_row(number: int, cells: dict[str, Any], *, today: date) -> tuple[di
             values[FIELD_PHONE] = normalise_phone(cells[FIELD_PHONE])
         except ValueError:
             problems.append(RowProblem(number, "screening.error_phone", {"value": cell_text(cells[FIELD_PHONE])}))
-    if not cell_text(raw_id) and not cell_text(cells.get(FIELD_PHONE)):
+    if not cell_text(raw_id) and not cell_text(cells.get(FIELD_PHONE)) and not {FIELD_ID, FIELD_PHONE} & set(formulas):
         problems.append(RowProblem(number, "screening.error_no_contact"))
     if cell_text(cells.get(FIELD_ARRIVAL)):
         try:
             values[FIELD_ARRIVAL] = parse_date(cells[FIELD_ARRIVAL], today=today)
-        except ValueError:
-            problems.append(RowProblem(number, "screening.error_date", {"value": cell_text(cells[FIELD_ARRIVAL])}))
+        except DateError as error:
+            # a date that was read is shown as read, without the 00:00:00 an Excel date cell carries
+            shown = error.found.isoformat() if error.found else cell_text(cells[FIELD_ARRIVAL])
+            problems.append(RowProblem(number, error.key, {"value": shown}))
     return values, problems
 
 
@@ -356,10 +456,14 @@ def parse_rows(rows: list[tuple[int, list[Any]]], *, org: Org, today: date, repo
     position, columns = find_header(rows, org)
     first_row_of: dict[str, ImportRow] = {}
     for number, values in rows[position + 1 :]:
-        if all(not cell_text(value) for value in values):
+        if all(value is not FORMULA_WITHOUT_VALUE and not cell_text(value) for value in values):
             continue  # blank lines and empty formatted rows
         report.rows += 1
         cells = {key: values[index] for index, key in columns.items() if index < len(values)}
+        dirty = [key for key, value in cells.items() if isinstance(value, str) and INVISIBLE.search(value)]
+        for key in dirty:
+            cells[key] = strip_invisible(cells[key])
+        report.cleaned += [RowProblem(number, "screening.cleaned_controls", {"column": _column(key)}) for key in dirty]
         clean, problems = validate_row(number, cells, today=today)
         if problems:
             report.rejected.extend(problems)
@@ -444,12 +548,15 @@ def import_rows(
     actor: str,
     channel: str = CHANNEL_CLI,
     member_id: int | None = None,
+    importer: Member | None = None,
     dry_run: bool = False,
     only_valid: bool = False,
 ) -> ImportReport:
     """Import a district list's rows into the ledger in the context's transaction.
 
-    Nothing is written when the run is dry, or when a row was rejected and ``only_valid`` is not set.
+    Nothing is written when the run is dry, or when a row was rejected and ``only_valid`` is not set. Messages
+    about people already on the ledger name their record only when it is within the ``importer``'s reach (the
+    command line, with no importer, sees all).
     """
     report = ImportReport(batch=batch[:MAX_BATCH])
     parse_rows(rows, org=ctx.org, today=ctx.today, report=report)
@@ -464,11 +571,17 @@ def import_rows(
         if target is not None:
             changes = {key: row.values[key] for key in MERGE_FIELDS if row.values.get(key) not in (None, "")}
             updates.append((target, changes))
-            report.merged.append(RowProblem(row.row, "screening.merged_existing", {"number": target.id}))
+            if importer is None or in_reach(ctx, importer, owner_id=target.member_id, community=target.community):
+                report.merged.append(RowProblem(row.row, "screening.merged_existing", {"number": target.id}))
+            else:
+                report.merged.append(RowProblem(row.row, "screening.merged_existing_elsewhere"))
             continue
         community, compound = assigner.place(row.values)
         member = assigner.member_for(community, compound) if community else None
-        if community is None:
+        given = row.values.get(FIELD_COMMUNITY)
+        if community is None and given:
+            report.unassigned.append(RowProblem(row.row, "screening.unassigned_unknown_community", {"value": given}))
+        elif community is None:
             report.unassigned.append(RowProblem(row.row, "screening.unassigned_no_community"))
         elif member is None:
             report.unassigned.append(
@@ -498,7 +611,11 @@ def import_rows(
         return report
     report.added = add_targets(session=ctx.session, now=ctx.now, rows=new_rows)
     for target, changes in updates:
-        update_target(session=ctx.session, target=target, now=ctx.now, **changes)
+        replaced = merge_into_target(
+            session=ctx.session, target=target, now=ctx.now, batch=report.batch, actor=actor, fields=changes
+        )
+        if replaced:
+            report.replaced.append((target, replaced))
     report.updated = len(updates)
     record_access(
         session=ctx.session,
@@ -514,6 +631,25 @@ def import_rows(
         "screening list imported: %s added, %s merged, %s rejected", report.added, report.updated, len(report.rejected)
     )
     return report
+
+
+def notify_replaced(ctx: Context, report: ImportReport) -> int:
+    """Tell each assigned staff member privately which of their targets got a new phone or address; return how many."""
+    by_member: dict[int, list[tuple[ScreeningTarget, tuple[str, ...]]]] = {}
+    for target, fields in report.replaced:
+        if target.member_id is not None:
+            by_member.setdefault(target.member_id, []).append((target, fields))
+    told = 0
+    for member_id, changed in by_member.items():
+        member = get_member(session=ctx.session, member_id=member_id)
+        if member is None:
+            continue
+        lines = [
+            Text(REPLACED_KEYS[frozenset(fields)], {"number": target.id, "batch": report.batch})
+            for target, fields in changed
+        ]
+        told += send_privately(ctx, [member], lines)
+    return told
 
 
 def assign_unassigned(ctx: Context) -> tuple[dict[int, int], int]:

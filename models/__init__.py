@@ -12,7 +12,7 @@ from models.observation import FollowUp, Observation
 from models.outbox import OutboxMessage
 from models.referrals import Referral, ReferralStep
 from models.reports import DailyReport
-from models.screening import ScreeningTarget, ScreeningVisit
+from models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from models.supplies import SupplyNeed
 from models.tokens import PlatformToken
 
@@ -37,6 +37,7 @@ __all__ = [
     "Referral",
     "ReferralStep",
     "ScreeningTarget",
+    "ScreeningTargetChange",
     "ScreeningVisit",
     "SendLedger",
     "SupplyNeed",

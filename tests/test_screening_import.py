@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.i18n import render
+from bot.idcard import parse_id_number
 from bot.org import Screening, StaffCompounds
 from handlers.screening_import import ImportFileError, ImportReport, import_list
 from models.audit import ACTION_IMPORT, AuditEntry
@@ -22,6 +23,8 @@ HEADER_MIXED = ["序号", "姓名", "公民身份号码", "Phone", "现住址", 
 LI = id_number(birth="19900101", seq="123")
 WANG = id_number(birth="19851231", seq="246")
 ZHAO = id_number(birth="19620615", seq="357")
+SUN = id_number(birth="19751111", seq="777")
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
 def run_import(harness: Harness, path: Path, **options: object) -> ImportReport:
@@ -252,3 +255,64 @@ async def test_import_is_audited_and_staff_are_told_privately(harness: Harness, 
     with Session(harness.app.engine) as session:
         (entry,) = session.exec(select(AuditEntry)).all()
         assert (entry.action, entry.actor) == (ACTION_IMPORT, "cli:test") and "1 added" in entry.detail
+
+
+# -- dates, ID numbers and the import's messages (issue 11, smaller defects) --------------------------------
+
+
+async def test_a_short_date_is_the_most_recent_past_one_and_a_future_date_is_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    harness = Harness.create(database_url, day=date(2020, 1, 2))
+    await harness.app.start()
+    try:
+        rows = [
+            ["李四", LI, "东风小区3栋201", "12月30日"],
+            ["王五", WANG, "东风小区5栋101", "1月2日"],
+            ["赵六", ZHAO, "东风小区1栋", "2020-01-03"],
+            ["孙八", id_number(seq="901"), "东风小区1栋", "1/5"],
+        ]
+        path = write_csv(tmp_path / "list.csv", ["姓名", "身份证号", "住址", "抵达日期"], rows)
+        report = run_import(harness, path, only_valid=True)
+        assert problems(report) == [(4, "screening.error_date_future")]
+        assert render(report.rejected[0].text(), "zh_CN") == "第 4 行：抵达日期在今天之后：2020-01-03"
+        arrivals = {t.name: t.arrival_date for t in targets(harness)}
+        assert arrivals == {"李四": date(2019, 12, 30), "王五": date(2020, 1, 2), "孙八": date(2019, 1, 5)}
+    finally:
+        await harness.app.stop()
+        harness.app.engine.dispose()
+
+
+async def test_import_messages_give_the_real_reason(harness: Harness, tmp_path: Path) -> None:
+    await harness.member("王芳", "screening", "staff", "dongfeng")
+    old_id = "430102900101123"  # a valid 15-digit number, born 1990-01-01
+    path = write_xlsx(
+        tmp_path / "list.xlsx",
+        ["姓名", "身份证号", "电话", "住址", "社区", "抵达日期"],
+        [
+            ["李四", LI, "", "东风小区3栋201", "", datetime(1999, 12, 31)],
+            ["王五", int(old_id), "", "东风小区5栋", "", ""],
+            ["赵六", 430102901301123, "", "东风小区1栋", "", ""],
+            ["钱七", 430102199001011234, "", "东风小区1栋", "", ""],
+            ["=A1&B1", ZHAO, "", "东风小区1栋", "", ""],
+            ["孙八", SUN.translate(FULL_WIDTH), "", "火星路1号", "火星社区", ""],
+        ],
+    )
+    report = run_import(harness, path, only_valid=True)
+    assert problems(report) == [
+        (2, "screening.error_date_implausible"),
+        (4, "screening.error_id_birth"),
+        (5, "screening.error_id_numeric"),
+        (6, "screening.error_formula_no_value"),
+    ]
+    shown = [render(problem.text(), "zh_CN") for problem in report.rejected]
+    assert shown[0] == "第 2 行：日期不合常理：1999-12-31（早于 2000 年）"  # no 看不懂, no 00:00:00
+    assert "丢失" not in shown[1] and "出生日期" in shown[1]
+    assert shown[3].startswith("第 6 行：“姓名”是公式") and "不能为空" not in "".join(shown)
+    assert [(u.row, u.key, u.params) for u in report.unassigned] == [
+        (7, "screening.unassigned_unknown_community", {"value": "火星社区"})
+    ]
+    assert render(report.unassigned[0].text(), "zh_CN").startswith("第 7 行：没有名为“火星社区”的社区")
+    by_name = {t.name: t for t in targets(harness)}
+    assert by_name["王五"].id_number == parse_id_number(old_id, today=TEST_DAY).number  # upgraded to 18
+    assert by_name["孙八"].id_number == SUN  # full-width digits normalised
