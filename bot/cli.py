@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -20,13 +20,24 @@ from bot.db import make_engine, session_scope, upgrade
 from bot.i18n import render
 from bot.org import Org, OrgError, check_org, default_org_path, load_org
 from bot.types import Text
+from models.audit import CHANNEL_CLI
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.context import Context
     from handlers.screening_import import RowProblem
+    from models.members import Member
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INVALID = 2
+CONSOLE_GUEST = "console-guest"
+CONSOLE_MEMBER_PREFIX = "console-"
+CONSOLE_NEWCOMER_PREFIX = "console:"
+"""``--as NAME`` for someone who is not a member: an account of their own, distinct from every member's."""
+MAX_INVITE_HOURS = 720
+"""An invite code lives at most 30 days: a code that lingers is a code that leaks."""
 
 logger = logging.getLogger("lianfang")
 
@@ -123,9 +134,9 @@ def cmd_org_check(args: argparse.Namespace) -> int:
 
 
 def cmd_invite_create(args: argparse.Namespace) -> int:
-    """Print a one-time invite code for a new member."""
+    """Print a one-time invite code for a new member; a name already taken is refused with the relink command."""
     from handlers.membership import new_invite
-    from models.members import ROLES
+    from models.members import ROLES, members_named
 
     settings = load_settings()
     org = load_org_or_exit(settings)
@@ -139,6 +150,16 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     community = community_or_exit(org, args.community)
     app = build_app(settings, org)
     with session_scope(app.engine) as session:
+        namesakes = members_named(session=session, ref=args.name) if args.name and not args.same_name else []
+        if namesakes:
+            print(f"lianfang: a member named {args.name!r} already exists:", file=sys.stderr)
+            _print_members(app, namesakes, file=sys.stderr)
+            print(
+                "To move that person to a new phone or account, run: lianfang members relink ID\n"
+                "To invite a different person with the same name, add --same-name.",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
         ctx = app.dispatcher.context(session, app.clock())
         invite = new_invite(
             ctx,
@@ -146,11 +167,157 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
             role=args.role,
             community=community,
             name=args.name,
-            ttl=timedelta(hours=args.hours or settings.invite_ttl_hours),
+            ttl=timedelta(hours=settings.invite_ttl_hours if args.hours is None else args.hours),
+            actor=_cli_actor(),
+            channel=CHANNEL_CLI,
         )
         code = invite.code
     print(code)
     return EXIT_OK
+
+
+def cmd_invite_list(args: argparse.Namespace) -> int:
+    """List the invite codes that can still be used."""
+    from models.members import open_invites
+
+    app = app_from_environment()
+    with session_scope(app.engine) as session:
+        invites = open_invites(session=session, now=app.clock())
+        for invite in invites:
+            kind = "relink" if invite.relink else "invite"
+            print(
+                f"{invite.code}\t{kind}\t{invite.name or '-'}\t{invite.group_key}\t{invite.role}\t"
+                f"{invite.community or '-'}\tuntil {invite.expires_at.astimezone(app.tz):%Y-%m-%d %H:%M}"
+            )
+    if not invites:
+        print("no open invites")
+    return EXIT_OK
+
+
+def cmd_invite_revoke(args: argparse.Namespace) -> int:
+    """Void an invite code that has not been used."""
+    from handlers.roster import revoke
+    from models.members import find_invite, normalize_invite_code
+
+    app = app_from_environment()
+    code = normalize_invite_code(args.code)
+    with session_scope(app.engine) as session:
+        invite = find_invite(session=session, code=code) if code else None
+        if invite is None:
+            print(f"lianfang: no invite code {code!r}; see: lianfang invite list", file=sys.stderr)
+            return EXIT_INVALID
+        ctx = app.dispatcher.context(session, app.clock())
+        if not invite.is_open(ctx.now):
+            state = "used" if invite.used_at else "revoked" if invite.revoked_at else "expired"
+            print(f"lianfang: invite code {code} is already {state}", file=sys.stderr)
+            return EXIT_INVALID
+        revoke(ctx, invite, actor=_cli_actor(), channel=CHANNEL_CLI)
+    print("OK")
+    return EXIT_OK
+
+
+def _print_members(app: App, members: Sequence[Member], *, file: TextIO | None = None) -> None:
+    """Print members one a line: id, name, group, role, community, and when and why deactivated."""
+    for member in members:
+        row = [str(member.id), member.name, member.group_key, member.role, member.community or "-"]
+        if not member.active:
+            when = member.deactivated_at.astimezone(app.tz) if member.deactivated_at else None
+            row += [f"inactive since {when:%Y-%m-%d %H:%M}" if when else "inactive", member.deactivation_reason or "-"]
+        print("\t".join(row), file=file or sys.stdout)
+
+
+def _member_or_exit(app: App, session: Session, ref: str) -> Member:
+    """Return the one member an id or exact name refers to, exiting 2 when there is none or several."""
+    from models.members import members_named
+
+    found = members_named(session=session, ref=ref)
+    if not found:
+        print(f"lianfang: no member {ref!r}; see: lianfang members list", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
+    if _ambiguous(app, ref, found):
+        raise SystemExit(EXIT_INVALID)
+    return found[0]
+
+
+def _ambiguous(app: App, ref: str, found: Sequence[Member]) -> bool:
+    """Tell whether a name fits several members, listing them when it does."""
+    if len(found) <= 1:
+        return False
+    print(f"lianfang: {len(found)} members are called {ref!r}; give the id of one:", file=sys.stderr)
+    _print_members(app, found, file=sys.stderr)
+    return True
+
+
+def cmd_members_list(args: argparse.Namespace) -> int:
+    """List active members (or deactivated ones), optionally of one group."""
+    from models.members import list_members
+
+    settings = load_settings()
+    org = load_org_or_exit(settings)
+    if args.group is not None and org.group(args.group) is None:
+        keys = ", ".join(g.key for g in org.groups)
+        print(f"lianfang: unknown group {args.group!r}; groups: {keys}", file=sys.stderr)
+        return EXIT_INVALID
+    app = build_app(settings, org)
+    with session_scope(app.engine) as session:
+        members = list_members(session=session, group_key=args.group, active=not args.inactive)
+        _print_members(app, members)
+    if not members:
+        print("no deactivated members" if args.inactive else "no members")
+    return EXIT_OK
+
+
+def _roster_change(args: argparse.Namespace, change: Callable[[Context, Member], str]) -> int:
+    """Apply one roster change to the member ARGS.member names, printing its result or why it was refused."""
+    from handlers.roster import RosterError
+
+    app = app_from_environment()
+    lang = app.settings.default_language
+    with session_scope(app.engine) as session:
+        member = _member_or_exit(app, session, args.member)
+        ctx = app.dispatcher.context(session, app.clock())
+        try:
+            result = change(ctx, member)
+        except RosterError as error:
+            print(f"lianfang: {render(error.text(), lang)}", file=sys.stderr)
+            return EXIT_INVALID
+    print(result)
+    return EXIT_OK
+
+
+def cmd_members_deactivate(args: argparse.Namespace) -> int:
+    """Deactivate a member with a reason: from their next message on they are a stranger."""
+    from handlers.roster import deactivate
+
+    def change(ctx: Context, member: Member) -> str:
+        deactivate(ctx, member, reason=args.reason, actor=_cli_actor(), channel=CHANNEL_CLI)
+        return render(Text("members.deactivated", {"name": member.name}), ctx.lang)
+
+    return _roster_change(args, change)
+
+
+def cmd_members_reactivate(args: argparse.Namespace) -> int:
+    """Make a deactivated member active again."""
+    from handlers.roster import reactivate
+
+    def change(ctx: Context, member: Member) -> str:
+        reactivate(ctx, member, actor=_cli_actor(), channel=CHANNEL_CLI)
+        return render(Text("members.reactivated", {"name": member.name}), ctx.lang)
+
+    return _roster_change(args, change)
+
+
+def cmd_members_relink(args: argparse.Namespace) -> int:
+    """Unlink a member's accounts and print a one-time code that binds their new one."""
+    from handlers.roster import local_moment, relink
+
+    def change(ctx: Context, member: Member) -> str:
+        invite = relink(ctx, member, actor=_cli_actor(), channel=CHANNEL_CLI)
+        params = {"name": member.name, "code": invite.code, "expires": local_moment(ctx, invite.expires_at)}
+        print(render(Text("members.relink_code", params), ctx.lang), file=sys.stderr)
+        return invite.code
+
+    return _roster_change(args, change)
 
 
 def cmd_outbox_failed(args: argparse.Namespace) -> int:
@@ -347,33 +514,46 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 async def _console(app: App, as_member: str | None, stream, out) -> int:  # noqa: ANN001 - text streams
     from bot.adapters.console import ConsoleAdapter
-    from bot.types import PLATFORM_CONSOLE
-    from models.members import bind_identity, find_identity, find_member
 
-    user_id = "console-guest"
+    user_id, display_name = CONSOLE_GUEST, ""
     if as_member:
         with session_scope(app.engine) as session:
-            member = find_member(session=session, ref=as_member)
-            if member is None:
-                print(f"lianfang: no member {as_member!r}", file=sys.stderr)
-                return EXIT_INVALID
-            user_id = f"console-{member.id}"
-            if find_identity(session=session, platform=PLATFORM_CONSOLE, user_id=user_id) is None:
-                bind_identity(
-                    session=session,
-                    member=member,
-                    platform=PLATFORM_CONSOLE,
-                    user_id=user_id,
-                    chat_id=user_id,
-                    now=app.clock(),
-                )
-    adapter = ConsoleAdapter(out, user_id=user_id, display_name=as_member or "")
+            speaker = _console_speaker(app, session, as_member)
+        if speaker is None:
+            return EXIT_INVALID
+        user_id, display_name = speaker
+    adapter = ConsoleAdapter(out, user_id=user_id, display_name=display_name)
     app.add_adapter(adapter)
     await app.start()
     count = await adapter.run(stream, app.handle, prompt=stream.isatty())
     await app.stop()
     logger.info("console closed after %d line(s)", count)
     return EXIT_OK
+
+
+def _console_speaker(app: App, session: Session, ref: str) -> tuple[str, str] | None:
+    """Return the console account and display name ``--as REF`` speaks with; None (after saying why) if ambiguous.
+
+    An active member speaks through their console account, made on first use. Any other name is a console account
+    of its own, a stranger until it sends ``/join CODE``, so several people can join from one terminal.
+    """
+    from bot.types import PLATFORM_CONSOLE
+    from models.members import bind_identity, identity_on, members_named
+
+    found = [member for member in members_named(session=session, ref=ref) if member.active]
+    if _ambiguous(app, ref, found):
+        return None
+    if not found:
+        return f"{CONSOLE_NEWCOMER_PREFIX}{ref.strip()}", ref.strip()
+    member = found[0]
+    assert member.id is not None
+    identity = identity_on(session=session, member_id=member.id, platform=PLATFORM_CONSOLE)
+    if identity is None:
+        user_id = f"{CONSOLE_MEMBER_PREFIX}{member.id}"
+        identity = bind_identity(
+            session=session, member=member, platform=PLATFORM_CONSOLE, user_id=user_id, chat_id=user_id, now=app.clock()
+        )
+    return identity.user_id, member.name
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -453,8 +633,31 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, help="admin, leader, group_lead, reporter or staff")
     create.add_argument("--community", help="community key or name (field staff)")
     create.add_argument("--name", help="the new member's name (default: their chat display name)")
-    create.add_argument("--hours", type=int, help="hours the code stays valid")
+    create.add_argument("--hours", type=_invite_hours, help=f"hours the code stays valid, 1 to {MAX_INVITE_HOURS}")
+    create.add_argument("--same-name", action="store_true", help="invite a new person who shares a member's name")
     create.set_defaults(func=cmd_invite_create)
+    invite.add_parser("list", help="list the codes that can still be used").set_defaults(func=cmd_invite_list)
+    revoker = invite.add_parser("revoke", help="void an unused code")
+    revoker.add_argument("code")
+    revoker.set_defaults(func=cmd_invite_revoke)
+
+    members = sub.add_parser("members", help="members: list, deactivate, reactivate, relink").add_subparsers(
+        dest="members_command", required=True
+    )
+    lister = members.add_parser("list", help="list active members (or deactivated ones)")
+    lister.add_argument("--group", help="one working group's key")
+    lister.add_argument("--inactive", action="store_true", help="list deactivated members instead")
+    lister.set_defaults(func=cmd_members_list)
+    deactivator = members.add_parser("deactivate", help="shut a member out from their next message on")
+    deactivator.add_argument("member", help="member id or exact name")
+    deactivator.add_argument("--reason", required=True, help="why, for the audit log")
+    deactivator.set_defaults(func=cmd_members_deactivate)
+    reactivator = members.add_parser("reactivate", help="let a deactivated member back in")
+    reactivator.add_argument("member", help="member id or exact name")
+    reactivator.set_defaults(func=cmd_members_reactivate)
+    relinker = members.add_parser("relink", help="unlink a member's accounts; print a code for their new one")
+    relinker.add_argument("member", help="member id or exact name")
+    relinker.set_defaults(func=cmd_members_relink)
 
     wecom = sub.add_parser("wecom", help="WeChat Work setup").add_subparsers(dest="wecom_command", required=True)
     chat = wecom.add_parser("create-chat", help="create a group chat of the app and bind it")
@@ -494,6 +697,17 @@ def build_parser() -> argparse.ArgumentParser:
     failed_parser.add_argument("--limit", type=int, default=100)
     failed_parser.set_defaults(func=cmd_outbox_failed)
     return parser
+
+
+def _invite_hours(text: str) -> int:
+    """Read ``--hours``: a whole number of hours from 1 to MAX_INVITE_HOURS."""
+    try:
+        hours = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of hours: {text!r}") from None
+    if not 1 <= hours <= MAX_INVITE_HOURS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_INVITE_HOURS} hours, not {hours}")
+    return hours
 
 
 def _date(text: str):  # noqa: ANN202 - argparse type

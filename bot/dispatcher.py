@@ -227,7 +227,9 @@ class Dispatcher:
             ctx.reply("common.not_allowed")
             return
         if command.private_only and not ctx.msg.is_private:
-            value = f"/{command.name} {parsed.args}".strip()
-            ctx.reply("common.private_only", buttons=[Button(Text("common.open_private"), value, private=True)])
+            # The button opens the bare command: whatever followed it (a phone, a code) stays out of the group's
+            # copy and out of a deep link anyone in the group could tap.
+            button = Button(Text("common.open_private"), f"/{command.name}", private=True)
+            ctx.reply("common.private_only", buttons=[button])
             return
         command.handler(ctx, parsed.args)

@@ -11,12 +11,14 @@ from handlers import (
     membership,
     observation,
     referrals,
+    roster,
     screening,
     supplies,
 )
 
 COMMANDS: tuple[Command, ...] = (
     *membership.COMMANDS,
+    *roster.COMMANDS,
     *checks.COMMANDS,
     *referrals.COMMANDS,
     *screening.COMMANDS,
@@ -27,4 +29,11 @@ COMMANDS: tuple[Command, ...] = (
     *alerts.COMMANDS,
     *ledger_files.COMMANDS,
 )
-FORMS: tuple[Form, ...] = (*checks.FORMS, *screening.FORMS, *observation.FORMS, *supplies.FORMS, *daily_report.FORMS)
+FORMS: tuple[Form, ...] = (
+    *checks.FORMS,
+    *screening.FORMS,
+    *observation.FORMS,
+    *supplies.FORMS,
+    *daily_report.FORMS,
+    *roster.FORMS,
+)

@@ -13,7 +13,9 @@ from bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP
 from bot.i18n import LANG_EN, LANG_ZH
 from bot.types import Button, Text
 from handlers.alerts import may_acknowledge
-from handlers.common import community_label, group_label, is_overseer
+from handlers.common import community_label, group_label, is_overseer, send_privately
+from handlers.roster import revoke, role_label
+from models.audit import ACTION_INVITE, ACTION_JOIN, CHANNEL_GROUP, CHANNEL_PRIVATE, record_access
 from models.base import to_db_time
 from models.members import (
     CHAT_GROUP,
@@ -22,11 +24,14 @@ from models.members import (
     ROLE_ADMIN,
     ROLE_GROUP_LEAD,
     Invite,
+    Member,
     bind_chat,
     bind_identity,
     create_invite,
     create_member,
     find_invite,
+    get_member,
+    normalize_invite_code,
 )
 from models.outbox import requeue_refused
 
@@ -44,9 +49,8 @@ LANGUAGE_WORDS = {
 }
 
 
-def role_label(role: str) -> Text:
-    """Return a role's name in the reader's language."""
-    return Text(f"role.{role}")
+VOIDED_IN_GROUP = "posted in a group chat"
+"""Why a code sent in a group is voided, for the audit log."""
 
 
 def start(ctx: Context, args: str) -> None:
@@ -98,34 +102,28 @@ def help_lines(ctx: Context) -> list[Text]:
     if may_acknowledge(ctx, member):
         lines.append(Text("help.ack"))
     if member.role == ROLE_ADMIN:
-        lines.append(Text("help.bind"))
+        lines += [Text("help.bind"), Text("help.members")]
     return [*lines, Text("help.lang"), Text("help.form_controls")]
 
 
 def join(ctx: Context, args: str) -> None:
-    """Make the sender a member with a one-time invite code."""
+    """Make the sender a member with a one-time invite code, or move a member to this account with a relink code."""
     assert ctx.msg is not None
+    code = normalize_invite_code(args)
+    if not ctx.msg.is_private:
+        _join_in_group(ctx, code)
+        return
     if ctx.member is not None:
         ctx.reply("join.already", name=ctx.member.name)
         return
-    code = args.strip()
     if not code:
         ctx.reply("join.usage")
         return
     invite = find_invite(session=ctx.session, code=code) if INVITE_CODE.match(code) else None
-    if invite is None or invite.used_at is not None or invite.expires_at <= to_db_time(ctx.now):
+    member = _member_of(ctx, invite) if invite is not None and invite.is_open(ctx.now) else None
+    if invite is None or member is None:
         ctx.reply("join.invalid")
         return
-    name = (invite.name or ctx.msg.display_name or "").strip()[:MAX_NAME_LENGTH] or ctx.msg.user_id[:MAX_NAME_LENGTH]
-    member = create_member(
-        session=ctx.session,
-        name=name,
-        group_key=invite.group_key,
-        role=invite.role,
-        community=invite.community,
-        lang=ctx.lang,
-        now=ctx.now,
-    )
     bind_identity(
         session=ctx.session,
         member=member,
@@ -138,12 +136,61 @@ def join(ctx: Context, args: str) -> None:
     invite.member_id = member.id
     ctx.session.add(invite)
     ctx.member = member
+    detail = f"member {member.id} {member.name} by invite {invite.id}" + (" (relink)" if invite.relink else "")
+    record_access(
+        session=ctx.session,
+        now=ctx.now,
+        actor=member.name,
+        action=ACTION_JOIN,
+        channel=CHANNEL_PRIVATE,
+        member_id=member.id,
+        detail=detail,
+    )
     logger.info("member %s joined group %s as %s", member.id, member.group_key, member.role)
-    lines = [Text("join.welcome", {"name": name, "group": _group_text(ctx, invite), "role": role_label(invite.role)})]
+    if invite.relink:
+        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx))
+        return
+    lines = [
+        Text("join.welcome", {"name": member.name, "group": _group_text(ctx, invite), "role": role_label(invite.role)})
+    ]
     community = ctx.org.community(invite.community) if invite.community else None
     if community is not None:
         lines.append(Text("join.community", {"community": community_label(community)}))
     ctx.reply(*lines, *help_lines(ctx))
+
+
+def _member_of(ctx: Context, invite: Invite) -> Member | None:
+    """Return the member an open invite makes: the active member a relink code moves, or a new one."""
+    assert ctx.msg is not None
+    if invite.relink:
+        member = get_member(session=ctx.session, member_id=invite.member_id or 0)
+        return member if member is not None and member.active else None
+    name = (invite.name or ctx.msg.display_name or "").strip()[:MAX_NAME_LENGTH] or ctx.msg.user_id[:MAX_NAME_LENGTH]
+    return create_member(
+        session=ctx.session,
+        name=name,
+        group_key=invite.group_key,
+        role=invite.role,
+        community=invite.community,
+        lang=ctx.lang,
+        now=ctx.now,
+    )
+
+
+def _join_in_group(ctx: Context, code: str) -> None:
+    """Void a code everyone in a group has now seen, and tell the sender, never repeating the code."""
+    assert ctx.msg is not None
+    if not code:
+        ctx.reply("common.private_only", buttons=[Button(Text("common.open_private"), "/join", private=True)])
+        return
+    invite = find_invite(session=ctx.session, code=code) if INVITE_CODE.match(code) else None
+    if invite is not None and invite.is_open(ctx.now):
+        actor = ctx.member.name if ctx.member else f"{ctx.msg.platform}:{ctx.msg.user_id}"
+        revoke(ctx, invite, actor=actor, channel=CHANNEL_GROUP, why=VOIDED_IN_GROUP)
+        logger.warning("invite %s was sent in a group chat and is voided", invite.id)
+    if ctx.member is not None and send_privately(ctx, [ctx.member], [Text("join.voided")]):
+        return
+    ctx.reply("join.voided", buttons=[Button(Text("common.open_private"), "/join", private=True)])
 
 
 def _group_text(ctx: Context, invite: Invite) -> Text:
@@ -216,18 +263,35 @@ def no_form(ctx: Context, args: str) -> None:
 
 
 def new_invite(
-    ctx: Context, *, group_key: str, role: str, community: str | None, name: str | None, ttl: timedelta
+    ctx: Context,
+    *,
+    group_key: str,
+    role: str,
+    community: str | None,
+    name: str | None,
+    ttl: timedelta,
+    actor: str = "",
+    channel: str = CHANNEL_PRIVATE,
 ) -> Invite:
-    """Create an invite (the CLI's ``invite create``)."""
-    return create_invite(
+    """Create an invite (the CLI's ``invite create``), audited."""
+    invite = create_invite(
         session=ctx.session, group_key=group_key, role=role, community=community, name=name, now=ctx.now, ttl=ttl
     )
+    record_access(
+        session=ctx.session,
+        now=ctx.now,
+        actor=actor or (ctx.member.name if ctx.member else ""),
+        action=ACTION_INVITE,
+        channel=channel,
+        detail=f"invite {invite.id} for {name or '-'} ({group_key}, {role})",
+    )
+    return invite
 
 
 COMMANDS = (
     Command("start", start, aliases=("开始",), members_only=False),
     Command("help", help_command, aliases=("帮助",), members_only=False),
-    Command("join", join, aliases=("加入",), members_only=False, private_only=True),
+    Command("join", join, aliases=("加入",), members_only=False),
     Command("bind", bind, aliases=("绑定",), roles=(ROLE_ADMIN,)),
     Command("lang", lang, aliases=("语言",)),
     Command(CMD_CANCEL, no_form, aliases=("取消",)),

@@ -13,6 +13,14 @@ ACTION_EXPORT = "export"
 ACTION_IMPORT = "import"
 CHANNEL_PRIVATE = "private"
 CHANNEL_CLI = "cli"
+# Membership changes: who was let in, shut out, let back or moved to a new account, and which codes were voided.
+ACTION_INVITE = "invite"
+ACTION_JOIN = "join"
+ACTION_DEACTIVATE = "deactivate"
+ACTION_REACTIVATE = "reactivate"
+ACTION_RELINK = "relink"
+ACTION_REVOKE = "revoke"
+CHANNEL_GROUP = "group"
 MAX_DETAIL = 500
 
 

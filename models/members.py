@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import UniqueConstraint, bindparam, update
+from sqlalchemy import UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import to_db_time
+from models.drafts import Draft
 
 ROLE_ADMIN = "admin"
 ROLE_LEADER = "leader"
@@ -27,6 +29,11 @@ CHAT_GROUP = "group"
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Invite code letters: no 0/O or 1/I, which people mistype on phones."""
 INVITE_LENGTH = 8
+INVITE_CODE_NOISE = str.maketrans("", "", " \t\r\n-_")
+"""Spaces and dashes people put inside a code they copy or type; none of them is an invite letter."""
+MAX_REASON = 200
+MAX_ID = 2**31 - 1
+"""The largest id an integer column holds on every database we run on."""
 SEEN_RESOLUTION = timedelta(minutes=1)
 """last_seen_at is for choosing a member's latest identity; minute precision saves a write per message."""
 
@@ -42,6 +49,8 @@ class Member(SQLModel, table=True):
     lang: str = Field(default="zh_CN", max_length=8)
     active: bool = True
     created_at: datetime
+    deactivated_at: datetime | None = None
+    deactivation_reason: str | None = Field(default=None, max_length=MAX_REASON)
 
 
 class Identity(SQLModel, table=True):
@@ -70,6 +79,14 @@ class Invite(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     member_id: int | None = Field(default=None, foreign_key="member.id")
+    """The member the code made; for a relink code, the member it moves to a new account."""
+    revoked_at: datetime | None = None
+    relink: bool = False
+    """The code binds a new account to an existing member instead of making a new one."""
+
+    def is_open(self, now: datetime) -> bool:
+        """Tell whether the code can still be used."""
+        return self.used_at is None and self.revoked_at is None and self.expires_at > to_db_time(now)
 
 
 class ChatBinding(SQLModel, table=True):
@@ -141,16 +158,25 @@ def get_member(*, session: Session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
 
 
-def find_member(*, session: Session, ref: str) -> Member | None:
-    """Return an active member by id or exact name."""
-    query = select(Member).where(Member.active == True)  # noqa: E712
-    query = query.where(Member.id == int(ref)) if ref.isdigit() else query.where(Member.name == ref)
-    return session.exec(query.order_by(col(Member.id))).first()
+def members_named(*, session: Session, ref: str) -> list[Member]:
+    """Return the members, active or not, an id or an exact name refers to (several when a name is shared)."""
+    ref = unicodedata.normalize("NFKC", ref).strip()
+    if ref.isdecimal():  # an id; one too large for the column refers to nobody
+        query = select(Member).where(Member.id == int(ref)) if int(ref) <= MAX_ID else select(Member).where(False)
+    else:
+        query = select(Member).where(Member.name == ref)
+    return list(session.exec(query.order_by(col(Member.id))))
 
 
-def list_members(*, session: Session, group_key: str | None = None, roles: tuple[str, ...] = ()) -> list[Member]:
-    """Return active members, optionally of one group and some roles, oldest first."""
-    query = select(Member).where(Member.active == True)  # noqa: E712
+def list_members(
+    *, session: Session, group_key: str | None = None, roles: tuple[str, ...] = (), active: bool = True
+) -> list[Member]:
+    """Return active members (or, with ``active=False``, deactivated ones), optionally of one group and some roles.
+
+    Every choice of whom to remind, alert or make report goes through here, so a deactivated member is skipped
+    by construction and a group's duties fall to whoever is left (its other reporters, else its leads).
+    """
+    query = select(Member).where(Member.active == active)
     if group_key is not None:
         query = query.where(Member.group_key == group_key)
     if roles:
@@ -167,11 +193,21 @@ def private_identity(*, session: Session, member_id: int) -> Identity | None:
     ).first()
 
 
+def identity_on(*, session: Session, member_id: int, platform: str) -> Identity | None:
+    """Return the member's most recently used identity on one platform."""
+    return session.exec(
+        select(Identity)
+        .where(Identity.member_id == member_id, Identity.platform == platform)
+        .order_by(col(Identity.last_seen_at).desc(), col(Identity.id).desc())
+    ).first()
+
+
 def identities_of(*, session: Session, member_ids: list[int]) -> dict[int, Identity]:
-    """Return each member's most recently used identity."""
+    """Return each active member's most recently used identity: nothing private reaches a deactivated member."""
     rows = session.exec(
         select(Identity)
-        .where(col(Identity.member_id).in_(member_ids))
+        .join(Member, col(Member.id) == Identity.member_id)
+        .where(col(Identity.member_id).in_(member_ids), Member.active == True)  # noqa: E712
         .order_by(col(Identity.last_seen_at), col(Identity.id))
     )
     return {row.member_id: row for row in rows}
@@ -207,9 +243,96 @@ def create_invite(
     return invite
 
 
+def normalize_invite_code(text: str) -> str:
+    """Return a typed code as stored: full-width made plain, spaces and dashes dropped, upper case."""
+    return unicodedata.normalize("NFKC", text).translate(INVITE_CODE_NOISE).upper()
+
+
 def find_invite(*, session: Session, code: str) -> Invite | None:
-    """Return the invite with this code (case-insensitive), used or not."""
-    return session.exec(select(Invite).where(Invite.code == code.strip().upper())).first()
+    """Return the invite with this code (full-width, spaced or lower case alike), used or not."""
+    return session.exec(select(Invite).where(Invite.code == normalize_invite_code(code))).first()
+
+
+def open_invites(*, session: Session, now: datetime) -> list[Invite]:
+    """Return the invites that can still be used, oldest first."""
+    return list(
+        session.exec(
+            select(Invite)
+            .where(
+                col(Invite.used_at).is_(None), col(Invite.revoked_at).is_(None), Invite.expires_at > to_db_time(now)
+            )
+            .order_by(col(Invite.id))
+        )
+    )
+
+
+def revoke_invite(*, session: Session, invite: Invite, now: datetime) -> None:
+    """Make an invite unusable from now on."""
+    invite.revoked_at = to_db_time(now)
+    session.add(invite)
+    session.flush()
+
+
+def _revoke_relinks(*, session: Session, member_id: int, now: datetime) -> None:
+    """Revoke the member's unused relink codes, so only the newest one can move them."""
+    for invite in session.exec(select(Invite).where(Invite.member_id == member_id, Invite.relink == True)):  # noqa: E712
+        if invite.is_open(now):
+            revoke_invite(session=session, invite=invite, now=now)
+
+
+def _unlink(*, session: Session, member_id: int) -> int:
+    """Remove a member's identities and their drafts; return how many identities there were."""
+    identities = list(session.exec(select(Identity).where(Identity.member_id == member_id)))
+    for identity in identities:
+        session.exec(delete(Draft).where(Draft.platform == identity.platform, Draft.user_id == identity.user_id))
+        session.delete(identity)
+    session.flush()
+    return len(identities)
+
+
+def deactivate_member(*, session: Session, member: Member, reason: str, now: datetime) -> None:
+    """Deactivate a member: a stranger from their next message on; their drafts and relink codes are dropped."""
+    assert member.id is not None
+    member.active = False
+    member.deactivated_at = to_db_time(now)
+    member.deactivation_reason = reason[:MAX_REASON]
+    session.add(member)
+    session.exec(delete(Draft).where(Draft.member_id == member.id))
+    _revoke_relinks(session=session, member_id=member.id, now=now)
+    session.flush()
+
+
+def reactivate_member(*, session: Session, member: Member) -> None:
+    """Make a deactivated member active again, with the accounts they had."""
+    member.active = True
+    member.deactivated_at = None
+    member.deactivation_reason = None
+    session.add(member)
+    session.flush()
+
+
+def create_relink(*, session: Session, member: Member, now: datetime, ttl: timedelta) -> tuple[Invite, int]:
+    """Unlink a member's accounts now and return a one-time code that binds a new one, with how many were unlinked.
+
+    Unlinking at once, not when the code is used, shuts out a lost or stolen phone straight away.
+    """
+    assert member.id is not None
+    _revoke_relinks(session=session, member_id=member.id, now=now)
+    unlinked = _unlink(session=session, member_id=member.id)
+    invite = create_invite(
+        session=session,
+        group_key=member.group_key,
+        role=member.role,
+        community=member.community,
+        name=member.name,
+        now=now,
+        ttl=ttl,
+    )
+    invite.relink = True
+    invite.member_id = member.id
+    session.add(invite)
+    session.flush()
+    return invite, unlinked
 
 
 def create_member(
@@ -234,10 +357,14 @@ def create_member(
 def bind_identity(
     *, session: Session, member: Member, platform: str, user_id: str, chat_id: str, now: datetime
 ) -> Identity:
-    """Bind a platform account to a member."""
-    identity = Identity(
+    """Bind a platform account to a member, taking it from a deactivated member who had it."""
+    assert member.id is not None
+    identity = find_identity(session=session, platform=platform, user_id=user_id) or Identity(
         member_id=member.id, platform=platform, user_id=user_id, chat_id=chat_id, last_seen_at=to_db_time(now)
     )
+    identity.member_id = member.id
+    identity.chat_id = chat_id
+    identity.last_seen_at = to_db_time(now)
     session.add(identity)
     session.flush()
     return identity

@@ -12,7 +12,6 @@ from sqlmodel import Session, SQLModel
 import models  # noqa: F401 - registers tables
 from bot.db import make_engine, upgrade
 from models.checks import check_figures
-from models.members import Member
 
 
 def test_upgrade_matches_models_and_is_repeatable(database_url: str) -> None:
@@ -41,9 +40,15 @@ def test_daily_totals_count_the_results_stored_before_the_upgrade(database_url: 
     upgrade(engine, "0002")
     stamp = datetime(2020, 1, 27, 8, tzinfo=UTC)
     with Session(engine) as session:
-        member = Member(name="张伟", group_key="screening", role="staff", created_at=stamp)
-        session.add(member)
-        session.flush()
+        # Raw SQL: the Member model has columns that revision 0002 does not.
+        session.execute(
+            text(
+                "INSERT INTO member (name, group_key, role, lang, active, created_at)"
+                " VALUES ('张伟', 'screening', 'staff', 'zh_CN', :active, :at)"
+            ),
+            {"active": True, "at": stamp},
+        )
+        member_id = session.execute(text("SELECT id FROM member")).scalar_one()
         rows = [
             ("2020-01-27", "chaoyang", True, False),
             ("2020-01-27", "chaoyang", False, True),
@@ -60,7 +65,7 @@ def test_daily_totals_count_the_results_stored_before_the_upgrade(database_url: 
                 {
                     "day": date.fromisoformat(day),
                     "at": stamp,
-                    "member": member.id,
+                    "member": member_id,
                     "community": community,
                     "alert": alert,
                     "referral": referral,
