@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, SendError
 from bot.config import Settings
 from bot.context import Context
 from bot.db import run_db, session_scope
@@ -35,7 +35,7 @@ from models.outbox import release_claims
 logger = logging.getLogger(__name__)
 
 Tick = Callable[[Dispatcher, datetime], list[OutgoingMessage]]
-Reroute = Callable[[Context, ChatRef, dict[str, Any], str], None]
+Reroute = Callable[[Context, ChatRef, dict[str, Any], SendError], None]
 
 
 class LeaderState(Protocol):
@@ -162,10 +162,10 @@ class App:
         for adapter in self.adapters.values():
             await adapter.stop()
 
-    def _undeliverable(self, session: Session, chat: ChatRef, payload: dict[str, Any], reason: str) -> None:
+    def _undeliverable(self, session: Session, chat: ChatRef, payload: dict[str, Any], error: SendError) -> None:
         if self._reroute is not None:
             ctx = self.dispatcher.context(session, self.clock())
-            self._reroute(ctx, chat, payload, reason)
+            self._reroute(ctx, chat, payload, error)
 
     async def _dispatch(self, msg: IncomingMessage) -> None:
         await self.handle(msg)

@@ -7,7 +7,7 @@ import tomllib
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -62,6 +62,8 @@ MAX_OBSERVATION_DAYS = 60
 DEFAULT_FOLLOWUP_TIME = time(9, 0)
 DEFAULT_FOLLOWUP_ESCALATE = time(15, 0)
 DEFAULT_LOST_AFTER_DAYS = 3
+DEFAULT_QUIET_HOURS = (time(22, 0), time(7, 0))
+"""Nothing but urgent alerts goes out from 22:00 to 07:00; a merged report due then waits until 07:00."""
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 TIME_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
@@ -250,6 +252,8 @@ class Schedule(_Model):
     holidays: list[CalendarDate] = Field(default_factory=list)
     extra_working_days: list[CalendarDate] = Field(default_factory=list)
     timezone: str | None = None
+    quiet_hours: tuple[ClockTime, ClockTime] = DEFAULT_QUIET_HOURS
+    """From when to when (local time, across midnight if the end is earlier) scheduled messages wait."""
 
     @field_validator("timezone")
     @classmethod
@@ -295,8 +299,34 @@ class Schedule(_Model):
             for index, day in enumerate(self.extra_working_days)
             if day in holidays
         ]
+        start, end = self.quiet_hours
+        if start == end:
+            problems.append((("quiet_hours",), f"quiet hours start and end at {_format_time(start)}; give two times"))
+        else:
+            quiet = f"{_format_time(start)}-{_format_time(end)}"
+            steps: list[tuple[Loc, time]] = [(("reminder",), self.reminder), (("deadline",), self.deadline)]
+            steps += [(("chasers", index), chaser) for index, chaser in enumerate(self.chasers)]
+            problems += [
+                (loc, f"{_format_time(moment)} falls in the quiet hours {quiet}")
+                for loc, moment in steps
+                if self.is_quiet(moment)
+            ]
         _raise_if(problems)
         return self
+
+    def is_quiet(self, moment: time) -> bool:
+        """Tell whether a local clock time falls in the quiet hours (start included, end excluded)."""
+        start, end = self.quiet_hours
+        if start < end:
+            return start <= moment < end
+        return moment >= start or moment < end
+
+    def quiet_end(self, moment: datetime) -> datetime:
+        """Return when the quiet hours around a local moment end (the moment itself when it is not quiet)."""
+        if not self.is_quiet(moment.time()):
+            return moment
+        end = datetime.combine(moment.date(), self.quiet_hours[1], moment.tzinfo)
+        return end if end > moment else end + timedelta(days=1)
 
     def is_working_day(self, day: date) -> bool:
         """Tell whether reports are due on `day`: extra working days, then holidays, then weekdays."""

@@ -22,7 +22,7 @@ from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
 
 logger = logging.getLogger(__name__)
 
-Undeliverable = Callable[[Session, ChatRef, dict[str, Any], str], None]
+Undeliverable = Callable[[Session, ChatRef, dict[str, Any], SendError], None]
 """Called in the transaction that marks a message failed for good, to queue what should go instead."""
 
 MAX_ATTEMPTS = 10
@@ -161,7 +161,7 @@ class Deliverer:
             delete_files(connection=session.connection(), file_ids=_file_ids([claimed]))
             if self.on_undeliverable is not None:
                 chat = ChatRef(claimed.platform, claimed.chat_id)
-                self.on_undeliverable(session, chat, claimed.payload, error.reason)
+                self.on_undeliverable(session, chat, claimed.payload, error)
 
 
 def _file_ids(rows: list[Claimed]) -> list[int]:

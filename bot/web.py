@@ -17,6 +17,7 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.wecom import BadSignature, CallbackError, WeComAdapter
 from bot.app import App
 from bot.db import session_scope
+from models.members import ChatBinding, unreachable_chats
 from models.outbox import backlog as outbox_backlog
 
 logger = logging.getLogger(__name__)
@@ -138,8 +139,16 @@ def _outbox_health(app: App) -> dict[str, object] | None:
     try:
         with session_scope(app.engine) as session:
             count, oldest = outbox_backlog(session=session)
+            lost = [_chat_health(binding) for binding in unreachable_chats(session=session)]
     except Exception:
         logger.warning("health check: database unreachable", exc_info=True)
         return None
     age = (app.clock() - oldest).total_seconds() if oldest is not None else 0.0
-    return {"outbox_backlog": count, "outbox_oldest_seconds": round(max(age, 0.0), 1)}
+    return {"outbox_backlog": count, "outbox_oldest_seconds": round(max(age, 0.0), 1), "unreachable_chats": lost}
+
+
+def _chat_health(binding: ChatBinding) -> dict[str, object]:
+    """Describe a bound chat the platform refuses: its platform, purpose, since when and why."""
+    since = binding.unreachable_since.isoformat() if binding.unreachable_since else None
+    purpose = {"platform": binding.platform, "kind": binding.kind, "group": binding.group_key}
+    return {**purpose, "since": since, "reason": binding.unreachable_reason}

@@ -53,7 +53,7 @@ from models.members import (
 from models.observation import ObservationFigures, observation_figures
 from models.referrals import STATUSES as REFERRAL_STATUSES
 from models.referrals import referral_counts, referrals_opened
-from models.reports import DailyReport, get_report, reports_of_day, upsert_report
+from models.reports import DailyReport, DailyReportVersion, earlier_versions, get_report, reports_of_day, upsert_report
 from models.screening import LedgerFigures, ledger_figures
 from models.supplies import supply_figures
 
@@ -65,8 +65,13 @@ PREVIEW_WORDS = frozenset({"preview", "预览"})
 MAX_INT_FIELD = 10_000_000
 DATE_PATTERN = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 SHORT_DATE_PATTERN = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+DAY_TIME_FORMAT = "%m-%d %H:%M"
 REMINDER_BUTTON_FILL = "/daily"
 REMINDER_BUTTON_NIL = "/daily nil"
+SUBMITTED_LATE = {False: "daily.submitted_late", True: "correction.submitted"}
+"""The answer to a report sent after the deadline, by whether it corrects an earlier one."""
+GROUP_HEADER = {False: "report.group_header", True: "report.group_header_late"}
+ADDENDUM_TITLE = {False: "report.addendum_title", True: "correction.title"}
 
 
 # -- schedule arithmetic ----------------------------------------------------------------------------------
@@ -128,9 +133,13 @@ DAILY_FORM = Form(FORM_DAILY, Text("daily.title"), daily_fields, submit_daily)
 
 
 def store_report(ctx: Context, group: Group, day: date, data: dict[str, Any], *, is_nil: bool) -> None:
-    """Store a group's report; after the deadline it is a late report (补报) and gets its own addendum."""
+    """Store a group's report; after the deadline it is a late report (补报) or a correction (更正) of its own.
+
+    A correction keeps the version it replaces in the record: the leaders may already have received it.
+    """
     assert ctx.member is not None
     is_late = ctx.now >= deadline_of(ctx, day)
+    correction = is_late and get_report(session=ctx.session, day=day, group_key=group.key) is not None
     report = upsert_report(
         session=ctx.session,
         day=day,
@@ -141,14 +150,14 @@ def store_report(ctx: Context, group: Group, day: date, data: dict[str, Any], *,
         is_late=is_late,
         data=data,
     )
-    logger.info("daily report of %s for %s stored (late=%s)", group.key, day, is_late)
+    logger.info("daily report of %s for %s stored (late=%s, correction=%s)", group.key, day, is_late, correction)
     when = local_time(ctx, ctx.now)
     if not is_late:
         ctx.reply("daily.submitted", group=group_label(group), time=when, deadline=_deadline_text(ctx))
         return
-    ctx.reply("daily.submitted_late", group=group_label(group), time=when)
+    ctx.reply(SUBMITTED_LATE[correction], group=group_label(group), time=when)
     if is_claimed(session=ctx.session, key=ledger_key(day, KIND_REPORT)):
-        post_addendum(ctx, group, report)
+        post_addendum(ctx, group, report, correction=correction)
 
 
 def _deadline_text(ctx: Context) -> str:
@@ -180,7 +189,9 @@ def daily_command(ctx: Context, args: str) -> None:
         store_report(ctx, group, day, {}, is_nil=True)
         return
     context = {"group": group.key, "day": day.isoformat()}
-    if existing is not None:
+    if existing is not None and ctx.now >= deadline_of(ctx, day):
+        ctx.reply("correction.editing", time=local_time(ctx, existing.submitted_at))
+    elif existing is not None:
         ctx.reply("daily.editing", time=local_time(ctx, existing.submitted_at))
     sourced = [field for field in group.report if field.source is not None]
     if not sourced:
@@ -238,12 +249,12 @@ def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: l
     logger.info("%s sent to %d reporter(s) of %s", kind, len(reporters), group.key)
 
 
-def _tell_coordination(ctx: Context, line: Text) -> None:
+def _tell_coordination(ctx: Context, *lines: Text) -> None:
     chat = group_chat(ctx, ctx.org.coordination_group)
     if chat is None:
         logger.warning("nothing bound for the coordination group; notice not delivered")
         return
-    ctx.send(chat, [line], ctx.settings.default_language)
+    ctx.send(chat, list(lines), ctx.settings.default_language)
 
 
 def send_reminders(ctx: Context, day: date) -> int:
@@ -365,6 +376,7 @@ def build_daily_report(ctx: Context, day: date, *, preview: bool = False) -> lis
     """Build the merged daily report of one day: figures, one section per group, and who has not reported."""
     supplies = supply_figures(session=ctx.session, day=day)
     reports = reports_of_day(session=ctx.session, day=day)
+    versions = earlier_versions(session=ctx.session, day=day)
     chased = chase_counts(session=ctx.session, day=day)
     lines = [Text("report.title", {"name": Text.bilingual(ctx.org.name, ctx.org.name_en), "date": day.isoformat()})]
     if preview:
@@ -385,7 +397,10 @@ def build_daily_report(ctx: Context, day: date, *, preview: bool = False) -> lis
             missing.append(group)
             lines.append(Text("report.group_missing", {"group": group_label(group)}))
             continue
-        lines += group_section(ctx, group, report)
+        # A group that corrected its report after the deadline: what the leaders received first, then the correction.
+        for version in versions.get(group.key, []):
+            lines += group_section(ctx, group, version)
+        lines += group_section(ctx, group, report, correction=bool(versions.get(group.key)))
     lines.append(Text("report.section_missing"))
     if not missing:
         lines.append(Text("report.missing_none"))
@@ -394,10 +409,12 @@ def build_daily_report(ctx: Context, day: date, *, preview: bool = False) -> lis
     return lines
 
 
-def group_section(ctx: Context, group: Group, report: DailyReport) -> list[Text]:
-    """Return one group's section: header with reporter and time, then its answers (masked for group chats)."""
+def group_section(
+    ctx: Context, group: Group, report: DailyReport | DailyReportVersion, *, correction: bool = False
+) -> list[Text]:
+    """Return one group's section: header with reporter, time and kind, then its answers (masked for group chats)."""
     member = get_member(session=ctx.session, member_id=report.member_id)
-    header = "report.group_header_late" if report.is_late else "report.group_header"
+    header = "correction.header" if correction else GROUP_HEADER[report.is_late]
     lines = [
         Text(
             header,
@@ -417,11 +434,22 @@ def group_section(ctx: Context, group: Group, report: DailyReport) -> list[Text]
     return lines
 
 
-def post_daily_report(ctx: Context, day: date) -> bool:
-    """Post the day's merged report to the leadership and 综合组 chats, once; False if already posted."""
+def post_daily_report(ctx: Context, day: date, *, due: datetime | None = None) -> bool:
+    """Post the day's merged report to the leadership and 综合组 chats, once; False if already posted.
+
+    ``due`` is given when the report goes out past its time (the process was down): it is then marked as
+    delayed (延迟发送), with when it was due and why.
+    """
     if not claim(session=ctx.session, day=day, kind=KIND_REPORT, key=ledger_key(day, KIND_REPORT), now=ctx.now):
         return False
     lines = build_daily_report(ctx, day)
+    if due is not None:
+        delay = Text(
+            "loop.report_delayed",
+            {"due": _day_time(ctx, due), "time": _day_time(ctx, ctx.now), "reason": Text("loop.delay_downtime")},
+        )
+        lines.insert(1, delay)
+        logger.warning("daily report of %s was due at %s and goes out late", day, due)
     chats = leadership_chats(ctx)
     if not chats:
         logger.warning("daily report of %s built but no leadership or coordination chat is bound", day)
@@ -431,18 +459,31 @@ def post_daily_report(ctx: Context, day: date) -> bool:
     return True
 
 
+def _day_time(ctx: Context, moment: datetime) -> str:
+    return moment.astimezone(ctx.tz).strftime(DAY_TIME_FORMAT)
+
+
+def report_skipped(ctx: Context, skipped: list[tuple[datetime, int]]) -> None:
+    """Tell 综合组 in one message which reminders (round 0) and chaser rounds were skipped after downtime."""
+    lines = [Text("loop.skipped_title")]
+    for when, round_number in skipped:
+        step = Text("loop.step_chase", {"round": round_number}) if round_number else Text("loop.step_reminder")
+        lines.append(Text("loop.skipped_line", {"time": _day_time(ctx, when), "step": step}))
+    _tell_coordination(ctx, *lines)
+
+
 def _send_to_overseers(ctx: Context, lines: list[Text]) -> None:
     """Deliver privately to leaders and admins when no chat is bound, so the report is not lost."""
     send_privately(ctx, list_members(session=ctx.session, roles=(ROLE_LEADER, ROLE_ADMIN)), lines)
 
 
-def post_addendum(ctx: Context, group: Group, report: DailyReport) -> None:
-    """Post a late report (补报) as an addendum to the day's already-posted report."""
+def post_addendum(ctx: Context, group: Group, report: DailyReport, *, correction: bool = False) -> None:
+    """Post a late report (补报) or a correction (更正) as an addendum to the day's already-posted report."""
     key = ledger_key(report.day, KIND_LATE, group.key, report.submitted_at.isoformat())
     if not claim(session=ctx.session, day=report.day, kind=KIND_LATE, key=key, now=ctx.now, group_key=group.key):
         return
-    lines = [Text("report.addendum_title", {"date": report.day.isoformat(), "group": group_label(group)})]
-    lines += group_section(ctx, group, report)
+    lines = [Text(ADDENDUM_TITLE[correction], {"date": report.day.isoformat(), "group": group_label(group)})]
+    lines += group_section(ctx, group, report, correction=correction)
     broadcast(ctx, leadership_chats(ctx), lines)
 
 

@@ -11,7 +11,7 @@ from models.members import ChatBinding, Identity, Invite, Member
 from models.observation import FollowUp, Observation
 from models.outbox import OutboxMessage
 from models.referrals import Referral, ReferralStep
-from models.reports import DailyReport
+from models.reports import DailyReport, DailyReportVersion
 from models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from models.supplies import SupplyNeed
 from models.tokens import PlatformToken
@@ -23,6 +23,7 @@ __all__ = [
     "CheckDailyTotal",
     "CheckResult",
     "DailyReport",
+    "DailyReportVersion",
     "Draft",
     "FollowUp",
     "Identity",

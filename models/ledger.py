@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import insert_if_absent, to_db_time
 
@@ -71,3 +71,15 @@ def chase_counts(*, session: Session, day: date) -> dict[str, int]:
         .group_by(SendLedger.group_key)
     )
     return {group: int(count) for group, count in rows}
+
+
+def first_day(*, session: Session) -> date | None:
+    """Return the earliest day anything was claimed: the loop has run since then."""
+    return session.exec(select(SendLedger.day).order_by(col(SendLedger.day)).limit(1)).first()
+
+
+def claimed_keys(*, session: Session, keys: list[str]) -> set[str]:
+    """Return which of these keys were already claimed, in one query."""
+    if not keys:
+        return set()
+    return set(session.exec(select(SendLedger.key).where(col(SendLedger.key).in_(keys))))

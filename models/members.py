@@ -101,6 +101,9 @@ class ChatBinding(SQLModel, table=True):
     group_key: str = Field(default="", max_length=32)
     bound_by: int | None = Field(default=None, foreign_key="member.id")
     bound_at: datetime
+    unreachable_since: datetime | None = None
+    """When the platform first refused a message to this chat for good (bot removed, chat gone); None: fine."""
+    unreachable_reason: str | None = Field(default=None, max_length=200)
 
 
 def find_identity(*, session: Session, platform: str, user_id: str) -> Identity | None:
@@ -386,6 +389,8 @@ def bind_chat(
     binding.chat_id = chat_id
     binding.bound_by = member_id
     binding.bound_at = to_db_time(now)
+    binding.unreachable_since = None
+    binding.unreachable_reason = None
     session.add(binding)
     session.flush()
     return binding
@@ -406,6 +411,47 @@ def binding_of_chat(*, session: Session, platform: str, chat_id: str) -> list[Ch
     """Return the purposes a chat is bound to."""
     return list(
         session.exec(select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id))
+    )
+
+
+def rebind_chat(*, session: Session, platform: str, old_chat_id: str, new_chat_id: str) -> list[ChatBinding]:
+    """Move every purpose bound to a chat to the chat's new id (a Telegram group became a supergroup)."""
+    bindings = binding_of_chat(session=session, platform=platform, chat_id=old_chat_id)
+    for binding in bindings:
+        binding.chat_id = new_chat_id
+        binding.unreachable_since = None
+        binding.unreachable_reason = None
+        session.add(binding)
+    session.flush()
+    return bindings
+
+
+def mark_unreachable(*, session: Session, platform: str, chat_id: str, reason: str, now: datetime) -> list[ChatBinding]:
+    """Record that a bound chat refuses messages for good; return the bindings that were reachable until now."""
+    table = ChatBinding.__table__  # type: ignore[attr-defined]
+    ids = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.platform == platform, table.c.chat_id == chat_id, table.c.unreachable_since.is_(None))
+            .values(unreachable_since=to_db_time(now), unreachable_reason=reason[:200])
+            .returning(table.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not ids:
+        return []
+    chosen = select(ChatBinding).where(col(ChatBinding.id).in_(ids)).order_by(col(ChatBinding.id))
+    return list(session.exec(chosen.execution_options(populate_existing=True)))
+
+
+def unreachable_chats(*, session: Session) -> list[ChatBinding]:
+    """Return the bound chats the platform refuses to deliver to."""
+    return list(
+        session.exec(
+            select(ChatBinding).where(col(ChatBinding.unreachable_since).is_not(None)).order_by(col(ChatBinding.id))
+        )
     )
 
 

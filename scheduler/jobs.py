@@ -14,10 +14,10 @@ from bot.dispatcher import Dispatcher
 from bot.org import Org
 from bot.types import ChatRef, OutgoingMessage, Text
 from handlers.alerts import escalate_alerts
-from handlers.daily_report import post_daily_report, send_chasers, send_reminders
+from handlers.daily_report import post_daily_report, report_skipped, send_chasers, send_reminders
 from handlers.referrals import chase_referrals
 from models.drafts import delete_draft, expired_drafts
-from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, is_claimed, ledger_key
+from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, claimed_keys, first_day, is_claimed, ledger_key
 from scheduler.observation import tick_observation
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 EVENT_REMINDER = "reminder"
 EVENT_CHASE = "chase"
 EVENT_DEADLINE = "deadline"
+LOOKBACK_DAYS = 7
+"""How many past days a tick checks for a merged report that never went out (the process was down)."""
 
 
 @dataclass(frozen=True)
@@ -52,50 +54,100 @@ def events_of(org: Org, tz: tzinfo, day: date) -> list[DueEvent]:
     return events
 
 
-def _run_event(ctx: Context, day: date, event: DueEvent, next_at: datetime | None) -> None:
-    """Run one loop event once per day; one missed by more than the grace, or overtaken by the next, is skipped."""
+def _run_event(ctx: Context, day: date, event: DueEvent, next_at: datetime | None) -> DueEvent | None:
+    """Run one loop event once per day; return it when it was skipped for being past the grace.
+
+    The merged report is never skipped: a late one goes out now, marked as delayed. A reminder or chaser missed
+    by more than the grace, or overtaken by the next step, is skipped instead.
+    """
     key = ledger_key(day, KIND_LOOP, event.label)
     if is_claimed(session=ctx.session, key=key):
-        return
+        return None
     late = ctx.now - event.when > timedelta(minutes=ctx.settings.catch_up_grace_minutes)
+    if event.name == EVENT_DEADLINE:
+        if claim(session=ctx.session, day=day, kind=KIND_LOOP, key=key, now=ctx.now):
+            post_daily_report(ctx, day, due=event.when if late else None)
+        return None
     # After downtime, a reminder or chaser whose next step is already due would arrive seconds before it.
     overtaken = next_at is not None and ctx.now >= next_at
     skip = late or overtaken
     if not claim(session=ctx.session, day=day, kind=KIND_SKIPPED if skip else KIND_LOOP, key=key, now=ctx.now):
-        return  # another tick or instance got there first
+        return None  # another tick or instance got there first
     if late:
-        # A 15:00 reminder at midnight would only confuse: skip it, once, and say so in the log.
+        # A 15:00 reminder at midnight would only confuse: skip it, once, and tell 综合组.
         logger.warning("%s of %s was due at %s and is skipped (now %s)", event.label, day, event.when, ctx.now)
-    elif overtaken:
+        return event
+    if overtaken:
         logger.info("%s of %s is skipped: the next step is already due", event.label, day)
     elif event.name == EVENT_REMINDER:
         send_reminders(ctx, day)
-    elif event.name == EVENT_CHASE:
-        send_chasers(ctx, day, event.round_number)
     else:
-        post_daily_report(ctx, day)
+        send_chasers(ctx, day, event.round_number)
+    return None
+
+
+def owed_days(dispatcher: Dispatcher, local: datetime) -> list[date]:
+    """Return the days whose loop is due and not finished: past days still owing their report, then today.
+
+    Looking back covers a process down over midnight or held by the quiet hours; it goes no further than
+    ``LOOKBACK_DAYS`` and no earlier than the loop's first run, so a new deployment owes no history.
+    """
+    today = local.date()
+    with session_scope(dispatcher.engine) as session:
+        first = first_day(session=session)
+        past = [today - timedelta(days=n) for n in range(LOOKBACK_DAYS, 0, -1)]
+        past = [
+            day for day in past if first is not None and day >= first and dispatcher.org.schedule.is_working_day(day)
+        ]
+        keys = {day: ledger_key(day, KIND_LOOP, EVENT_DEADLINE) for day in past}
+        done = claimed_keys(session=session, keys=list(keys.values()))
+    return [day for day in past if keys[day] not in done] + [today]
+
+
+def run_loop(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
+    """Do the due steps of every owed day's loop; tell 综合组 in one message which reminders were skipped."""
+    sent: list[OutgoingMessage] = []
+    skipped: list[tuple[date, DueEvent]] = []
+    local = now.astimezone(dispatcher.tz)
+    for day in owed_days(dispatcher, local):
+        events = events_of(dispatcher.org, dispatcher.tz, day)
+        for index, event in enumerate(events):
+            if event.when > local:
+                break
+            next_at = events[index + 1].when if index + 1 < len(events) else None
+            # One transaction per event: a failure in one step leaves the others done, and the next tick retries it.
+            with session_scope(dispatcher.engine) as session:
+                ctx = dispatcher.context(session, now)
+                missed = _run_event(ctx, day, event, next_at)
+                sent += ctx.sent
+            if missed is not None:
+                skipped.append((day, missed))
+    if skipped:
+        with session_scope(dispatcher.engine) as session:
+            ctx = dispatcher.context(session, now)
+            report_skipped(ctx, [(event.when, event.round_number) for _, event in skipped])
+            sent += ctx.sent
+    return sent
 
 
 def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
-    """Do the due steps of today's loop, expire drafts, escalate alerts, chase referrals; return what was queued."""
+    """Do the due steps of the daily loops, expire drafts, escalate alerts, chase referrals; return what was queued.
+
+    In the quiet hours the loop and the referral chasers wait for the end of them. Alert escalations do not:
+    an unacknowledged fever case is the one thing the plan says to report at any hour (重要情况随时报告), and
+    they stop after ``max_escalations`` rounds, so they cannot ring all night.
+    """
     sent: list[OutgoingMessage] = []
-    local = now.astimezone(dispatcher.tz)
-    events = events_of(dispatcher.org, dispatcher.tz, local.date())
-    for index, event in enumerate(events):
-        if event.when > local:
-            break
-        next_at = events[index + 1].when if index + 1 < len(events) else None
-        # One transaction per event: a failure in one step leaves the others done, and the next tick retries it.
-        with session_scope(dispatcher.engine) as session:
-            ctx = dispatcher.context(session, now)
-            _run_event(ctx, local.date(), event, next_at)
-            sent += ctx.sent
+    quiet = dispatcher.org.schedule.is_quiet(now.astimezone(dispatcher.tz).time())
+    if not quiet:
+        sent += run_loop(dispatcher, now)
     sent += tick_observation(dispatcher, now)
     sent += expire_drafts(dispatcher, now)
     with session_scope(dispatcher.engine) as session:
         ctx = dispatcher.context(session, now)
         escalate_alerts(ctx)
-        chase_referrals(ctx)
+        if not quiet:
+            chase_referrals(ctx)
         sent += ctx.sent
     return sent
 

@@ -37,10 +37,12 @@ def tick_observation(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMess
     if local < list_at:
         return sent
     grace = timedelta(minutes=dispatcher.settings.catch_up_grace_minutes)
+    # In the quiet hours the steps still change the records (figures, loss counting) but send nothing.
+    quiet = dispatcher.org.schedule.is_quiet(local.time())
     with session_scope(dispatcher.engine) as session:
         ctx = dispatcher.context(session, now)
         # A list that arrives after the escalation it warns about, or hours late, would only confuse.
-        skip = local - list_at > grace or local >= escalate_at
+        skip = local - list_at > grace or local >= escalate_at or quiet
         if _claim_step(ctx, day, STEP_LIST, skip=skip):
             if skip:
                 logger.warning("follow-up lists of %s were due at %s and are skipped (now %s)", day, list_at, now)
@@ -51,11 +53,13 @@ def tick_observation(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMess
         return sent
     with session_scope(dispatcher.engine) as session:
         ctx = dispatcher.context(session, now)
-        late = local - escalate_at > grace
+        late = local - escalate_at > grace or quiet
         if _claim_step(ctx, day, STEP_ESCALATE, skip=late):
             if late:
                 # The records still change, so the report's figures and loss counting stay right; only the messages go.
-                logger.warning("follow-up escalation of %s was due at %s; marked without messages", day, escalate_at)
+                logger.warning(
+                    "follow-up escalation of %s was due at %s; marked without messages (now %s)", day, escalate_at, now
+                )
             mark_not_done(ctx, day, notify=not late)
         sent += ctx.sent
     return sent

@@ -45,6 +45,8 @@ CONFLICT = 409
 BLOCKED = "Forbidden: bot was blocked by the user"
 CANNOT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
+KICKED = "Forbidden: bot was kicked from the supergroup chat"
+UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 JSON_FIELDS = frozenset({"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"})
@@ -101,6 +103,7 @@ class Failure:
     code: int
     description: str
     retry_after: int | None = None
+    migrate_to_chat_id: int | None = None
 
 
 def user(user_id: int, name: str = "张伟", language_code: str | None = "zh-hans") -> dict[str, Any]:
@@ -447,6 +450,14 @@ class FakeTelegram:
         """Refuse every message to a chat with 403 Forbidden."""
         self.chat_failures[str(chat_id)] = Failure(FORBIDDEN, description)
 
+    def kick(self, chat_id: int) -> None:
+        """Remove the bot from a group: every message to it is refused with 403, as Telegram does."""
+        self.block(chat_id, KICKED)
+
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade a group to a supergroup: messages to the old id answer 400 with ``migrate_to_chat_id``."""
+        self.chat_failures[str(chat_id)] = Failure(BAD_REQUEST, UPGRADED, migrate_to_chat_id=new_chat_id)
+
     def reject(self, chat_id: int, description: str = CHAT_NOT_FOUND) -> None:
         """Refuse every message to a chat with 400 Bad Request."""
         self.chat_failures[str(chat_id)] = Failure(BAD_REQUEST, description)
@@ -525,6 +536,8 @@ def _error(failure: Failure) -> JSONResponse:
     body: dict[str, Any] = {"ok": False, "error_code": failure.code, "description": failure.description}
     if failure.retry_after is not None:
         body["parameters"] = {"retry_after": failure.retry_after}
+    if failure.migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": failure.migrate_to_chat_id}
     return JSONResponse(body, status_code=failure.code)
 
 

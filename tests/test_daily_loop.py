@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session, select
 
-from models.ledger import SendLedger
-from models.reports import DailyReport
+from models.reports import DailyReport, DailyReportVersion
 from tests.fakes import Chat, Harness, keys_of, texts_of
 
 REPORTERS = {
@@ -134,6 +135,37 @@ async def test_report_is_editable_until_the_deadline(harness: Harness) -> None:
         assert report.data["households_checked"] == 130 and not report.is_late
 
 
+async def test_an_edit_after_the_deadline_is_a_correction_and_keeps_the_on_time_report(harness: Harness) -> None:
+    admin, leadership, _ = await harness.bound_org_chats()
+    reporters = await setup_reporters(harness)
+    await harness.tick("15:00")
+    harness.at("15:05")
+    await fill_screening(reporters["screening"])
+    await harness.tick("15:30")
+    [report] = leadership.unread()
+    assert "126" in texts_of([report])
+    harness.at("16:20")
+    chat = reporters["screening"]
+    assert keys_of(await chat.say("/daily"))[:2] == ["correction.editing", "daily.started_from_records"]
+    for value in ("/skip", "修改 1", "140"):
+        await chat.say(value)
+    assert keys_of(await chat.say("提交")) == ["correction.submitted"]
+    [addendum] = leadership.unread()
+    assert keys_of([addendum])[:2] == ["correction.title", "correction.header"]
+    assert "【更正】" in texts_of([addendum]) and "16:20 更正" in texts_of([addendum]) and "140" in texts_of([addendum])
+    with Session(harness.app.engine) as session:
+        assert session.exec(select(DailyReport)).one().data["households_checked"] == 140
+        [kept] = session.exec(select(DailyReportVersion)).all()
+        assert kept.data["households_checked"] == 126 and not kept.is_late
+    # /report shows what the leaders received at 15:30 and the correction
+    shown = await admin.say("/report 2020-01-28")
+    lines = texts_of(shown).split("\n")
+    on_time = lines.index("【排查组】报送人：周强（15:05）")
+    corrected = lines.index("【排查组】报送人：周强（16:20 更正）")
+    assert on_time < corrected
+    assert "126" in "\n".join(lines[on_time:corrected]) and "140" in "\n".join(lines[corrected:])
+
+
 async def test_restart_catch_up_within_grace_and_skip_past_it(database_url: str) -> None:
     harness = Harness.create(database_url, catch_up_grace_minutes=20)
     await harness.app.start()
@@ -157,18 +189,60 @@ async def test_restart_catch_up_within_grace_and_skip_past_it(database_url: str)
     harness.app.engine.dispose()
 
 
-async def test_report_past_grace_is_skipped_and_logged_not_sent_late(database_url: str, caplog) -> None:  # noqa: ANN001
+async def test_report_past_grace_waits_for_the_quiet_hours_then_goes_out_marked_late(database_url: str) -> None:
     harness = Harness.create(database_url, catch_up_grace_minutes=60)
     await harness.app.start()
-    _, leadership, _ = await harness.bound_org_chats()
-    await setup_reporters(harness)
+    _, leadership, coordination = await harness.bound_org_chats()
+    reporters = await setup_reporters(harness)
+    # down from before 15:00 until 23:55: quiet hours, so nothing goes out yet, and nothing is skipped for good
     assert await harness.tick("23:55") == []
-    assert leadership.unread() == []
-    assert "skipped" in caplog.text
-    with Session(harness.app.engine) as session:
-        kinds = sorted(row.kind for row in session.exec(select(SendLedger)))
-        assert kinds == ["skipped"] * 6  # the loop's four steps and the key-person follow-up list and escalation
+    assert leadership.unread() == [] and coordination.unread() == []
+    # a reporter answering in the night still counts, as a late report in the report to come
+    harness.at("23:58")
+    assert keys_of(await reporters["stability"].say("/daily nil")) == ["daily.submitted_late"]
+    harness.at("06:59", date(2020, 1, 29))
+    assert await harness.tick() == []
+    harness.at("07:00", date(2020, 1, 29))
+    await harness.tick()
+    [report] = leadership.unread()
+    assert keys_of([report])[:2] == ["report.title", "loop.report_delayed"]
+    text = texts_of([report])
+    assert "2020-01-28" in text and "延迟发送" in text and "原定 01-28 15:30" in text and "01-29 07:00" in text
+    assert "停机" in text and "（23:58 补报）" in text
+    [copy] = [m for m in coordination.unread() if m.lines[0].key == "report.title"]
+    assert copy.lines == report.lines
+    # 综合组 hears in one message which reminders were skipped
+    [skipped] = [m for m in coordination.messages() if m.lines[0].key == "loop.skipped_title"]
+    assert texts_of([skipped]).count("\n· ") == 3 and "01-28 15:00 填报提醒" in texts_of([skipped])
+    assert "01-28 15:25 第 2 轮催报" in texts_of([skipped])
+    # it goes once; a later 补报 is an addendum as usual
+    assert await harness.tick("07:01") == []
+    assert await harness.tick("15:00") != []  # the new day's loop runs as usual
+    leadership.catch_up()
     harness.app.engine.dispose()
+
+
+async def test_a_report_missed_by_a_short_night_outage_goes_out_at_once(harness: Harness) -> None:
+    _, leadership, coordination = await harness.bound_org_chats()
+    await setup_reporters(harness)
+    await harness.tick("15:00")
+    # down from 15:20 until 21:00 (before the quiet hours): the report goes out at once, marked late
+    await harness.tick("21:00")
+    [report] = leadership.unread()
+    assert keys_of([report])[1] == "loop.report_delayed"
+    assert "原定 01-28 15:30" in texts_of([report]) and "01-28 21:00" in texts_of([report])
+    [skipped] = [m for m in coordination.unread() if m.lines[0].key == "loop.skipped_title"]
+    assert [line.params["step"].key for line in skipped.lines[1:]] == ["loop.step_chase", "loop.step_chase"]
+    assert await harness.tick("21:01") == []
+
+
+async def test_a_report_inside_the_grace_is_not_marked_late(harness: Harness) -> None:
+    _, leadership, coordination = await harness.bound_org_chats()
+    await harness.tick("15:00")
+    await harness.tick("15:50")
+    [report] = leadership.unread()
+    assert "loop.report_delayed" not in keys_of([report])
+    assert all(m.lines[0].key != "loop.skipped_title" for m in coordination.messages())
 
 
 async def test_no_reminders_on_a_holiday(database_url: str) -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import Session, col, select
 
-from bot.adapters.base import SendError
+from bot.adapters.base import SEND_REFUSED, SendError
 from bot.db import session_scope
 from bot.types import PLATFORM_MEMORY, ChatRef, IncomingMessage, OutgoingMessage, Text
 from models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage, enqueue
@@ -21,7 +21,9 @@ async def test_refused_reminder_falls_back_to_a_mention_and_coordination_is_told
     screening = harness.group("g-screening", admin)
     await screening.say("/bind group screening")
     screening.catch_up()
-    harness.adapter.refuse[reporter.chat_id] = SendError("forbidden: bot can't initiate conversation", permanent=True)
+    harness.adapter.refuse[reporter.chat_id] = SendError(
+        "forbidden: bot can't initiate conversation", permanent=True, kind=SEND_REFUSED
+    )
     await harness.tick("15:00")
     [fallback] = screening.unread()
     assert keys_of([fallback])[:3] == ["delivery.fallback", "reminder.title", "reminder.text"]
@@ -68,7 +70,9 @@ async def test_a_refused_member_in_a_batch_fails_alone_and_falls_back(harness: H
     await screening.say("/bind group screening")
     screening.catch_up()
     refused = reporters[1]
-    harness.adapter.refuse[refused.chat_id] = SendError("forbidden: not in the app's visible range", permanent=True)
+    harness.adapter.refuse[refused.chat_id] = SendError(
+        "forbidden: not in the app's visible range", permanent=True, kind=SEND_REFUSED
+    )
     await harness.tick("15:00")
     assert len(harness.adapter.batches) == 1 and refused.chat_id in harness.adapter.batches[0]
     assert [len(chat.unread()) for chat in reporters] == [1, 0, 1]
@@ -113,7 +117,9 @@ async def test_a_chat_with_several_queued_messages_gets_them_one_by_one_in_order
 
 async def alert_an_admin_who_blocked_the_bot(harness: Harness, admin: Chat) -> None:
     """Have the admin block the bot, then a field worker record a fever case: the admin's full copy is refused."""
-    harness.adapter.refuse[admin.chat_id] = SendError("forbidden: bot was blocked by the user", permanent=True)
+    harness.adapter.refuse[admin.chat_id] = SendError(
+        "forbidden: bot was blocked by the user", permanent=True, kind=SEND_REFUSED
+    )
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
     await staff.say("/check 3栋2单元501 张三 38.2 咳嗽")
     await staff.say("13812345678")
@@ -155,7 +161,9 @@ async def test_start_leaves_day_old_refusals_alone(harness: Harness) -> None:
     with session_scope(harness.app.engine) as session:
         ctx = harness.app.dispatcher.context(session, harness.clock())
         ctx.send(ChatRef(PLATFORM_MEMORY, admin.chat_id), [Text("common.empty")], "zh_CN")
-    harness.adapter.refuse[admin.chat_id] = SendError("forbidden: bot was blocked by the user", permanent=True)
+    harness.adapter.refuse[admin.chat_id] = SendError(
+        "forbidden: bot was blocked by the user", permanent=True, kind=SEND_REFUSED
+    )
     await harness.app.drain()
     del harness.adapter.refuse[admin.chat_id]
     harness.advance(hours=25)

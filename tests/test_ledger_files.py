@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from bot.adapters.base import SendError
+from bot.adapters.base import SEND_REFUSED, SendError
 from bot.adapters.console import ConsoleAdapter
 from bot.i18n import render
 from bot.types import PLATFORM_CONSOLE, ChatRef, Document, OutgoingMessage, Text
@@ -269,7 +269,9 @@ async def test_the_console_names_a_document_and_saves_it() -> None:
 
 async def test_an_undeliverable_export_keeps_no_file_and_never_reaches_a_group(harness: Harness) -> None:
     admin, _, coordination = await harness.bound_org_chats()
-    harness.adapter.refuse[admin.chat_id] = SendError("forbidden: bot was blocked by the user", permanent=True)
+    harness.adapter.refuse[admin.chat_id] = SendError(
+        "forbidden: bot was blocked by the user", permanent=True, kind=SEND_REFUSED
+    )
     await admin.say("/export ledger")
     assert all(m.document is None for m in harness.adapter.delivered)  # the group fallback carries no file
     with Session(harness.app.engine) as session:

@@ -400,3 +400,19 @@ def test_a_compound_under_two_communities_is_refused_at_both_lines(
     assert main(["org", "check", str(path)]) == 2
     out = capsys.readouterr().out
     assert f"{path}:{problems[0].line}:" in out and f"{path}:{problems[1].line}:" in out
+
+def test_quiet_hours_default_and_are_checked() -> None:
+    from bot.org import DEFAULT_QUIET_HOURS, Schedule
+
+    schedule = load_org(default_org_path()).schedule
+    assert schedule.quiet_hours == DEFAULT_QUIET_HOURS == (time(22), time(7))
+    assert schedule.is_quiet(time(23, 30)) and schedule.is_quiet(time(0, 1)) and schedule.is_quiet(time(4, 1))
+    assert not schedule.is_quiet(time(7)) and not schedule.is_quiet(time(21, 59))
+    base = {"reminder": "15:00", "deadline": "15:30", "working_days": ["mon"]}
+    with pytest.raises(ValidationError) as error:
+        Schedule.model_validate({**base, "quiet_hours": ["15:00", "16:00"]})
+    assert "15:00 falls in the quiet hours 15:00-16:00" in str(error.value)
+    assert "15:30 falls in the quiet hours" in str(error.value)
+    for bad in (["22:00", "22:00"], ["22:00", "25:00"], ["22:00"]):
+        with pytest.raises(ValidationError):
+            Schedule.model_validate({**base, "quiet_hours": bad})

@@ -144,6 +144,23 @@ async def test_a_ledger_visit_that_refers_opens_a_linked_referral(harness: Harne
     assert opened.visit_id is not None and opened.check_id is None
 
 
+async def test_referral_chasers_wait_for_the_end_of_the_quiet_hours(harness: Harness) -> None:
+    harness.at("20:01")
+    staff = await refer_by_check(harness)
+    staff.catch_up()
+    # stale from 00:01 on: once at 07:00, not at 00:01 and 04:01
+    for hhmm in ("00:01", "04:01", "06:59"):
+        harness.at(hhmm, harness.clock.now.date() + timedelta(days=hhmm == "00:01"))
+        await harness.tick()
+        assert staff.unread() == [], hhmm
+    harness.at("07:00")
+    await harness.tick()
+    assert keys_of(staff.unread()) == ["referral.chase"]
+    harness.advance(minutes=1)
+    await harness.tick()
+    assert staff.unread() == []
+
+
 async def test_two_instances_chasing_at_once_chase_once(harness: Harness) -> None:
     await refer_by_check(harness)
     harness.advance(hours=5)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -27,7 +28,10 @@ from bot.db import session_scope
 from bot.i18n import t
 from bot.serve import GROUP_COMMANDS, PRIVATE_COMMANDS, serve
 from bot.types import PLATFORM_TELEGRAM, Button, ChatRef, IncomingMessage, OutgoingMessage, Text
+from bot.web import create_web_app
+from handlers.common import leadership_chats
 from models.checks import CheckResult
+from models.members import ChatBinding
 from models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage
 from tests.fake_telegram import (
     BOT_USERNAME,
@@ -36,7 +40,7 @@ from tests.fake_telegram import (
     TOO_MANY_REQUESTS,
     FakeTelegram,
 )
-from tests.fakes import Harness
+from tests.fakes import Chat, Harness, keys_of
 
 PAYLOADS = Path(__file__).parent / "payloads" / "telegram"
 STAFF = 5120337881
@@ -467,3 +471,77 @@ async def test_serve_sets_the_webhook_and_stops_on_cancel(database_url: str, fak
             await task
         harness.app.engine.dispose()
     assert not fake.calls_to("getUpdates") and not fake.calls_to("deleteWebhook")
+
+
+# -- bound group chats that move or drop the bot ----------------------------------------------------------
+
+ADMIN = 5230551234
+SUPERGROUP = -1009876543210
+
+
+async def bind_leadership_over_telegram(harness: Harness, fake: FakeTelegram, telegram: TelegramAdapter) -> Chat:
+    """Have an admin join and bind GROUP as the leadership chat over Telegram; add a leader on another platform."""
+    code = harness.invite("coordination", "admin", name="龙雅俐")
+    await settle(fake, telegram, fake.say(ADMIN, f"/join {code}", name="雅俐 龙"))
+    await settle(fake, telegram, fake.say(GROUP, "/bind leadership", user_id=ADMIN, name="雅俐 龙"))
+    return await harness.member("王宏武", "coordination", "leader")
+
+
+async def test_a_group_upgraded_to_a_supergroup_is_followed_and_the_admins_are_told(
+    served: tuple[Harness, TelegramAdapter], fake: FakeTelegram, polling: asyncio.Task[None]
+) -> None:
+    harness, telegram = served
+    leader = await bind_leadership_over_telegram(harness, fake, telegram)
+    fake.migrate(GROUP, SUPERGROUP)
+    harness.at("15:30")
+    await harness.app.tick()
+    # the merged report went to the old id, was refused with migrate_to_chat_id, and went again to the new one
+    [report] = fake.sent(SUPERGROUP)
+    assert "2020-01-28" in report["text"] and "各工作组" in report["text"]
+    with Session(harness.app.engine) as session:
+        [binding] = session.exec(select(ChatBinding)).all()
+        assert binding.chat_id == str(SUPERGROUP) and binding.unreachable_since is None
+    notice = fake.sent(ADMIN)[-1]["text"]
+    assert "领导小组群" in notice and "超级群" in notice
+    assert keys_of(leader.unread()) == ["chat.migrated"]
+    # later messages go straight to the new chat; the admins are told once
+    queue_to_leadership(harness, "预警测试")
+    await harness.app.deliverer.drain()
+    assert fake.sent(SUPERGROUP)[-1]["text"] == "预警测试"
+    assert keys_of(leader.unread()) == []
+
+
+async def test_a_bot_removed_from_a_bound_chat_is_reported_at_once_and_in_healthz(
+    served: tuple[Harness, TelegramAdapter], fake: FakeTelegram, polling: asyncio.Task[None]
+) -> None:
+    harness, telegram = served
+    leader = await bind_leadership_over_telegram(harness, fake, telegram)
+    fake.kick(GROUP)
+    harness.at("15:30")
+    await harness.app.tick()
+    assert all("2020-01-28" not in params["text"] for params in fake.sent(GROUP))
+    notice = fake.sent(ADMIN)[-1]["text"]
+    assert "无法向领导小组群（telegram）发送消息" in notice and "kicked" in notice and "/bind" in notice
+    assert keys_of(leader.unread()) == ["chat.unreachable"]
+    # a second refused message does not repeat the notice
+    queue_to_leadership(harness, "预警测试")
+    await harness.app.deliverer.drain()
+    assert keys_of(leader.unread()) == []
+    transport = httpx.ASGITransport(app=create_web_app(harness.app, None))
+    async with httpx.AsyncClient(transport=transport, base_url="http://lianfang") as http:
+        [lost] = (await http.get("/healthz")).json()["unreachable_chats"]
+    assert (lost["platform"], lost["kind"], lost["group"]) == ("telegram", "leadership", "")
+    assert "kicked" in lost["reason"]
+    # the bot is added back and the chat bound again: reachable, and healthz clears
+    fake.chat_failures.clear()
+    await settle(fake, telegram, fake.say(GROUP, "/bind leadership", user_id=ADMIN, name="雅俐 龙"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://lianfang") as http:
+        assert (await http.get("/healthz")).json()["unreachable_chats"] == []
+
+
+def queue_to_leadership(harness: Harness, text: str) -> None:
+    """Queue a message for the bound leadership chat, as an alert would."""
+    with session_scope(harness.app.engine) as session:
+        ctx = harness.app.dispatcher.context(session, harness.clock())
+        [chat] = leadership_chats(ctx)
+        ctx.send(chat, [Text.raw(text)], ZH)

@@ -162,6 +162,7 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
                 "scheduler_leader": True,
                 "outbox_backlog": 0,
                 "outbox_oldest_seconds": 0,
+                "unreachable_chats": [],
             }
             reporter = await harness.member("周强", "screening", "reporter")
             harness.adapter.refuse[reporter.chat_id] = SendError("network: down", permanent=False)

@@ -11,18 +11,38 @@ from bot.types import IncomingMessage, OutgoingMessage
 Dispatch = Callable[[IncomingMessage], Awaitable[None]]
 
 REASON_FORBIDDEN = "forbidden"
-"""SendError reasons start with this when the platform refuses a private message (never started, blocked):
-the core then reroutes the message to the member's group chat."""
+"""SendError reasons start with this when the platform refuses a chat (never started, blocked, removed)."""
+
+SEND_FAILED = "failed"
+"""A SendError kind: anything not named below."""
+SEND_REFUSED = "refused"
+"""A SendError kind: the platform refuses this chat (the user blocked the bot or never started it, the bot was
+removed from the group); the core reroutes a private message to the member's group chat."""
+SEND_MIGRATED = "migrated"
+"""A SendError kind: the chat moved to ``new_chat_id`` (a Telegram group upgraded to a supergroup)."""
 
 
 class SendError(Exception):
-    """A message the platform did not take; ``permanent`` means retrying cannot help (blocked, bad chat)."""
+    """A message the platform did not take; ``permanent`` means retrying cannot help (blocked, bad chat).
 
-    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    ``kind`` is the typed fact the core acts on (``SEND_*``); ``reason`` is for people and logs.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        kind: str = SEND_FAILED,
+        new_chat_id: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.kind = kind
+        self.new_chat_id = new_chat_id
 
 
 class Adapter(Protocol):

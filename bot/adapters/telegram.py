@@ -4,9 +4,10 @@ This is the only module that imports ``telegram``. PTB is used as a typed Bot AP
 ``AIORateLimiter``); its Application, ConversationHandler, persistence and JobQueue stay unused because forms,
 state and schedules belong to the core.
 
-Failure reasons raised as ``SendError`` start with one of the ``REASON_*`` prefixes below, so the core can react
-without knowing Telegram: ``forbidden`` means the user blocked the bot or never opened a private chat with it
-(403), and retrying cannot help.
+Failures are raised as ``SendError`` with a typed ``kind``, so the core can react without knowing Telegram:
+``SEND_REFUSED`` for a 403 (the user blocked the bot or never opened a private chat with it, or the bot was
+removed from the group), ``SEND_MIGRATED`` with the new chat id when a group became a supergroup. Their reasons
+start with one of the ``REASON_*`` prefixes below, for people reading the outbox.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.base import LRU, REASON_FORBIDDEN, Dispatch, SendError
+from bot.adapters.base import LRU, REASON_FORBIDDEN, SEND_MIGRATED, SEND_REFUSED, Dispatch, SendError
 from bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from bot.render import split_text
 from bot.types import (
@@ -152,9 +153,13 @@ def send_error(error: TelegramError) -> SendError:
         seconds = retry_seconds(error)
         return SendError(f"{REASON_RATE_LIMITED}: retry after {seconds:g}s", permanent=False, retry_after=seconds)
     if isinstance(error, Forbidden):
-        return SendError(f"{REASON_FORBIDDEN}: {error.message.removeprefix(FORBIDDEN_PREFIX)}", permanent=True)
+        reason = f"{REASON_FORBIDDEN}: {error.message.removeprefix(FORBIDDEN_PREFIX)}"
+        return SendError(reason, permanent=True, kind=SEND_REFUSED)
     if isinstance(error, ChatMigrated):
-        return SendError(f"{REASON_MIGRATED}: new chat id {error.new_chat_id}", permanent=True)
+        # Permanent for this row: the core rebinds the chat and queues the message again for the new id.
+        new_chat_id = str(error.new_chat_id)
+        reason = f"{REASON_MIGRATED}: new chat id {new_chat_id}"
+        return SendError(reason, permanent=True, kind=SEND_MIGRATED, new_chat_id=new_chat_id)
     if isinstance(error, BadRequest):  # before NetworkError: BadRequest subclasses it
         return SendError(f"{REASON_BAD_REQUEST}: {error.message}", permanent=True)
     if isinstance(error, NetworkError):  # includes TimedOut

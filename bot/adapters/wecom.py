@@ -59,7 +59,7 @@ import httpx
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.adapters.base import LRU, Dispatch, SendError
+from bot.adapters.base import LRU, SEND_REFUSED, Dispatch, SendError
 from bot.i18n import render, render_lines
 from bot.render import is_choice, render_plain
 from bot.types import (
@@ -1095,7 +1095,7 @@ def send_error(target: str, error: ApiError | ApiUnreachable) -> SendError:
     if code in TOKEN_ERRORS:
         return SendError(f"{REASON_TOKEN}: {text}", permanent=False)
     if target == TARGET_USER and code in UNREACHABLE_USER_ERRORS:
-        return SendError(f"{REASON_FORBIDDEN}: {text}", permanent=True)
+        return SendError(f"{REASON_FORBIDDEN}: {text}", permanent=True, kind=SEND_REFUSED)
     if code in GONE_CHAT_ERRORS:
         return SendError(f"{REASON_CHAT_GONE}: {text}", permanent=True)
     if code in BAD_REQUEST_ERRORS:

@@ -1,7 +1,7 @@
 """earlier phones and addresses of screening targets, kept when a list changes them
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-29 09:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
