@@ -38,7 +38,7 @@ FOUND_ROOM_PATTERN = "room pattern"
 CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 DATE = re.compile(r"(?<![\d\-./])(?:19|20)\d{2}([\-./])\d{1,2}\1\d{1,2}(?![\d\-./])")
 """A written date (2020-01-28): its digits are no phone or ID number, even next to other numbers."""
-DIGIT_SEPARATORS = re.compile(r"(?<=\d)[\s\-.·_/()~—–]{1,3}(?=\d)")
+DIGIT_SEPARATORS = re.compile(r"(?<=\d)[ \t\-.·_/()~—–]{1,3}(?=\d)")
 SEPARATORS = re.compile(r"[\s\-.·_/()~—–,:;，、：；*]+")
 MOBILE = re.compile(r"(?<!\d)(?:\+?(?:00)?86)?1[3-9]\d{9}(?!\d)")
 ID_NUMBER = re.compile(r"(?<![\da-z])(?:\d{17}[\dx]|\d{15})(?![\da-z])")
@@ -69,9 +69,11 @@ def compact(text: str) -> str:
     return SEPARATORS.sub("", normalise(text))
 
 
-def numbers_view(text: str) -> str:
-    """Return text normalised for finding numbers: Chinese numerals as digits, dates blanked, numbers joined."""
-    text = normalise(text).translate(CHINESE_DIGITS)
+def numbers_view(text: str, *, chinese: bool = True) -> str:
+    """Return text normalised for finding numbers: dates blanked, numbers joined, Chinese numerals as digits
+    (unless ``chinese`` is off: a name like 孙八 must not join the phone written after it)."""
+    text = normalise(text)
+    text = text.translate(CHINESE_DIGITS) if chinese else text
     text = DATE.sub("#", text)
     return DIGIT_SEPARATORS.sub("", text)
 
@@ -102,14 +104,11 @@ def message_text(message: OutgoingMessage) -> str:
 
 def find_patterns(text: str) -> list[str]:
     """Return what looks like anybody's mobile, ID number or room in a text."""
-    numbers = numbers_view(text)
+    views = (numbers_view(text), numbers_view(text, chinese=False))
     found = []
-    if MOBILE.search(numbers):
-        found.append(FOUND_MOBILE_PATTERN)
-    if ID_NUMBER.search(numbers):
-        found.append(FOUND_ID_PATTERN)
-    if ROOM.search(numbers):
-        found.append(FOUND_ROOM_PATTERN)
+    for pattern, what in ((MOBILE, FOUND_MOBILE_PATTERN), (ID_NUMBER, FOUND_ID_PATTERN), (ROOM, FOUND_ROOM_PATTERN)):
+        if any(pattern.search(view) for view in views):
+            found.append(what)
     return found
 
 
