@@ -22,6 +22,7 @@ from bot.dispatcher import Command, Dispatcher, Handled
 from bot.forms import Form, FormRunner
 from bot.org import Org
 from bot.outbox import Deliverer
+from bot.privacy import PersonLoader
 from bot.types import (
     FETCH_FAILED,
     FETCH_TOO_LARGE,
@@ -75,6 +76,7 @@ class App:
         undeliverable: Reroute | None = None,
         clock: Callable[[], datetime] | None = None,
         leadership: LeaderState | None = None,
+        persons: PersonLoader | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -93,7 +95,7 @@ class App:
         )
         # one lease for replies claimed as they are queued and for messages a drain claims
         lease = self.dispatcher.lease
-        self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable, lease=lease)
+        self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable, lease=lease, persons=persons)
         self._tick = tick
         self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable

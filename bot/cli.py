@@ -68,6 +68,7 @@ def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | N
     """Build an instance on the configured database, with the schema brought up to date."""
     import handlers
     from handlers.delivery import reroute_undeliverable
+    from handlers.privacy import personal_data
     from scheduler.jobs import tick
 
     engine = make_engine(settings.database_url)
@@ -83,6 +84,7 @@ def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | N
         tick=tick,
         undeliverable=reroute_undeliverable,
         clock=clock,
+        persons=personal_data,
     )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Text
+from bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from models.files import store_file
 from models.members import Member
 from models.outbox import Claimed, enqueue
@@ -97,13 +97,15 @@ class Context:
         *lines: LineLike,
         buttons: tuple[Button, ...] | list[Button] = (),
         document: Document | None = None,
+        subjects: tuple[Subject, ...] | list[Subject] = (),
         **params: Any,
     ) -> None:
         """Answer in the current chat; ``params`` apply when a single key is given."""
         texts = [as_text(line) for line in lines]
         if params and len(texts) == 1:
             texts = [Text(texts[0].key, {**texts[0].params, **params})]
-        self.send(self.chat, texts, self.lang, buttons=buttons, document=document)
+        private = self.msg is not None and self.msg.is_private
+        self.send(self.chat, texts, self.lang, buttons=buttons, document=document, subjects=subjects, private=private)
 
     def send(
         self,
@@ -115,10 +117,13 @@ class Context:
         mentions: tuple[str, ...] | list[str] = (),
         document: Document | None = None,
         shareable: bool = False,
+        subjects: tuple[Subject, ...] | list[Subject] = (),
+        private: bool = False,
     ) -> None:
         """Queue a message for any chat in the outbox; a document's bytes go to a table of their own.
 
-        ``shareable`` marks a private message free of personal data (see ``OutgoingMessage.shareable``).
+        ``shareable`` marks a private message free of personal data (see ``OutgoingMessage.shareable``);
+        ``subjects`` names the persons it is about, ``private`` a one-to-one chat (see ``OutgoingMessage``).
         """
         if document is not None and document.file_id is None:
             assert document.data is not None
@@ -130,7 +135,9 @@ class Context:
                 data=document.data,
             )
             document = replace(document, file_id=file_id)
-        message = OutgoingMessage(chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document, shareable)
+        message = OutgoingMessage(
+            chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document, shareable, tuple(subjects), private
+        )
         claimed = enqueue(
             session=self.session,
             platform=chat.platform,

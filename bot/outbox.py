@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.adapters.base import Adapter, BatchSender, SendError
 from bot.db import run_db, session_scope
+from bot.privacy import PersonLoader, block, guard
 from bot.types import ChatRef, Document, OutgoingMessage
 from models.files import delete_files, load_file
 from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
@@ -50,12 +51,15 @@ class Deliverer:
         clock: Callable[[], datetime],
         on_undeliverable: Undeliverable | None = None,
         lease: timedelta = LEASE,
+        persons: PersonLoader | None = None,
     ) -> None:
         self.engine = engine
         self.lease = lease
         self.adapters = adapters
         self.clock = clock
         self.on_undeliverable = on_undeliverable
+        self.persons = persons
+        """Reads the records of a message's subjects for the privacy guard."""
         self._lock = asyncio.Lock()
 
     async def drain(self) -> int:
@@ -116,6 +120,8 @@ class Deliverer:
         first = rows[0]
         adapter = self.adapters[first.platform]
         message = OutgoingMessage.from_json(ChatRef(first.platform, first.chat_id), first.payload)
+        if not message.private and not await run_db(self.engine, self._guard, rows, message):
+            return []
         failures: dict[str, SendError] = {}
         try:
             if message.document is not None:
@@ -133,6 +139,15 @@ class Deliverer:
             if row.chat_id in failures:
                 await run_db(self.engine, self._record_failure, row, failures[row.chat_id])
         return [row for row in rows if row.chat_id not in failures]
+
+    def _guard(self, rows: list[Claimed], message: OutgoingMessage) -> bool:
+        """Let a message for group chats pass the privacy guard, or keep it from every chat; True if it passed."""
+        with session_scope(self.engine) as session:
+            found = guard(session, message, self.persons)
+            for row in rows if found else []:
+                block(session=session, claimed=row, found=found, now=self.clock())
+                delete_files(connection=session.connection(), file_ids=_file_ids([row]))
+        return not found
 
     def _load_document(self, document: Document) -> Document:
         """Return the document with its bytes; a permanent failure when they are gone."""

@@ -25,6 +25,14 @@ FORM_CONTROL_VALUES = frozenset({VALUE_SKIP, VALUE_BACK, VALUE_CANCEL})
 NESTED_TEXT = "$text"
 BILINGUAL_KEY = "$bilingual"
 """Pseudo key for organisation data that comes in both languages (group names, report labels)."""
+SUBJECT_CHECK = "check"
+SUBJECT_VISIT = "visit"
+SUBJECT_TARGET = "target"
+SUBJECT_OBSERVATION = "observation"
+SUBJECT_REFERRAL = "referral"
+SUBJECT_KINDS = (SUBJECT_CHECK, SUBJECT_VISIT, SUBJECT_TARGET, SUBJECT_OBSERVATION, SUBJECT_REFERRAL)
+Subject = tuple[str, int]
+"""A person a message is about: the kind of record (``SUBJECT_*``) and its number."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,10 @@ class OutgoingMessage:
     shareable: bool = False
     """Holds no personal data, so if the recipient cannot be messaged privately it may be shown in their group
     chat (reminders, chasers). Anything else only gets a notice there."""
+    subjects: tuple[Subject, ...] = ()
+    """The persons the message is about; the privacy guard checks a group message against their records."""
+    private: bool = False
+    """Bound for a one-to-one chat with a member; anything else is treated as a group chat and guarded."""
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict for the outbox."""
@@ -138,6 +150,10 @@ class OutgoingMessage:
             data["document"] = self.document.to_json()
         if self.shareable:
             data["shareable"] = True
+        if self.subjects:
+            data["subjects"] = [[kind, number] for kind, number in self.subjects]
+        if self.private:
+            data["private"] = True
         return data
 
     @classmethod
@@ -151,6 +167,8 @@ class OutgoingMessage:
             mentions=tuple(data.get("mentions", [])),
             document=Document.from_json(data["document"]) if data.get("document") else None,
             shareable=bool(data.get("shareable")),
+            subjects=tuple((str(kind), int(number)) for kind, number in data.get("subjects", [])),
+            private=bool(data.get("private")),
         )
 
 

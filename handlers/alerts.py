@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from bot.context import Context
 from bot.dispatcher import Command
-from bot.types import Button, Text
+from bot.types import SUBJECT_CHECK, SUBJECT_TARGET, SUBJECT_VISIT, Button, Subject, Text
 from handlers.common import (
+    audit_private_view,
     is_overseer,
     leadership_chats,
     local_time,
@@ -17,8 +19,8 @@ from handlers.common import (
     send_privately,
     shown_number,
 )
-from models.alerts import acknowledge, claim_escalation, create_alert, due_escalations, get_alert
-from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, list_members
+from models.alerts import Alert, acknowledge, claim_escalation, create_alert, due_escalations, get_alert
+from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, identities_of, list_members
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +45,13 @@ def raise_alert(
     community: str,
     masked: list[Text],
     full: list[Text],
+    subjects: Sequence[Subject] = (),
 ) -> None:
     """Alert at once: masked in the leadership and 综合组 chats, in full privately to authorised overseers.
 
     Every copy carries an acknowledge button; until someone in charge taps it, the scheduler's tick re-sends it.
+    ``masked`` must be built from a masked view; ``subjects`` names the persons, for the outbox's privacy guard.
+    Each full private copy is written to the audit log.
     """
     rules = ctx.org.alerts
     alert = create_alert(
@@ -64,13 +69,13 @@ def raise_alert(
     buttons = [ack_button(alert.id)]
     chats = leadership_chats(ctx)
     for chat in chats:
-        ctx.send(chat, masked, ctx.settings.default_language, buttons=buttons)
+        ctx.send(chat, masked, ctx.settings.default_language, buttons=buttons, subjects=tuple(subjects))
     readers = [
         member
         for member in list_members(session=ctx.session, roles=tuple(ctx.org.access.full_data_roles))
         if is_overseer(ctx, member) and (ctx.member is None or member.id != ctx.member.id)
     ]
-    send_privately(ctx, readers, full, buttons=buttons)
+    send_full(ctx, alert, readers, full, buttons=buttons, subjects=subjects)
     if not chats:
         logger.warning("alert %s raised but no leadership or coordination chat is bound", alert.id)
         ctx.reply(*full, Text("alert.no_chat_bound"))
@@ -90,9 +95,11 @@ def escalate_alerts(ctx: Context) -> int:
         waited = int((ctx.now - alert.created_at).total_seconds() // 60)
         head = Text("alert.unacked", {"number": alert.id, "minutes": waited, "round": round_number})
         buttons = [ack_button(alert.id)]
+        subjects = alert_subjects(alert)
         for chat in leadership_chats(ctx):
-            ctx.send(chat, [head, *_lines(alert.masked)], ctx.settings.default_language, buttons=buttons)
-        send_privately(ctx, _leaders(ctx), [head, *_lines(alert.full)], buttons=buttons)
+            lines = [head, *_lines(alert.masked)]
+            ctx.send(chat, lines, ctx.settings.default_language, buttons=buttons, subjects=subjects)
+        send_full(ctx, alert, _leaders(ctx), [head, *_lines(alert.full)], buttons=buttons, subjects=subjects)
         if last:
             logger.warning("alert %s is still unacknowledged after %s re-sends; no more", alert.id, round_number)
         count += 1
@@ -129,6 +136,34 @@ def ack_command(ctx: Context, args: str) -> None:
     if ctx.chat not in chats:
         ctx.reply(notice)
     logger.info("alert %s acknowledged by member %s", alert.id, ctx.member.id)
+
+
+def send_full(
+    ctx: Context,
+    alert: Alert,
+    readers: Sequence[Member],
+    lines: list[Text],
+    *,
+    buttons: Sequence[Button],
+    subjects: Sequence[Subject],
+) -> None:
+    """Send an alert in full privately to readers who can be reached, writing each view to the audit log."""
+    identities = identities_of(session=ctx.session, member_ids=[m.id for m in readers if m.id is not None])
+    reached = [member for member in readers if (member.id or 0) in identities]
+    send_privately(ctx, reached, lines, buttons=buttons, subjects=subjects)
+    targets = tuple(number for kind, number in subjects if kind == SUBJECT_TARGET)
+    for reader in reached:
+        audit_private_view(ctx, target_ids=targets, detail=f"alert {alert.id}", reader=reader)
+
+
+def alert_subjects(alert: Alert) -> tuple[Subject, ...]:
+    """Return the persons an alert is about, from the check result or visit it was raised for."""
+    subjects: list[Subject] = []
+    if alert.check_id is not None:
+        subjects.append((SUBJECT_CHECK, alert.check_id))
+    if alert.visit_id is not None:
+        subjects.append((SUBJECT_VISIT, alert.visit_id))
+    return tuple(subjects)
 
 
 def _leaders(ctx: Context) -> list[Member]:

@@ -10,8 +10,15 @@ from typing import Any
 from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import Choice, FieldError, Form, FormField, Parser, static_fields
-from bot.masking import mask_address, mask_name, mask_phone, mask_text
-from bot.types import Text
+from bot.masking import (
+    HISTORY_CONTACT,
+    HISTORY_NONE,
+    HISTORY_OTHER,
+    HISTORY_WUHAN,
+    MaskedCase,
+    masked_case,
+)
+from bot.types import SUBJECT_CHECK, SUBJECT_VISIT, Subject, Text
 from handlers.alerts import raise_alert
 from handlers.common import (
     FULLWIDTH_DIGITS,
@@ -52,9 +59,13 @@ LINE_TEMPERATURE = "temperature"
 LINE_SYMPTOMS = "symptoms"
 """The fields a one-line ``/check`` may answer, by the name of the form's field."""
 
-HISTORY_NONE = "none"
-HISTORY_WUHAN = "wuhan"
-HISTORY_CONTACT = "contact"
+HISTORY_KEYS = {
+    HISTORY_NONE: "check.history_none",
+    HISTORY_WUHAN: "check.history_wuhan",
+    HISTORY_CONTACT: "check.history_contact",
+    HISTORY_OTHER: "privacy.history_other",
+}
+"""What a group chat is told of a history: its category only."""
 
 SYMPTOM_WORDS = ("发热", "咳嗽", "乏力", "呼吸困难", "腹泻", "咽痛", "头痛")
 SYMPTOM_ENGLISH = {
@@ -257,25 +268,57 @@ def _compound(ctx: Context, community: str, address: str) -> str | None:
     return placed[0] if placed is not None and placed[1] == community else None
 
 
+def known_symptoms(ctx: Context) -> frozenset[str]:
+    """Return the symptom words a group chat may be told: the usual ones and the org's alert symptoms."""
+    return frozenset((*SYMPTOM_WORDS, NO_SYMPTOMS, *ctx.org.alerts.symptoms))
+
+
+def masked_alert_case(ctx: Context, data: dict[str, Any], symptoms: str) -> MaskedCase:
+    """Return the masked view of the person and health record an alert is about."""
+    return masked_case(
+        name=data["person"],
+        address=data["address"],
+        phone=data.get("phone"),
+        symptoms=symptoms,
+        known_symptoms=known_symptoms(ctx),
+        history=str(data.get("history") or HISTORY_NONE),
+    )
+
+
+def _masked_symptoms(case: MaskedCase) -> Text:
+    """Return the recognised symptom words, saying so when free text was left out."""
+    words = "、".join(case.symptoms)
+    if not case.unlisted_symptoms:
+        return Text.raw(words)
+    return Text("privacy.symptoms_more", {"symptoms": words}) if words else Text("privacy.symptoms_unlisted")
+
+
 def alert_lines(
     ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool, title: Text | None = None
 ) -> list[Text]:
-    """Return the lines of an alert about one check result, with personal data masked or in full."""
+    """Return the lines of an alert about one check result: built from the masked view, or in full."""
     assert ctx.member is not None
+    history = str(data.get("history") or HISTORY_NONE)
+    shown: dict[str, Any]
+    if masked:
+        case = masked_alert_case(ctx, data, symptoms)
+        view = case.person
+        shown = {"person": view.name, "address": view.address, "phone": view.phone}
+        shown |= {"symptoms": _masked_symptoms(case), "history": Text(HISTORY_KEYS[case.history])}
+    else:
+        shown = {"person": data["person"], "address": data["address"], "phone": data.get("phone")}
+        history_text = choice_label(history_choices(ctx, data), history) or Text.raw(history)
+        shown |= {"symptoms": symptoms, "history": history_text}
     community = ctx.org.community(data["community"])
     temperature = data.get("temperature")
-    history = data.get("history") or HISTORY_NONE
-    history_text = choice_label(history_choices(ctx, data), history) or Text.raw(
-        mask_text(str(history)) if masked else str(history)
-    )
     lines = [
         title or Text("alert.title", {"number": record_id}),
         Text(
             "alert.person",
             {
                 "community": community_label(community) if community else Text.raw(data["community"]),
-                "address": mask_address(data["address"]) if masked else data["address"],
-                "person": mask_name(data["person"]) if masked else data["person"],
+                "address": shown["address"],
+                "person": shown["person"],
             },
         ),
         Text(
@@ -284,15 +327,15 @@ def alert_lines(
                 "temperature": _show_temperature(temperature)
                 if temperature is not None
                 else Text("alert.no_temperature"),
-                "symptoms": symptoms,
+                "symptoms": shown["symptoms"],
             },
         ),
-        Text("alert.history", {"history": history_text}),
+        Text("alert.history", {"history": shown["history"]}),
         Text("alert.measure", {"measure": choice_label(measure_choices(ctx, data), data["measure"])}),
         Text("alert.by", {"name": ctx.member.name, "time": local_time(ctx, ctx.now)}),
     ]
-    if data.get("phone"):
-        lines.insert(2, Text("alert.phone", {"phone": mask_phone(data["phone"]) if masked else data["phone"]}))
+    if shown["phone"]:
+        lines.insert(2, Text("alert.phone", {"phone": shown["phone"]}))
     return lines
 
 
@@ -304,15 +347,21 @@ def raise_check_alert(
     symptoms: str,
     title: Text | None = None,
     visit_id: int | None = None,
+    subjects: tuple[Subject, ...] = (),
 ) -> None:
     """Alert at once about a check result or a ledger visit (see ``handlers.alerts.raise_alert``)."""
+    check_id = None if visit_id is not None else record_id
+    source: Subject | None = (SUBJECT_VISIT, visit_id) if visit_id is not None else None
+    if check_id is not None:
+        source = (SUBJECT_CHECK, check_id)
     raise_alert(
         ctx,
-        check_id=None if visit_id is not None else record_id,
+        check_id=check_id,
         visit_id=visit_id,
         community=data["community"],
         masked=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True, title=title),
         full=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False, title=title),
+        subjects=(*subjects, source) if source is not None else subjects,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.context import Context
 from bot.forms import Choice, FieldError, Parser
 from bot.org import Community, Group, Org
-from bot.types import Button, ChatRef, Text
+from bot.types import Button, ChatRef, Subject, Text
 from models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
 from models.members import (
     CHAT_GROUP,
@@ -80,7 +80,12 @@ def group_chat(ctx: Context, group_key: str) -> ChatRef | None:
 
 
 def send_privately(
-    ctx: Context, members: Sequence[Member], lines: list[Text], *, buttons: Sequence[Button] = ()
+    ctx: Context,
+    members: Sequence[Member],
+    lines: list[Text],
+    *,
+    buttons: Sequence[Button] = (),
+    subjects: Sequence[Subject] = (),
 ) -> int:
     """Send the same lines to each member's private chat, in their language; return how many could be reached."""
     identities = identities_of(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
@@ -88,7 +93,8 @@ def send_privately(
     for member in members:
         identity = identities.get(member.id or 0)
         if identity is not None:
-            ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=buttons)
+            chat = ChatRef(identity.platform, identity.chat_id)
+            ctx.send(chat, lines, member.lang, buttons=buttons, subjects=tuple(subjects), private=True)
             reached += 1
     return reached
 

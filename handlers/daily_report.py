@@ -245,7 +245,7 @@ def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: l
             continue
         # No name or group in the text: reporters with one language get the same payload, sent in one call.
         chat = ChatRef(identity.platform, identity.chat_id)
-        ctx.send(chat, lines, member.lang, buttons=_reminder_buttons(), shareable=True)
+        ctx.send(chat, lines, member.lang, buttons=_reminder_buttons(), shareable=True, private=True)
     logger.info("%s sent to %d reporter(s) of %s", kind, len(reporters), group.key)
 
 

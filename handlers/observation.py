@@ -11,8 +11,8 @@ from typing import Any
 from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import Choice, FieldError, Form, FormField
-from bot.masking import mask_address, mask_name, mask_phone
-from bot.types import Button, ChatRef, Text
+from bot.masking import mask_name, mask_phone, masked_person
+from bot.types import SUBJECT_OBSERVATION, Button, ChatRef, Subject, Text
 from handlers.checks import NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
 from handlers.common import (
     audit_private_view,
@@ -118,15 +118,20 @@ def person_line(
 ) -> Text:
     """Return one line naming an observed person and where they are in the period.
 
-    The name is masked unless ``full``; the address too in group chats (staff need it to visit).
+    The name is masked unless ``full``; in group chats the line is built from the masked view of the person
+    (staff need the full address privately, to visit).
     """
     person = person_of(session=ctx.session, observation=observation)
+    name, address = person.name if full else mask_name(person.name), person.address
+    if in_group:
+        view = masked_person(name=person.name, address=person.address)
+        name, address = view.name, view.address
     return Text(
         key,
         {
             "number": observation.id,
-            "name": person.name if full else mask_name(person.name),
-            "address": mask_address(person.address) if in_group else person.address,
+            "name": name,
+            "address": address,
             "community": community_name(ctx.org, observation.community),
             "kind": Text(KIND_KEYS.get(observation.kind, "observation.kind_home")),
             "day": day_of(observation, ctx.today),
@@ -417,7 +422,15 @@ def _raise_alert(ctx: Context, observation: Observation, *, temperature: float |
     }
     title = Text("observation.alert_title", {"number": observation.id, "day": day_of(observation, ctx.today)})
     source = observation.visit_id if observation.visit_id is not None else observation.check_id
-    raise_check_alert(ctx, record_id=source, data=data, symptoms=symptoms, title=title, visit_id=observation.visit_id)
+    raise_check_alert(
+        ctx,
+        record_id=source,
+        data=data,
+        symptoms=symptoms,
+        title=title,
+        visit_id=observation.visit_id,
+        subjects=_subjects([observation]),
+    )
 
 
 # -- escalations ------------------------------------------------------------------------------------------
@@ -435,6 +448,7 @@ def notify_leads(ctx: Context, head: Text, observations: list[Observation]) -> N
     leads = screening_leads(ctx)
     identities = identities_of(session=ctx.session, member_ids=[m.id for m in leads if m.id is not None])
     staff = _staff_names(ctx, observations)
+    subjects = _subjects(observations)
     reached = 0
     for lead in leads:
         identity = identities.get(lead.id or 0)
@@ -442,16 +456,20 @@ def notify_leads(ctx: Context, head: Text, observations: list[Observation]) -> N
             continue
         full = sees_full_data(ctx, lead)
         lines = [head, *(_escalation_line(ctx, o, staff, full=full) for o in observations)]
-        ctx.send(ChatRef(identity.platform, identity.chat_id), lines, lead.lang)
+        ctx.send(ChatRef(identity.platform, identity.chat_id), lines, lead.lang, subjects=subjects, private=True)
         if full:
             audit_views(ctx, lead, observations)
         reached += 1
     chat = group_chat(ctx, ctx.org.screening.group)
     if chat is not None:
         masked = [head, *(_escalation_line(ctx, o, staff, full=False, in_group=True) for o in observations)]
-        ctx.send(chat, masked, ctx.settings.default_language)
+        ctx.send(chat, masked, ctx.settings.default_language, subjects=subjects)
     if not reached and chat is None:
         logger.warning("observation escalation for %s reached no 排查组 lead and no group chat", len(observations))
+
+
+def _subjects(observations: list[Observation]) -> tuple[Subject, ...]:
+    return tuple((SUBJECT_OBSERVATION, o.id) for o in observations if o.id is not None)
 
 
 def _staff_names(ctx: Context, observations: list[Observation]) -> dict[int, str]:
@@ -512,7 +530,8 @@ def send_followup_lists(ctx: Context, day: date) -> int:
             logger.warning("follow-ups of member %s cannot be sent: no private chat", member_id)
             continue
         lines, buttons = due_list(ctx, member, observations)
-        ctx.send(ChatRef(identity.platform, identity.chat_id), lines, member.lang, buttons=buttons)
+        chat = ChatRef(identity.platform, identity.chat_id)
+        ctx.send(chat, lines, member.lang, buttons=buttons, subjects=_subjects(observations), private=True)
         told += 1
     return told
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.context import Context
 from bot.dispatcher import Command
-from bot.masking import mask_name, mask_phone
-from bot.types import Button, Text
+from bot.masking import mask_name, masked_person
+from bot.types import SUBJECT_REFERRAL, Button, Subject, Text
 from handlers.alerts import raise_alert
 from handlers.common import (
     audit_private_view,
@@ -139,7 +139,7 @@ def _list(ctx: Context, member: Member) -> None:
         buttons.append(Button(Text("referral.list_button", {"number": referral.id, "name": name}), _value(referral)))
     if full:
         _audit(ctx, shown)
-    ctx.reply(*lines, buttons=buttons)
+    ctx.reply(*lines, buttons=buttons, subjects=[_subject(referral) for referral in shown])
 
 
 def _show(ctx: Context, referral: Referral) -> None:
@@ -156,7 +156,7 @@ def _show(ctx: Context, referral: Referral) -> None:
         )
     if full:
         _audit(ctx, [referral])
-    ctx.reply(*lines, buttons=_step_buttons(referral))
+    ctx.reply(*lines, buttons=_step_buttons(referral), subjects=[_subject(referral)])
 
 
 def _step(ctx: Context, referral: Referral, status: str, note: str) -> None:
@@ -182,8 +182,9 @@ def _step(ctx: Context, referral: Referral, status: str, note: str) -> None:
             check_id=referral.check_id,
             visit_id=referral.visit_id,
             community=referral.community,
-            masked=[head, *_card(ctx, referral, full=False)[1:]],
+            masked=[head, *_card(ctx, referral, full=False, in_group=True)[1:]],
             full=[head, *_card(ctx, referral, full=True)[1:]],
+            subjects=[_subject(referral)],
         )
 
 
@@ -197,32 +198,48 @@ def chase_referrals(ctx: Context) -> int:
             continue
         referrer = get_member(session=ctx.session, member_id=referral.member_id)
         params = {"number": referral.id, "status": _status(referral.status), "hours": hours}
+        subjects = (_subject(referral),)
         if referrer is not None:
-            line = Text("referral.chase", {**params, "name": referral.person})
-            send_privately(ctx, [referrer], [line], buttons=_step_buttons(referral))
+            full = sees_full_data(ctx, referrer)  # field staff see the masked name, as their /referral N shows
+            line = Text("referral.chase", {**params, "name": referral.person if full else mask_name(referral.person)})
+            if send_privately(ctx, [referrer], [line], buttons=_step_buttons(referral), subjects=subjects) and full:
+                _audit(ctx, [referral], reader=referrer)
         if group is not None:
-            line = Text("referral.chase_group", {**params, "name": mask_name(referral.person)})
-            ctx.send(group, [line], ctx.settings.default_language)
+            view = masked_person(name=referral.person, address=referral.address)
+            line = Text("referral.chase_group", {**params, "name": view.name})
+            ctx.send(group, [line], ctx.settings.default_language, subjects=subjects)
         chased += 1
     return chased
 
 
-def _card(ctx: Context, referral: Referral, *, full: bool) -> list[Text]:
+def _card(ctx: Context, referral: Referral, *, full: bool, in_group: bool = False) -> list[Text]:
+    """Return a referral's card: in full, with name and phone masked (field staff, who need the address to go
+    there), or for group chats built from the masked view of the person, address included."""
     community = ctx.org.community(referral.community)
+    view = masked_person(name=referral.person, address=referral.address, phone=referral.phone)
+    name, address, phone = referral.person, referral.address, referral.phone
+    if in_group:
+        name, address, phone = view.name, view.address, view.phone
+    elif not full:
+        name, phone = view.name, view.phone
     lines = [
         Text("referral.card_title", {"number": referral.id, "status": _status(referral.status)}),
         Text(
             "referral.card_person",
             {
-                "name": referral.person if full else mask_name(referral.person),
+                "name": name,
                 "community": community_label(community) if community else Text.raw(referral.community),
-                "address": referral.address,
+                "address": address,
             },
         ),
     ]
-    if referral.phone:
-        lines.append(Text("referral.card_phone", {"phone": referral.phone if full else mask_phone(referral.phone)}))
+    if phone:
+        lines.append(Text("referral.card_phone", {"phone": phone}))
     return lines
+
+
+def _subject(referral: Referral) -> Subject:
+    return (SUBJECT_REFERRAL, referral.id or 0)
 
 
 def _step_buttons(referral: Referral) -> list[Button]:
@@ -237,9 +254,10 @@ def _status(status: str) -> Text:
     return Text(STATUS_TEXT[status])
 
 
-def _audit(ctx: Context, referrals: list[Referral]) -> None:
+def _audit(ctx: Context, referrals: list[Referral], reader: Member | None = None) -> None:
     targets = tuple(r.target_id for r in referrals if r.target_id is not None)
-    audit_private_view(ctx, target_ids=targets, detail="referral " + ",".join(str(r.id) for r in referrals))
+    detail = "referral " + ",".join(str(r.id) for r in referrals)
+    audit_private_view(ctx, target_ids=targets, detail=detail, reader=reader)
 
 
 def _when(ctx: Context, moment: datetime) -> str:

@@ -12,7 +12,7 @@ from bot.forms import Choice, Form, FormField
 from bot.idcard import SEX_FEMALE, SEX_MALE, id_info
 from bot.masking import mask_id_number, mask_name, mask_phone
 from bot.org import Org
-from bot.types import Button, ChatRef, Text
+from bot.types import SUBJECT_TARGET, Button, ChatRef, Text
 from handlers.checks import CHECK_FIELDS, NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
 from handlers.common import (
     audit_private_view,
@@ -241,7 +241,10 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
             "measure": measure,
         }
         title = Text("screening.alert_title", {"number": target.id})
-        raise_check_alert(ctx, record_id=visit.id, data=alert, symptoms=symptoms, title=title, visit_id=visit.id)
+        subjects = ((SUBJECT_TARGET, target.id or 0),)
+        raise_check_alert(
+            ctx, record_id=visit.id, data=alert, symptoms=symptoms, title=title, visit_id=visit.id, subjects=subjects
+        )
         lines.append(Text("check.saved_alert"))
         if measure != MEASURE_REFERRED:
             lines.append(Text("check.advice_referral"))
@@ -272,6 +275,7 @@ def notify_assignees(ctx: Context, assigned: dict[int, int]) -> int:
             [Text("screening.new_tasks", {"count": count})],
             member.lang,
             buttons=[Button(Text("screening.button_tasks"), "/tasks")],
+            private=True,
         )
         told += 1
     return told

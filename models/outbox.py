@@ -17,6 +17,8 @@ STATUS_PENDING = "pending"
 STATUS_SENDING = "sending"
 STATUS_SENT = "sent"
 STATUS_FAILED = "failed"
+REASON_PRIVACY = "privacy"
+"""Failure reason of a message the privacy guard kept from a group chat (see ``bot.privacy``)."""
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.fake_telegram import FakeTelegram, running
-from tests.fake_wecom import FakeWeCom
+from tests.fake_wecom import APPCHAT_SEND, WEBHOOK_SEND, FakeWeCom
 from tests.fake_wecom import running as running_wecom
-from tests.fakes import Harness
+from tests.fakes import HARNESSES, Harness
+from tests.privacy_scan import leaks, load_persons, memory_group_texts, telegram_group_texts, wecom_group_texts
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -55,10 +56,28 @@ async def fake_wecom() -> AsyncIterator[FakeWeCom]:
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
     """Yield a URL to an empty database: a temp SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        yield url
+        assert_no_personal_data_in_groups(request, url)
         return
     with postgres_schema() as url:
         yield url
+        assert_no_personal_data_in_groups(request, url)
+
+
+def assert_no_personal_data_in_groups(request: pytest.FixtureRequest, database_url: str) -> None:
+    """Fail the test if any group chat received the name, phone, ID number or address of a person on record."""
+    texts = [text for harness in HARNESSES.pop(database_url, []) for text in memory_group_texts(harness)]
+    servers = request.node.funcargs
+    if isinstance(servers.get("fake"), FakeTelegram):
+        texts += telegram_group_texts(servers["fake"])
+    if isinstance(servers.get("fake_wecom"), FakeWeCom):
+        texts += wecom_group_texts(servers["fake_wecom"], (APPCHAT_SEND, WEBHOOK_SEND))
+    if not texts:
+        return
+    persons, members = load_persons(database_url)
+    found = leaks(texts, persons, members)
+    assert not found, "personal data reached a group chat:\n" + "\n".join(found)
 
 
 @contextmanager

@@ -17,6 +17,8 @@ from bot.types import PLATFORM_MEMORY, Attachment, AttachmentTooLarge, IncomingM
 from handlers.membership import new_invite
 
 TEST_DAY = date(2020, 1, 28)
+HARNESSES: dict[str, list[Harness]] = {}
+"""Harnesses created per database URL, for the privacy scan that ends every test (see conftest)."""
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Chat:
         self, text: str, *, button: bool = False, event_id: str | None = None, attachment: Attachment | None = None
     ) -> list[OutgoingMessage]:
         self.catch_up()
+        if not self.is_private:
+            self.harness.groups.add(self.chat_id)
         await self.harness.app.handle(
             IncomingMessage(
                 platform=PLATFORM_MEMORY,
@@ -130,6 +134,8 @@ class Harness:
     clock: ManualClock
     org: Org
     ids: count = field(default_factory=lambda: count(1))
+    groups: set[str] = field(default_factory=set)
+    """Chats used as group chats, whose every message the privacy scan reads (see conftest)."""
 
     @classmethod
     def create(cls, database_url: str, *, org: Org | None = None, day: date = TEST_DAY, **settings: object) -> Harness:
@@ -143,7 +149,13 @@ class Harness:
         clock.now = datetime.combine(day, time(8, 0), tzinfo=app.tz)
         adapter = MemoryAdapter()
         app.add_adapter(adapter)
-        return cls(app, adapter, clock, org)
+        harness = cls(app, adapter, clock, org)
+        HARNESSES.setdefault(database_url, []).append(harness)
+        return harness
+
+    def group_chat_ids(self) -> set[str]:
+        """Return the chats this harness used as group chats."""
+        return set(self.groups)
 
     def at(self, hhmm: str, day: date | None = None) -> None:
         """Set the clock to a local time, on the current day unless given."""
@@ -185,6 +197,7 @@ class Harness:
 
     def group(self, chat_id: str, speaker: Chat) -> Chat:
         """Return the view of a group chat, speaking as ``speaker``'s user."""
+        self.groups.add(chat_id)
         return Chat(self, user_id=speaker.user_id, chat_id=chat_id, is_private=False, name=speaker.name)
 
     def chat(self, chat_id: str) -> list[OutgoingMessage]:

@@ -114,7 +114,8 @@ async def test_a_stale_referral_is_chased_once_per_period(harness: Harness) -> N
     await harness.tick()
     await harness.tick()
     chased = staff.unread()
-    assert keys_of(chased) == ["referral.chase"] and "张三" in texts_of(chased)
+    # field staff see the masked name, as their /referral N shows it
+    assert keys_of(chased) == ["referral.chase"] and "张*" in texts_of(chased) and "张三" not in texts_of(chased)
     assert chased[-1].buttons[0].value == "/referral 1 arrived"
     group = screening_chat.unread()
     assert keys_of(group) == ["referral.chase_group"] and "张*" in texts_of(group) and "张三" not in texts_of(group)
