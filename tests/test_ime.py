@@ -106,8 +106,7 @@ async def test_a_glued_alias_is_not_a_command_in_a_group_or_inside_a_form(harnes
     await staff.say("/check")
     answer = await staff.say("返回武汉的租户家")  # an address, not 返回 (back)
     assert keys_of(answer)[0] == "check.ask_person"
-    summary = await staff.say("/cancel")
-    assert keys_of(summary) == ["form.cancelled"]
+    assert keys_of(await staff.say("/cancel")) == ["form.cancelled"]
 
 
 async def test_an_answer_keeps_chinese_punctuation_but_gets_ascii_digits_and_letters(harness: Harness) -> None:
