@@ -18,10 +18,11 @@ from bot.db import session_scope
 from bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from bot.i18n import normalize_language
 from bot.org import Org
+from bot.typed import fold_width, route_fold, typed_button
 from bot.types import Button, IncomingMessage, OutgoingMessage, Text
 from models.events import record_event
 from models.members import find_speaker, touch_identity
-from models.outbox import Claimed
+from models.outbox import Claimed, recent_payloads
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,11 @@ START_COMMAND = "start"
 FILE_COMMAND = "~file"
 """The command that receives files sent in private chats; no typed text can name it (see COMMAND_PATTERN)."""
 DEEP_LINK_SEPARATOR = "_"
+ALIAS_SEPARATOR = re.compile(r"[\s:]+")
+"""What may stand between a Chinese alias and its argument once folded: spaces of any kind, ``:`` or ``：``."""
+TYPED_BUTTON_WINDOW = timedelta(hours=24)
+TYPED_BUTTON_MESSAGES = 5
+"""A typed button label is looked for among this many of the latest messages to the chat, within the window."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,8 @@ class Dispatcher:
         self.tz = tz
         self.runner = runner
         self.commands = {command.name: command for command in commands}
-        self.aliases = {alias: command.name for command in commands for alias in command.aliases}
+        self.aliases = {route_fold(alias).casefold(): command.name for command in commands for alias in command.aliases}
+        self.longest_aliases = sorted(self.aliases, key=len, reverse=True)
 
     def context(self, session, now: datetime, *, lang: str | None = None) -> Context:  # noqa: ANN001
         """Build a context for work not caused by a message (scheduled jobs, the CLI)."""
@@ -172,7 +179,7 @@ class Dispatcher:
             ctx.reply("common.too_long", limit=self.settings.max_message_chars)
             return
         draft = self.runner.active_draft(ctx) if msg.is_private and speaker is not None else None
-        parsed = self.parse_command(text, in_form=draft is not None)
+        parsed = self._parse(ctx, text, in_form=draft is not None)
         if not msg.is_private and parsed is None:
             return  # chatter in a group is not for the bot
         if draft is not None and (parsed is None or parsed.name in CONTROL_COMMANDS):
@@ -183,16 +190,57 @@ class Dispatcher:
             return
         self._run_command(ctx, parsed)
 
-    def parse_command(self, text: str, *, in_form: bool) -> ParsedCommand | None:
-        """Recognise ``/cmd@bot args`` or a Chinese alias (``排查 ...``); aliases mid-form only for control words."""
-        match = COMMAND_PATTERN.match(text)
+    def _parse(self, ctx: Context, text: str, *, in_form: bool) -> ParsedCommand | None:
+        """Read a command: ``/cmd``, then (in a private chat outside a form) a button label typed as words, then an
+        alias with its argument after a space or colon, then an alias glued to its argument (``加入CODE``)."""
+        assert ctx.msg is not None
+        if in_form or not ctx.msg.is_private:
+            return self.parse_command(text, in_form=in_form)
+        if COMMAND_PATTERN.match(route_fold(text)) is None and ctx.member_id is not None:
+            value = self._typed_button_value(ctx, text)
+            tapped = self.parse_command(value, in_form=False) if value is not None else None
+            if tapped is not None:
+                return tapped
+        return self.parse_command(text, in_form=False) or self.parse_command(text, in_form=False, glued=True)
+
+    def parse_command(self, text: str, *, in_form: bool, glued: bool = False) -> ParsedCommand | None:
+        """Recognise ``/cmd@bot args`` or a Chinese alias (``排查 ...``, ``加入：CODE``); aliases mid-form only for
+        control words; with ``glued``, also an alias directly followed by its argument, the longest alias first.
+
+        Text is matched under NFKC, so full-width and IME forms route like ASCII; the argument keeps its
+        punctuation but gets ASCII letters, digits and spaces (see ``bot.typed.fold_width``).
+        """
+        routed = route_fold(text)
+        match = COMMAND_PATTERN.match(routed)
         if match:
-            return ParsedCommand(match.group(1).lower(), (match.group(2) or "").strip())
-        head, _, rest = text.partition(" ")
-        name = self.aliases.get(head) or self.aliases.get(head.lower())
-        if name is None or (in_form and name not in CONTROL_COMMANDS):
+            start = len(text) if match.group(2) is None else match.start(2)
+            return ParsedCommand(match.group(1).lower(), fold_width(text[start:]).strip())
+        folded = routed.casefold()
+        alias = next((alias for alias in self.longest_aliases if folded.startswith(alias)), None)
+        if alias is None:
             return None
-        return ParsedCommand(name, rest.strip())
+        name = self.aliases[alias]
+        separator = ALIAS_SEPARATOR.match(routed, len(alias))
+        start = len(alias) if separator is None else separator.end()
+        if start < len(routed) and separator is None and not glued:
+            return None
+        if in_form and (name not in CONTROL_COMMANDS or glued):
+            return None
+        return ParsedCommand(name, fold_width(text[start:]).strip())
+
+    def _typed_button_value(self, ctx: Context, text: str) -> str | None:
+        """Return the value of a button lately shown in this chat whose label the text names, newest first."""
+        assert ctx.msg is not None
+        payloads = recent_payloads(
+            session=ctx.session,
+            platform=ctx.msg.platform,
+            chat_id=ctx.msg.chat_id,
+            since=ctx.now - TYPED_BUTTON_WINDOW,
+            limit=TYPED_BUTTON_MESSAGES,
+        )
+        buttons = (Button.from_json(button) for payload in payloads for button in payload.get("buttons", ()))
+        button = typed_button(text, buttons)
+        return None if button is None else button.value
 
     def _deep_link(self, parsed: ParsedCommand) -> ParsedCommand:
         """Turn ``/start check`` or ``/start join_CODE`` (a Telegram deep link's payload) into that command."""

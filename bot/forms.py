@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import LANGUAGES, render
+from bot.typed import fold_width, label_key, match_key, typed_button
 from bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text
 from models.base import to_db_time
 from models.drafts import FormDraft, delete_draft, get_draft, save_draft
@@ -22,6 +23,16 @@ CMD_CANCEL = "cancel"
 CMD_BACK = "back"
 CMD_SKIP = "skip"
 CONTROL_COMMANDS = (CMD_CANCEL, CMD_BACK, CMD_SKIP)
+
+SKIP_BUTTON = Button(Text("form.button_skip"), VALUE_SKIP)
+BACK_BUTTON = Button(Text("form.button_back"), VALUE_BACK)
+CANCEL_BUTTON = Button(Text("form.button_cancel"), VALUE_CANCEL)
+CONTROL_BUTTONS = (SKIP_BUTTON, BACK_BUTTON, CANCEL_BUTTON)
+"""The form controls' buttons; their labels typed as words work like the buttons."""
+CONTROL_VALUE_COMMANDS = {VALUE_SKIP: CMD_SKIP, VALUE_BACK: CMD_BACK, VALUE_CANCEL: CMD_CANCEL}
+SUBMIT_LABEL = Text("form.button_submit")
+SUBMIT_BUTTON = Button(SUBMIT_LABEL, "")
+"""The summary's submit button for matching typed words; its shown value carries the step."""
 
 VALUE_SUBMIT = "submit"
 SUBMIT_WORDS = frozenset({VALUE_SUBMIT, "提交", "确认", "确定", "是", "好", "ok", "yes", "y", "1"})
@@ -98,14 +109,16 @@ def step_value(draft: FormDraft, field: str, value: str) -> str:
 
 
 def pick_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
-    """Find the choice a typed number, value, label or alias names."""
-    answer = text.strip()
+    """Find the choice a typed number, value, label or alias names (full width, case and emoji aside)."""
+    answer = match_key(text)
     if answer.isdigit() and 1 <= int(answer) <= len(choices):
         return choices[int(answer) - 1]
-    folded = answer.casefold()
+    typed = label_key(text)
+    if not typed:
+        return None
     for choice in choices:
         names = {choice.value, *choice.aliases, *(render(choice.label, lang) for lang in LANGUAGES)}
-        if folded in {name.casefold() for name in names}:
+        if typed in {label_key(name) for name in names}:
             return choice
     return None
 
@@ -186,6 +199,7 @@ class FormRunner:
     def answer(self, ctx: Context, draft: FormDraft, text: str, command: str | None) -> None:
         """Take one message from a user who has a draft: a control command or an answer."""
         form = self.forms[draft.form]
+        command = command or self._typed_control(text)
         if command == CMD_CANCEL:
             delete_draft(session=ctx.session, draft=draft)
             ctx.reply(Text("form.cancelled", {"form": form.title}))
@@ -210,14 +224,48 @@ class FormRunner:
                 if self._is_submit(text):
                     self._submit(ctx, form, draft, fields)
                     return
-                edit = EDIT_PATTERN.match(text.strip())
+                edit = EDIT_PATTERN.match(match_key(text))
                 if edit is None:
                     ctx.reply("form.confirm_expected")
                 elif not self._reopen(draft, fields, int(edit.group(1))):
                     ctx.reply(Text("form.edit_range", {"count": len(self._answered(fields, draft.data))}))
+            elif self._says_submit(ctx, draft, current, text):
+                if self._submit_early(ctx, form, draft, fields):
+                    return
             else:
                 self._take(ctx, draft, current, text)
         self._advance(ctx, form, draft)
+
+    # -- words typed for buttons --------------------------------------------------------------------------
+
+    @staticmethod
+    def _typed_control(text: str) -> str | None:
+        """Return the control command whose button label the text is (``返回上一项``, ``Skip``), if any."""
+        button = typed_button(text, CONTROL_BUTTONS)
+        return None if button is None else CONTROL_VALUE_COMMANDS[button.value]
+
+    @staticmethod
+    def _says_submit(ctx: Context, draft: FormDraft, current: FormField, text: str) -> bool:
+        """Tell whether text typed at a question is the submit button's label rather than one of its choices."""
+        if typed_button(text, [SUBMIT_BUTTON]) is None:
+            return False
+        choices = list(current.choices(ctx, draft.data)) if current.choices else []
+        return pick_choice(text, choices) is None
+
+    def _submit_early(self, ctx: Context, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> bool:
+        """Submit with every question left open skipped, if none of them is required; else say which is.
+
+        Return whether the form was submitted.
+        """
+        data = dict(draft.data)
+        while (field := self._next_field(fields, data)) is not None:
+            if not field.optional:
+                ctx.reply(Text("form.submit_incomplete", {"field": field.label}))
+                return False
+            data[field.name] = None
+        draft.data = data
+        self._submit(ctx, form, draft, fields)
+        return True
 
     # -- steps --------------------------------------------------------------------------------------------
 
@@ -230,7 +278,7 @@ class FormRunner:
 
     @staticmethod
     def _is_submit(text: str) -> bool:
-        return text.strip().casefold() in SUBMIT_WORDS
+        return match_key(text) in SUBMIT_WORDS or typed_button(text, [SUBMIT_BUTTON]) is not None
 
     @staticmethod
     def _strip_step(ctx: Context, draft: FormDraft, current: FormField | None, text: str) -> str | None:
@@ -255,7 +303,7 @@ class FormRunner:
             ctx.reply(Text("form.pick_one", {"count": len(choices)}))
             return
         try:
-            value = field.parse(text.strip(), ctx)
+            value = field.parse(fold_width(text).strip(), ctx)
         except FieldError as error:
             ctx.reply(Text(error.key, error.params))
             return
@@ -289,9 +337,9 @@ class FormRunner:
             lines += self.summary(ctx, fields, draft.data)
             lines.append(Text("form.confirm_prompt"))
             buttons = [
-                Button(Text("form.button_submit"), step_value(draft, SUMMARY_FIELD, VALUE_SUBMIT)),
-                Button(Text("form.button_back"), VALUE_BACK),
-                Button(Text("form.button_cancel"), VALUE_CANCEL),
+                Button(SUBMIT_LABEL, step_value(draft, SUMMARY_FIELD, VALUE_SUBMIT)),
+                BACK_BUTTON,
+                CANCEL_BUTTON,
             ]
             ctx.reply(*lines, buttons=buttons)
             return
@@ -299,7 +347,7 @@ class FormRunner:
         hint = "form.hint_" + ("skip_" if field.optional else "") + ("back_" if draft.history else "") + "cancel"
         buttons = [Button(choice.label, step_value(draft, field.name, choice.value)) for choice in choices]
         if field.optional:
-            buttons.append(Button(Text("form.button_skip"), VALUE_SKIP))
+            buttons.append(SKIP_BUTTON)
         ctx.reply(*opening, field.prompt, Text(hint), buttons=buttons)
 
     def summary(self, ctx: Context, fields: Sequence[FormField], data: dict[str, Any]) -> list[Text]:

@@ -244,3 +244,26 @@ def failed(*, session: Session, limit: int = 100) -> list[OutboxMessage]:
             .limit(limit)
         )
     )
+
+
+RECENT_SCAN_ROWS = 10_000
+"""How many of the latest outbox rows ``recent_payloads`` searches: the table has no index by chat."""
+
+
+def recent_payloads(
+    *, session: Session, platform: str, chat_id: str, since: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """Return the payloads of the latest messages queued for one chat since a moment, newest first.
+
+    Only the latest ``RECENT_SCAN_ROWS`` messages of all chats are searched, which keeps the cost bounded: the
+    callers want what a person was just shown.
+    """
+    c = OUTBOX.c
+    floor = sa_select(func.coalesce(func.max(c.id), 0) - RECENT_SCAN_ROWS).scalar_subquery()
+    rows = session.connection().execute(
+        sa_select(c.payload)
+        .where(c.id > floor, c.platform == platform, c.chat_id == chat_id, c.created_at >= to_db_time(since))
+        .order_by(c.id.desc())
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
