@@ -170,8 +170,6 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
             community=community,
             name=args.name,
             ttl=timedelta(hours=settings.invite_ttl_hours if args.hours is None else args.hours),
-            actor=_cli_actor(),
-            channel=CHANNEL_CLI,
         )
         code = invite.code
     print(code)

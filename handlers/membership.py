@@ -15,7 +15,7 @@ from bot.types import Button, Text
 from handlers.alerts import may_acknowledge
 from handlers.common import community_label, group_label, is_overseer, send_privately
 from handlers.roster import revoke, role_label
-from models.audit import ACTION_INVITE, ACTION_JOIN, CHANNEL_GROUP, CHANNEL_PRIVATE, record_access
+from models.audit import ACTION_JOIN, CHANNEL_GROUP, CHANNEL_PRIVATE, record_access
 from models.base import to_db_time
 from models.members import (
     CHAT_GROUP,
@@ -136,18 +136,18 @@ def join(ctx: Context, args: str) -> None:
     invite.member_id = member.id
     ctx.session.add(invite)
     ctx.member = member
-    detail = f"member {member.id} {member.name} by invite {invite.id}" + (" (relink)" if invite.relink else "")
-    record_access(
-        session=ctx.session,
-        now=ctx.now,
-        actor=member.name,
-        action=ACTION_JOIN,
-        channel=CHANNEL_PRIVATE,
-        member_id=member.id,
-        detail=detail,
-    )
     logger.info("member %s joined group %s as %s", member.id, member.group_key, member.role)
     if invite.relink:
+        detail = f"member {member.id} {member.name} moved to a new account by invite {invite.id}"
+        record_access(
+            session=ctx.session,
+            now=ctx.now,
+            actor=member.name,
+            action=ACTION_JOIN,
+            channel=CHANNEL_PRIVATE,
+            member_id=member.id,
+            detail=detail,
+        )
         ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx))
         return
     lines = [
@@ -263,29 +263,12 @@ def no_form(ctx: Context, args: str) -> None:
 
 
 def new_invite(
-    ctx: Context,
-    *,
-    group_key: str,
-    role: str,
-    community: str | None,
-    name: str | None,
-    ttl: timedelta,
-    actor: str = "",
-    channel: str = CHANNEL_PRIVATE,
+    ctx: Context, *, group_key: str, role: str, community: str | None, name: str | None, ttl: timedelta
 ) -> Invite:
-    """Create an invite (the CLI's ``invite create``), audited."""
-    invite = create_invite(
+    """Create an invite (the CLI's ``invite create``)."""
+    return create_invite(
         session=ctx.session, group_key=group_key, role=role, community=community, name=name, now=ctx.now, ttl=ttl
     )
-    record_access(
-        session=ctx.session,
-        now=ctx.now,
-        actor=actor or (ctx.member.name if ctx.member else ""),
-        action=ACTION_INVITE,
-        channel=channel,
-        detail=f"invite {invite.id} for {name or '-'} ({group_key}, {role})",
-    )
-    return invite
 
 
 COMMANDS = (

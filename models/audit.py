@@ -13,9 +13,9 @@ ACTION_EXPORT = "export"
 ACTION_IMPORT = "import"
 CHANNEL_PRIVATE = "private"
 CHANNEL_CLI = "cli"
-# Membership changes: who was let in, shut out, let back or moved to a new account, and which codes were voided.
-ACTION_INVITE = "invite"
+# Membership changes: who was shut out, let back or moved to a new account, and which codes were voided.
 ACTION_JOIN = "join"
+"""A member moved to a new account with a relink code (a plain join is not an access to personal data)."""
 ACTION_DEACTIVATE = "deactivate"
 ACTION_REACTIVATE = "reactivate"
 ACTION_RELINK = "relink"
