@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     org_file: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long a client may take to send a request's headers (from connecting, or from its first byte)."""
+    http_body_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    """How long a client may take to send a request's body, all of it."""
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0, le=300)
+    """How long an idle kept-alive connection stays open."""
+    http_max_connections: int = Field(default=200, ge=1)
+    """Open connections above which a request is answered 503 at once."""
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    """The largest request line plus headers accepted; a larger one is answered 400 and the connection closed."""
     default_language: str = "zh_CN"
     fever_threshold: float | None = None
     draft_ttl_minutes: int = Field(default=120, ge=1)
@@ -57,6 +67,8 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_callback_window_seconds: int = Field(default=3600, ge=60, le=86400)
+    """A WeCom callback whose signed timestamp is further than this from the server's clock is refused."""
 
     @field_validator("timezone")
     @classmethod
