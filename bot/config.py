@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +12,20 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_FILE = "lianfang.db"
+DATA_FOLDER_NAME = "lianfang"
+XDG_DATA_HOME = "XDG_DATA_HOME"
+FALLBACK_DATA_HOME = Path("~/.local/share")
+"""Where the default SQLite database lives when XDG_DATA_HOME is unset (the XDG base directory default)."""
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "token", "xxx", "your-token-here"})
+
+
+def default_database_url() -> str:
+    """Return the SQLite URL of the default database: ``$XDG_DATA_HOME/lianfang/lianfang.db``."""
+    home = os.environ.get(XDG_DATA_HOME) or ""
+    # the XDG spec says a relative XDG_DATA_HOME is invalid and ignored; a relative one would split the database again
+    base = Path(home) if Path(home).is_absolute() else FALLBACK_DATA_HOME.expanduser()
+    return f"sqlite:///{base / DATA_FOLDER_NAME / DEFAULT_DATABASE_FILE}"
 
 
 class Settings(BaseSettings):
@@ -20,7 +33,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LIANFANG_", env_file=".env", extra="ignore")
 
-    database_url: str = Field(default=f"sqlite:///{DEFAULT_DATABASE_FILE}")
+    database_url: str = Field(default_factory=default_database_url)
+    """Unset: a SQLite file in a fixed data folder, the same whichever folder a command runs in."""
     timezone: str = "Asia/Shanghai"
     org_file: Path | None = None
     http_host: str = "127.0.0.1"
