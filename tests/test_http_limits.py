@@ -51,6 +51,8 @@ PLATFORMS: dict[str, Any] = {
 }
 SLOW_CLIENTS = 50
 TRICKLE_SECONDS = 0.1
+PATIENT_HEADER_SECONDS = 2.0
+"""A header deadline long enough that no idle client is dropped while the server is busy opening the others."""
 CUT_OFF_SECONDS = 3.0
 """How long a test waits for the server to act on a limit that is well under a second."""
 CHUNK = b"x" * 16_384
@@ -83,10 +85,18 @@ class Served:
 
 
 @pytest.fixture
-async def served(database_url: str, fake: FakeTelegram, fake_wecom: FakeWeCom) -> AsyncIterator[Served]:
+def limits() -> dict[str, Any]:
+    """Return the HTTP settings of the server under test (a test may parametrize its own)."""
+    return LIMITS
+
+
+@pytest.fixture
+async def served(
+    database_url: str, fake: FakeTelegram, fake_wecom: FakeWeCom, limits: dict[str, Any]
+) -> AsyncIterator[Served]:
     """Serve the real web app with short limits, its platforms pointed at the fakes."""
     harness = Harness.create(
-        database_url, telegram_api_base_url=fake.url, wecom_api_base_url=fake_wecom.url, **PLATFORMS, **LIMITS
+        database_url, telegram_api_base_url=fake.url, wecom_api_base_url=fake_wecom.url, **PLATFORMS, **limits
     )
     telegram = TelegramAdapter(TOKEN, base_url=fake.url)
     wecom = wecom_adapter(harness.app)
@@ -113,10 +123,10 @@ async def status_of(reader: asyncio.StreamReader) -> int | None:
     return int(line.split()[1]) if line else None
 
 
-async def closed_by_server(reader: asyncio.StreamReader) -> bool:
-    """Tell whether the server closes the connection within the cut-off (whatever it answered before)."""
+async def closed_by_server(reader: asyncio.StreamReader, within: float = CUT_OFF_SECONDS) -> bool:
+    """Tell whether the server closes the connection within ``within`` seconds (whatever it answered before)."""
     try:
-        async with asyncio.timeout(CUT_OFF_SECONDS):
+        async with asyncio.timeout(within):
             while await reader.read(65_536):
                 pass
     except TimeoutError:
@@ -183,17 +193,14 @@ async def test_clients_that_trickle_or_never_send_headers_are_cut_off(served: Se
     connections = [await served.connect() for _ in range(SLOW_CLIENTS)]
     head = request_head(served, WECOM_PATH)
     trickling = connections[: SLOW_CLIENTS // 2]
-    started = time.monotonic()
 
     trickles = [asyncio.create_task(trickle(writer, head)) for _, writer in trickling]
     assert await healthz(served) == 200  # meanwhile the bot still answers
     cut_off = await asyncio.gather(*(closed_by_server(reader) for reader, _ in connections))
-    elapsed = time.monotonic() - started
     await asyncio.gather(*trickles)
     for _, writer in connections:
         writer.close()
-    assert all(cut_off)
-    assert elapsed < HEADER_SECONDS + 1.5
+    assert all(cut_off)  # within the cut-off, while the trickles would have gone on
 
 
 async def test_a_body_that_trickles_is_answered_408(served: Served) -> None:
@@ -207,11 +214,13 @@ async def test_a_body_that_trickles_is_answered_408(served: Served) -> None:
     assert served.processed() == 0
 
 
+@pytest.mark.parametrize("limits", [{**LIMITS, "http_header_timeout_seconds": PATIENT_HEADER_SECONDS}])
 async def test_past_the_connection_limit_requests_get_503_until_idle_clients_are_dropped(served: Served) -> None:
     idle = [await served.connect() for _ in range(MAX_CONNECTIONS)]
     await asyncio.sleep(0.05)  # let the server accept them all
     assert await healthz(served) == 503
-    assert all(await asyncio.gather(*(closed_by_server(reader) for reader, _ in idle)))
+    within = PATIENT_HEADER_SECONDS + CUT_OFF_SECONDS
+    assert all(await asyncio.gather(*(closed_by_server(reader, within) for reader, _ in idle)))
     for _, writer in idle:
         writer.close()
     assert await healthz(served) == 200
@@ -221,9 +230,7 @@ async def test_an_idle_kept_alive_connection_is_closed(served: Served) -> None:
     reader, writer = await served.connect()
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: bot.example.org\r\n\r\n")
     assert await status_of(reader) == 200
-    started = time.monotonic()
-    assert await closed_by_server(reader)
-    assert time.monotonic() - started < KEEP_ALIVE_SECONDS + 1.0
+    assert await closed_by_server(reader)  # uvicorn's default would keep it 5 s
     writer.close()
 
 
