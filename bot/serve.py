@@ -133,7 +133,7 @@ def http_config(web: Starlette, settings: Settings) -> HttpConfig:
         log_config=None,
         access_log=False,
         http=HeaderTimeoutProtocol,
-        timeout_keep_alive=settings.http_keep_alive_seconds,  # type: ignore[arg-type]  # used as a float delay
+        timeout_keep_alive=settings.http_keep_alive_seconds,  # a float works: uvicorn passes it to call_later
         limit_concurrency=settings.http_max_connections,
         h11_max_incomplete_event_size=settings.http_max_header_bytes,
     )
