@@ -15,14 +15,15 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.app import App
-from bot.config import Settings
-from bot.db import make_engine, session_scope, upgrade
+from bot.config import DEFAULT_DATABASE_FILE, Settings
+from bot.db import make_engine, session_scope, sqlite_file, upgrade
 from bot.i18n import render
 from bot.org import Org, OrgError, check_org, default_org_path, load_org
 from bot.types import Text
 from models.audit import CHANNEL_CLI
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlmodel import Session
 
     from bot.context import Context
@@ -64,15 +65,37 @@ def load_org_or_exit(settings: Settings) -> Org:
         raise SystemExit(EXIT_INVALID) from None
 
 
-def build_app(settings: Settings, org: Org, *, clock: Callable[[], datetime] | None = None) -> App:
+def open_database(settings: Settings, *, announce: bool = True) -> Engine:
+    """Open the configured database with its schema up to date; on stderr, name a SQLite file it had to create."""
+    path = sqlite_file(settings.database_url)
+    created = path is not None and not path.exists()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    if created and announce:
+        # A command run with another working folder or another .env must not quietly use a database of its own.
+        print(f"lianfang: created a new database: {path}", file=sys.stderr)
+        old = Path(DEFAULT_DATABASE_FILE).absolute()
+        if "database_url" not in settings.model_fields_set and old.is_file():
+            print(
+                f"lianfang: {old} (the old default location) is not used; to keep it, set "
+                f"LIANFANG_DATABASE_URL=sqlite:///{old}",
+                file=sys.stderr,
+            )
+    return engine
+
+
+def build_app(
+    settings: Settings, org: Org, *, clock: Callable[[], datetime] | None = None, announce: bool = True
+) -> App:
     """Build an instance on the configured database, with the schema brought up to date."""
     import handlers
     from handlers.delivery import reroute_undeliverable
     from handlers.privacy import personal_data
     from scheduler.jobs import tick
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = open_database(settings, announce=announce)
     if clock is None and settings.clock_start is not None:
         clock = drill_clock(settings.clock_start, ZoneInfo(org.schedule.timezone or settings.timezone))
     return App(
@@ -119,7 +142,7 @@ def community_or_exit(org: Org, ref: str | None) -> str | None:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Bring the database schema up to date."""
     settings = load_settings()
-    upgrade(make_engine(settings.database_url))
+    open_database(settings)
     print("OK")
     return EXIT_OK
 

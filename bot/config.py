@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +12,20 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_FILE = "lianfang.db"
+DATA_FOLDER_NAME = "lianfang"
+XDG_DATA_HOME = "XDG_DATA_HOME"
+FALLBACK_DATA_HOME = Path("~/.local/share")
+"""Where the default SQLite database lives when XDG_DATA_HOME is unset (the XDG base directory default)."""
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "token", "xxx", "your-token-here"})
+
+
+def default_database_url() -> str:
+    """Return the SQLite URL of the default database: ``$XDG_DATA_HOME/lianfang/lianfang.db``."""
+    home = os.environ.get(XDG_DATA_HOME) or ""
+    # the XDG spec says a relative XDG_DATA_HOME is invalid and ignored; a relative one would split the database again
+    base = Path(home) if Path(home).is_absolute() else FALLBACK_DATA_HOME.expanduser()
+    return f"sqlite:///{base / DATA_FOLDER_NAME / DEFAULT_DATABASE_FILE}"
 
 
 class Settings(BaseSettings):
@@ -20,11 +33,22 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LIANFANG_", env_file=".env", extra="ignore")
 
-    database_url: str = Field(default=f"sqlite:///{DEFAULT_DATABASE_FILE}")
+    database_url: str = Field(default_factory=default_database_url)
+    """Unset: a SQLite file in a fixed data folder, the same whichever folder a command runs in."""
     timezone: str = "Asia/Shanghai"
     org_file: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long a client may take to send a request's headers (from connecting, or from its first byte)."""
+    http_body_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    """How long a client may take to send a request's body, all of it."""
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0, le=300)
+    """How long an idle kept-alive connection stays open."""
+    http_max_connections: int = Field(default=200, ge=1)
+    """Open connections above which a request is answered 503 at once."""
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    """The largest request line plus headers accepted; a larger one is answered 400 and the connection closed."""
     default_language: str = "zh_CN"
     fever_threshold: float | None = None
     draft_ttl_minutes: int = Field(default=120, ge=1)
@@ -57,6 +81,8 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_callback_window_seconds: int = Field(default=3600, ge=60, le=86400)
+    """A WeCom callback whose signed timestamp is further than this from the server's clock is refused."""
 
     @field_validator("timezone")
     @classmethod

@@ -258,7 +258,7 @@ def run_demo(*, day: date | None, out: TextIO) -> int:
         org = load_org(default_org_path())
         start = datetime.combine(day, time(8, 0))
         clock = ManualClock(start)
-        app = build_app(settings, org, clock=clock)
+        app = build_app(settings, org, clock=clock, announce=False)
         clock.now = start.replace(tzinfo=app.tz)
         names = {p.chat_id: f"私聊 {p.name}" for p in PEOPLE}
         names |= {LEADERSHIP_CHAT: "群聊 领导小组", COORDINATION_CHAT: "群聊 综合组"}

@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import h11
 import uvicorn
+from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.wecom import TARGET_USER, CachedToken, WeComAdapter, appchat_chat_id, target_of
 from bot.app import App
+from bot.config import Settings
 from bot.db import session_scope
 from bot.types import PLATFORM_WECOM
 from bot.web import create_web_app
@@ -63,6 +67,80 @@ class QuietServer(uvicorn.Server):
         yield
 
 
+class HttpConfig(uvicorn.Config):
+    """A uvicorn config that also carries the deadline for a request's headers."""
+
+    def __init__(self, app: Starlette, *, header_timeout: float, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.header_timeout = header_timeout
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for each request's headers.
+
+    uvicorn times out idle kept-alive connections only; a client that connects and then sends nothing, or trickles
+    its headers a byte at a time, would hold its connection (and a place under the concurrency limit) for ever.
+    """
+
+    def __init__(self, config: HttpConfig, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.header_timeout = config.header_timeout
+        self._header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the deadline for the first request's headers."""
+        super().connection_made(transport)
+        self._watch_headers()
+
+    def data_received(self, data: bytes) -> None:
+        """Take the bytes; start the deadline when a new request begins, stop it once its headers are complete."""
+        super().data_received(data)
+        self._watch_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the deadline of a closed connection."""
+        self._stop_deadline()
+        super().connection_lost(exc)
+
+    def _awaiting_headers(self) -> bool:
+        return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+
+    def _watch_headers(self) -> None:
+        if not self._awaiting_headers():
+            self._stop_deadline()
+        elif self._header_deadline is None and self.timeout_keep_alive_task is None:
+            # an idle kept-alive connection is uvicorn's keep-alive timer's; a started request is ours
+            self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _stop_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_deadline = None
+        if self._awaiting_headers():
+            logger.debug("HTTP: headers not received within %s s; connection closed", self.header_timeout)
+            self.transport.close()
+
+
+def http_config(web: Starlette, settings: Settings) -> HttpConfig:
+    """Return the uvicorn config of the HTTP app, with the read timeouts and limits of the settings."""
+    config = HttpConfig(
+        web,
+        header_timeout=settings.http_header_timeout_seconds,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        http=HeaderTimeoutProtocol,
+        timeout_keep_alive=settings.http_keep_alive_seconds,  # a float works: uvicorn passes it to call_later
+        limit_concurrency=settings.http_max_connections,
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
+    )
+    config.timeout_graceful_shutdown = HTTP_SHUTDOWN_SECONDS
+    return config
+
+
 async def serve(app: App) -> None:
     """Serve the configured platforms until SIGINT/SIGTERM or cancellation, then stop every part cleanly."""
     from scheduler.service import start_scheduler, stop_scheduler
@@ -98,9 +176,7 @@ async def serve(app: App) -> None:
             else:
                 tasks.append(asyncio.create_task(telegram.poll(), name="telegram-poll"))
         web = create_web_app(app, telegram if webhook else None, wecom=wecom)
-        config = uvicorn.Config(web, lifespan="off", log_config=None, access_log=False)
-        config.timeout_graceful_shutdown = HTTP_SHUTDOWN_SECONDS
-        server = QuietServer(config)
+        server = QuietServer(http_config(web, settings))
         listener = listen(settings.http_host, settings.http_port)
         tasks.append(asyncio.create_task(server.serve(sockets=[listener]), name="http"))
         logger.info("serving HTTP on %s:%s", settings.http_host, listener.getsockname()[1])

@@ -6,10 +6,12 @@ import asyncio
 import hmac
 import json
 import logging
+import time
+from collections.abc import Callable
 from http import HTTPStatus
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -37,12 +39,33 @@ WECOM_NONCE = "nonce"
 WECOM_ECHOSTR = "echostr"
 WECOM_MAX_BODY_BYTES = 64_000
 """An encrypted WeCom callback holds at most a 2,048-byte message; a few kilobytes in all."""
+CLOSE_HEADERS = {"Connection": "close"}
+"""Sent with a refused body, so the server drops the connection instead of reading the rest of the upload."""
 
 
-def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAdapter | None = None) -> Starlette:
-    """Build the Starlette app: ``/telegram`` and ``/wecom/callback`` for the platforms served, and ``/healthz``."""
+def create_web_app(
+    app: App,
+    telegram: TelegramAdapter | None,
+    *,
+    wecom: WeComAdapter | None = None,
+    wall_clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """Build the Starlette app: ``/telegram`` and ``/wecom/callback`` for the platforms served, and ``/healthz``.
+
+    ``wall_clock`` (Unix seconds) judges WeCom's signed timestamps; it is the real time even when the app runs on a
+    simulated clock, since WeCom signs with the real time.
+    """
     secret = app.settings.telegram_webhook_secret
     expected = secret.get_secret_value().encode() if secret is not None else None
+    body_seconds = app.settings.http_body_timeout_seconds
+    window = app.settings.wecom_callback_window_seconds
+
+    def fresh(timestamp: str, what: str) -> bool:
+        """Tell whether a signed WeCom timestamp is within the window around now; log a refusal."""
+        if timestamp.isdigit() and abs(wall_clock() - int(timestamp)) <= window:
+            return True
+        logger.warning("wecom %s: signed timestamp outside the %s s window; refused", what, window)
+        return False
 
     async def health(_request: Request) -> JSONResponse:
         outbox = await asyncio.to_thread(_outbox_health, app)
@@ -62,9 +85,9 @@ def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAd
         if expected is None or not hmac.compare_digest(given, expected):
             logger.warning("telegram webhook: request without the right secret refused")
             return Response(status_code=HTTPStatus.FORBIDDEN)
-        body = await _bounded_body(request, MAX_BODY_BYTES)
-        if body is None:
-            return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        body = await _bounded_body(request, MAX_BODY_BYTES, body_seconds)
+        if isinstance(body, Response):
+            return body
         try:
             update = telegram.parse(json.loads(body))
         except (ValueError, RecursionError):  # bad JSON, undecodable bytes, absurd nesting, not an update
@@ -88,20 +111,25 @@ def create_web_app(app: App, telegram: TelegramAdapter | None, *, wecom: WeComAd
             )
         except CallbackError as error:
             return _refused(error, "URL verification")
+        if not fresh(params.get(WECOM_TIMESTAMP, ""), "URL verification"):
+            return Response(status_code=HTTPStatus.FORBIDDEN)
         return PlainTextResponse(echo)
 
     async def wecom_callback(request: Request) -> Response:
         assert wecom is not None
-        body = await _bounded_body(request, WECOM_MAX_BODY_BYTES)
-        if body is None:
-            return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        body = await _bounded_body(request, WECOM_MAX_BODY_BYTES, body_seconds)
+        if isinstance(body, Response):
+            return body
         params = request.query_params
+        timestamp = params.get(WECOM_TIMESTAMP, "")
         try:
-            fields = wecom.open_callback(
-                body, params.get(WECOM_SIGNATURE, ""), params.get(WECOM_TIMESTAMP, ""), params.get(WECOM_NONCE, "")
-            )
+            fields = wecom.open_callback(body, params.get(WECOM_SIGNATURE, ""), timestamp, params.get(WECOM_NONCE, ""))
         except CallbackError as error:
             return _refused(error, "callback")
+        # The timestamp is signed, so it is judged after the signature: a replay of a genuine callback outside the
+        # window is refused, and the processed-event table need only remember the window's deliveries.
+        if not fresh(timestamp, "callback"):
+            return Response(status_code=HTTPStatus.FORBIDDEN)
         # WeCom retries a callback not answered within 5 s, so it is answered now and handled in the
         # background (in order per member); a retried delivery is recognised by its MsgId.
         await wecom.feed(fields)
@@ -125,13 +153,30 @@ def _refused(error: CallbackError, what: str) -> Response:
     return Response(status_code=HTTPStatus.BAD_REQUEST)
 
 
-async def _bounded_body(request: Request, limit: int) -> bytes | None:
-    """Return the request body, or None when it (or its declared length) is over ``limit`` bytes."""
+async def _bounded_body(request: Request, limit: int, seconds: float) -> bytes | Response:
+    """Read the request body as it arrives; answer 413 past ``limit`` bytes, 408 when it takes over ``seconds``.
+
+    The stream is read chunk by chunk, so a chunked upload without a Content-Length costs at most ``limit`` bytes.
+    """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        return None
-    body = await request.body()
-    return body if len(body) <= limit else None
+        return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE, headers=CLOSE_HEADERS)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    logger.warning("%s: body over %s bytes refused", request.url.path, limit)
+                    return Response(status_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE, headers=CLOSE_HEADERS)
+                chunks.append(chunk)
+    except TimeoutError:
+        logger.warning("%s: body not received within %s s; refused", request.url.path, seconds)
+        return Response(status_code=HTTPStatus.REQUEST_TIMEOUT, headers=CLOSE_HEADERS)
+    except ClientDisconnect:
+        return Response(status_code=HTTPStatus.BAD_REQUEST, headers=CLOSE_HEADERS)
+    return b"".join(chunks)
 
 
 def _outbox_health(app: App) -> dict[str, object] | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import UniqueConstraint, and_, delete, or_
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import insert_if_absent, to_db_time
 
@@ -25,3 +26,21 @@ def record_event(*, session: Session, platform: str, event_id: str, now: datetim
     """Record a delivery in the caller's transaction; False if it was already processed."""
     values = {"platform": platform, "event_id": event_id, "received_at": to_db_time(now)}
     return insert_if_absent(session, ProcessedEvent, values, ["platform", "event_id"])
+
+
+
+
+def purge_events(
+    *, session: Session, before: datetime, before_by_platform: Mapping[str, datetime] | None = None
+) -> int:
+    """Forget deliveries received before ``before``, or before their platform's own cutoff; return how many."""
+    cutoffs = dict(before_by_platform or {})
+    platform, received_at = col(ProcessedEvent.platform), col(ProcessedEvent.received_at)
+    expired = or_(
+        *(and_(platform == name, received_at < to_db_time(cutoff)) for name, cutoff in cutoffs.items()),
+        and_(platform.not_in(cutoffs), received_at < to_db_time(before)),
+    )
+    # Look before deleting: a read takes no write lock, and on most ticks there is nothing to forget.
+    if session.exec(select(col(ProcessedEvent.id)).where(expired).limit(1)).first() is None:
+        return 0
+    return session.execute(delete(ProcessedEvent).where(expired)).rowcount

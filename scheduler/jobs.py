@@ -19,6 +19,7 @@ from handlers.referrals import chase_referrals
 from models.drafts import delete_draft, expired_drafts
 from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, claimed_keys, first_day, is_claimed, ledger_key
 from scheduler.observation import tick_observation
+from scheduler.purge import purge_processed_events
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ def tick(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
         sent += run_loop(dispatcher, now)
     sent += tick_observation(dispatcher, now)
     sent += expire_drafts(dispatcher, now)
+    purge_processed_events(dispatcher, now)
     with session_scope(dispatcher.engine) as session:
         ctx = dispatcher.context(session, now)
         escalate_alerts(ctx)

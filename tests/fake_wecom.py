@@ -439,9 +439,9 @@ class WeComClient:
         params = {"msg_signature": fields["MsgSignature"], "timestamp": timestamp, "nonce": nonce}
         return params, body.encode("utf-8")
 
-    def echo(self, plaintext: str) -> dict[str, str]:
+    def echo(self, plaintext: str, *, timestamp: str | None = None) -> dict[str, str]:
         """Return the query parameters of a URL-verification GET whose echostr decrypts to ``plaintext``."""
-        params, body = self.encrypt(plaintext)
+        params, body = self.encrypt(plaintext, timestamp=timestamp)
         encrypted = _flat(body.decode())["Encrypt"]
         return {**params, "echostr": encrypted}
 
