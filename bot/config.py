@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_cards: Literal["auto", "always", "never"] = "auto"
+    """Template cards for reminders: ``auto`` adds the text for members who tapped no card in 7 days (WeChat users
+    of 微工作台 see no cards); ``always`` sends cards alone; ``never`` sends text only."""
 
     @field_validator("timezone")
     @classmethod

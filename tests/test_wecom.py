@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from bot.adapters.base import SendError
 from bot.adapters.wecom import (
+    CARDS_NEVER,
     MAX_TEXT_BYTES,
     REASON_CHAT_GONE,
     REASON_FORBIDDEN,
@@ -79,7 +80,9 @@ SETTINGS: dict[str, Any] = {
     "wecom_secret": SECRET,
     "wecom_token": CALLBACK_TOKEN,
     "wecom_aes_key": AES_KEY,
+    "wecom_cards": "always",
 }
+"""Cards alone, as a WeCom client shows them; ``auto`` (the default, for WeChat users) has tests of its own."""
 CLIENT = WeComClient()
 
 
@@ -559,7 +562,9 @@ async def test_a_member_outside_the_visible_range_is_forbidden_and_rerouted(
     fallback = fake_wecom.chat_sent(chatid)[-1]
     assert fallback["msgtype"] == "markdown"
     content = fallback["markdown"]["content"]
-    assert content.endswith(f"<@{REPORTER}>") and "周强" in content and "/daily" in content
+    assert content.endswith(f"<@{REPORTER}>") and "周强" in content and "/daily" not in content
+    # WeCom's wording: a WeCom app never reads group messages, and 60111 is the app's visible range, not /start
+    assert "· 无新情况：请私聊“联防”应用发送：日报 无" in content and "可见范围" in content and "/start" not in content
 
 
 async def test_1500_reminders_are_batched_and_a_refused_member_falls_back_alone(
@@ -714,10 +719,10 @@ async def test_cards_only_for_command_buttons_and_plain_text_when_a_card_is_refu
     fake_wecom.fail(MESSAGE_SEND, 40058)  # this app cannot send the card: the text goes instead
     await wecom.send(reminder)
     [sent] = fake_wecom.sent(STAFF)
-    assert sent["msgtype"] == "text" and "/daily" in sent["text"]["content"]
+    assert sent["msgtype"] == "text" and sent["text"]["content"].endswith("· 填报：发送 日报")  # the words WeCom users type
 
     plain = WeComAdapter(
-        corp_id=CORP_ID, agent_id=AGENT_ID, secret=SECRET, token=CALLBACK_TOKEN, aes_key=AES_KEY, cards=False
+        corp_id=CORP_ID, agent_id=AGENT_ID, secret=SECRET, token=CALLBACK_TOKEN, aes_key=AES_KEY, cards=CARDS_NEVER
     )
     assert plain.render(reminder)[0].payload["msgtype"] == "text"
 
