@@ -10,7 +10,10 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import socket
+import sys
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,9 +29,11 @@ from bot.adapters.base import SendError
 from bot.adapters.wecom import (
     CARDS_NEVER,
     MAX_TEXT_BYTES,
+    PATH_MESSAGE_SEND,
     REASON_CHAT_GONE,
     REASON_FORBIDDEN,
     REASON_RATE_LIMITED,
+    ApiError,
     ApiUnreachable,
     BadCallback,
     BadSignature,
@@ -41,14 +46,14 @@ from bot.adapters.wecom import (
     split_bytes,
     utf8_size,
 )
-from bot.db import session_scope
+from bot.db import make_engine, session_scope
 from bot.i18n import t
 from bot.serve import bind_wecom_chat, create_wecom_chat, serve, wecom_adapter
 from bot.types import PLATFORM_WECOM, Button, ChatRef, OutgoingMessage, Text
 from bot.web import WECOM_PATH, create_web_app
 from models.checks import CheckResult
 from models.events import ProcessedEvent
-from models.members import Identity, Member
+from models.members import ChatBinding, Identity, Member
 from models.outbox import STATUS_FAILED, STATUS_PENDING, STATUS_SENT, OutboxMessage
 from models.tokens import PlatformToken, load_token
 from tests.fake_wecom import (
@@ -719,7 +724,9 @@ async def test_cards_only_for_command_buttons_and_plain_text_when_a_card_is_refu
     fake_wecom.fail(MESSAGE_SEND, 40058)  # this app cannot send the card: the text goes instead
     await wecom.send(reminder)
     [sent] = fake_wecom.sent(STAFF)
-    assert sent["msgtype"] == "text" and sent["text"]["content"].endswith("· 填报：发送 日报")  # the words WeCom users type
+    assert sent["msgtype"] == "text" and sent["text"]["content"].endswith(
+        "· 填报：发送 日报"
+    )  # the words WeCom users type
 
     plain = WeComAdapter(
         corp_id=CORP_ID, agent_id=AGENT_ID, secret=SECRET, token=CALLBACK_TOKEN, aes_key=AES_KEY, cards=CARDS_NEVER
@@ -838,3 +845,125 @@ async def test_serve_answers_wecom_callbacks_over_http(database_url: str, fake_w
         with pytest.raises(asyncio.CancelledError):
             await task
         harness.app.engine.dispose()
+
+
+# -- setup that cannot silently fail (issue 12: 4, 9, 10, 11, 12, 14) ----------------------------------------
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI_SECONDS = 60.0
+ROBOT_KEY = "693a91f6-7e2b-4bc4-97a0-0ec2f1a5b6c7"
+
+
+async def lianfang(database_url: str, fake: FakeWeCom, cwd: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    """Run the real ``lianfang`` command against the fake WeCom API; return its exit code, stdout and stderr."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LIANFANG_")}
+    environment.update({f"LIANFANG_{name.upper()}": str(value) for name, value in SETTINGS.items()})
+    environment.update(
+        PYTHONPATH=str(ROOT),
+        LIANFANG_DATABASE_URL=database_url,
+        LIANFANG_WECOM_API_BASE_URL=fake.url,
+        LIANFANG_HTTP_PORT="0",
+    )
+    environment.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=environment, cwd=cwd, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), CLI_SECONDS)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def bound_chats(database_url: str) -> dict[str, str]:
+    """Return the WeCom chats bound so far, chat id to kind."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return {row.chat_id: row.kind for row in session.exec(select(ChatBinding)).all()}
+    finally:
+        engine.dispose()
+
+
+async def test_run_exits_2_on_a_wrong_secret_and_names_the_ip_to_trust(
+    database_url: str, fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    code, _, err = await lianfang(database_url, fake_wecom, tmp_path, "run", LIANFANG_WECOM_SECRET="wrong-secret-2020")
+    assert code == 2, err
+    assert "LIANFANG_WECOM_SECRET" in err and "40001" in err and "Traceback" not in err
+    assert "ERROR bot.adapters.wecom" in err  # logged at WARNING or above, whatever the log level
+
+    fake_wecom.trusted_ips = {"203.0.113.7"}  # the app trusts another server
+    code, _, err = await lianfang(database_url, fake_wecom, tmp_path, "--log-level", "WARNING", "run")
+    assert code == 2, err
+    assert "add 127.0.0.1 to the app's 企业可信IP" in err and "Traceback" not in err
+    assert not fake_wecom.calls_to(MESSAGE_SEND)
+
+
+async def test_bind_robot_takes_the_webhook_url_and_binds_only_after_a_test_message(
+    database_url: str, fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    fake_wecom.add_robot(ROBOT_KEY)
+    url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={ROBOT_KEY}"
+    bind = ("wecom", "bind-robot", "--bind", "group:screening", "--key")
+
+    for wrong in ("appchat:wrFakeChat000001", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", "密钥"):
+        code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, wrong)
+        assert (code, out) == (2, ""), err
+        assert "webhook" in err and "Traceback" not in err
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "0ec2f1a5-gone-robot-key")
+    assert code == 2 and "93000" in err and "nothing bound" in err
+    assert bound_chats(database_url) == {}
+
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, url)
+    assert code == 0 and out.startswith("OK"), err
+    [test] = fake_wecom.robot_sent(ROBOT_KEY)
+    assert test["text"]["content"] == "联防机器人测试消息：本群已绑定为 group:screening。"
+    assert bound_chats(database_url) == {robot_chat_id(ROBOT_KEY): "group"}
+
+
+async def test_bind_chat_binds_an_app_chat_created_without_bind(
+    database_url: str, fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    create = ("wecom", "create-chat", "--name", "领导小组", "--members", f"{LEADER},WangJun")
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *create)
+    assert code == 0, err
+    chatid = out.strip()
+    assert bound_chats(database_url) == {}
+
+    code, _, err = await lianfang(
+        database_url, fake_wecom, tmp_path, "wecom", "bind-chat", "wrNoSuchChat", "--bind", "leadership"
+    )
+    assert code == 2 and "86003" in err and bound_chats(database_url) == {}
+    code, _, err = await lianfang(
+        database_url, fake_wecom, tmp_path, "wecom", "bind-chat", f"webhook:{ROBOT_KEY}", "--bind", "leadership"
+    )
+    assert code == 2 and "bind-robot" in err
+
+    code, out, err = await lianfang(
+        database_url, fake_wecom, tmp_path, "wecom", "bind-chat", chatid, "--bind", "leadership"
+    )
+    assert code == 0, err
+    assert "本群已绑定为 leadership" in message_text(fake_wecom.chat_sent(chatid)[-1])
+    assert bound_chats(database_url) == {appchat_chat_id(chatid): "leadership"}
+
+
+async def test_a_typed_backslash_u_reaches_wecom_instead_of_failing_with_40033(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = served
+    path = "D:\\upload\\u7ed3果"
+    raw = {"touser": STAFF, "msgtype": "text", "agentid": AGENT_ID, "text": {"content": path}, "safe": 0}
+    with pytest.raises(ApiError) as caught:  # what WeCom answers to the text as typed
+        await wecom._api(PATH_MESSAGE_SEND, raw)
+    assert caught.value.errcode == 40033 and not fake_wecom.sent(STAFF)
+
+    await wecom.send(outgoing(STAFF, "发热病人资料", f"存在问题及备注：{path}"))
+    [sent] = fake_wecom.texts(STAFF)
+    assert "D:＼upload＼u7ed3果" in sent
+    chatid = await screening_chat(harness)
+    key = "robot-key-for-backslash"
+    fake_wecom.add_robot(key)
+    await wecom.send(outgoing(appchat_chat_id(chatid), path, mentions=(STAFF,)))
+    await wecom.send(outgoing(robot_chat_id(key), path))
+    assert "＼u7ed3果" in message_text(fake_wecom.chat_sent(chatid)[-1])
+    assert "＼u7ed3果" in message_text(fake_wecom.robot_sent(key)[-1])
