@@ -39,10 +39,12 @@ from bot.adapters.wecom import (
     BadSignature,
     WeComAdapter,
     appchat_chat_id,
+    appchat_id,
     create_app_chat,
     decode_card_key,
     encode_card_key,
     robot_chat_id,
+    robot_key,
     split_bytes,
     utf8_size,
 )
@@ -906,10 +908,11 @@ async def test_bind_robot_takes_the_webhook_url_and_binds_only_after_a_test_mess
     url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={ROBOT_KEY}"
     bind = ("wecom", "bind-robot", "--bind", "group:screening", "--key")
 
-    for wrong in ("appchat:wrFakeChat000001", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", "密钥"):
-        code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, wrong)
-        assert (code, out) == (2, ""), err
-        assert "webhook" in err and "Traceback" not in err
+    for wrong in ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send", "https://example.com/hook?key=" + ROBOT_KEY):
+        with pytest.raises(ValueError, match="webhook"):
+            robot_key(wrong)
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "appchat:wrFakeChat000001")
+    assert (code, out) == (2, "") and "bind-chat" in err and "Traceback" not in err
     code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "0ec2f1a5-gone-robot-key")
     assert code == 2 and "93000" in err and "nothing bound" in err
     assert bound_chats(database_url) == {}
@@ -930,18 +933,13 @@ async def test_bind_chat_binds_an_app_chat_created_without_bind(
     chatid = out.strip()
     assert bound_chats(database_url) == {}
 
-    code, _, err = await lianfang(
-        database_url, fake_wecom, tmp_path, "wecom", "bind-chat", "wrNoSuchChat", "--bind", "leadership"
-    )
+    bind = ("wecom", "bind-chat", "--bind", "leadership")
+    code, _, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "wrNoSuchChat")
     assert code == 2 and "86003" in err and bound_chats(database_url) == {}
-    code, _, err = await lianfang(
-        database_url, fake_wecom, tmp_path, "wecom", "bind-chat", f"webhook:{ROBOT_KEY}", "--bind", "leadership"
-    )
-    assert code == 2 and "bind-robot" in err
+    with pytest.raises(ValueError, match="bind-robot"):
+        appchat_id(f"webhook:{ROBOT_KEY}")
 
-    code, out, err = await lianfang(
-        database_url, fake_wecom, tmp_path, "wecom", "bind-chat", chatid, "--bind", "leadership"
-    )
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, chatid)
     assert code == 0, err
     assert "本群已绑定为 leadership" in message_text(fake_wecom.chat_sent(chatid)[-1])
     assert bound_chats(database_url) == {appchat_chat_id(chatid): "leadership"}
