@@ -53,6 +53,7 @@ from bot.i18n import t
 from bot.serve import bind_wecom_chat, create_wecom_chat, serve, wecom_adapter
 from bot.types import PLATFORM_WECOM, Button, ChatRef, OutgoingMessage, Text
 from bot.web import WECOM_PATH, create_web_app
+from models.cards import CardUse
 from models.checks import CheckResult
 from models.events import ProcessedEvent
 from models.members import ChatBinding, Identity, Member
@@ -965,3 +966,58 @@ async def test_a_typed_backslash_u_reaches_wecom_instead_of_failing_with_40033(
     await wecom.send(outgoing(robot_chat_id(key), path))
     assert "＼u7ed3果" in message_text(fake_wecom.chat_sent(chatid)[-1])
     assert "＼u7ed3果" in message_text(fake_wecom.robot_sent(key)[-1])
+
+
+async def test_cards_auto_adds_the_text_until_the_member_taps_a_card_and_after_7_days_without(
+    database_url: str, fake_wecom: FakeWeCom
+) -> None:
+    harness = Harness.create(database_url, wecom_api_base_url=fake_wecom.url, **{**SETTINGS, "wecom_cards": "auto"})
+    wecom = wecom_adapter(harness.app)
+    harness.app.add_adapter(wecom)
+    await harness.app.start()
+    try:
+        async with web(harness, wecom) as http:
+            await join(http, wecom, harness, REPORTER, "screening", "reporter", None, "周强")
+            harness.at("15:00")
+            await harness.app.tick()
+            text, card = fake_wecom.sent(REPORTER)[-2:]  # a WeChat user (微工作台) sees the text alone
+            assert (text["msgtype"], card["msgtype"]) == ("text", "template_card")
+            assert "· 无新情况：发送 日报 无" in text["text"]["content"] and "/daily" not in text["text"]["content"]
+            nil_key = next(b["key"] for b in card["template_card"]["button_list"] if b["text"] == "无新情况")
+            tap = CLIENT.card_tap(REPORTER, nil_key, task_id=card["template_card"]["task_id"], response_code="r-1")
+            await post(http, wecom, tap)
+
+        harness.at("15:00", harness.clock.now.date() + timedelta(days=1))
+        before = len(fake_wecom.sent(REPORTER))
+        await harness.app.tick()
+        assert [body["msgtype"] for body in fake_wecom.sent(REPORTER)[before:]] == ["template_card"]
+
+        with session_scope(harness.app.engine) as session:  # no tap for 8 days: the text goes again
+            for use in session.exec(select(CardUse)).all():
+                use.tapped_at = datetime.now(UTC) - timedelta(days=8)
+                session.add(use)
+        harness.at("15:00", harness.clock.now.date() + timedelta(days=1))
+        before = len(fake_wecom.sent(REPORTER))
+        await harness.app.tick()
+        assert [body["msgtype"] for body in fake_wecom.sent(REPORTER)[before:]] == ["text", "template_card"]
+    finally:
+        await harness.app.stop()
+        harness.app.engine.dispose()
+
+
+async def test_a_member_invited_without_a_name_is_named_from_the_address_book(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = served
+    fake_wecom.names[REPORTER] = "周强"
+    async with web(harness, wecom) as http:
+        await say(http, wecom, REPORTER, f"/join {harness.invite('screening', 'reporter')}")
+        fake_wecom.reads_names = False  # an app without address-book access: the UserID stays the name
+        await say(http, wecom, "wx_zhouq", f"/join {harness.invite('screening', 'reporter')}")
+    with Session(harness.app.engine) as session:
+        names = {
+            identity.user_id: session.get(Member, identity.member_id).name
+            for identity in session.exec(select(Identity))
+        }
+    assert names == {REPORTER: "周强", "wx_zhouq": "wx_zhouq"}
+    assert "周强" in fake_wecom.texts(REPORTER)[0]
