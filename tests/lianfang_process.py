@@ -159,14 +159,20 @@ _runs = iter(range(1, 1000))
 
 @contextlib.asynccontextmanager
 async def lianfang_run(
-    fake: FakeTelegram, env: dict[str, str], cwd: Path, clock_start: str, *, ready: str = "getUpdates"
+    fake: FakeTelegram,
+    env: dict[str, str],
+    cwd: Path,
+    clock_start: str,
+    *,
+    ready: str = "getUpdates",
+    options: tuple[str, ...] = (),
 ) -> AsyncIterator[Running]:
-    """Run ``lianfang run`` on a simulated clock until the block ends; ready once it makes a ``ready`` call."""
+    """Run ``lianfang [options] run`` on a simulated clock until the block ends; ready at its first ``ready`` call."""
     before = len(fake.calls_to(ready))
     log = cwd / f"run-{next(_runs)}.stderr"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli", *options, "run"],
             env={**env, "LIANFANG_CLOCK_START": clock_start},
             cwd=cwd,
             stdin=subprocess.DEVNULL,
