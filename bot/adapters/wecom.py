@@ -865,7 +865,7 @@ class WeComAdapter:
         sent are remembered (in process) so the outbox's retry does not repeat them.
         """
         target, address = target_of(message.chat.chat_id)
-        with_text = target == TARGET_USER and address not in await self._card_readers([address])
+        with_text = target == TARGET_USER and address not in await self._card_readers([address], message)
         parts = self.render(message, with_text=with_text) if message.lines else []
         progress_key = (message.chat.chat_id, _digest(message))
         done = self._progress.get(progress_key, 0)
@@ -904,7 +904,7 @@ class WeComAdapter:
         users = [chat_id for chat_id in chat_ids if target_of(chat_id)[0] == TARGET_USER]
         if message.document is not None:
             users = []  # a file goes member by member (below), after its upload
-        readers = await self._card_readers(users)
+        readers = await self._card_readers(users, message)
         together: dict[str, list[Part]] = {}
         for with_text in (False, True):
             chosen = [user for user in users if (user not in readers) == with_text]
@@ -957,10 +957,10 @@ class WeComAdapter:
                     pacer.record(user, now)
         return failures
 
-    async def _card_readers(self, users: Sequence[str]) -> set[str]:
+    async def _card_readers(self, users: Sequence[str], message: OutgoingMessage) -> set[str]:
         """Return the members who get cards alone: everyone (``always``), nobody (``never``), recent tappers."""
-        if self.cards == CARDS_ALWAYS or not users:
-            return set(users)
+        if self.cards == CARDS_ALWAYS or not users or not any(card_button(b) for b in message.buttons):
+            return set(users)  # no card in this message, so no text to add
         if self.cards == CARDS_NEVER:
             return set()
         found = await self._quiet_store("card use", self.card_uses.recent(users, datetime.now(UTC) - CARD_TRUST))
@@ -1312,7 +1312,7 @@ def addressed(part: Part, users: Sequence[str]) -> Part:
     """Return an app-message part (and its fallback) addressed to several members at once."""
     touser = TOUSER_SEPARATOR.join(users)
     fallback = tuple(addressed(other, users) for other in part.fallback)
-    return Part(part.target, touser, {**part.payload, "touser": touser}, fallback)
+    return replace(part, address=touser, payload={**part.payload, "touser": touser}, fallback=fallback)
 
 
 def paced(target: str, wait: float) -> SendError:
