@@ -397,7 +397,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.adapters.base import SetupRefused
 
     settings = load_settings()
-    configure_logging(args.log_level or settings.log_level)
+    configure_logging(args.log_level or settings.log_level, jobs=settings.log_jobs)
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
     if settings.telegram_enabled or settings.wecom_enabled:
@@ -543,14 +543,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(args.func(args))
 
 
-def configure_logging(level: str) -> None:
-    """Log at ``level``; APScheduler's line per job run only at DEBUG, so an idle instance's log stays readable."""
+def configure_logging(level: str, *, jobs: bool = False) -> None:
+    """Log at ``level``; APScheduler's line per job run only at DEBUG or when ``jobs`` asks (a readable log)."""
     name = level.upper()
     if name not in LOG_LEVELS:
         print(f"lianfang: unknown log level {level!r}; use one of {', '.join(LOG_LEVELS)}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID)
     logging.getLogger().setLevel(name)
-    quiet = logging.DEBUG if name == "DEBUG" else logging.WARNING
+    quiet = logging.NOTSET if jobs or name == "DEBUG" else logging.WARNING
     for logger_name in SCHEDULER_RUN_LOGGERS:
         logging.getLogger(logger_name).setLevel(quiet)
 

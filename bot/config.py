@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=72, ge=1)
     max_message_chars: int = Field(default=4000, ge=100)
     log_level: str = "INFO"
+    log_jobs: bool = False
+    """Log each scheduled job run (APScheduler's "Running job", ~130k lines an idle day) at the log level."""
     tick_seconds: int = Field(default=30, ge=1, le=300)
     schedule_jitter_seconds: int = Field(default=7, ge=0, le=59)
     """The loop's cron triggers fire this many seconds (at most) past the minute, picked once per instance; 0: on it."""

@@ -24,7 +24,7 @@ STOP_SECONDS = 8.0
 POLL_INTERVAL = 0.02
 JOB_STARTED = "Running job "
 JOB_FINISHED = (" executed successfully", " raised an exception")
-"""APScheduler's log lines for a job that starts and one that ends: logged at DEBUG only, which these runs use."""
+"""APScheduler's log lines for a job that starts and one that ends (logged because these runs set LIANFANG_LOG_JOBS)."""
 
 
 def base_env(database_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
@@ -37,7 +37,8 @@ def base_env(database_url: str, fake: FakeTelegram, **extra: str) -> dict[str, s
         LIANFANG_TELEGRAM_API_BASE_URL=fake.url,
         LIANFANG_TICK_SECONDS="1",
         LIANFANG_HTTP_PORT="0",
-        LIANFANG_LOG_LEVEL="DEBUG",
+        LIANFANG_LOG_LEVEL="INFO",
+        LIANFANG_LOG_JOBS="1",
     )
     env.update(extra)
     return env

@@ -335,7 +335,7 @@ async def test_a_wrong_token_stops_the_start_with_exit_2_and_says_so(
 async def test_log_level_warning_is_honoured_and_job_runs_are_not_logged(
     fake: FakeTelegram, database_url: str, tmp_path: Path
 ) -> None:
-    env = {**base_env(database_url, fake), "LIANFANG_LOG_LEVEL": "INFO"}
+    env = {**base_env(database_url, fake), "LIANFANG_LOG_LEVEL": "INFO", "LIANFANG_LOG_JOBS": "false"}
     async with lianfang_run(fake, env, tmp_path, MORNING, options=("--log-level", "WARNING")) as bot:
         await asyncio.sleep(3)  # three 1-second ticks and outbox drains
         await bot.exited()
