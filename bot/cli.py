@@ -40,6 +40,13 @@ CONSOLE_NEWCOMER_PREFIX = "console:"
 MAX_INVITE_HOURS = 720
 """An invite code lives at most 30 days: a code that lingers is a code that leaks."""
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DEFAULT_CLI_LOG_LEVEL = "WARNING"
+"""One-off commands log warnings only unless asked; ``run`` logs at LIANFANG_LOG_LEVEL unless --log-level says."""
+SCHEDULER_RUN_LOGGERS = ("apscheduler.executors.default", "apscheduler.scheduler")
+"""APScheduler logs every job run ("Running job", "executed successfully") at INFO: ~130k lines an idle day."""
+
 logger = logging.getLogger("lianfang")
 
 
@@ -382,17 +389,29 @@ def cmd_wecom_create_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
-    """Bind a WeCom group robot (webhook key) as the leadership chat or a group's chat."""
-    from bot.adapters.wecom import robot_chat_id
-    from bot.serve import bind_wecom_chat
+    """Bind a WeCom group robot (its webhook URL or key) to a purpose, once a test message reached the group."""
+    return _bind_tested(args.key, args.bind, robot=True)
+
+
+def cmd_wecom_bind_chat(args: argparse.Namespace) -> int:
+    """Bind a group chat of the app (created earlier) to a purpose, once a test message reached it."""
+    return _bind_tested(args.chatid, args.bind, robot=False)
+
+
+def _bind_tested(chat: str, purpose: str, *, robot: bool) -> int:
+    from bot.adapters.base import SendError
+    from bot.serve import bind_tested_wecom_chat
 
     app = app_from_environment()
     try:
-        bind_wecom_chat(app, chat_id=robot_chat_id(args.key), purpose=args.bind)
+        chat_id = asyncio.run(bind_tested_wecom_chat(app, chat=chat, purpose=purpose, robot=robot))
     except ValueError as error:
         print(f"lianfang: {error}", file=sys.stderr)
         return EXIT_INVALID
-    print("OK")
+    except SendError as error:
+        print(f"lianfang: the test message did not arrive, nothing bound: WeCom: {error.reason}", file=sys.stderr)
+        return EXIT_INVALID if error.permanent else EXIT_ERROR
+    print(f"OK {chat_id.split(':', 1)[0]} bound as {purpose}")
     return EXIT_OK
 
 
@@ -581,8 +600,10 @@ def _console_speaker(app: App, session: Session, ref: str) -> tuple[str, str] | 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: platforms as configured, the scheduler, and the daily loop."""
+    from bot.adapters.base import SetupRefused
+
     settings = load_settings()
-    logging.getLogger().setLevel(settings.log_level.upper())
+    configure_logging(args.log_level or settings.log_level, jobs=settings.log_jobs)
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
     if settings.telegram_enabled or settings.wecom_enabled:
@@ -590,7 +611,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         try:
             asyncio.run(serve(app))
-        except Exception as error:  # a bad token or an unreachable platform API: say so plainly and exit
+        except SetupRefused as error:  # a wrong secret or token, an untrusted IP: the operator must fix it
+            print(f"lianfang: {error.hint}", file=sys.stderr)
+            return EXIT_INVALID
+        except Exception as error:  # an unreachable platform API or a crashed part: say so plainly and exit
             logger.debug("serve failed", exc_info=True)
             print(f"lianfang: stopped: {type(error).__name__}: {error}", file=sys.stderr)
             return EXIT_ERROR
@@ -627,7 +651,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``lianfang``."""
     parser = argparse.ArgumentParser(prog="lianfang", description="联防 joint-prevention chat bot")
-    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default from LIANFANG_LOG_LEVEL)")
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="DEBUG, INFO, WARNING, ERROR (run: default LIANFANG_LOG_LEVEL; other commands: WARNING)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot")
@@ -689,10 +719,14 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--owner", help="the chat owner's UserID (default: the first member)")
     chat.add_argument("--bind", help="leadership, or group:KEY")
     chat.set_defaults(func=cmd_wecom_create_chat)
-    robot = wecom.add_parser("bind-robot", help="bind a group robot (webhook key) to a purpose")
-    robot.add_argument("--key", required=True, help="the key from the robot's webhook address")
+    robot = wecom.add_parser("bind-robot", help="bind a group robot to a purpose, after a test message")
+    robot.add_argument("--key", required=True, help="the robot's webhook address as WeCom shows it, or its key")
     robot.add_argument("--bind", required=True, help="leadership, or group:KEY")
     robot.set_defaults(func=cmd_wecom_bind_robot)
+    bound = wecom.add_parser("bind-chat", help="bind a group chat of the app to a purpose, after a test message")
+    bound.add_argument("chatid", help="the chat id `wecom create-chat` printed")
+    bound.add_argument("--bind", required=True, help="leadership, or group:KEY")
+    bound.set_defaults(func=cmd_wecom_bind_chat)
 
     screening = sub.add_parser("screening", help="the screening ledger (排查台账)").add_subparsers(
         dest="screening_command", required=True
@@ -744,9 +778,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``lianfang``."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = args.log_level or "WARNING"
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(format=LOG_FORMAT)
+    configure_logging(args.log_level or DEFAULT_CLI_LOG_LEVEL)
     return int(args.func(args))
+
+
+def configure_logging(level: str, *, jobs: bool = False) -> None:
+    """Log at ``level``; APScheduler's line per job run only at DEBUG or when ``jobs`` asks (a readable log)."""
+    name = level.upper()
+    if name not in LOG_LEVELS:
+        print(f"lianfang: unknown log level {level!r}; use one of {', '.join(LOG_LEVELS)}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
+    logging.getLogger().setLevel(name)
+    quiet = logging.NOTSET if jobs or name == "DEBUG" else logging.WARNING
+    for logger_name in SCHEDULER_RUN_LOGGERS:
+        logging.getLogger(logger_name).setLevel(quiet)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=72, ge=1)
     max_message_chars: int = Field(default=4000, ge=100)
     log_level: str = "INFO"
+    log_jobs: bool = False
+    """Log each scheduled job run (APScheduler's "Running job", ~130k lines an idle day) at the log level."""
     tick_seconds: int = Field(default=30, ge=1, le=300)
     schedule_jitter_seconds: int = Field(default=7, ge=0, le=59)
     """The loop's cron triggers fire this many seconds (at most) past the minute, picked once per instance; 0: on it."""
@@ -83,6 +86,10 @@ class Settings(BaseSettings):
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
     wecom_callback_window_seconds: int = Field(default=3600, ge=60, le=86400)
     """A WeCom callback whose signed timestamp is further than this from the server's clock is refused."""
+
+    wecom_cards: Literal["auto", "always", "never"] = "auto"
+    """Template cards for reminders: ``auto`` adds the text for members who tapped no card in 7 days (WeChat users
+    of 微工作台 see no cards); ``always`` sends cards alone; ``never`` sends text only."""
 
     @field_validator("timezone")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -52,6 +52,8 @@ class Command:
     """Roles allowed to use it; None means every member."""
     fetch_if: Callable[[Context], bool] | None = None
     """For the file command: whether a file is worth downloading before the handler runs (who sent it, what)."""
+    arg_words: Mapping[str, str] = field(default_factory=dict)
+    """Words a member types for the command's arguments, where the button's value uses another (``nil``: 无)."""
 
 
 @dataclass
@@ -101,6 +103,15 @@ class Dispatcher:
         self.commands = {command.name: command for command in commands}
         self.aliases = {route_fold(alias).casefold(): command.name for command in commands for alias in command.aliases}
         self.longest_aliases = sorted(self.aliases, key=len, reverse=True)
+
+    def in_words(self, value: str) -> str:
+        """Return what a member types for a command value, slash-less: ``/daily nil`` gives ``日报 无``."""
+        match = COMMAND_PATTERN.match(value)
+        command = self.commands.get(match.group(1).lower()) if match else None
+        if match is None or command is None or not command.aliases:
+            return value
+        args = (match.group(2) or "").split()
+        return " ".join([command.aliases[0], *(command.arg_words.get(arg, arg) for arg in args)])
 
     def context(self, session, now: datetime, *, lang: str | None = None) -> Context:  # noqa: ANN001
         """Build a context for work not caused by a message (scheduled jobs, the CLI)."""

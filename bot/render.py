@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.i18n import Escape, render, render_lines
 from bot.types import FORM_CONTROL_VALUES, STEP_TOKEN, Button, OutgoingMessage, Text
 
 BYTES_PER_KB = 1024
+ActionLine = Callable[[Button], Text]
+"""The line that tells a reader what to send for an action button, in the words of their platform."""
 
 
 def is_choice(button: Button) -> bool:
@@ -13,8 +17,13 @@ def is_choice(button: Button) -> bool:
     return STEP_TOKEN.match(button.value) is not None
 
 
-def render_plain(message: OutgoingMessage, escape: Escape | None = None) -> str:
-    """Render a message with its choices as numbered lines and its actions as commands to send."""
+def action_line(button: Button) -> Text:
+    """Say which command to send for an action button: ``· 填报：发送 /daily``."""
+    return Text("render.action", {"label": button.label, "command": button.value})
+
+
+def render_plain(message: OutgoingMessage, escape: Escape | None = None, action: ActionLine = action_line) -> str:
+    """Render a message with its choices as numbered lines and its actions as what to send (``action``)."""
     parts = [render_lines(message.lines, message.lang, escape)]
     choices = [button for button in message.buttons if is_choice(button)]
     # form controls are named in every question's hint line already
@@ -22,8 +31,7 @@ def render_plain(message: OutgoingMessage, escape: Escape | None = None) -> str:
     for number, button in enumerate(choices, 1):
         parts.append(render(Text("render.choice", {"number": number, "label": button.label}), message.lang, escape))
     for button in actions:
-        line = Text("render.action", {"label": button.label, "command": button.value})
-        parts.append(render(line, message.lang, escape))
+        parts.append(render(action(button), message.lang, escape))
     return "\n".join(parts)
 
 

@@ -21,12 +21,22 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.wecom import TARGET_USER, CachedToken, WeComAdapter, appchat_chat_id, target_of
+from bot.adapters.wecom import (
+    TARGET_USER,
+    CachedToken,
+    WeComAdapter,
+    appchat_chat_id,
+    appchat_id,
+    robot_chat_id,
+    robot_key,
+    target_of,
+)
 from bot.app import App
 from bot.config import Settings
 from bot.db import session_scope
-from bot.types import PLATFORM_WECOM
+from bot.types import PLATFORM_WECOM, ChatRef, OutgoingMessage, Text
 from bot.web import create_web_app
+from models.cards import card_users_since, record_card_use
 from models.members import CHAT_GROUP, CHAT_LEADERSHIP, bind_chat, find_identity
 from models.tokens import discard_token, load_token, store_token
 
@@ -164,6 +174,8 @@ async def serve(app: App) -> None:
     server: QuietServer | None = None
     scheduler = None
     try:
+        if wecom is not None:
+            await wecom.check_setup()  # a wrong secret or an untrusted IP stops here, not in every later send
         await app.start()
         scheduler = start_scheduler(app)
         if telegram is not None:
@@ -281,8 +293,35 @@ class DatabaseTokenStore:
             discard_token(session=session, platform=PLATFORM_WECOM, key=key, token=token)
 
 
+class DatabaseCardStore:
+    """Keep members' last template-card taps in the ``carduse`` table, shared by every instance."""
+
+    def __init__(self, app: App) -> None:
+        self.engine = app.engine
+
+    async def recent(self, users: Sequence[str], since: datetime) -> set[str]:
+        """Return the members among ``users`` who tapped a card since then."""
+        return await asyncio.to_thread(self._recent, users, since)
+
+    async def record(self, user: str, at: datetime) -> None:
+        """Note that a member tapped a card."""
+        await asyncio.to_thread(self._record, user, at)
+
+    def _recent(self, users: Sequence[str], since: datetime) -> set[str]:
+        with session_scope(self.engine) as session:
+            return card_users_since(session=session, platform=PLATFORM_WECOM, user_ids=users, since=since)
+
+    def _record(self, user: str, at: datetime) -> None:
+        with session_scope(self.engine) as session:
+            record_card_use(session=session, platform=PLATFORM_WECOM, user_id=user, at=at)
+
+
 def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
-    """Build the WeCom adapter from the settings, with the access token shared through the database."""
+    """Build the WeCom adapter from the settings, sharing tokens and card taps through the database.
+
+    Commands are written as the Chinese words members type (``日报 无``), since WeCom users type, not tap.
+    """
+    options = {"card_uses": DatabaseCardStore(app), "words": app.dispatcher.in_words, **options}
     return WeComAdapter.from_settings(app.settings, tokens=DatabaseTokenStore(app), **options)
 
 
@@ -328,6 +367,25 @@ async def create_wecom_chat(
     if purpose is not None:
         await asyncio.to_thread(bind_wecom_chat, app, chat_id=appchat_chat_id(chatid), purpose=purpose, by=owner)
     return chatid
+
+
+async def bind_tested_wecom_chat(app: App, *, chat: str, purpose: str, robot: bool) -> str:
+    """Post a test message to a group robot (``robot``) or an app group chat, and bind it only if it arrives.
+
+    ``chat`` is the robot's webhook URL or key, or the app chat's chatid. Returns the bound chat id; ValueError
+    says what is wrong with the input, SendError why WeCom did not take the test message.
+    """
+    chat_id = robot_chat_id(robot_key(chat)) if robot else appchat_chat_id(appchat_id(chat))
+    _purpose(app, purpose)
+    lang = app.settings.default_language
+    test = OutgoingMessage(ChatRef(PLATFORM_WECOM, chat_id), (Text("wecom.bind_test", {"purpose": purpose}),), lang)
+    adapter = wecom_adapter(app)
+    try:
+        await adapter.send(test)
+    finally:
+        await adapter.stop()
+    await asyncio.to_thread(bind_wecom_chat, app, chat_id=chat_id, purpose=purpose)
+    return chat_id
 
 
 def _purpose(app: App, purpose: str) -> tuple[str, str]:

@@ -525,7 +525,7 @@ def report_command(ctx: Context, args: str) -> None:
 
 
 COMMANDS = (
-    Command("daily", daily_command, aliases=("日报", "填报"), private_only=True),
+    Command("daily", daily_command, aliases=("日报", "填报"), private_only=True, arg_words={"nil": "无"}),
     Command("report", report_command, aliases=("报告", "汇总")),
 )
 FORMS = (DAILY_FORM,)

@@ -2,6 +2,7 @@
 
 from models.alerts import Alert
 from models.audit import AuditEntry
+from models.cards import CardUse
 from models.checks import CheckDailyTotal, CheckResult
 from models.drafts import Draft
 from models.events import ProcessedEvent
@@ -19,6 +20,7 @@ from models.tokens import PlatformToken
 __all__ = [
     "Alert",
     "AuditEntry",
+    "CardUse",
     "ChatBinding",
     "CheckDailyTotal",
     "CheckResult",

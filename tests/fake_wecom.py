@@ -56,6 +56,8 @@ CHAT_NOT_FOUND = 86003
 ROBOT_KEY_INVALID = 93000
 BAD_PARAMETER = 40058
 INVALID_MEDIA = 40007
+NO_PRIVILEGE = 60011
+UNTRUSTED_IP = 60020
 ERRMSG = {
     OK: "ok",
     INVALID_SECRET: "invalid credential",
@@ -73,7 +75,13 @@ ERRMSG = {
     ROBOT_KEY_INVALID: "invalid webhook url",
     BAD_PARAMETER: "invalid parameter",
     INVALID_MEDIA: "invalid media_id",
+    NO_PRIVILEGE: "no privilege to access/modify contact/party/agent",
 }
+UNTRUSTED_IP_ERRMSG = (
+    "not allow to access from your ip, hint: [1580000000000000000000001], from ip: {ip}, "
+    "more info at https://open.work.weixin.qq.com/devtool/query?e=60020"
+)
+APP_NAME = "联防"
 MAX_TEXT_BYTES = 2048
 MAX_MARKDOWN_BYTES = 2048
 ROBOT_PER_MINUTE = 20
@@ -86,6 +94,8 @@ APPCHAT_SEND = "appchat/send"
 WEBHOOK_SEND = "webhook/send"
 MEDIA_UPLOAD = "media/upload"
 MEDIA_GET = "media/get"
+AGENT_GET = "agent/get"
+USER_GET = "user/get"
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,12 @@ class FakeWeCom:
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     """Temporary files by media_id: uploaded by the app, or sent by members (``add_media``)."""
     downloads: list[str] = field(default_factory=list)
+    trusted_ips: set[str] | None = None
+    """The app's 企业可信IP; when set, every call but ``gettoken`` from another address is refused with 60020."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Members' names in the address book, by UserID (``user/get``)."""
+    reads_names: bool = True
+    """Whether the app may read the address book; without it ``user/get`` answers 60011."""
     url: str = ""
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
     _server: uvicorn.Server | None = None
@@ -158,6 +174,9 @@ class FakeWeCom:
         self.calls.append(call)
         if method == GETTOKEN:
             return self._gettoken(call)
+        caller = request.client.host if request.client is not None else ""
+        if self.trusted_ips is not None and caller not in self.trusted_ips:
+            return JSONResponse({"errcode": UNTRUSTED_IP, "errmsg": UNTRUSTED_IP_ERRMSG.format(ip=caller)})
         if method == WEBHOOK_SEND:
             return self._webhook(call)
         refused = self._check_token(params.get("access_token"))
@@ -238,6 +257,19 @@ class FakeWeCom:
                 return BAD_PARAMETER
             answer["response_code"] = f"response-{next(self._ids)}"
         return answer
+
+    def _api_agent_get(self, call: Call) -> dict[str, Any] | int:
+        if call.params.get("agentid") != str(self.agent_id):
+            return BAD_AGENT
+        return {"agentid": self.agent_id, "name": APP_NAME}
+
+    def _api_user_get(self, call: Call) -> dict[str, Any] | int:
+        if not self.reads_names:
+            return NO_PRIVILEGE
+        user = call.params.get("userid", "")
+        if user not in self.names:
+            return USER_NOT_FOUND
+        return {"userid": user, "name": self.names[user]}
 
     def _api_message_update_template_card(self, call: Call) -> dict[str, Any] | int:
         return {} if call.body.get("response_code") else BAD_PARAMETER

@@ -24,7 +24,7 @@ STOP_SECONDS = 8.0
 POLL_INTERVAL = 0.02
 JOB_STARTED = "Running job "
 JOB_FINISHED = (" executed successfully", " raised an exception")
-"""APScheduler's INFO log lines for a job that starts and one that ends (the process logs at INFO)."""
+"""APScheduler's log lines for a job that starts and one that ends (logged because these runs set LIANFANG_LOG_JOBS)."""
 
 
 def base_env(database_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
@@ -38,6 +38,7 @@ def base_env(database_url: str, fake: FakeTelegram, **extra: str) -> dict[str, s
         LIANFANG_TICK_SECONDS="1",
         LIANFANG_HTTP_PORT="0",
         LIANFANG_LOG_LEVEL="INFO",
+        LIANFANG_LOG_JOBS="1",
     )
     env.update(extra)
     return env
@@ -159,14 +160,20 @@ _runs = iter(range(1, 1000))
 
 @contextlib.asynccontextmanager
 async def lianfang_run(
-    fake: FakeTelegram, env: dict[str, str], cwd: Path, clock_start: str, *, ready: str = "getUpdates"
+    fake: FakeTelegram,
+    env: dict[str, str],
+    cwd: Path,
+    clock_start: str,
+    *,
+    ready: str = "getUpdates",
+    options: tuple[str, ...] = (),
 ) -> AsyncIterator[Running]:
-    """Run ``lianfang run`` on a simulated clock until the block ends; ready once it makes a ``ready`` call."""
+    """Run ``lianfang [options] run`` on a simulated clock until the block ends; ready at its first ``ready`` call."""
     before = len(fake.calls_to(ready))
     log = cwd / f"run-{next(_runs)}.stderr"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli", *options, "run"],
             env={**env, "LIANFANG_CLOCK_START": clock_start},
             cwd=cwd,
             stdin=subprocess.DEVNULL,

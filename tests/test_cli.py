@@ -129,6 +129,7 @@ def test_outbox_failed_lists_undeliverable_messages(tmp_path: Path) -> None:
 
 def test_wecom_bind_robot_checks_the_purpose(tmp_path: Path) -> None:
     env = ("wecom", "bind-robot", "--key", "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa")
-    assert lianfang(*env, "--bind", "leadership", tmp_path=tmp_path).stdout.strip() == "OK"
+    unconfigured = lianfang(*env, "--bind", "leadership", tmp_path=tmp_path)  # no test message can be sent
+    assert unconfigured.returncode == 2 and "LIANFANG_WECOM_CORP_ID" in unconfigured.stderr
     wrong = lianfang(*env, "--bind", "group:nope", tmp_path=tmp_path)
     assert wrong.returncode == 2 and "group:screening" in wrong.stderr

@@ -317,6 +317,40 @@ async def test_reminder_to_a_user_who_never_started_the_bot_falls_back_to_the_gr
         await bot.stop()
 
 
+# -- start-up and logging ---------------------------------------------------------------------------------
+
+
+async def test_a_wrong_token_stops_the_start_with_exit_2_and_says_so(
+    fake: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    env = {**base_env(database_url, fake), "LIANFANG_TELEGRAM_TOKEN": "123456:wrong-token-for-this-bot"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(process.communicate(), WAIT_SECONDS * 3)
+    assert process.returncode == 2, err.decode()
+    assert "Telegram refused LIANFANG_TELEGRAM_TOKEN (401 Unauthorized)" in err.decode()
+    assert "Traceback" not in err.decode()
+
+
+async def test_log_level_warning_is_honoured_and_job_runs_are_not_logged(
+    fake: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    env = {**base_env(database_url, fake), "LIANFANG_LOG_LEVEL": "INFO", "LIANFANG_LOG_JOBS": "false"}
+    async with lianfang_run(fake, env, tmp_path, MORNING, options=("--log-level", "WARNING")) as bot:
+        await asyncio.sleep(3)  # three 1-second ticks and outbox drains
+        await bot.exited()
+        log = bot.stderr()
+    assert " INFO " not in log and "Running job" not in log, log[-2000:]
+
+    async with lianfang_run(fake, env, tmp_path, MORNING) as bot:  # LIANFANG_LOG_LEVEL=INFO: no line per job run
+        await bot.until(lambda: "scheduler started" in bot.stderr(), "the INFO line of the scheduler's start")
+        await asyncio.sleep(3)
+        await bot.exited()
+        log = bot.stderr()
+    assert "Running job" not in log and "executed successfully" not in log
+
+
 # -- stopping ---------------------------------------------------------------------------------------------
 
 

@@ -10,8 +10,11 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import socket
+import sys
 import time
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,30 +28,36 @@ from sqlmodel import Session, select
 
 from bot.adapters.base import SendError
 from bot.adapters.wecom import (
+    CARDS_NEVER,
     MAX_TEXT_BYTES,
+    PATH_MESSAGE_SEND,
     REASON_CHAT_GONE,
     REASON_FORBIDDEN,
     REASON_RATE_LIMITED,
+    ApiError,
     ApiUnreachable,
     BadCallback,
     BadSignature,
     WeComAdapter,
     appchat_chat_id,
+    appchat_id,
     create_app_chat,
     decode_card_key,
     encode_card_key,
     robot_chat_id,
+    robot_key,
     split_bytes,
     utf8_size,
 )
-from bot.db import session_scope
+from bot.db import make_engine, session_scope
 from bot.i18n import t
 from bot.serve import bind_wecom_chat, create_wecom_chat, serve, wecom_adapter
 from bot.types import PLATFORM_WECOM, Button, ChatRef, OutgoingMessage, Text
 from bot.web import WECOM_PATH, create_web_app
+from models.cards import CardUse
 from models.checks import CheckResult
 from models.events import ProcessedEvent
-from models.members import Identity, Member
+from models.members import ChatBinding, Identity, Member
 from models.outbox import STATUS_FAILED, STATUS_PENDING, STATUS_SENT, OutboxMessage
 from models.tokens import PlatformToken, load_token
 from tests.fake_wecom import (
@@ -80,7 +89,9 @@ SETTINGS: dict[str, Any] = {
     "wecom_secret": SECRET,
     "wecom_token": CALLBACK_TOKEN,
     "wecom_aes_key": AES_KEY,
+    "wecom_cards": "always",
 }
+"""Cards alone, as a WeCom client shows them; ``auto`` (the default, for WeChat users) has tests of its own."""
 CLIENT = WeComClient()
 
 
@@ -563,7 +574,9 @@ async def test_a_member_outside_the_visible_range_is_forbidden_and_rerouted(
     fallback = fake_wecom.chat_sent(chatid)[-1]
     assert fallback["msgtype"] == "markdown"
     content = fallback["markdown"]["content"]
-    assert content.endswith(f"<@{REPORTER}>") and "周强" in content and "/daily" in content
+    assert content.endswith(f"<@{REPORTER}>") and "周强" in content and "/daily" not in content
+    # WeCom's wording: a WeCom app never reads group messages, and 60111 is the app's visible range, not /start
+    assert "· 无新情况：请私聊“联防”应用发送：日报 无" in content and "可见范围" in content and "/start" not in content
 
 
 async def test_1500_reminders_are_batched_and_a_refused_member_falls_back_alone(
@@ -718,10 +731,12 @@ async def test_cards_only_for_command_buttons_and_plain_text_when_a_card_is_refu
     fake_wecom.fail(MESSAGE_SEND, 40058)  # this app cannot send the card: the text goes instead
     await wecom.send(reminder)
     [sent] = fake_wecom.sent(STAFF)
-    assert sent["msgtype"] == "text" and "/daily" in sent["text"]["content"]
+    assert sent["msgtype"] == "text" and sent["text"]["content"].endswith(
+        "· 填报：发送 日报"
+    )  # the words WeCom users type
 
     plain = WeComAdapter(
-        corp_id=CORP_ID, agent_id=AGENT_ID, secret=SECRET, token=CALLBACK_TOKEN, aes_key=AES_KEY, cards=False
+        corp_id=CORP_ID, agent_id=AGENT_ID, secret=SECRET, token=CALLBACK_TOKEN, aes_key=AES_KEY, cards=CARDS_NEVER
     )
     assert plain.render(reminder)[0].payload["msgtype"] == "text"
 
@@ -837,3 +852,176 @@ async def test_serve_answers_wecom_callbacks_over_http(database_url: str, fake_w
         with pytest.raises(asyncio.CancelledError):
             await task
         harness.app.engine.dispose()
+
+
+# -- setup that cannot silently fail (issue 12: 4, 9, 10, 11, 12, 14) ----------------------------------------
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI_SECONDS = 60.0
+ROBOT_KEY = "693a91f6-7e2b-4bc4-97a0-0ec2f1a5b6c7"
+
+
+async def lianfang(database_url: str, fake: FakeWeCom, cwd: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    """Run the real ``lianfang`` command against the fake WeCom API; return its exit code, stdout and stderr."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LIANFANG_")}
+    environment.update({f"LIANFANG_{name.upper()}": str(value) for name, value in SETTINGS.items()})
+    environment.update(
+        PYTHONPATH=str(ROOT),
+        LIANFANG_DATABASE_URL=database_url,
+        LIANFANG_WECOM_API_BASE_URL=fake.url,
+        LIANFANG_HTTP_PORT="0",
+    )
+    environment.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=environment, cwd=cwd, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), CLI_SECONDS)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def bound_chats(database_url: str) -> dict[str, str]:
+    """Return the WeCom chats bound so far, chat id to kind."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return {row.chat_id: row.kind for row in session.exec(select(ChatBinding)).all()}
+    finally:
+        engine.dispose()
+
+
+async def test_run_exits_2_on_a_wrong_secret_and_names_the_ip_to_trust(
+    database_url: str, fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    code, _, err = await lianfang(database_url, fake_wecom, tmp_path, "run", LIANFANG_WECOM_SECRET="wrong-secret-2020")
+    assert code == 2, err
+    assert "LIANFANG_WECOM_SECRET" in err and "40001" in err and "Traceback" not in err
+    assert "ERROR bot.adapters.wecom" in err  # logged at WARNING or above, whatever the log level
+
+    fake_wecom.trusted_ips = {"203.0.113.7"}  # the app trusts another server
+    code, _, err = await lianfang(database_url, fake_wecom, tmp_path, "--log-level", "WARNING", "run")
+    assert code == 2, err
+    assert "add 127.0.0.1 to the app's 企业可信IP" in err and "Traceback" not in err
+    assert not fake_wecom.calls_to(MESSAGE_SEND)
+
+
+async def test_bind_robot_takes_the_webhook_url_and_binds_only_after_a_test_message(
+    database_url: str, fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    fake_wecom.add_robot(ROBOT_KEY)
+    url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={ROBOT_KEY}"
+    bind = ("wecom", "bind-robot", "--bind", "group:screening", "--key")
+
+    for wrong in ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send", "https://example.com/hook?key=" + ROBOT_KEY):
+        with pytest.raises(ValueError, match="webhook"):
+            robot_key(wrong)
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "appchat:wrFakeChat000001")
+    assert (code, out) == (2, "") and "bind-chat" in err and "Traceback" not in err
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "0ec2f1a5-gone-robot-key")
+    assert code == 2 and "93000" in err and "nothing bound" in err
+    assert bound_chats(database_url) == {}
+
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, url)
+    assert code == 0 and out.startswith("OK"), err
+    [test] = fake_wecom.robot_sent(ROBOT_KEY)
+    assert test["text"]["content"] == "联防机器人测试消息：本群已绑定为 group:screening。"
+    assert bound_chats(database_url) == {robot_chat_id(ROBOT_KEY): "group"}
+
+
+async def test_bind_chat_binds_an_app_chat_created_without_bind(
+    database_url: str, fake_wecom: FakeWeCom, tmp_path: Path
+) -> None:
+    create = ("wecom", "create-chat", "--name", "领导小组", "--members", f"{LEADER},WangJun")
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *create)
+    assert code == 0, err
+    chatid = out.strip()
+    assert bound_chats(database_url) == {}
+
+    bind = ("wecom", "bind-chat", "--bind", "leadership")
+    code, _, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, "wrNoSuchChat")
+    assert code == 2 and "86003" in err and bound_chats(database_url) == {}
+    with pytest.raises(ValueError, match="bind-robot"):
+        appchat_id(f"webhook:{ROBOT_KEY}")
+
+    code, out, err = await lianfang(database_url, fake_wecom, tmp_path, *bind, chatid)
+    assert code == 0, err
+    assert "本群已绑定为 leadership" in message_text(fake_wecom.chat_sent(chatid)[-1])
+    assert bound_chats(database_url) == {appchat_chat_id(chatid): "leadership"}
+
+
+async def test_a_typed_backslash_u_reaches_wecom_instead_of_failing_with_40033(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = served
+    path = "D:\\upload\\u7ed3果"
+    raw = {"touser": STAFF, "msgtype": "text", "agentid": AGENT_ID, "text": {"content": path}, "safe": 0}
+    with pytest.raises(ApiError) as caught:  # what WeCom answers to the text as typed
+        await wecom._api(PATH_MESSAGE_SEND, raw)
+    assert caught.value.errcode == 40033 and not fake_wecom.sent(STAFF)
+
+    await wecom.send(outgoing(STAFF, "发热病人资料", f"存在问题及备注：{path}"))
+    [sent] = fake_wecom.texts(STAFF)
+    assert "D:＼upload＼u7ed3果" in sent
+    chatid = await screening_chat(harness)
+    key = "robot-key-for-backslash"
+    fake_wecom.add_robot(key)
+    await wecom.send(outgoing(appchat_chat_id(chatid), path, mentions=(STAFF,)))
+    await wecom.send(outgoing(robot_chat_id(key), path))
+    assert "＼u7ed3果" in message_text(fake_wecom.chat_sent(chatid)[-1])
+    assert "＼u7ed3果" in message_text(fake_wecom.robot_sent(key)[-1])
+
+
+async def test_cards_auto_adds_the_text_until_the_member_taps_a_card_and_after_7_days_without(
+    database_url: str, fake_wecom: FakeWeCom
+) -> None:
+    harness = Harness.create(database_url, wecom_api_base_url=fake_wecom.url, **{**SETTINGS, "wecom_cards": "auto"})
+    wecom = wecom_adapter(harness.app)
+    harness.app.add_adapter(wecom)
+    await harness.app.start()
+    try:
+        async with web(harness, wecom) as http:
+            await join(http, wecom, harness, REPORTER, "screening", "reporter", None, "周强")
+            harness.at("15:00")
+            await harness.app.tick()
+            text, card = fake_wecom.sent(REPORTER)[-2:]  # a WeChat user (微工作台) sees the text alone
+            assert (text["msgtype"], card["msgtype"]) == ("text", "template_card")
+            assert "· 无新情况：发送 日报 无" in text["text"]["content"] and "/daily" not in text["text"]["content"]
+            nil_key = next(b["key"] for b in card["template_card"]["button_list"] if b["text"] == "无新情况")
+            tap = CLIENT.card_tap(REPORTER, nil_key, task_id=card["template_card"]["task_id"], response_code="r-1")
+            await post(http, wecom, tap)
+
+        harness.at("15:00", harness.clock.now.date() + timedelta(days=1))
+        before = len(fake_wecom.sent(REPORTER))
+        await harness.app.tick()
+        assert [body["msgtype"] for body in fake_wecom.sent(REPORTER)[before:]] == ["template_card"]
+
+        with session_scope(harness.app.engine) as session:  # no tap for 8 days: the text goes again
+            for use in session.exec(select(CardUse)).all():
+                use.tapped_at = datetime.now(UTC) - timedelta(days=8)
+                session.add(use)
+        harness.at("15:00", harness.clock.now.date() + timedelta(days=1))
+        before = len(fake_wecom.sent(REPORTER))
+        await harness.app.tick()
+        assert [body["msgtype"] for body in fake_wecom.sent(REPORTER)[before:]] == ["text", "template_card"]
+    finally:
+        await harness.app.stop()
+        harness.app.engine.dispose()
+
+
+async def test_a_member_invited_without_a_name_is_named_from_the_address_book(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = served
+    fake_wecom.names[REPORTER] = "周强"
+    async with web(harness, wecom) as http:
+        await say(http, wecom, REPORTER, f"/join {harness.invite('screening', 'reporter')}")
+        fake_wecom.reads_names = False  # an app without address-book access: the UserID stays the name
+        await say(http, wecom, "wx_zhouq", f"/join {harness.invite('screening', 'reporter')}")
+    with Session(harness.app.engine) as session:
+        names = {
+            identity.user_id: session.get(Member, identity.member_id).name
+            for identity in session.exec(select(Identity))
+        }
+    assert names == {REPORTER: "周强", "wx_zhouq": "wx_zhouq"}
+    assert "周强" in fake_wecom.texts(REPORTER)[0]

@@ -45,6 +45,14 @@ class SendError(Exception):
         self.new_chat_id = new_chat_id
 
 
+class SetupRefused(Exception):
+    """The platform refused the configured credentials or this server's address at start; ``hint`` says what to fix."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
 class Adapter(Protocol):
     """What the core needs from a platform: start receiving, send one message, stop."""
 

@@ -51,7 +51,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.base import LRU, REASON_FORBIDDEN, SEND_MIGRATED, SEND_REFUSED, Dispatch, SendError
+from bot.adapters.base import LRU, REASON_FORBIDDEN, SEND_MIGRATED, SEND_REFUSED, Dispatch, SendError, SetupRefused
 from bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from bot.render import split_text
 from bot.types import (
@@ -229,7 +229,11 @@ class TelegramAdapter:
 
     async def start(self, dispatch: Dispatch) -> None:
         """Check the token (getMe), learn the bot's username and remember where updates go."""
-        await self.bot.initialize()
+        try:
+            await self.bot.initialize()
+        except InvalidToken:
+            logger.error("telegram: getMe refused the bot token (401 Unauthorized)")
+            raise SetupRefused("Telegram refused LIANFANG_TELEGRAM_TOKEN (401 Unauthorized): check the token") from None
         self.username = self.bot.username
         self.dispatch = dispatch
         logger.info("telegram bot @%s ready", self.username)

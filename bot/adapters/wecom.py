@@ -50,7 +50,7 @@ import unicodedata
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -59,7 +59,7 @@ import httpx
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.adapters.base import LRU, SEND_REFUSED, Dispatch, SendError
+from bot.adapters.base import LRU, SEND_REFUSED, Dispatch, SendError, SetupRefused
 from bot.i18n import render, render_lines
 from bot.render import is_choice, render_plain
 from bot.types import (
@@ -73,6 +73,7 @@ from bot.types import (
     Fetch,
     IncomingMessage,
     OutgoingMessage,
+    Text,
 )
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ PATH_APPCHAT_SEND = "/cgi-bin/appchat/send"
 PATH_WEBHOOK_SEND = "/cgi-bin/webhook/send"
 PATH_MEDIA_UPLOAD = "/cgi-bin/media/upload"
 PATH_MEDIA_GET = "/cgi-bin/media/get"
+PATH_AGENT_GET = "/cgi-bin/agent/get"
+PATH_USER_GET = "/cgi-bin/user/get"
 MEDIA_FILE = "file"
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 REQUEST_TIMEOUT_SECONDS = 10.0
@@ -134,6 +137,16 @@ ERR_BAD_CHARACTERS = 40033
 ERR_BAD_PARAMETER = 40058
 ERR_EMPTY_CONTENT = 44004
 ERR_CONTENT_TOO_LONG = 45002
+ERR_INVALID_SECRET = 40001
+ERR_INVALID_CORP_ID = 40013
+ERR_INVALID_AGENT_ID = 40056
+ERR_UNTRUSTED_IP = 60020
+CREDENTIAL_ERRORS = frozenset({ERR_INVALID_SECRET, ERR_INVALID_CORP_ID, ERR_INVALID_AGENT_ID})
+"""The corp id, the app's secret or its agent id is wrong: nothing works until the settings are fixed."""
+SETUP_ERRORS = CREDENTIAL_ERRORS | {ERR_UNTRUSTED_IP}
+"""Errors an operator must fix (settings, the app's 企业可信IP); logged at WARNING, and fatal at start."""
+FROM_IP = re.compile(r"from ip:\s*([0-9A-Fa-f.:]+)")
+"""WeCom names the refused caller in a 60020's errmsg: ``not allow to access from your ip, ..., from ip: 1.2.3.4``."""
 TOKEN_ERRORS = frozenset({ERR_INVALID_TOKEN, ERR_TOKEN_EXPIRED})
 RATE_ERRORS = frozenset({ERR_FREQUENCY, ERR_CONCURRENCY})
 UNREACHABLE_USER_ERRORS = frozenset({ERR_INVALID_USER, ERR_NO_PRIVILEGE, ERR_USER_NOT_FOUND, ERR_ALL_INVALID})
@@ -194,6 +207,29 @@ MARKDOWN_TAG_OPEN = "<"
 MARKDOWN_TAG_SAFE = "＜"
 """In markdown a ``<`` starts a tag (``<@userid>``, ``<font>``); data in the text must not become one."""
 
+CARDS_AUTO = "auto"
+CARDS_ALWAYS = "always"
+CARDS_NEVER = "never"
+CARD_MODES = (CARDS_AUTO, CARDS_ALWAYS, CARDS_NEVER)
+"""``LIANFANG_WECOM_CARDS``: WeChat users (微工作台) see no template cards, though WeCom answers ok to them. In
+``auto`` a member who tapped no card lately gets the text as well, with the words to type."""
+CARD_TRUST = timedelta(days=7)
+"""In ``auto``, a card tap this recent shows the member's client displays cards; older, the text goes too."""
+ESCAPE_LOOKALIKE = re.compile(r"\\(?=[uU])")
+"""A typed ``\\u`` (``D:\\upload\\u7ed3``): WeCom refuses any text holding one (errcode 40033)."""
+BACKSLASH_SAFE = "＼"
+ROBOT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+"""A group robot's webhook key (a UUID in practice)."""
+ROBOT_KEY_PARAM = "key"
+NAME_CACHE_SIZE = 4096
+WECOM_ACTION_PRIVATE = "wecom.action_private"
+PLATFORM_TEXTS = {
+    "delivery.unreachable": "wecom.unreachable",
+    "delivery.fallback": "wecom.fallback",
+    "delivery.fallback_private": "wecom.fallback_private",
+}
+"""Lines whose advice differs on WeCom (the app's visible range, not /start), as the WeCom wording's key."""
+
 MAX_CONCURRENT_CALLBACKS = 8
 STOP_GRACE_SECONDS = 10.0
 PROGRESS_CACHE_SIZE = 1024
@@ -228,6 +264,25 @@ class ApiUnreachable(Exception):
     """The API could not be reached or gave no readable answer."""
 
 
+def setup_hint(error: ApiError, agent_id: int) -> str | None:
+    """Say what an operator must fix for a setup error (wrong secret, untrusted IP), or None for other errors."""
+    if error.errcode == ERR_UNTRUSTED_IP:
+        found = FROM_IP.search(error.errmsg)
+        address = found.group(1) if found else "this server's public IP"
+        return (
+            f"WeCom refuses API calls from {address} (60020): add {address} to the app's 企业可信IP "
+            f"(管理后台 → 应用管理 → the app {agent_id} → 企业可信IP), then start lianfang again"
+        )
+    if error.errcode == ERR_INVALID_AGENT_ID:
+        return f"WeCom does not know LIANFANG_WECOM_AGENT_ID={agent_id} ({error.errcode}): check the app's AgentId"
+    if error.errcode in CREDENTIAL_ERRORS:
+        return (
+            f"WeCom refused LIANFANG_WECOM_CORP_ID / LIANFANG_WECOM_SECRET ({error.errcode} {error.errmsg}): "
+            "check the corp id (我的企业) and the app's Secret (应用管理 → the app)"
+        )
+    return None
+
+
 # -- the token cache ----------------------------------------------------------------------------------------
 
 
@@ -241,6 +296,31 @@ class CachedToken:
     def fresh(self, now: datetime) -> bool:
         """Tell whether the token can still be used for a while."""
         return self.expires_at - TOKEN_REFRESH_MARGIN > now
+
+
+class CardStore(Protocol):
+    """When members last tapped a template card (the database in production): proof their client shows cards."""
+
+    async def recent(self, users: Sequence[str], since: datetime) -> set[str]:
+        """Return the members among ``users`` who tapped a card at or after ``since``."""
+
+    async def record(self, user: str, at: datetime) -> None:
+        """Note that a member tapped a card."""
+
+
+class MemoryCardStore:
+    """Keep card taps in this process only (one-off commands, tests)."""
+
+    def __init__(self) -> None:
+        self.taps: dict[str, datetime] = {}
+
+    async def recent(self, users: Sequence[str], since: datetime) -> set[str]:
+        """Return the members who tapped a card since then."""
+        return {user for user in users if user in self.taps and self.taps[user] >= since}
+
+    async def record(self, user: str, at: datetime) -> None:
+        """Note a tap."""
+        self.taps[user] = at
 
 
 class TokenStore(Protocol):
@@ -325,10 +405,15 @@ def _cut(line: str, limit: int) -> tuple[str, str]:
 
 
 def clean_outgoing(text: str) -> str:
-    """Drop characters WeCom refuses in a JSON body (control characters become ``\\uXXXX``, errcode 40033)."""
-    return "".join(
+    """Make text WeCom accepts: it refuses ``\\u`` anywhere in a body (errcode 40033), escaped or typed.
+
+    Control characters (JSON escapes them as ``\\uXXXX``) are dropped; a typed backslash before ``u`` becomes a
+    full-width one, so ``D:\\upload\\u7ed3果`` still reads as the path it is.
+    """
+    kept = "".join(
         char for char in text if char in KEPT_CONTROL_CHARACTERS or unicodedata.category(char) not in ("Cc", "Cs")
     )
+    return ESCAPE_LOOKALIKE.sub(BACKSLASH_SAFE, kept)
 
 
 def encode_card_key(value: str, label: str) -> str:
@@ -359,6 +444,38 @@ def appchat_chat_id(chatid: str) -> str:
 def robot_chat_id(key: str) -> str:
     """Return the ``ChatRef.chat_id`` of a group robot, from the ``key`` of its webhook URL."""
     return WEBHOOK_PREFIX + key
+
+
+def robot_key(text: str) -> str:
+    """Return a group robot's key from its webhook URL as WeCom shows it, or from the key alone.
+
+    ValueError says why anything else (``appchat:...``, a URL without ``key=``) is not a robot.
+    """
+    text = text.strip()
+    if text.startswith(WEBHOOK_PREFIX):
+        text = text.removeprefix(WEBHOOK_PREFIX)
+    if "://" in text:
+        url = httpx.URL(text)
+        if not url.path.endswith(PATH_WEBHOOK_SEND):
+            raise ValueError(f"not a group robot's webhook address (its path ends in {PATH_WEBHOOK_SEND})")
+        text = url.params.get(ROBOT_KEY_PARAM, "")
+    if not ROBOT_KEY.match(text):
+        raise ValueError(
+            "give the robot's webhook address as WeCom shows it (…/cgi-bin/webhook/send?key=…) or its key; "
+            "a group chat of the app is bound with `lianfang wecom bind-chat`"
+        )
+    return text
+
+
+def appchat_id(text: str) -> str:
+    """Return the chatid of a group chat of the app, given as ``appchat:<chatid>`` or the chatid alone."""
+    chatid = text.strip().removeprefix(APPCHAT_PREFIX)
+    if not chatid or not USER_ID.match(chatid) or chatid.startswith(WEBHOOK_PREFIX) or "://" in chatid:
+        raise ValueError(
+            "give the chat id `lianfang wecom create-chat` printed; a group robot is bound with "
+            "`lianfang wecom bind-robot`"
+        )
+    return chatid
 
 
 def target_of(chat_id: str) -> tuple[str, str]:
@@ -397,6 +514,8 @@ class Part:
     address: str
     payload: dict[str, Any]
     fallback: tuple[Part, ...] = ()
+    optional: bool = False
+    """A card sent besides the text (``auto``): if WeCom refuses it, the text has said it all."""
 
 
 class _Pacer:
@@ -448,7 +567,9 @@ class WeComAdapter:
         aes_key: str,
         base_url: str = DEFAULT_API_BASE_URL,
         tokens: TokenStore | None = None,
-        cards: bool = True,
+        cards: str = CARDS_ALWAYS,
+        card_uses: CardStore | None = None,
+        words: Callable[[str], str] | None = None,
         member_limits: Sequence[tuple[float, int]] = MEMBER_LIMITS,
         appchat_limits: Sequence[tuple[float, int]] = APPCHAT_LIMITS,
         robot_limits: Sequence[tuple[float, int]] = ROBOT_LIMITS,
@@ -467,7 +588,13 @@ class WeComAdapter:
         self.base_url = base_url.rstrip("/")
         self.tokens: TokenStore = tokens if tokens is not None else MemoryTokenStore()
         self.token_key = f"{corp_id}:{agent_id}"
+        if cards not in CARD_MODES:
+            raise ValueError(f"cards must be one of {', '.join(CARD_MODES)}")
         self.cards = cards
+        self.card_uses: CardStore = card_uses if card_uses is not None else MemoryCardStore()
+        self.words: Callable[[str], str] = words if words is not None else str
+        """What a member types for a command value (``/daily nil`` → ``日报 无``); WeCom users type words."""
+        self._names = LRU(NAME_CACHE_SIZE)
         self.dispatch: Dispatch | None = None
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
@@ -504,7 +631,7 @@ class WeComAdapter:
             aes_key=settings.wecom_aes_key.get_secret_value(),
             base_url=settings.wecom_api_base_url,
             tokens=tokens,
-            **options,
+            **{"cards": settings.wecom_cards, **options},
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------
@@ -535,6 +662,50 @@ class WeComAdapter:
                 base_url=self.base_url, timeout=REQUEST_TIMEOUT_SECONDS, transport=self._transport
             )
         return self._client
+
+    async def check_setup(self) -> None:
+        """Get a token and read the app (``agent/get``): a wrong secret or an untrusted IP raises SetupRefused.
+
+        ``gettoken`` checks the corp id and secret; ``agent/get`` the agent id and the server's IP, which WeCom
+        checks on every other call. An unreachable or busy API is only logged: sending retries it later.
+        """
+        try:
+            token = await self.access_token()
+            params = {"access_token": token, "agentid": str(self.agent_id)}
+            answer = await self._request("GET", PATH_AGENT_GET, params)
+            if _errcode(answer) != ERR_OK:
+                raise ApiError(_errcode(answer), str(answer.get("errmsg", "")))
+        except ApiError as error:
+            hint = setup_hint(error, self.agent_id)
+            if hint is None:
+                logger.warning("wecom: start-up check failed (%s); sending will retry", error.errcode)
+                return
+            logger.error("wecom: %s", hint)
+            raise SetupRefused(hint) from None
+        except ApiUnreachable as error:
+            logger.warning("wecom: API not reachable at start (%s); sending will retry", error)
+            return
+        logger.info("wecom: app %s ready", self.agent_id)
+
+    async def member_name(self, user: str) -> str:
+        """Return a member's name from the address book (``user/get``), or "" when the app may not read it.
+
+        Apps without address-book access get an error, or the UserID in place of the name; both mean "". The
+        answer is kept for the life of the process, so a member costs one call.
+        """
+        if user in self._names:
+            return str(self._names.recall(user))
+        name = ""
+        try:
+            answer = await self._call(PATH_USER_GET, {"userid": user}, method="GET")
+            found = str(answer.get("name") or "").strip()
+            name = "" if found.casefold() == user.casefold() else found
+        except ApiError as error:
+            logger.info("wecom: no name from user/get (%s)", error.errcode)
+        except ApiUnreachable:
+            return ""  # try again next time
+        self._names.remember(user, name)
+        return name
 
     # -- callbacks ------------------------------------------------------------------------------------------
 
@@ -595,8 +766,12 @@ class WeComAdapter:
         if incoming is None:
             logger.debug("wecom: %s/%s callback ignored", fields.get("MsgType"), fields.get("Event"))
             return
-        if fields.get("Event", "").lower() == EVENT_TEMPLATE_CARD and fields.get("ResponseCode"):
-            await self._close_card(fields)
+        if fields.get("Event", "").lower() == EVENT_TEMPLATE_CARD:
+            await self._quiet_store("card use", self.card_uses.record(incoming.user_id, datetime.now(UTC)))
+            if fields.get("ResponseCode"):
+                await self._close_card(fields)
+        elif not incoming.is_button and incoming.text:
+            incoming = replace(incoming, display_name=await self.member_name(incoming.user_id))
         await self.dispatch(incoming)
 
     def normalize(self, fields: Mapping[str, str]) -> IncomingMessage | None:
@@ -689,8 +864,9 @@ class WeComAdapter:
         If a later part of a split message fails or has to wait for the recipient's pace, the parts already
         sent are remembered (in process) so the outbox's retry does not repeat them.
         """
-        parts = self.render(message) if message.lines else []
         target, address = target_of(message.chat.chat_id)
+        with_text = target == TARGET_USER and address not in await self._card_readers([address], message)
+        parts = self.render(message, with_text=with_text) if message.lines else []
         progress_key = (message.chat.chat_id, _digest(message))
         done = self._progress.get(progress_key, 0)
         pacer = self._pacers[target]
@@ -711,7 +887,7 @@ class WeComAdapter:
             except (ApiError, ApiUnreachable) as error:
                 self._remember(progress_key, index)
                 failure = send_error(target, error)
-                logger.info("wecom: %s message not sent: %s", target, failure.reason)
+                logger.log(_level(error), "wecom: %s message not sent: %s", target, failure.reason)
                 raise failure from None
             for _ in range(calls):
                 pacer.record(address, time.monotonic())
@@ -728,8 +904,15 @@ class WeComAdapter:
         users = [chat_id for chat_id in chat_ids if target_of(chat_id)[0] == TARGET_USER]
         if message.document is not None:
             users = []  # a file goes member by member (below), after its upload
-        parts = self.render(replace(message, chat=ChatRef(message.chat.platform, users[0]))) if users else []
-        together = set(users) if len(parts) == 1 and len(parts[0].fallback) <= 1 else set()
+        readers = await self._card_readers(users, message)
+        together: dict[str, list[Part]] = {}
+        for with_text in (False, True):
+            chosen = [user for user in users if (user not in readers) == with_text]
+            if chosen:
+                first = replace(message, chat=ChatRef(message.chat.platform, chosen[0]))
+                parts = self.render(first, with_text=with_text)
+                if batchable(parts):
+                    together.update(dict.fromkeys(chosen, parts))
         failures: dict[str, SendError] = {}
         for chat_id in chat_ids:
             if chat_id not in together:
@@ -737,21 +920,32 @@ class WeComAdapter:
                     await self.send(replace(message, chat=ChatRef(message.chat.platform, chat_id)))
                 except SendError as error:
                     failures[chat_id] = error
+        for parts in {id(parts): parts for parts in together.values()}.values():
+            batch_users = [user for user, chosen in together.items() if chosen is parts]
+            failures.update(await self._send_batched(batch_users, parts))
+        return failures
+
+    async def _send_batched(self, users: Sequence[str], parts: Sequence[Part]) -> dict[str, SendError]:
+        """Send the same parts to members, 1,000 per call, each within their pace; return whom it failed for."""
         pacer = self._pacers[TARGET_USER]
+        failures: dict[str, SendError] = {}
         ready: list[str] = []
-        for user in users if together else []:
-            wait = pacer.delay(user, 1, time.monotonic())
+        for user in users:
+            wait = pacer.delay(user, len(parts), time.monotonic())
             if wait > 0:
                 failures[user] = paced(TARGET_USER, wait)
             else:
                 ready.append(user)
         for start in range(0, len(ready), MAX_MESSAGE_USERS):
             batch = ready[start : start + MAX_MESSAGE_USERS]
+            calls, refused = 0, set()
             try:
-                calls, refused = await self._app_message(addressed(parts[0], batch))
+                for part in parts:
+                    sent, lost = await self._app_message(addressed(part, batch))
+                    calls, refused = calls + sent, refused | lost
             except (ApiError, ApiUnreachable) as error:
                 failure = send_error(TARGET_USER, error)
-                logger.info("wecom: message to %d members not sent: %s", len(batch), failure.reason)
+                logger.log(_level(error), "wecom: message to %d members not sent: %s", len(batch), failure.reason)
                 failures.update(dict.fromkeys(batch, failure))
                 continue
             now = time.monotonic()
@@ -762,6 +956,15 @@ class WeComAdapter:
                 for _ in range(calls):
                     pacer.record(user, now)
         return failures
+
+    async def _card_readers(self, users: Sequence[str], message: OutgoingMessage) -> set[str]:
+        """Return the members who get cards alone: everyone (``always``), nobody (``never``), recent tappers."""
+        if self.cards == CARDS_ALWAYS or not users or not any(card_button(b) for b in message.buttons):
+            return set(users)  # no card in this message, so no text to add
+        if self.cards == CARDS_NEVER:
+            return set()
+        found = await self._quiet_store("card use", self.card_uses.recent(users, datetime.now(UTC) - CARD_TRUST))
+        return found if isinstance(found, set) else set()
 
     async def _send_file(self, target: str, address: str, document: Document) -> int:
         """Upload a document (``media/upload``) and send it as a ``file`` message; return the messages sent."""
@@ -801,7 +1004,11 @@ class WeComAdapter:
         try:
             answer = await self._api(PATH_MESSAGE_SEND, part.payload)
         except ApiError as error:
-            if not part.fallback or error.errcode in TOKEN_ERRORS | RATE_ERRORS | UNREACHABLE_USER_ERRORS:
+            transient = error.errcode in TOKEN_ERRORS | RATE_ERRORS | UNREACHABLE_USER_ERRORS
+            if part.optional and not transient:
+                logger.warning("wecom: template card refused (%s); the text was sent", error.errcode)
+                return 0, set()
+            if not part.fallback or transient:
                 raise
             logger.warning("wecom: template card refused (%s); sending plain text", error.errcode)
             results = [await self._app_message(fallback) for fallback in part.fallback]
@@ -814,8 +1021,14 @@ class WeComAdapter:
         }
         return 1, refused
 
-    def render(self, message: OutgoingMessage) -> list[Part]:
-        """Render a message as the API calls that deliver it, each within WeCom's byte limits."""
+    def render(self, message: OutgoingMessage, *, with_text: bool = False) -> list[Part]:
+        """Render a message as the API calls that deliver it, each within WeCom's byte limits.
+
+        A private message whose buttons are commands goes as a template card (unless cards are ``never``), with
+        its text as the fallback should WeCom refuse the card; ``with_text`` sends the text first as well, for a
+        member whose client may not show cards.
+        """
+        message = replace(message, lines=tuple(platform_text(line) for line in message.lines))
         target, address = target_of(message.chat.chat_id)
         if target == TARGET_ROBOT:
             return self._render_robot(message, address)
@@ -823,18 +1036,29 @@ class WeComAdapter:
             return self._render_appchat(message, address)
         text_parts = [
             Part(TARGET_USER, address, self._app_text(address, chunk))
-            for chunk in split_bytes(clean_outgoing(render_plain(message)), MAX_TEXT_BYTES)
+            for chunk in split_bytes(clean_outgoing(self._plain(message, private=True)), MAX_TEXT_BYTES)
         ]
-        card = self._card(message, address) if self.cards else None
-        if card is not None:
-            return [Part(TARGET_USER, address, card, fallback=tuple(text_parts))]
-        return text_parts
+        card = self._card(message, address) if self.cards != CARDS_NEVER else None
+        if card is None:
+            return text_parts
+        if with_text:
+            return [*text_parts, Part(TARGET_USER, address, card, optional=True)]
+        return [Part(TARGET_USER, address, card, fallback=tuple(text_parts))]
+
+    def _plain(self, message: OutgoingMessage, *, private: bool) -> str:
+        """Render as text, each action as the words to send; in a group, to send to the app (it never reads groups)."""
+        key = "render.action" if private else WECOM_ACTION_PRIVATE
+
+        def action(button: Button) -> Text:
+            return Text(key, {"label": button.label, "command": self.words(button.value)})
+
+        return render_plain(message, action=action)
 
     def _app_text(self, user: str, content: str) -> dict[str, Any]:
         return {"touser": user, "msgtype": MSG_TEXT, "agentid": self.agent_id, "text": {"content": content}, "safe": 0}
 
     def _render_appchat(self, message: OutgoingMessage, chatid: str) -> list[Part]:
-        text = clean_outgoing(render_plain(message))
+        text = clean_outgoing(self._plain(message, private=False))
         mentions = mentionable(message.mentions)[:MAX_MENTIONS]
         if not mentions:
             return [
@@ -852,7 +1076,7 @@ class WeComAdapter:
         ]
 
     def _render_robot(self, message: OutgoingMessage, key: str) -> list[Part]:
-        chunks = split_bytes(clean_outgoing(render_plain(message)), MAX_ROBOT_TEXT_BYTES)
+        chunks = split_bytes(clean_outgoing(self._plain(message, private=False)), MAX_ROBOT_TEXT_BYTES)
         mentions = mentionable(message.mentions)
         parts = []
         for index, chunk in enumerate(chunks):
@@ -997,14 +1221,20 @@ class WeComAdapter:
         return await self._call(path, {}, payload=payload)
 
     async def _call(
-        self, path: str, params: dict[str, str], *, payload: dict[str, Any] | None = None, files: Any = None
+        self,
+        path: str,
+        params: dict[str, str],
+        *,
+        payload: dict[str, Any] | None = None,
+        files: Any = None,
+        method: str = "POST",
     ) -> dict[str, Any]:
         token = await self.access_token()
-        answer = await self._request("POST", path, {**params, "access_token": token}, payload=payload, files=files)
+        answer = await self._request(method, path, {**params, "access_token": token}, payload=payload, files=files)
         if _errcode(answer) in TOKEN_ERRORS:
             logger.info("wecom: access token refused (%s); refreshing it once", _errcode(answer))
             token = await self.access_token(stale=token)
-            answer = await self._request("POST", path, {**params, "access_token": token}, payload=payload, files=files)
+            answer = await self._request(method, path, {**params, "access_token": token}, payload=payload, files=files)
         code = _errcode(answer)
         if code != ERR_OK:
             raise ApiError(code, str(answer.get("errmsg", "")))
@@ -1057,6 +1287,23 @@ def _errcode(answer: Mapping[str, Any]) -> int:
         return ERR_BUSY
 
 
+def _level(error: ApiError | ApiUnreachable) -> int:
+    """Log setup errors (wrong secret, untrusted IP) at WARNING: an operator must act; others at INFO."""
+    return logging.WARNING if isinstance(error, ApiError) and error.errcode in SETUP_ERRORS else logging.INFO
+
+
+def platform_text(line: Text) -> Text:
+    """Return a line in WeCom's wording where its advice differs there (see PLATFORM_TEXTS)."""
+    key = PLATFORM_TEXTS.get(line.key)
+    return Text(key, line.params) if key is not None else line
+
+
+def batchable(parts: Sequence[Part]) -> bool:
+    """Tell whether a rendering can go to many members per call: one text or card, plus at most an optional card."""
+    required = [part for part in parts if not part.optional]
+    return len(required) == 1 and all(len(part.fallback) <= 1 for part in parts)
+
+
 def _digest(message: OutgoingMessage) -> bytes:
     return hashlib.sha256(json.dumps(message.to_json(), sort_keys=True, ensure_ascii=False).encode()).digest()
 
@@ -1065,7 +1312,7 @@ def addressed(part: Part, users: Sequence[str]) -> Part:
     """Return an app-message part (and its fallback) addressed to several members at once."""
     touser = TOUSER_SEPARATOR.join(users)
     fallback = tuple(addressed(other, users) for other in part.fallback)
-    return Part(part.target, touser, {**part.payload, "touser": touser}, fallback)
+    return replace(part, address=touser, payload={**part.payload, "touser": touser}, fallback=fallback)
 
 
 def paced(target: str, wait: float) -> SendError:
