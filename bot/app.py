@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -95,7 +95,10 @@ class App:
         )
         # one lease for replies claimed as they are queued and for messages a drain claims
         lease = self.dispatcher.lease
-        self.deliverer = Deliverer(engine, self.adapters, self.clock, self._undeliverable, lease=lease, persons=persons)
+        max_age = timedelta(hours=settings.outbox_max_age_hours)
+        self.deliverer = Deliverer(
+            engine, self.adapters, self.clock, self._undeliverable, lease=lease, persons=persons, max_age=max_age
+        )
         self._tick = tick
         self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable

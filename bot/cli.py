@@ -37,6 +37,7 @@ CONSOLE_GUEST = "console-guest"
 CONSOLE_MEMBER_PREFIX = "console-"
 CONSOLE_NEWCOMER_PREFIX = "console:"
 """``--as NAME`` for someone who is not a member: an account of their own, distinct from every member's."""
+RETRY_TIME_LAYOUTS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 MAX_INVITE_HOURS = 720
 """An invite code lives at most 30 days: a code that lingers is a code that leaks."""
 
@@ -348,6 +349,33 @@ def cmd_members_relink(args: argparse.Namespace) -> int:
         return invite.code
 
     return _roster_change(args, change)
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    """Queue failed messages again (those named, or all since a time) and print what was requeued and what not."""
+    from models.outbox import requeue_failed
+
+    settings = load_settings()
+    tz = ZoneInfo(settings.timezone)
+    now = datetime.now(tz)
+    since = args.since.replace(tzinfo=tz) if args.since else now - 2 * timedelta(hours=settings.outbox_max_age_hours)
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        result = requeue_failed(session=session, now=now, since=since, ids=args.ids)
+        for message_id in result.missing:
+            print(f"lianfang: no failed message {message_id}; nothing was requeued", file=sys.stderr)
+        for row, note in [
+            *((row, "requeued") for row in result.requeued),
+            *((row, "kept: blocked by the privacy guard; name its id to send it again") for row in result.privacy),
+            *((row, "kept: its file was dropped when it failed") for row in result.file_gone),
+        ]:
+            when = row.created_at.astimezone(tz)
+            print(f"{row.id}\t{when:%Y-%m-%d %H:%M}\t{row.platform}\t{row.chat_id}\t{row.error}\t{note}")
+    engine.dispose()
+    if result.missing:
+        return EXIT_INVALID
+    print(f"requeued {len(result.requeued)} message(s); the running bot sends them within a minute")
+    return EXIT_OK
 
 
 def cmd_outbox_failed(args: argparse.Namespace) -> int:
@@ -753,6 +781,17 @@ def build_parser() -> argparse.ArgumentParser:
     failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")
     failed_parser.add_argument("--limit", type=int, default=100)
     failed_parser.set_defaults(func=cmd_outbox_failed)
+    retry_parser = outbox.add_parser("retry", help="send failed messages again, once their cause is fixed")
+    retry_parser.add_argument(
+        "ids", nargs="*", type=_message_id, metavar="ID", help="these failed messages (privacy-blocked ones too)"
+    )
+    retry_parser.add_argument(
+        "--since",
+        type=_local_time,
+        help="failed messages queued from this local time on, YYYY-MM-DD [HH:MM] (default: twice "
+        "LIANFANG_OUTBOX_MAX_AGE_HOURS ago)",
+    )
+    retry_parser.set_defaults(func=cmd_outbox_retry)
     return parser
 
 
@@ -765,6 +804,23 @@ def _invite_hours(text: str) -> int:
     if not 1 <= hours <= MAX_INVITE_HOURS:
         raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_INVITE_HOURS} hours, not {hours}")
     return hours
+
+
+def _message_id(text: str) -> int:
+    """Read an outbox message id: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a message id: {text!r}")
+    return int(text)
+
+
+def _local_time(text: str) -> datetime:
+    """Read ``--since``: a day, or a day and a time (naive: the configured timezone is applied later)."""
+    for layout in RETRY_TIME_LAYOUTS:
+        try:
+            return datetime.strptime(text.strip(), layout)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a time (YYYY-MM-DD or YYYY-MM-DD HH:MM): {text!r}")
 
 
 def _date(text: str):  # noqa: ANN202 - argparse type

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     """PostgreSQL advisory lock key of the scheduler leader; default: a hash of the database and schema names."""
     outbox_lease_seconds: int = Field(default=300, ge=1)
     """How long a message being sent stays with its sender before another try may take it (after a crash)."""
+    outbox_max_age_hours: int = Field(default=24, ge=1, le=24 * 30)
+    """How long, from when it was queued, a message is held and retried while its platform has an outage."""
 
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
@@ -86,6 +88,10 @@ class Settings(BaseSettings):
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
     wecom_callback_window_seconds: int = Field(default=3600, ge=60, le=86400)
     """A WeCom callback whose signed timestamp is further than this from the server's clock is refused."""
+    wecom_duplicate_check_seconds: int = Field(default=0, ge=0, le=4 * 3600)
+    """When set, WeCom drops an app message identical to one sent to the same member this recently: a message sent
+    again after a crash mid-send is shown once (set it above the outbox lease), but so is a second identical answer,
+    to ``帮助`` typed twice, say. 0 (the default): off."""
 
     wecom_cards: Literal["auto", "always", "never"] = "auto"
     """Template cards for reminders: ``auto`` adds the text for members who tapped no card in 7 days (WeChat users

@@ -7,19 +7,19 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.adapters.base import Adapter, BatchSender, SendError
+from bot.adapters.base import SEND_OUTAGE, Adapter, BatchSender, SendError
 from bot.db import run_db, session_scope
 from bot.privacy import PersonLoader, block, guard
 from bot.types import ChatRef, Document, OutgoingMessage
 from models.files import delete_files, load_file
-from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent
+from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent, release_held
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,12 @@ Undeliverable = Callable[[Session, ChatRef, dict[str, Any], SendError], None]
 """Called in the transaction that marks a message failed for good, to queue what should go instead."""
 
 MAX_ATTEMPTS = 10
+"""Tries after which a message failing for another reason than an outage (an adapter bug) fails for good."""
 MAX_BACKOFF_SECONDS = 300.0
+MAX_AGE = timedelta(hours=24)
+"""How long from its queueing a message is held through an outage (``LIANFANG_OUTBOX_MAX_AGE_HOURS``)."""
+OUTAGE_WARNING_INTERVAL = timedelta(minutes=1)
+"""An outage is logged at WARNING at most this often per platform, however many messages it holds."""
 BATCH = 100
 REASON_FILE_GONE = "file gone"
 LEASE = timedelta(minutes=5)
@@ -41,6 +46,21 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, attempts)))
 
 
+@dataclass
+class Outage:
+    """A platform that cannot take messages for now: since when, its latest error, and the messages it holds."""
+
+    platform: str
+    since: datetime
+    error: str
+    held: set[int] = field(default_factory=set)
+    warned_at: datetime | None = None
+
+    def describe(self) -> dict[str, object]:
+        """Return what ``/healthz`` shows of it."""
+        return {"platform": self.platform, "since": self.since.isoformat(), "error": self.error, "held": len(self.held)}
+
+
 class Deliverer:
     """Drain the outbox of the platforms this instance serves, one drain at a time per instance."""
 
@@ -52,9 +72,13 @@ class Deliverer:
         on_undeliverable: Undeliverable | None = None,
         lease: timedelta = LEASE,
         persons: PersonLoader | None = None,
+        max_age: timedelta = MAX_AGE,
     ) -> None:
         self.engine = engine
         self.lease = lease
+        self.max_age = max_age
+        self.outages: dict[str, Outage] = {}
+        """Platforms with an outage now, as this instance saw them (``/healthz`` shows them)."""
         self.adapters = adapters
         self.clock = clock
         self.on_undeliverable = on_undeliverable
@@ -138,7 +162,10 @@ class Deliverer:
         for row in rows:
             if row.chat_id in failures:
                 await run_db(self.engine, self._record_failure, row, failures[row.chat_id])
-        return [row for row in rows if row.chat_id not in failures]
+        delivered = [row for row in rows if row.chat_id not in failures]
+        if delivered and first.platform in self.outages:
+            await run_db(self.engine, self._end_outage, first.platform)
+        return delivered
 
     def _guard(self, rows: list[Claimed], message: OutgoingMessage) -> bool:
         """Let a message for group chats pass the privacy guard, or keep it from every chat; True if it passed."""
@@ -158,8 +185,13 @@ class Deliverer:
         return replace(document, data=data)
 
     def _record_failure(self, claimed: Claimed, error: SendError) -> None:
+        now = self.clock()
+        if error.kind == SEND_OUTAGE and now - claimed.created_at < self.max_age:
+            self._hold(claimed, error, now)
+            return
+        self._forget_held(claimed)
         with session_scope(self.engine) as session:
-            if not error.permanent and claimed.attempts + 1 < MAX_ATTEMPTS:
+            if not error.permanent and error.kind != SEND_OUTAGE and claimed.attempts + 1 < MAX_ATTEMPTS:
                 wait = backoff(claimed.attempts, error.retry_after)
                 # A flood wait (429 with retry_after) is the platform pacing us, not a failed attempt.
                 mark_retry(
@@ -177,6 +209,51 @@ class Deliverer:
             if self.on_undeliverable is not None:
                 chat = ChatRef(claimed.platform, claimed.chat_id)
                 self.on_undeliverable(session, chat, claimed.payload, error)
+
+    def _hold(self, claimed: Claimed, error: SendError, now: datetime) -> None:
+        """Put a message back until its platform's outage is over; log the outage, at most once a minute."""
+        with session_scope(self.engine) as session:
+            mark_retry(
+                session=session,
+                message_id=claimed.id,
+                error=error.reason,
+                not_before=now + backoff(claimed.attempts, error.retry_after),
+            )
+        outage = self.outages.get(claimed.platform)
+        if outage is None:
+            outage = self.outages[claimed.platform] = Outage(claimed.platform, now, error.reason)
+        outage.error = error.reason
+        outage.held.add(claimed.id)
+        if outage.warned_at is None or now - outage.warned_at >= OUTAGE_WARNING_INTERVAL:
+            outage.warned_at = now
+            logger.warning(
+                "%s cannot be reached since %s: %d message(s) held, each retried for %s from its queueing; "
+                "last error: %s",
+                claimed.platform,
+                outage.since.isoformat(timespec="seconds"),
+                len(outage.held),
+                self.max_age,
+                error.reason,
+            )
+
+    def _forget_held(self, claimed: Claimed) -> None:
+        outage = self.outages.get(claimed.platform)
+        if outage is not None:
+            outage.held.discard(claimed.id)
+
+    def _end_outage(self, platform: str) -> None:
+        """Record that a platform took a message again, and let the messages its outage held go at once."""
+        outage = self.outages.pop(platform, None)
+        if outage is None:
+            return
+        logger.warning(
+            "%s is back after an outage since %s; %d held message(s) go now",
+            platform,
+            outage.since.isoformat(timespec="seconds"),
+            len(outage.held),
+        )
+        with session_scope(self.engine) as session:
+            release_held(session=session, ids=sorted(outage.held))
 
 
 def _file_ids(rows: list[Claimed]) -> list[int]:

@@ -30,6 +30,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
 """Telegram updates are a few kilobytes; anything much larger is not from Telegram."""
 STATUS_OK = "ok"
+STATUS_DEGRADED = "degraded"
+"""The database answers, but a platform has an outage and messages wait for it (``outages`` says which, why)."""
 STATUS_ERROR = "error"
 
 WECOM_PATH = "/wecom/callback"
@@ -70,10 +72,12 @@ def create_web_app(
     async def health(_request: Request) -> JSONResponse:
         outbox = await asyncio.to_thread(_outbox_health, app)
         database = outbox is not None
+        outages = [outage.describe() for outage in list(app.deliverer.outages.values())]
         body: dict[str, object] = {
-            "status": STATUS_OK if database else STATUS_ERROR,
+            "status": STATUS_ERROR if not database else STATUS_DEGRADED if outages else STATUS_OK,
             "database": database,
             "scheduler_leader": app.leadership.is_leader,
+            "outages": outages,
         }
         if outbox is not None:
             body.update(outbox)

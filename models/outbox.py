@@ -72,6 +72,12 @@ class Claimed:
     chat_id: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime
+    """When the message was queued: an outage holds it for ``LIANFANG_OUTBOX_MAX_AGE_HOURS`` from then."""
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:  # SQLite hands back naive UTC through RETURNING
+            object.__setattr__(self, "created_at", self.created_at.replace(tzinfo=UTC))
 
 
 def enqueue(
@@ -101,7 +107,7 @@ def enqueue(
     result = session.connection().execute(ENQUEUE, values)
     if lease_until is None:
         return None
-    return Claimed(result.inserted_primary_key[0], platform, chat_id, payload, 0)
+    return Claimed(result.inserted_primary_key[0], platform, chat_id, payload, 0, now)
 
 
 @cache
@@ -124,7 +130,7 @@ def _claim_statement(dialect: str) -> Any:
         update(OUTBOX)
         .where(c.id.in_(chosen.scalar_subquery()))
         .values(status=STATUS_SENDING, not_before=bindparam("lease_until"))
-        .returning(c.id, c.platform, c.chat_id, c.payload, c.attempts)
+        .returning(c.id, c.platform, c.chat_id, c.payload, c.attempts, c.created_at)
     )
 
 
@@ -198,7 +204,7 @@ def requeue_refused(
     """
     c = OUTBOX.c
     rows = session.connection().execute(
-        sa_select(c.id, c.platform, c.chat_id, c.payload, c.attempts)
+        sa_select(c.id, c.platform, c.chat_id, c.payload, c.attempts, c.created_at)
         .where(
             c.platform == platform,
             c.chat_id == chat_id,
@@ -220,6 +226,58 @@ def requeue_refused(
             )
         )
     return requeued
+
+
+def release_held(*, session: Session, ids: list[int]) -> None:
+    """Make messages held back by an outage due at once: their platform is back, so they need not wait it out."""
+    if ids:
+        c = OUTBOX.c
+        session.connection().execute(
+            update(OUTBOX).where(c.id.in_(ids), c.status == STATUS_PENDING).values(not_before=None)
+        )
+
+
+@dataclass(frozen=True)
+class Requeued:
+    """The outcome of ``requeue_failed``: the messages queued again, and the failed ones left alone (and why)."""
+
+    requeued: list[OutboxMessage]
+    privacy: list[OutboxMessage]
+    """Kept from a group chat by the privacy guard, and not named by id."""
+    file_gone: list[OutboxMessage]
+    """Carried a file, which was dropped when the message failed."""
+    missing: list[int]
+    """Ids named that are not failed messages; when there are any, nothing was requeued."""
+
+
+def requeue_failed(*, session: Session, now: datetime, since: datetime, ids: list[int] | None = None) -> Requeued:
+    """Queue failed messages again as new, after an operator fixed the cause: those named, or all since a moment.
+
+    A message the privacy guard kept from a group chat goes again only when named by id, and then meets the guard
+    again. A message that carried a file is left failed: the file was dropped. The age limit counts from now.
+    """
+    query = select(OutboxMessage).where(OutboxMessage.status == STATUS_FAILED).order_by(col(OutboxMessage.id))
+    if ids:
+        query = query.where(col(OutboxMessage.id).in_(ids))
+    else:
+        query = query.where(col(OutboxMessage.created_at) >= to_db_time(since))
+    rows = list(session.exec(query))
+    found = {row.id for row in rows}
+    missing = [message_id for message_id in ids or [] if message_id not in found]
+    if missing:  # a wrong id: nothing is requeued, so the operator can run the corrected command as a whole
+        return Requeued([], [], [], missing)
+    named = bool(ids)
+    privacy = [row for row in rows if row.error == REASON_PRIVACY and not named]
+    file_gone = [row for row in rows if row.payload.get("document")]
+    requeued = [row for row in rows if row not in privacy and row not in file_gone]
+    if requeued:
+        c = OUTBOX.c
+        session.connection().execute(
+            update(OUTBOX)
+            .where(c.id.in_([row.id for row in requeued]), c.status == STATUS_FAILED)
+            .values(status=STATUS_PENDING, error=None, not_before=None, attempts=0, created_at=to_db_time(now))
+        )
+    return Requeued(requeued, privacy, file_gone, [])
 
 
 def backlog(*, session: Session) -> tuple[int, datetime | None]:

@@ -2,7 +2,10 @@
 
 The fake issues access tokens (the same one while it is valid, as WeCom does), records what the app sends,
 and answers with WeCom's shapes: ``{"errcode": 0, "errmsg": "ok", ...}`` or a non-zero errcode. Errors can be
-injected per method (``fail``), per member (``fail_user``) and for the current token (``expire_token``).
+injected per method (``fail``), per member (``fail_user``), for the current token (``expire_token``), and for
+every call until a moment (``outage``: an errcode such as 60020 or 40001, or an HTTP status such as 502). App
+messages sent with ``enable_duplicate_check`` are accepted but not shown again to a member who got the same
+content within ``duplicate_check_interval`` seconds, as WeCom does.
 It is strict where the real API is picky: a JSON body with ``\\uXXXX`` escapes is refused with 40033, and
 text beyond 2,048 bytes with 45002 (the real API cuts it silently, which a test should catch all the same).
 """
@@ -58,6 +61,12 @@ BAD_PARAMETER = 40058
 INVALID_MEDIA = 40007
 NO_PRIVILEGE = 60011
 UNTRUSTED_IP = 60020
+BUSY = -1
+HTTP_ERRORS = (500, 600)
+"""An ``outage`` answer in this range is an HTTP status (a 5xx), not an errcode."""
+DEFAULT_DUPLICATE_CHECK_SECONDS = 1800
+DUPLICATE_CHECK_FIELDS = ("touser", "enable_duplicate_check", "duplicate_check_interval")
+"""What is not the content of an app message when WeCom compares it with earlier ones."""
 ERRMSG = {
     OK: "ok",
     INVALID_SECRET: "invalid credential",
@@ -76,6 +85,8 @@ ERRMSG = {
     BAD_PARAMETER: "invalid parameter",
     INVALID_MEDIA: "invalid media_id",
     NO_PRIVILEGE: "no privilege to access/modify contact/party/agent",
+    UNTRUSTED_IP: "not allow to access from your ip",
+    BUSY: "system busy",
 }
 UNTRUSTED_IP_ERRMSG = (
     "not allow to access from your ip, hint: [1580000000000000000000001], from ip: {ip}, "
@@ -86,6 +97,8 @@ MAX_TEXT_BYTES = 2048
 MAX_MARKDOWN_BYTES = 2048
 ROBOT_PER_MINUTE = 20
 
+DUPLICATE_ANSWER = "_duplicate"
+"""Internal: the members a message was not shown to, passed from the handler to the answer and never sent."""
 GETTOKEN = "gettoken"
 MESSAGE_SEND = "message/send"
 UPDATE_CARD = "message/update_template_card"
@@ -107,6 +120,8 @@ class Call:
     body: dict[str, Any]
     refused: tuple[str, ...] = ()
     """Members an accepted app message did not reach (its answer's ``invaliduser``)."""
+    duplicate: tuple[str, ...] = ()
+    """Members an accepted app message was not shown to: they got the same content within the check interval."""
 
 
 @dataclass
@@ -137,6 +152,14 @@ class FakeWeCom:
     """Members' names in the address book, by UserID (``user/get``)."""
     reads_names: bool = True
     """Whether the app may read the address book; without it ``user/get`` answers 60011."""
+
+    clock: Callable[[], float] = time.monotonic
+    """Seconds, for outages and the duplicate check (a test may move it)."""
+    outage_until: float = 0.0
+    outage_answer: int = OK
+    """While ``clock()`` is before ``outage_until``, every call gets this errcode, or this HTTP status if a 5xx."""
+    shown: dict[tuple[str, str], float] = field(default_factory=dict)
+    """When each member was last shown each content (for the duplicate check)."""
     url: str = ""
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
     _server: uvicorn.Server | None = None
@@ -172,6 +195,10 @@ class FakeWeCom:
             body = json.loads(raw)
         call = Call(method, params, body)
         self.calls.append(call)
+        if self.clock() < self.outage_until:
+            if HTTP_ERRORS[0] <= self.outage_answer < HTTP_ERRORS[1]:
+                return JSONResponse({"error": "unavailable"}, status_code=self.outage_answer)
+            return self._answer(call, self.outage_answer)
         if method == GETTOKEN:
             return self._gettoken(call)
         caller = request.client.host if request.client is not None else ""
@@ -196,10 +223,12 @@ class FakeWeCom:
         return self._answer(call, OK, result)
 
     def _answer(self, call: Call, errcode: int, extra: dict[str, Any] | None = None) -> JSONResponse:
+        extra = dict(extra or {})
+        duplicate = tuple(extra.pop(DUPLICATE_ANSWER, ()))  # WeCom answers ok and says nothing of them
         if errcode == OK:
-            refused = str((extra or {}).get("invaliduser") or "")
-            self.delivered.append(replace(call, refused=tuple(user for user in refused.split("|") if user)))
-        return JSONResponse({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "error"), **(extra or {})})
+            refused = tuple(user for user in str(extra.get("invaliduser") or "").split("|") if user)
+            self.delivered.append(replace(call, refused=refused, duplicate=duplicate))
+        return JSONResponse({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "error"), **extra})
 
     def _check_token(self, token: str | None) -> int:
         if not token:
@@ -256,6 +285,7 @@ class FakeWeCom:
             if not card.get("task_id") or not card.get("button_list"):
                 return BAD_PARAMETER
             answer["response_code"] = f"response-{next(self._ids)}"
+        answer[DUPLICATE_ANSWER] = self._duplicates(body, [user for user in users if user not in self.user_failures])
         return answer
 
     def _api_agent_get(self, call: Call) -> dict[str, Any] | int:
@@ -270,6 +300,20 @@ class FakeWeCom:
         if user not in self.names:
             return USER_NOT_FOUND
         return {"userid": user, "name": self.names[user]}
+
+    def _duplicates(self, body: dict[str, Any], users: list[str]) -> list[str]:
+        """Record what each member is shown; return the members who got this content too recently to see it again."""
+        content = json.dumps({k: v for k, v in body.items() if k not in DUPLICATE_CHECK_FIELDS}, sort_keys=True)
+        interval = float(body.get("duplicate_check_interval") or DEFAULT_DUPLICATE_CHECK_SECONDS)
+        now = self.clock()
+        duplicate = []
+        for user in users:
+            last = self.shown.get((user, content))
+            if body.get("enable_duplicate_check") == 1 and last is not None and now - last < interval:
+                duplicate.append(user)
+            else:
+                self.shown[user, content] = now
+        return duplicate
 
     def _api_message_update_template_card(self, call: Call) -> dict[str, Any] | int:
         return {} if call.body.get("response_code") else BAD_PARAMETER
@@ -356,6 +400,11 @@ class FakeWeCom:
         queue.extend([None] * after)
         queue.extend([errcode] * times)
 
+    def outage(self, answer: int, seconds: float) -> None:
+        """Answer every call with an errcode (60020, 40001, -1) or an HTTP status (5xx) for ``seconds``."""
+        self.outage_answer = answer
+        self.outage_until = self.clock() + seconds
+
     def fail_user(self, user: str, errcode: int = USER_NOT_FOUND) -> None:
         """Refuse every app message to a member with an errcode (default: not in the app's visible range)."""
         self.user_failures[user] = errcode
@@ -379,7 +428,14 @@ class FakeWeCom:
             call.body
             for call in self.delivered
             if call.method == MESSAGE_SEND
-            and (user is None or (user in str(call.body.get("touser")).split("|") and user not in call.refused))
+            and (
+                user is None
+                or (
+                    user in str(call.body.get("touser")).split("|")
+                    and user not in call.refused
+                    and user not in call.duplicate
+                )
+            )
         ]
 
     def texts(self, user: str) -> list[str]:

@@ -160,6 +160,7 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
                 "status": "ok",
                 "database": True,
                 "scheduler_leader": True,
+                "outages": [],
                 "outbox_backlog": 0,
                 "outbox_oldest_seconds": 0,
                 "unreachable_chats": [],
@@ -173,7 +174,7 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
             harness.app.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
             answer = await http.get("/healthz")
             assert answer.status_code == 503
-            assert answer.json() == {"status": "error", "database": False, "scheduler_leader": True}
+            assert answer.json() == {"status": "error", "database": False, "scheduler_leader": True, "outages": []}
     finally:
         harness.app.engine.dispose()
         engine.dispose()

@@ -20,6 +20,10 @@ SEND_REFUSED = "refused"
 removed from the group); the core reroutes a private message to the member's group chat."""
 SEND_MIGRATED = "migrated"
 """A SendError kind: the chat moved to ``new_chat_id`` (a Telegram group upgraded to a supergroup)."""
+SEND_OUTAGE = "outage"
+"""A SendError kind: the platform cannot be used at all for now (network down, 5xx, busy, a wrong secret or token,
+an IP not on the allow-list), so nothing about this message is wrong; the outbox holds it, without a retry limit,
+until the platform is back or the message is older than ``LIANFANG_OUTBOX_MAX_AGE_HOURS``."""
 
 
 class SendError(Exception):

@@ -51,7 +51,16 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.base import LRU, REASON_FORBIDDEN, SEND_MIGRATED, SEND_REFUSED, Dispatch, SendError, SetupRefused
+from bot.adapters.base import (
+    LRU,
+    REASON_FORBIDDEN,
+    SEND_MIGRATED,
+    SEND_OUTAGE,
+    SEND_REFUSED,
+    Dispatch,
+    SendError,
+    SetupRefused,
+)
 from bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from bot.render import split_text
 from bot.types import (
@@ -162,10 +171,11 @@ def send_error(error: TelegramError) -> SendError:
         return SendError(reason, permanent=True, kind=SEND_MIGRATED, new_chat_id=new_chat_id)
     if isinstance(error, BadRequest):  # before NetworkError: BadRequest subclasses it
         return SendError(f"{REASON_BAD_REQUEST}: {error.message}", permanent=True)
-    if isinstance(error, NetworkError):  # includes TimedOut
-        return SendError(f"{REASON_NETWORK}: {error.message}", permanent=False)
-    # InvalidToken, Conflict and anything new: retry, so fixing the configuration loses nothing
-    return SendError(f"{REASON_ERROR}: {type(error).__name__}: {error.message}", permanent=False)
+    if isinstance(error, NetworkError):  # includes TimedOut, and every 5xx answer (PTB raises NetworkError for them)
+        return SendError(f"{REASON_NETWORK}: {error.message}", permanent=False, kind=SEND_OUTAGE)
+    # InvalidToken (401/404), Conflict and anything new: an outage, held until it is fixed, so fixing the
+    # configuration loses nothing
+    return SendError(f"{REASON_ERROR}: {type(error).__name__}: {error.message}", permanent=False, kind=SEND_OUTAGE)
 
 
 def chat_id_param(chat_id: str) -> int | str:

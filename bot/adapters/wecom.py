@@ -59,7 +59,7 @@ import httpx
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.adapters.base import LRU, SEND_REFUSED, Dispatch, SendError, SetupRefused
+from bot.adapters.base import LRU, SEND_OUTAGE, SEND_REFUSED, Dispatch, SendError, SetupRefused
 from bot.i18n import render, render_lines
 from bot.render import is_choice, render_plain
 from bot.types import (
@@ -151,6 +151,12 @@ TOKEN_ERRORS = frozenset({ERR_INVALID_TOKEN, ERR_TOKEN_EXPIRED})
 RATE_ERRORS = frozenset({ERR_FREQUENCY, ERR_CONCURRENCY})
 UNREACHABLE_USER_ERRORS = frozenset({ERR_INVALID_USER, ERR_NO_PRIVILEGE, ERR_USER_NOT_FOUND, ERR_ALL_INVALID})
 """The member is unknown, outside the app's visible range, or none of the recipients may get the message."""
+ERR_INVALID_SECRET = 40001
+ERR_UNTRUSTED_IP = 60020
+NOT_ABOUT_THE_CARD = (
+    TOKEN_ERRORS | RATE_ERRORS | UNREACHABLE_USER_ERRORS | {ERR_BUSY, ERR_INVALID_SECRET, ERR_UNTRUSTED_IP}
+)
+"""Refusals of a template card that its text would meet too: the text is not tried instead."""
 GONE_CHAT_ERRORS = frozenset({ERR_CHAT_NOT_FOUND, ERR_CHATID_NOT_FOUND, ERR_ROBOT_KEY})
 BAD_REQUEST_ERRORS = frozenset(
     {ERR_BAD_MSGTYPE, ERR_BAD_CHARACTERS, ERR_BAD_PARAMETER, ERR_EMPTY_CONTENT, ERR_CONTENT_TOO_LONG}
@@ -158,6 +164,10 @@ BAD_REQUEST_ERRORS = frozenset(
 """Wrong message type, ``\\uXXXX`` in the body, bad parameter, empty or oversized content: a retry cannot help."""
 UNREACHABLE_TEXT = "recipient not reachable by the app"
 RATE_RETRY_SECONDS = 60.0
+NO_DUPLICATE_CHECK = 0
+"""With a number of seconds instead, app messages ask WeCom to drop a copy of one it took that recently
+(``enable_duplicate_check``, at most 4 h): a message sent again after a crash between its send and its mark is then
+shown once, but so is the same answer to the same words typed twice. Group chats and robots take no such parameter."""
 """WeCom's frequency limits are per minute; after a 45009 the next minute is a fresh one."""
 
 REASON_FORBIDDEN = "forbidden"
@@ -575,6 +585,7 @@ class WeComAdapter:
         robot_limits: Sequence[tuple[float, int]] = ROBOT_LIMITS,
         max_concurrent_callbacks: int = MAX_CONCURRENT_CALLBACKS,
         transport: httpx.AsyncBaseTransport | None = None,
+        duplicate_check_seconds: int = NO_DUPLICATE_CHECK,
     ) -> None:
         if len(aes_key) != 43:
             raise ValueError("the WeCom EncodingAESKey must be 43 characters")
@@ -595,6 +606,11 @@ class WeComAdapter:
         self.words: Callable[[str], str] = words if words is not None else str
         """What a member types for a command value (``/daily nil`` → ``日报 无``); WeCom users type words."""
         self._names = LRU(NAME_CACHE_SIZE)
+        self._duplicate_check = (
+            {"enable_duplicate_check": 1, "duplicate_check_interval": duplicate_check_seconds}
+            if duplicate_check_seconds
+            else {}
+        )
         self.dispatch: Dispatch | None = None
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
@@ -631,6 +647,7 @@ class WeComAdapter:
             aes_key=settings.wecom_aes_key.get_secret_value(),
             base_url=settings.wecom_api_base_url,
             tokens=tokens,
+            duplicate_check_seconds=settings.wecom_duplicate_check_seconds,
             **{"cards": settings.wecom_cards, **options},
         )
 
@@ -1002,9 +1019,9 @@ class WeComAdapter:
     async def _app_message(self, part: Part) -> tuple[int, set[str]]:
         """Send an app message; return how many messages each member got, and whom WeCom refused (lower case)."""
         try:
-            answer = await self._api(PATH_MESSAGE_SEND, part.payload)
+            answer = await self._api(PATH_MESSAGE_SEND, {**part.payload, **self._duplicate_check})
         except ApiError as error:
-            transient = error.errcode in TOKEN_ERRORS | RATE_ERRORS | UNREACHABLE_USER_ERRORS
+            transient = error.errcode in NOT_ABOUT_THE_CARD
             if part.optional and not transient:
                 logger.warning("wecom: template card refused (%s); the text was sent", error.errcode)
                 return 0, set()
@@ -1334,21 +1351,22 @@ def mentionable(users: Iterable[str]) -> list[str]:
 
 def send_error(target: str, error: ApiError | ApiUnreachable) -> SendError:
     """Map a failed call to the core's SendError; the reason starts with a ``REASON_*`` prefix."""
-    if isinstance(error, ApiUnreachable):
-        return SendError(f"{REASON_NETWORK}: {error}", permanent=False)
+    if isinstance(error, ApiUnreachable):  # no answer, HTTP 5xx, or not JSON
+        return SendError(f"{REASON_NETWORK}: {error}", permanent=False, kind=SEND_OUTAGE)
     code, text = error.errcode, f"{error.errcode} {error.errmsg}".strip()
     if code in RATE_ERRORS:
         return SendError(f"{REASON_RATE_LIMITED}: {text}", permanent=False, retry_after=RATE_RETRY_SECONDS)
-    if code in TOKEN_ERRORS:
-        return SendError(f"{REASON_TOKEN}: {text}", permanent=False)
+    if code in TOKEN_ERRORS:  # refused even after a refresh
+        return SendError(f"{REASON_TOKEN}: {text}", permanent=False, kind=SEND_OUTAGE)
     if target == TARGET_USER and code in UNREACHABLE_USER_ERRORS:
         return SendError(f"{REASON_FORBIDDEN}: {text}", permanent=True, kind=SEND_REFUSED)
     if code in GONE_CHAT_ERRORS:
         return SendError(f"{REASON_CHAT_GONE}: {text}", permanent=True)
     if code in BAD_REQUEST_ERRORS:
         return SendError(f"{REASON_BAD_REQUEST}: {text}", permanent=True)
-    # -1 (busy), a bad secret or IP allow-list, and anything new: retry, so fixing the configuration loses nothing
-    return SendError(f"{REASON_ERROR}: {text}", permanent=False)
+    # -1 (busy), a bad secret (40001), an IP not on the allow-list (60020), any other gettoken failure and anything
+    # new: an outage, held until it is fixed, so fixing the configuration loses nothing
+    return SendError(f"{REASON_ERROR}: {text}", permanent=False, kind=SEND_OUTAGE)
 
 
 async def create_app_chat(
