@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.context import Context
+from bot.dated import undated
 from bot.db import session_scope
 from bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from bot.i18n import normalize_language
@@ -240,7 +241,10 @@ class Dispatcher:
         return ParsedCommand(name, fold_width(text[start:]).strip())
 
     def _typed_button_value(self, ctx: Context, text: str) -> str | None:
-        """Return the value of a button lately shown in this chat whose label the text names, newest first."""
+        """Return the value of a button lately shown in this chat whose label the text names, newest first.
+
+        Without the day a dated button carries: typed words mean now, whatever day the card was for.
+        """
         assert ctx.msg is not None
         payloads = recent_payloads(
             session=ctx.session,
@@ -251,7 +255,7 @@ class Dispatcher:
         )
         buttons = (Button.from_json(button) for payload in payloads for button in payload.get("buttons", ()))
         button = typed_button(text, buttons)
-        return None if button is None else button.value
+        return None if button is None else undated(button.value)
 
     def _deep_link(self, parsed: ParsedCommand) -> ParsedCommand:
         """Turn ``/start check`` or ``/start join_CODE`` (a Telegram deep link's payload) into that command."""

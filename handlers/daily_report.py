@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.context import Context
+from bot.dated import dated, split_day, stale_notice
 from bot.dispatcher import Command
 from bot.forms import Choice, Form, FormField
 from bot.masking import mask_text
@@ -165,8 +166,15 @@ def _deadline_text(ctx: Context) -> str:
 
 
 def daily_command(ctx: Context, args: str) -> None:
-    """Start the speaker's group report for today, or send a nil report with ``/daily nil``."""
+    """Start the speaker's group report for today, or send a nil report with ``/daily nil``.
+
+    A reminder's buttons carry their day (``/daily nil 2020-01-28``): tapped on another day, they do nothing.
+    """
     assert ctx.member is not None
+    args, card_day = split_day(args)
+    if stale := stale_notice(ctx, card_day):
+        _answer_stale(ctx, stale)
+        return
     group = ctx.org.group(ctx.member.group_key)
     if group is None:
         ctx.reply("daily.no_group")
@@ -203,13 +211,22 @@ def daily_command(ctx: Context, args: str) -> None:
     ctx.start_form(FORM_DAILY, prefill=prefill, context=context, lead=lead)
 
 
+def _answer_stale(ctx: Context, stale: list[Text]) -> None:
+    """Say which day a tapped card was for; on a reporting day, offer today's buttons."""
+    if not ctx.org.schedule.is_working_day(ctx.today):
+        ctx.reply(*stale)
+        return
+    ctx.reply(*stale, Text("stale.daily_today"), buttons=_reminder_buttons(ctx.today))
+
+
 # -- reminders and chasers --------------------------------------------------------------------------------
 
 
-def _reminder_buttons() -> list[Button]:
+def _reminder_buttons(day: date) -> list[Button]:
+    """Return a reminder's buttons, for one day's report."""
     return [
-        Button(Text("daily.button_fill"), REMINDER_BUTTON_FILL),
-        Button(Text("daily.button_nil"), REMINDER_BUTTON_NIL),
+        Button(Text("daily.button_fill"), dated(REMINDER_BUTTON_FILL, day)),
+        Button(Text("daily.button_nil"), dated(REMINDER_BUTTON_NIL, day)),
     ]
 
 
@@ -245,7 +262,7 @@ def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: l
             continue
         # No name or group in the text: reporters with one language get the same payload, sent in one call.
         chat = ChatRef(identity.platform, identity.chat_id)
-        ctx.send(chat, lines, member.lang, buttons=_reminder_buttons(), shareable=True, private=True)
+        ctx.send(chat, lines, member.lang, buttons=_reminder_buttons(day), shareable=True, private=True)
     logger.info("%s sent to %d reporter(s) of %s", kind, len(reporters), group.key)
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.context import Context
+from bot.dated import dated, split_day, stale_notice
 from bot.dispatcher import Command
 from bot.forms import Choice, FieldError, Form, FormField
 from bot.masking import mask_name, mask_phone, masked_person
@@ -162,8 +163,10 @@ def observation_card(ctx: Context, observation: Observation, *, full: bool) -> l
     return lines
 
 
-def due_list(ctx: Context, member: Member, observations: list[Observation]) -> tuple[list[Text], list[Button]]:
-    """Return the lines and buttons of a member's list of follow-ups due today."""
+def due_list(
+    ctx: Context, member: Member, observations: list[Observation], day: date
+) -> tuple[list[Text], list[Button]]:
+    """Return the lines and buttons of a member's list of follow-ups due on a day; each button carries the day."""
     full = sees_full_data(ctx, member)
     total = len(observations)
     shown = observations[:LIST_LIMIT]
@@ -172,10 +175,10 @@ def due_list(ctx: Context, member: Member, observations: list[Observation]) -> t
     for index, observation in enumerate(shown, start=1):
         line = person_line(ctx, observation, full=full)
         lines.append(Text("observation.list_line", {"index": index, "line": line}))
-        final = ctx.today >= observation.end_on
+        final = day >= observation.end_on
         key = "observation.button_final" if final else "observation.button"
         label = Text(key, {"index": index, "name": line.params["name"]})
-        buttons.append(Button(label, f"/{CMD_FOLLOWUP} {observation.id}"))
+        buttons.append(Button(label, dated(f"/{CMD_FOLLOWUP} {observation.id}", day)))
     if total > len(shown):
         lines.append(Text("observation.list_more", {"shown": len(shown), "count": total}))
     lines.append(Text("observation.list_hint"))
@@ -188,15 +191,22 @@ def due_list(ctx: Context, member: Member, observations: list[Observation]) -> t
 
 
 def followup_command(ctx: Context, args: str) -> None:
-    """List the speaker's follow-ups due today, or open one: ``/followup 12`` (随访 12)."""
+    """List the speaker's follow-ups due today, or open one: ``/followup 12`` (随访 12).
+
+    The list's buttons carry its day: one tapped on a later day records nothing and shows today's list instead.
+    """
     assert ctx.member is not None and ctx.member.id is not None
+    args, card_day = split_day(args)
+    if stale := stale_notice(ctx, card_day):
+        ctx.reply(*stale)
+        args = ""
     if not args.strip():
         due = due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member.id)
         if not due:
             active = len(active_observations(session=ctx.session, member_id=ctx.member.id))
             ctx.reply("observation.none_due", count=active)
             return
-        lines, buttons = due_list(ctx, ctx.member, due)
+        lines, buttons = due_list(ctx, ctx.member, due, ctx.today)
         ctx.reply(*lines, buttons=buttons)
         return
     observation = _find(ctx, args)
@@ -529,7 +539,7 @@ def send_followup_lists(ctx: Context, day: date) -> int:
         if member is None or identity is None or not member.active:
             logger.warning("follow-ups of member %s cannot be sent: no private chat", member_id)
             continue
-        lines, buttons = due_list(ctx, member, observations)
+        lines, buttons = due_list(ctx, member, observations, day)
         chat = ChatRef(identity.platform, identity.chat_id)
         ctx.send(chat, lines, member.lang, buttons=buttons, subjects=_subjects(observations), private=True)
         told += 1

@@ -43,7 +43,7 @@ async def test_reminders_go_to_every_reporter_once(harness: Harness) -> None:
     for chat in reporters.values():
         [reminder] = chat.unread()
         assert [line.key for line in reminder.lines] == ["reminder.title", "reminder.text"]
-        assert [b.value for b in reminder.buttons] == ["/daily", "/daily nil"]
+        assert [b.value for b in reminder.buttons] == ["/daily 2020-01-28", "/daily nil 2020-01-28"]
     assert await harness.tick("15:00") == []  # the ledger makes a second tick a no-op
     harness.advance(seconds=20)
     assert await harness.tick() == []

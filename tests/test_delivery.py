@@ -57,7 +57,7 @@ async def test_one_reminder_text_goes_to_every_reporter_in_one_batched_send(harn
     for chat in reporters:
         [reminder] = chat.unread()
         assert keys_of([reminder]) == ["reminder.title", "reminder.text"]
-        assert [button.value for button in reminder.buttons] == ["/daily", "/daily nil"]
+        assert [button.value for button in reminder.buttons] == ["/daily 2020-01-28", "/daily nil 2020-01-28"]
     await harness.tick("15:15")  # chasers share one text too
     assert harness.adapter.batches[-1] == tuple(chat.chat_id for chat in reporters)
     assert all(keys_of(chat.unread()) == ["reminder.chase_title", "reminder.chase"] for chat in reporters)

@@ -179,7 +179,7 @@ async def test_the_list_comes_once_at_the_followup_time_from_the_next_day(harnes
     text = texts_of(listed)
     assert "今日待随访 1 人" in text and "李*" in text and "李四" not in text and "东风小区3栋201" in text
     assert "居家观察第 1 天" in text
-    assert [b.value for b in listed[0].buttons] == [f"/followup {observation.id}"]
+    assert [b.value for b in listed[0].buttons] == [f"/followup {observation.id} {DAY1.isoformat()}"]
     await tick_at(harness, DAY1, "09:00")
     harness.advance(seconds=30)
     await harness.tick()

@@ -173,7 +173,7 @@ async def test_polling_day_join_check_supply_reminder_report_and_late_report(
         assert "本组" in reminder["text"] and "15:30" in reminder["text"]
         assert labels(reminder) == ["填报", "无新情况"]
         buttons = reminder["reply_markup"]["inline_keyboard"][0]
-        assert [button["callback_data"] for button in buttons] == ["/daily", "/daily nil"]
+        assert [button["callback_data"] for button in buttons] == [f"/daily {DAY}", f"/daily nil {DAY}"]
         await bot.until(lambda: bool(texts(fake, PUBLICITY_REPORTER, REMINDER_TEXT)), "publicity reminder")
 
         await bot.tap(REPORTER, "填报", "备注", taps)  # the three figures come prefilled from the records

@@ -169,7 +169,8 @@ async def test_polling_end_to_end_join_check_and_reminder(
     await harness.app.tick()
     reminder = fake.sent(REPORTER)[-1]
     assert labels(reminder) == [["填报", "无新情况"]]
-    assert [b["callback_data"] for b in reminder["reply_markup"]["inline_keyboard"][0]] == ["/daily", "/daily nil"]
+    callbacks = [b["callback_data"] for b in reminder["reply_markup"]["inline_keyboard"][0]]
+    assert callbacks == ["/daily 2020-01-28", "/daily nil 2020-01-28"]
     assert reminder["text"].startswith("<b>今日工作信息报送提醒</b>") and "15:30" in reminder["text"]
 
 

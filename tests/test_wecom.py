@@ -396,7 +396,7 @@ async def test_join_check_by_digits_reminder_card_and_report_end_to_end(
         card = reminder["template_card"]
         assert card["card_type"] == "button_interaction" and card["main_title"]["title"] == t("reminder.title", ZH)
         buttons = {button["text"]: decode_card_key(button["key"]) for button in card["button_list"]}
-        assert buttons == {"填报": ("/daily", "填报"), "无新情况": ("/daily nil", "无新情况")}
+        assert buttons == {"填报": ("/daily 2020-01-28", "填报"), "无新情况": ("/daily nil 2020-01-28", "无新情况")}
 
         nil_key = next(b["key"] for b in card["button_list"] if b["text"] == "无新情况")
         tap = CLIENT.card_tap(REPORTER, nil_key, task_id=card["task_id"], response_code="response-code-1")
