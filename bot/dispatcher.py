@@ -106,8 +106,11 @@ class Dispatcher:
         self.longest_aliases = sorted(self.aliases, key=len, reverse=True)
 
     def in_words(self, value: str) -> str:
-        """Return what a member types for a command value, slash-less: ``/daily nil`` gives ``日报 无``."""
-        match = COMMAND_PATTERN.match(value)
+        """Return what a member types for a command value, slash-less: ``/daily nil`` gives ``日报 无``.
+
+        A dated button's day is left out: typed words mean now.
+        """
+        match = COMMAND_PATTERN.match(undated(value))
         command = self.commands.get(match.group(1).lower()) if match else None
         if match is None or command is None or not command.aliases:
             return value

@@ -191,3 +191,9 @@ async def test_a_telegram_tap_on_yesterdays_card(
     await settle(fake, telegram, fake.tap(TELEGRAM_REPORTER, "无新情况"))  # today's button, on the answer
     assert "已于 09:00 报送" in fake.sent(TELEGRAM_REPORTER)[-1]["text"]
     assert reports(harness) == [(NEXT_DAY, "screening", True)]
+
+
+def test_the_words_a_wecom_member_is_told_to_type_carry_no_day(harness: Harness) -> None:
+    # Typed words mean now, so the text beside a dated card must not teach yesterday's date.
+    assert harness.app.dispatcher.in_words("/daily nil 2020-01-28") == "日报 无"
+    assert harness.app.dispatcher.in_words("/daily 2020-01-28") == "日报"
