@@ -23,6 +23,7 @@ from handlers.common import (
     is_overseer,
     leadership_chats,
     local_time,
+    member_label,
     parse_int,
     parse_text,
     send_privately,
@@ -437,7 +438,7 @@ def group_section(
             header,
             {
                 "group": group_label(group),
-                "reporter": member.name if member else "?",
+                "reporter": member_label(member) if member else "?",
                 "time": local_time(ctx, report.submitted_at),
             },
         )
