@@ -199,7 +199,7 @@ def followup_command(ctx: Context, args: str) -> None:
     assert ctx.member is not None and ctx.member.id is not None
     args, card_day = split_day(args)
     if stale := stale_notice(ctx, card_day):
-        ctx.reply(*stale)
+        ctx.refuse(*stale)
         args = ""
     if not args.strip():
         due = due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member.id)
