@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.adapters.base import Adapter, SendError
+from bot.adapters.base import Adapter, Outcome, SendError
 from bot.config import Settings
 from bot.context import Context
 from bot.db import run_db, session_scope
@@ -115,10 +115,13 @@ class App:
         claim them. Anything else due waits for the next drain, unless a reply failed: a fallback it queued (an
         @mention in a group) goes at once.
         """
+        return (await self._handle_and_deliver(msg)).sent
+
+    async def _handle_and_deliver(self, msg: IncomingMessage) -> Handled:
         handled = await self._handle_message(msg)
         if await self.deliverer.deliver(handled.claimed) < len(handled.claimed):
             await self.deliverer.drain()
-        return handled.sent
+        return handled
 
     async def tick(self) -> list[OutgoingMessage]:
         """Run the scheduled loop once for the current time, then deliver; only the scheduler leader does."""
@@ -172,8 +175,10 @@ class App:
             ctx = self.dispatcher.context(session, self.clock())
             self._reroute(ctx, chat, payload, error)
 
-    async def _dispatch(self, msg: IncomingMessage) -> None:
-        await self.handle(msg)
+    async def _dispatch(self, msg: IncomingMessage) -> Outcome:
+        """Handle a message for its adapter and tell it whether a tapped button was taken."""
+        handled = await self._handle_and_deliver(msg)
+        return Outcome(taken=not handled.refused)
 
     async def _handle_message(self, msg: IncomingMessage) -> Handled:
         if msg.attachment is not None and msg.attachment.data is None:

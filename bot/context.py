@@ -47,6 +47,8 @@ class Context:
     this instance right after the commit (see ``models.outbox.enqueue``); the rest waits for a drain."""
     claim_platforms: Container[str] = ()
     claimed: list[Claimed] = field(default_factory=list)
+    refused: bool = False
+    """Set by ``refuse``: the message (a tapped button) did nothing, so its button must not show as chosen."""
     _member: Member | None = field(default=None, repr=False)
 
     @property
@@ -60,6 +62,11 @@ class Context:
     def member(self, member: Member | None) -> None:
         self._member = member
         self.member_id = None if member is None else member.id
+
+    def refuse(self, *lines: LineLike, buttons: tuple[Button, ...] | list[Button] = ()) -> None:
+        """Answer a tap that does nothing (a stale card), and mark it so its button is not shown as chosen."""
+        self.refused = True
+        self.reply(*lines, buttons=buttons)
 
     def start_form(
         self,

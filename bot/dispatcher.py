@@ -63,6 +63,8 @@ class Handled:
 
     sent: list[OutgoingMessage] = field(default_factory=list)
     claimed: list[Claimed] = field(default_factory=list)
+    refused: bool = False
+    """The message was a tap the core refused (see ``Context.refuse``)."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class Dispatcher:
                     logger.info("duplicate delivery %s/%s ignored", msg.platform, msg.event_id)
                     return Handled()
                 self._route(ctx, msg)
-                return Handled(ctx.sent, ctx.claimed)
+                return Handled(ctx.sent, ctx.claimed, refused=ctx.refused)
         except IntegrityError:
             # A concurrent delivery of the same event, or a race on a unique row: the other one won.
             logger.warning("conflict while handling a message on %s; rolled back", msg.platform, exc_info=True)

@@ -30,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     *ledger_files.COMMANDS,
 )
 FORMS: tuple[Form, ...] = (
+    *membership.FORMS,
     *checks.FORMS,
     *screening.FORMS,
     *observation.FORMS,

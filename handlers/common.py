@@ -45,6 +45,13 @@ def community_label(community: Community) -> Text:
     return Text.bilingual(community.name, community.name_en)
 
 
+def member_label(member: Member) -> Text:
+    """Return how a member is named to others: their name, or their number while they have not given one."""
+    if member.name_pending:
+        return Text("name.unnamed", {"number": member.id})
+    return Text.raw(member.name)
+
+
 def community_choices(org: Org) -> list[Choice]:
     """Offer the communities of the sub-district."""
     return [Choice(c.key, community_label(c), (c.name, c.name_en)) for c in org.communities]

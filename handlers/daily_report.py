@@ -23,6 +23,7 @@ from handlers.common import (
     is_overseer,
     leadership_chats,
     local_time,
+    member_label,
     parse_int,
     parse_text,
     send_privately,
@@ -214,9 +215,9 @@ def daily_command(ctx: Context, args: str) -> None:
 def _answer_stale(ctx: Context, stale: list[Text]) -> None:
     """Say which day a tapped card was for; on a reporting day, offer today's buttons."""
     if not ctx.org.schedule.is_working_day(ctx.today):
-        ctx.reply(*stale)
+        ctx.refuse(*stale)
         return
-    ctx.reply(*stale, Text("stale.daily_today"), buttons=_reminder_buttons(ctx.today))
+    ctx.refuse(*stale, Text("stale.daily_today"), buttons=_reminder_buttons(ctx.today))
 
 
 # -- reminders and chasers --------------------------------------------------------------------------------
@@ -437,7 +438,7 @@ def group_section(
             header,
             {
                 "group": group_label(group),
-                "reporter": member.name if member else "?",
+                "reporter": member_label(member) if member else "?",
                 "time": local_time(ctx, report.submitted_at),
             },
         )

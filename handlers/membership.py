@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from typing import Any
 
 from bot.adapters.base import REASON_FORBIDDEN
 from bot.context import Context
 from bot.dispatcher import Command
-from bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP
+from bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP, Form, FormField, static_fields
 from bot.i18n import LANG_EN, LANG_ZH
 from bot.types import Button, Text
 from handlers.alerts import may_acknowledge
-from handlers.common import community_label, group_label, is_overseer, send_privately
+from handlers.common import community_label, group_label, is_overseer, member_label, parse_text, send_privately
 from handlers.roster import revoke, role_label
 from models.audit import ACTION_JOIN, CHANNEL_GROUP, CHANNEL_PRIVATE, record_access
 from models.base import to_db_time
@@ -31,6 +32,7 @@ from models.members import (
     create_member,
     find_invite,
     get_member,
+    name_member,
     normalize_invite_code,
 )
 from models.outbox import requeue_refused
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 INVITE_CODE = re.compile(r"^[A-Za-z0-9]{4,16}$")
 MAX_NAME_LENGTH = 64
+FORM_NAME = "name"
 RESEND_WINDOW = timedelta(hours=24)
 """Private messages refused this recently are sent again when the member sends /start; older ones are stale."""
 LEADERSHIP_WORDS = frozenset({"leadership", "leaders", "领导", "领导小组", "领导群"})
@@ -58,7 +61,7 @@ def start(ctx: Context, args: str) -> None:
     if ctx.member is None:
         ctx.reply("common.stranger")
         return
-    lines = [Text("start.welcome_back", {"name": ctx.member.name}), *help_lines(ctx)]
+    lines = [Text("start.welcome_back", {"name": member_label(ctx.member)}), *help_lines(ctx)]
     assert ctx.msg is not None
     if ctx.msg.is_private:
         # Whoever could not be messaged privately was told in their group chat to send /start: now we can.
@@ -76,6 +79,8 @@ def start(ctx: Context, args: str) -> None:
         if resent:
             lines.insert(1, Text("start.resent", {"count": len(resent)}))
     ctx.reply(*lines)
+    if ctx.member.name_pending and ctx.msg.is_private:
+        ask_name(ctx)
 
 
 def help_command(ctx: Context, args: str) -> None:
@@ -114,7 +119,7 @@ def join(ctx: Context, args: str) -> None:
         _join_in_group(ctx, code)
         return
     if ctx.member is not None:
-        ctx.reply("join.already", name=ctx.member.name)
+        ctx.reply("join.already", name=member_label(ctx.member))
         return
     if not code:
         ctx.reply("join.usage")
@@ -150,13 +155,17 @@ def join(ctx: Context, args: str) -> None:
         )
         ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx))
         return
-    lines = [
-        Text("join.welcome", {"name": member.name, "group": _group_text(ctx, invite), "role": role_label(invite.role)})
-    ]
+    group, role = _group_text(ctx, invite), role_label(invite.role)
+    if member.name_pending:
+        lines = [Text("name.welcome", {"group": group, "role": role})]
+    else:
+        lines = [Text("join.welcome", {"name": member.name, "group": group, "role": role})]
     community = ctx.org.community(invite.community) if invite.community else None
     if community is not None:
         lines.append(Text("join.community", {"community": community_label(community)}))
     ctx.reply(*lines, *help_lines(ctx))
+    if member.name_pending:
+        ask_name(ctx)
 
 
 def _member_of(ctx: Context, invite: Invite) -> Member | None:
@@ -165,16 +174,33 @@ def _member_of(ctx: Context, invite: Invite) -> Member | None:
     if invite.relink:
         member = get_member(session=ctx.session, member_id=invite.member_id or 0)
         return member if member is not None and member.active else None
-    name = (invite.name or ctx.msg.display_name or "").strip()[:MAX_NAME_LENGTH] or ctx.msg.user_id[:MAX_NAME_LENGTH]
+    shown = ctx.msg.display_name.strip()
+    if shown.casefold() == ctx.msg.user_id.casefold():
+        shown = ""  # a platform that knows no name gives the account id in its place
+    given = (invite.name or "").strip() or shown
     return create_member(
         session=ctx.session,
-        name=name,
+        name=given[:MAX_NAME_LENGTH] or ctx.msg.user_id[:MAX_NAME_LENGTH],
         group_key=invite.group_key,
         role=invite.role,
         community=invite.community,
         lang=ctx.lang,
         now=ctx.now,
+        name_pending=not given,
     )
+
+
+def ask_name(ctx: Context) -> None:
+    """Ask a member whose real name is unknown for it; they are a member meanwhile, shown by number."""
+    ctx.start_form(FORM_NAME, lead=Text("name.lead"))
+
+
+def submit_name(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+    """Store the name the member gave."""
+    assert ctx.member is not None
+    name_member(session=ctx.session, member=ctx.member, name=data["name"])
+    logger.info("member %s gave their name", ctx.member.id)
+    ctx.reply("name.saved", name=ctx.member.name)
 
 
 def _join_in_group(ctx: Context, code: str) -> None:
@@ -271,6 +297,14 @@ def new_invite(
     )
 
 
+NAME_FORM = Form(
+    FORM_NAME,
+    Text("name.title"),
+    static_fields(FormField("name", Text("name.ask"), Text("name.label"), parse=parse_text(MAX_NAME_LENGTH))),
+    submit_name,
+    confirm=False,
+)
+
 COMMANDS = (
     Command("start", start, aliases=("开始",), members_only=False),
     Command("help", help_command, aliases=("帮助",), members_only=False),
@@ -281,3 +315,4 @@ COMMANDS = (
     Command(CMD_BACK, no_form, aliases=("返回",)),
     Command(CMD_SKIP, no_form, aliases=("跳过",)),
 )
+FORMS = (NAME_FORM,)

@@ -172,12 +172,13 @@ def due_list(
     shown = observations[:LIST_LIMIT]
     lines = [Text("observation.list_title", {"count": total})]
     buttons = []
-    for index, observation in enumerate(shown, start=1):
+    for observation in shown:
+        # Each line and button shows the record number, the one ``/followup N`` takes, never a list position.
         line = person_line(ctx, observation, full=full)
-        lines.append(Text("observation.list_line", {"index": index, "line": line}))
+        lines.append(line)
         final = day >= observation.end_on
         key = "observation.button_final" if final else "observation.button"
-        label = Text(key, {"index": index, "name": line.params["name"]})
+        label = Text(key, {"number": observation.id, "name": line.params["name"]})
         buttons.append(Button(label, dated(f"/{CMD_FOLLOWUP} {observation.id}", day)))
     if total > len(shown):
         lines.append(Text("observation.list_more", {"shown": len(shown), "count": total}))
@@ -198,7 +199,7 @@ def followup_command(ctx: Context, args: str) -> None:
     assert ctx.member is not None and ctx.member.id is not None
     args, card_day = split_day(args)
     if stale := stale_notice(ctx, card_day):
-        ctx.reply(*stale)
+        ctx.refuse(*stale)
         args = ""
     if not args.strip():
         due = due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member.id)

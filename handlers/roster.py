@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import Form, FormField, static_fields
 from bot.types import Button, Text
-from handlers.common import community_label, group_label, parse_text
+from handlers.common import community_label, group_label, member_label, parse_text
 from models.audit import (
     ACTION_DEACTIVATE,
     ACTION_REACTIVATE,
@@ -166,7 +166,7 @@ def member_line(ctx: Context, member: Member) -> Text:
     community = ctx.org.community(member.community) if member.community else None
     params = {
         "id": member.id,
-        "name": member.name,
+        "name": member_label(member),
         "group": group_label(group) if group else Text.raw(member.group_key),
         "role": role_label(member.role),
         "community": community_label(community) if community else Text.raw("-"),

@@ -48,6 +48,8 @@ class Member(SQLModel, table=True):
     community: str | None = Field(default=None, max_length=32)
     lang: str = Field(default="zh_CN", max_length=8)
     active: bool = True
+    name_pending: bool = False
+    """No real name is known yet (no invite name, none from the platform): ``name`` holds the platform's id."""
     created_at: datetime
     deactivated_at: datetime | None = None
     deactivation_reason: str | None = Field(default=None, max_length=MAX_REASON)
@@ -347,14 +349,28 @@ def create_member(
     community: str | None,
     lang: str,
     now: datetime,
+    name_pending: bool = False,
 ) -> Member:
     """Create a member."""
     member = Member(
-        name=name, group_key=group_key, role=role, community=community, lang=lang, created_at=to_db_time(now)
+        name=name,
+        group_key=group_key,
+        role=role,
+        community=community,
+        lang=lang,
+        name_pending=name_pending,
+        created_at=to_db_time(now),
     )
     session.add(member)
     session.flush()
     return member
+
+
+def name_member(*, session: Session, member: Member, name: str) -> None:
+    """Store the name a member gave for themselves."""
+    member.name = name
+    member.name_pending = False
+    session.add(member)
 
 
 def bind_identity(

@@ -90,3 +90,40 @@ async def test_lang_switches_the_members_language(harness: Harness) -> None:
     help_text = texts_of(await chat.say("/help"))
     assert "/check" in help_text and "排查" not in help_text.split("\n")[0]
     assert (await chat.say("/lang 中文"))[0].lang == "zh_CN"
+
+
+async def test_a_member_whose_name_is_unknown_is_asked_and_shown_by_number_until_they_answer(
+    harness: Harness,
+) -> None:
+    admin = await harness.member("龙雅俐", "coordination", "admin")
+    chat = harness.private()  # no name on the invite, and the platform gave none
+    joined = await chat.say(f"/join {harness.invite('stability', 'reporter')}")
+    assert keys_of(joined)[0] == "name.welcome" and "name.ask" in keys_of(joined)
+    assert "稳定组" in texts_of(joined) and chat.user_id not in texts_of(joined)
+    with Session(harness.app.engine) as session:
+        member = session.exec(select(Member).where(Member.group_key == "stability")).one()
+    assert member.name_pending and member.active
+    # A member already, before answering: the reminder's nil button files their report
+    await harness.tick("15:00")
+    assert keys_of(await chat.tap("无新情况")) == ["daily.submitted"]
+    report = texts_of(await admin.say("/report"))
+    assert f"报送人：成员 {member.id}（未留姓名）" in report and chat.user_id not in report
+    # Asked again on /start while the name is still missing
+    assert "name.ask" in keys_of(await chat.say("/start"))
+    assert "form.error_empty" in keys_of(await chat.say("   "))  # blanks are no name
+    saved = await chat.say("赵磊")
+    assert keys_of(saved) == ["name.saved"] and "赵磊" in texts_of(saved)
+    assert "报送人：赵磊" in texts_of(await admin.say("/report"))
+    assert "name.ask" not in keys_of(await chat.say("/start"))
+    with Session(harness.app.engine) as session:
+        stored = session.get(Member, member.id)
+        assert stored is not None and (stored.name, stored.name_pending) == ("赵磊", False)
+
+
+async def test_a_platform_name_that_is_only_the_account_id_counts_as_none(harness: Harness) -> None:
+    chat = harness.private()
+    chat.name = chat.user_id.upper()
+    joined = await chat.say(f"/join {harness.invite('supplies', 'reporter')}")
+    assert "name.ask" in keys_of(joined)
+    named = harness.private("陈静")
+    assert "name.ask" not in keys_of(await named.say(f"/join {harness.invite('supplies', 'reporter')}"))

@@ -175,7 +175,7 @@ async def test_the_list_comes_once_at_the_followup_time_from_the_next_day(harnes
     assert staff.unread() == []
     await tick_at(harness, DAY1, "09:00")
     listed = staff.unread()
-    assert keys_of(listed) == ["observation.list_title", "observation.list_line", "observation.list_hint"]
+    assert keys_of(listed) == ["observation.list_title", "observation.line", "observation.list_hint"]
     text = texts_of(listed)
     assert "今日待随访 1 人" in text and "李*" in text and "李四" not in text and "东风小区3栋201" in text
     assert "居家观察第 1 天" in text
@@ -186,6 +186,23 @@ async def test_the_list_comes_once_at_the_followup_time_from_the_next_day(harnes
     assert staff.unread() == [] and ours(lead.unread()) == []
     again = await staff.say("随访")
     assert keys_of(again)[0] == "observation.list_title"
+
+
+async def test_the_due_list_shows_the_numbers_followup_takes(harness: Harness) -> None:
+    staff, _, _ = await team(harness)
+    other = await harness.member("张伟", "screening", "staff", "dongfeng")
+    await start_by_check(other, "东风小区5栋101 钱七 36.6 无")  # number 1 is another worker's
+    await start_by_check(staff)
+    mine = observations(harness)[-1]
+    assert mine.id != 1  # the only line of the list, so its list position would be 1
+    await tick_at(harness, DAY1, "09:00")
+    listed = staff.unread()
+    text = texts_of(listed)
+    assert f"第 {mine.id} 号 李*" in text and "1. " not in text
+    assert [b.label.params["number"] for b in listed[0].buttons] == [mine.id]
+    assert [b.value for b in listed[0].buttons] == [f"/followup {mine.id} {DAY1.isoformat()}"]
+    typed = await staff.say(f"/followup {mine.id}")  # the number the list shows opens the same person
+    assert keys_of(typed)[0] == "observation.card_person" and "李*" in texts_of(typed)
 
 
 async def test_the_list_catches_up_within_the_grace_and_is_skipped_after(harness: Harness) -> None:

@@ -23,6 +23,7 @@ NEXT_DAY = TEST_DAY + timedelta(days=1)
 STALE_KEYS = ["stale.card", "stale.nothing_changed", "stale.daily_today"]
 STALE_ZH = ("这是 2020-01-28 的旧卡片", "今天是 2020-01-29，本次操作未做任何更改。")
 TELEGRAM_REPORTER = 6021447312
+CHOSEN = "✓ 无新情况"
 
 
 def reports(harness: Harness) -> list[tuple[date, str, bool]]:
@@ -187,10 +188,14 @@ async def test_a_telegram_tap_on_yesterdays_card(
     assert all(part in answer["text"] for part in STALE_ZH)
     assert labels(answer) == [["填报", "无新情况"]]
     assert reports(harness) == []
+    old_card = fake.messages[(str(TELEGRAM_REPORTER), reminder["message_id"])]
+    assert CHOSEN not in old_card.text  # the tap was refused: yesterday's card does not say it was chosen
 
     await settle(fake, telegram, fake.tap(TELEGRAM_REPORTER, "无新情况"))  # today's button, on the answer
     assert "已于 09:00 报送" in fake.sent(TELEGRAM_REPORTER)[-1]["text"]
     assert reports(harness) == [(NEXT_DAY, "screening", True)]
+    assert fake.messages[(str(TELEGRAM_REPORTER), answer["message_id"])].text.endswith(CHOSEN)
+    assert CHOSEN not in fake.messages[(str(TELEGRAM_REPORTER), reminder["message_id"])].text
 
 
 def test_the_words_a_wecom_member_is_told_to_type_carry_no_day(harness: Harness) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.adapters.wecom import WeComAdapter, decode_card_key
-from tests.fake_wecom import FakeWeCom
+from tests.fake_wecom import UPDATE_CARD, FakeWeCom
 from tests.fakes import Harness
 from tests.test_stale_cards import NEXT_DAY, STALE_ZH, drafts, reports
 from tests.test_wecom import CLIENT, PAYLOADS, join, post, served, web  # noqa: F401  (fixture)
@@ -35,6 +35,7 @@ async def test_a_wecom_card_tap_on_yesterdays_card(
         assert (await post(http, wecom, fill)).status_code == 200
         assert all(part in fake_wecom.texts(WECOM_REPORTER)[-1] for part in STALE_ZH)
         assert drafts(harness) == 0
+        assert fake_wecom.calls_to(UPDATE_CARD) == []  # refused taps: yesterday's card is not marked as chosen
 
         today = fake_wecom.sent(WECOM_REPORTER)[-1]["template_card"]  # the answer is a card with today's buttons
         fresh = {button["text"]: button["key"] for button in today["button_list"]}
@@ -42,4 +43,8 @@ async def test_a_wecom_card_tap_on_yesterdays_card(
         tap = CLIENT.card_tap(WECOM_REPORTER, fresh["无新情况"], task_id=today["task_id"], response_code="rc-today")
         assert (await post(http, wecom, tap)).status_code == 200
         assert "已于 09:00 报送" in fake_wecom.texts(WECOM_REPORTER)[-1]
+        updates = fake_wecom.calls_to(UPDATE_CARD)
+        assert [(c.body["response_code"], c.body["button"]["replace_name"]) for c in updates] == [
+            ("rc-today", "✓ 无新情况")
+        ]
     assert reports(harness) == [(NEXT_DAY, "screening", True)]

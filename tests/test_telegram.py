@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.adapters.base import SendError
+from bot.adapters.base import Outcome, SendError
 from bot.adapters.telegram import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_MESSAGE_CHARS,
@@ -55,8 +55,9 @@ class Recorder:
     def __init__(self) -> None:
         self.received: list[IncomingMessage] = []
 
-    async def __call__(self, msg: IncomingMessage) -> None:
+    async def __call__(self, msg: IncomingMessage) -> Outcome:
         self.received.append(msg)
+        return Outcome()
 
 
 @pytest.fixture

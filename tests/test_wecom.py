@@ -1025,3 +1025,20 @@ async def test_a_member_invited_without_a_name_is_named_from_the_address_book(
         }
     assert names == {REPORTER: "周强", "wx_zhouq": "wx_zhouq"}
     assert "周强" in fake_wecom.texts(REPORTER)[0]
+
+
+async def test_a_member_the_address_book_does_not_name_is_asked_for_their_name(
+    served: tuple[Harness, WeComAdapter], fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = served
+    fake_wecom.reads_names = False  # an app without address-book access learns only the UserID
+    async with web(harness, wecom) as http:
+        await say(http, wecom, "wx_zhouq", f"加入 {harness.invite('screening', 'reporter')}")
+        joined = fake_wecom.texts("wx_zhouq")
+        assert "wx_zhouq" not in "".join(joined) and "请发送您的真实姓名" in joined[-1]
+        await say(http, wecom, "wx_zhouq", "周强")
+    assert "已记录您的姓名：周强" in fake_wecom.texts("wx_zhouq")[-1]
+    with Session(harness.app.engine) as session:
+        identity = session.exec(select(Identity).where(Identity.user_id == "wx_zhouq")).one()
+        member = session.get(Member, identity.member_id)
+        assert member is not None and (member.name, member.name_pending) == ("周强", False)

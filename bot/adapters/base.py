@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from bot.types import IncomingMessage, OutgoingMessage
 
-Dispatch = Callable[[IncomingMessage], Awaitable[None]]
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the core did with one message, as far as its adapter needs to know.
+
+    ``taken`` is False when the core refused a tapped button (a card of another day): the adapter must not show
+    that button as chosen.
+    """
+
+    taken: bool = True
+
+
+Dispatch = Callable[[IncomingMessage], Awaitable[Outcome]]
 
 REASON_FORBIDDEN = "forbidden"
 """SendError reasons start with this when the platform refuses a chat (never started, blocked, removed)."""

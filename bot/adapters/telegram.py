@@ -344,7 +344,9 @@ class TelegramAdapter:
         if incoming is None:
             logger.debug("telegram: update %s ignored", update.update_id)
             return
-        await self.dispatch(incoming)
+        outcome = await self.dispatch(incoming)
+        if query is not None and outcome.taken:
+            await self._show_choice(query)
 
     def normalize(self, update: Update) -> IncomingMessage | None:
         """Turn an update into an IncomingMessage, or None for anything the core does not handle.
@@ -431,10 +433,10 @@ class TelegramAdapter:
         return bool(at) and self.username is not None and name.casefold() != self.username.casefold()
 
     async def _acknowledge(self, query: CallbackQuery) -> bool:
-        """Answer a tap and, in a private chat, take the keyboard off its message; False: go no further.
+        """Answer a tap; False: go no further.
 
         Each person's first tap on a message counts and later ones are only answered, so a double tap does
-        nothing twice. Group keyboards stay in place because they are for everyone in the group.
+        nothing twice. Once the core has taken the tap, ``handle_update`` marks the choice on the message.
         """
         message = query.message
         key = (message.chat.id, message.message_id, query.from_user.id) if message is not None else query.id
@@ -448,12 +450,17 @@ class TelegramAdapter:
             return False
         self._tapped.remember(key, True)
         await self._quietly(query.answer(), "answerCallbackQuery")
-        if isinstance(message, Message) and message.chat.type == ChatType.PRIVATE:
-            await self._show_choice(message, query.data or "")
         return True
 
-    async def _show_choice(self, message: Message, data: str) -> None:
-        """Replace the keyboard of a tapped message by a line saying what was chosen."""
+    async def _show_choice(self, query: CallbackQuery) -> None:
+        """Replace the keyboard of a tapped private message by a line saying what was chosen.
+
+        Group keyboards stay in place because they are for everyone in the group; a refused tap (a stale card)
+        is not shown as chosen.
+        """
+        message, data = query.message, query.data or ""
+        if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+            return
         label = next(
             (
                 button.text

@@ -783,13 +783,14 @@ class WeComAdapter:
         if incoming is None:
             logger.debug("wecom: %s/%s callback ignored", fields.get("MsgType"), fields.get("Event"))
             return
-        if fields.get("Event", "").lower() == EVENT_TEMPLATE_CARD:
+        card_tap = fields.get("Event", "").lower() == EVENT_TEMPLATE_CARD
+        if card_tap:
             await self._quiet_store("card use", self.card_uses.record(incoming.user_id, datetime.now(UTC)))
-            if fields.get("ResponseCode"):
-                await self._close_card(fields)
         elif not incoming.is_button and incoming.text:
             incoming = replace(incoming, display_name=await self.member_name(incoming.user_id))
-        await self.dispatch(incoming)
+        outcome = await self.dispatch(incoming)
+        if card_tap and outcome.taken and fields.get("ResponseCode"):
+            await self._close_card(fields)  # a refused tap (a stale card) is not shown as chosen
 
     def normalize(self, fields: Mapping[str, str]) -> IncomingMessage | None:
         """Turn callback fields into an IncomingMessage, or None for what the core does not handle."""
