@@ -13,7 +13,7 @@ from typing import Any
 from bot.context import Context
 from bot.i18n import LANGUAGES, render
 from bot.typed import fold_width, label_key, match_key, typed_button
-from bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text
+from bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text, TextError
 from models.base import to_db_time
 from models.drafts import FormDraft, delete_draft, get_draft, save_draft
 
@@ -45,13 +45,8 @@ EDIT_PATTERN = re.compile(r"^(?:修改|改|edit)\s*(\d{1,3})$", re.IGNORECASE)
 """At the summary, ``修改 2`` asks the summary's second line again, then comes back to the summary."""
 
 
-class FieldError(Exception):
+class FieldError(TextError):
     """An answer that does not fit; ``key`` names what was expected."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,19 @@ class Text:
         return cls(data["key"], params)
 
 
+class TextError(Exception):
+    """A refusal that says why in the reader's language: ``key`` and ``params`` make its line."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def text(self) -> Text:
+        """Return the reason as a line."""
+        return Text(self.key, self.params)
+
+
 @dataclass(frozen=True)
 class Button:
     """A choice shown as a button where the platform has them; ``value`` comes back as typed text."""

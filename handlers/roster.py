@@ -9,7 +9,7 @@ from typing import Any
 from bot.context import Context
 from bot.dispatcher import Command
 from bot.forms import Form, FormField, static_fields
-from bot.types import Button, Text
+from bot.types import Button, Text, TextError
 from handlers.common import community_label, group_label, member_label, parse_text
 from models.audit import (
     ACTION_DEACTIVATE,
@@ -72,17 +72,8 @@ def role_label(role: str) -> Text:
     return Text(ROLE_KEYS[role]) if role in ROLE_KEYS else Text.raw(role)
 
 
-class RosterError(Exception):
+class RosterError(TextError):
     """A roster change that cannot be made; ``key`` says why in the reader's language."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-    def text(self) -> Text:
-        """Return the reason as a line."""
-        return Text(self.key, self.params)
 
 
 # -- changes, shared by the CLI and the chat -------------------------------------------------------------

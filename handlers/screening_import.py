@@ -17,7 +17,7 @@ from bot.context import Context
 from bot.forms import FieldError
 from bot.idcard import ERROR_BIRTH, ERROR_CHECKSUM, ERROR_FORMAT, IdNumberError, parse_id_number
 from bot.org import Org
-from bot.types import Text
+from bot.types import Text, TextError
 from handlers.checks import parse_phone
 from handlers.common import FULLWIDTH_DIGITS, in_reach, send_privately
 from models.audit import ACTION_IMPORT, CHANNEL_CLI, MAX_DETAIL, record_access
@@ -127,17 +127,8 @@ PHONE_NOISE = re.compile(r"[\s\-—()（）]")
 PHONE_PREFIXES = ("+86", "0086")
 
 
-class ImportFileError(Exception):
+class ImportFileError(TextError):
     """A file that cannot be imported at all; ``key`` says why."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-    def text(self) -> Text:
-        """Return the localized reason."""
-        return Text(self.key, self.params)
 
 
 class FormulaWithoutValue:
