@@ -41,6 +41,13 @@ STEP_START_RANGE = 10**9
 (and stays far below PostgreSQL's integer limit however many steps follow)."""
 SUMMARY_FIELD = ""
 """The field part of the summary's step token: the summary asks no field."""
+HINT_KEYS = {
+    (False, False): "form.hint_cancel",
+    (False, True): "form.hint_back_cancel",
+    (True, False): "form.hint_skip_cancel",
+    (True, True): "form.hint_skip_back_cancel",
+}
+"""The controls line under a question, by (optional question, something to go back to)."""
 EDIT_PATTERN = re.compile(r"^(?:修改|改|edit)\s*(\d{1,3})$", re.IGNORECASE)
 """At the summary, ``修改 2`` asks the summary's second line again, then comes back to the summary."""
 
@@ -339,7 +346,7 @@ class FormRunner:
             ctx.reply(*lines, buttons=buttons)
             return
         choices = list(field.choices(ctx, draft.data)) if field.choices else []
-        hint = "form.hint_" + ("skip_" if field.optional else "") + ("back_" if draft.history else "") + "cancel"
+        hint = HINT_KEYS[field.optional, bool(draft.history)]
         buttons = [Button(choice.label, step_value(draft, field.name, choice.value)) for choice in choices]
         if field.optional:
             buttons.append(SKIP_BUTTON)

@@ -26,7 +26,6 @@ TEMPLATE_KEY = re.compile(r'"([a-z][a-z0-9_]*\.[a-z0-9_]*\{\w+\}[a-z0-9_]*)"')
 """A key template filled with ``.format``: ``MENU_KEY = "menu.{command}"``."""
 COMMAND_NAME = re.compile(r'\bCommand\(\s*"(\w+)"')
 CONTROL_COMMANDS = ("cancel", "back", "skip")
-HINT_PREFIX = '"form.hint_"'
 ROLE_CONSTANT = re.compile(r'^ROLE_[A-Z_]+ = "(\w+)"', re.MULTILINE)
 SYMPTOM_SLICE = re.compile(r"enumerate\(SYMPTOM_WORDS\[:(\d+)\]\)")
 HINT_KEYS = ("form.hint_cancel", "form.hint_back_cancel", "form.hint_skip_cancel", "form.hint_skip_back_cancel")
@@ -86,9 +85,6 @@ def referenced_keys() -> dict[str, str]:
         for pattern in {*FSTRING_KEY.findall(source), *TEMPLATE_KEY.findall(source)}:
             assert pattern in families, f"{where}: {pattern!r} builds keys this test does not know"
             for key in families[pattern]:
-                found.setdefault(key, where)
-        if HINT_PREFIX in source:
-            for key in HINT_KEYS:
                 found.setdefault(key, where)
     return found
 
