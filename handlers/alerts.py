@@ -20,7 +20,7 @@ from handlers.common import (
     shown_number,
 )
 from models.alerts import Alert, acknowledge, claim_escalation, create_alert, due_escalations, get_alert
-from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, identities_of, list_members
+from models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, list_members
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +148,7 @@ def send_full(
     subjects: Sequence[Subject],
 ) -> None:
     """Send an alert in full privately to readers who can be reached, writing each view to the audit log."""
-    identities = identities_of(session=ctx.session, member_ids=[m.id for m in readers if m.id is not None])
-    reached = [member for member in readers if (member.id or 0) in identities]
-    send_privately(ctx, reached, lines, buttons=buttons, subjects=subjects)
+    reached = send_privately(ctx, readers, lines, buttons=buttons, subjects=subjects)
     targets = tuple(number for kind, number in subjects if kind == SUBJECT_TARGET)
     for reader in reached:
         audit_private_view(ctx, target_ids=targets, detail=f"alert {alert.id}", reader=reader)

@@ -93,16 +93,16 @@ def send_privately(
     *,
     buttons: Sequence[Button] = (),
     subjects: Sequence[Subject] = (),
-) -> int:
-    """Send the same lines to each member's private chat, in their language; return how many could be reached."""
+) -> list[Member]:
+    """Send the same lines to each member's private chat, in their language; return the members it could reach."""
     identities = identities_of(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
-    reached = 0
+    reached = []
     for member in members:
         identity = identities.get(member.id or 0)
         if identity is not None:
             chat = ChatRef(identity.platform, identity.chat_id)
             ctx.send(chat, lines, member.lang, buttons=buttons, subjects=tuple(subjects), private=True)
-            reached += 1
+            reached.append(member)
     return reached
 
 

@@ -639,7 +639,7 @@ def notify_replaced(ctx: Context, report: ImportReport) -> int:
             Text(REPLACED_KEYS[frozenset(fields)], {"number": target.id, "batch": report.batch})
             for target, fields in changed
         ]
-        told += send_privately(ctx, [member], lines)
+        told += len(send_privately(ctx, [member], lines))
     return told
 
 
