@@ -1,4 +1,4 @@
-"""Helpers shared by the table modules: time storage and JSON columns."""
+"""Helpers shared by the table modules: time storage, JSON columns, and inserts that meet an existing row."""
 
 from __future__ import annotations
 
@@ -36,3 +36,11 @@ def insert_if_absent(session: Session, table: type[SQLModel], values: dict[str, 
     """Insert a row unless one with the same unique columns exists; True only if this call inserted it."""
     statement = _insert_if_absent_statement(session.get_bind().dialect.name, table, tuple(unique))
     return session.connection().execute(statement, values).first() is not None
+
+
+def upsert(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> None:
+    """Insert a row, or set the other given columns of the one with the same unique columns."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    changed = {name: value for name, value in values.items() if name not in unique}
+    session.execute(statement.on_conflict_do_update(index_elements=unique, set_=changed))

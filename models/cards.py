@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from models.base import to_db_time
+from models.base import to_db_time, upsert
 
 
 class CardUse(SQLModel, table=True):
@@ -26,12 +25,7 @@ class CardUse(SQLModel, table=True):
 def record_card_use(*, session: Session, platform: str, user_id: str, at: datetime) -> None:
     """Note that a user tapped a card now (one row per user, kept up to date)."""
     values = {"platform": platform, "user_id": user_id, "tapped_at": to_db_time(at)}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(CardUse).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["platform", "user_id"], set_={"tapped_at": values["tapped_at"]}
-    )
-    session.execute(statement)
+    upsert(session, CardUse, values, ["platform", "user_id"])
 
 
 def card_users_since(*, session: Session, platform: str, user_ids: Sequence[str], since: datetime) -> set[str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from models.base import to_db_time
+from models.base import to_db_time, upsert
 
 MAX_TOKEN_LENGTH = 512
 """WeCom asks callers to keep at least 512 bytes for an access token."""
@@ -42,14 +41,7 @@ def store_token(*, session: Session, platform: str, key: str, token: str, expire
         "expires_at": to_db_time(expires_at),
         "updated_at": to_db_time(now),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(PlatformToken).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["platform", "key"],
-        set_={"token": token, "expires_at": values["expires_at"], "updated_at": values["updated_at"]},
-    )
-    session.execute(statement)
+    upsert(session, PlatformToken, values, ["platform", "key"])
 
 
 def discard_token(*, session: Session, platform: str, key: str, token: str) -> None:
