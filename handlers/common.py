@@ -12,6 +12,7 @@ from bot.forms import Choice, FieldError, Parser
 from bot.org import Community, Group, Org
 from bot.types import Button, ChatRef, Subject, Text
 from models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
+from models.base import MAX_ID
 from models.members import (
     CHAT_GROUP,
     CHAT_LEADERSHIP,
@@ -26,9 +27,7 @@ from models.members import (
 TIME_FORMAT = "%H:%M"
 NUMBER_PREFIXES = "#＃№"
 DIGITS = re.compile(r"[0-9]+")
-MAX_RECORD_NUMBER = 2**31 - 1
-"""Record numbers are 32-bit ids on PostgreSQL; a larger number names no record."""
-MAX_RECORD_DIGITS = len(str(MAX_RECORD_NUMBER))
+MAX_RECORD_DIGITS = len(str(MAX_ID))
 NO_RECORD = 0
 """What a number too large to be any record reads as: ids start at 1, so it finds nothing."""
 MAX_NUMBER_SHOWN = 12
@@ -209,7 +208,7 @@ def parse_record_number(text: str) -> int | None:
     ref = text.strip().translate(FULLWIDTH_DIGITS).lstrip(NUMBER_PREFIXES).strip()
     if not DIGITS.fullmatch(ref):
         return None
-    if len(ref) > MAX_RECORD_DIGITS or int(ref) > MAX_RECORD_NUMBER:
+    if len(ref) > MAX_RECORD_DIGITS or int(ref) > MAX_ID:
         return NO_RECORD
     return int(ref)
 

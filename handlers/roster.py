@@ -100,10 +100,7 @@ def deactivate(ctx: Context, member: Member, *, reason: str, actor: str, channel
         raise RosterError("members.reason_required")
     if len(reason) > MAX_REASON:
         raise RosterError("form.error_too_long", limit=MAX_REASON, length=len(reason))
-    if not member.active:
-        raise RosterError("members.already_inactive", name=member.name)
-    if ctx.member is not None and ctx.member.id == member.id:
-        raise RosterError("members.not_self")
+    _check_deactivatable(ctx, member)
     deactivate_member(session=ctx.session, member=member, reason=reason, now=ctx.now)
     _audit(ctx, ACTION_DEACTIVATE, member, actor=actor, channel=channel, detail=reason)
     logger.info("member %s deactivated", member.id)
@@ -235,7 +232,7 @@ def members_command(ctx: Context, args: str) -> None:
 
 
 def _check_deactivatable(ctx: Context, member: Member) -> None:
-    """Refuse before asking for a reason, rather than after."""
+    """Refuse a member who cannot be deactivated (checked again before asking for a reason)."""
     if not member.active:
         raise RosterError("members.already_inactive", name=member.name)
     if ctx.member is not None and ctx.member.id == member.id:

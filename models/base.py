@@ -10,6 +10,9 @@ from sqlalchemy import JSON, Column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
+MAX_ID = 2**31 - 1
+"""The largest id an integer column holds on every database we run on: a larger number names no row."""
+
 
 def to_db_time(moment: datetime) -> datetime:
     """Convert an aware datetime to UTC, as every table stores it (SQLModel's UTCDateTime)."""

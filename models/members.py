@@ -11,7 +11,7 @@ from sqlalchemy import UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from models.base import to_db_time
+from models.base import MAX_ID, to_db_time
 from models.drafts import Draft
 
 ROLE_ADMIN = "admin"
@@ -32,8 +32,6 @@ INVITE_LENGTH = 8
 INVITE_CODE_NOISE = str.maketrans("", "", " \t\r\n-_")
 """Spaces and dashes people put inside a code they copy or type; none of them is an invite letter."""
 MAX_REASON = 200
-MAX_ID = 2**31 - 1
-"""The largest id an integer column holds on every database we run on."""
 SEEN_RESOLUTION = timedelta(minutes=1)
 """last_seen_at is for choosing a member's latest identity; minute precision saves a write per message."""
 
