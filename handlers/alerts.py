@@ -95,7 +95,7 @@ def escalate_alerts(ctx: Context) -> int:
         waited = int((ctx.now - alert.created_at).total_seconds() // 60)
         head = Text("alert.unacked", {"number": alert.id, "minutes": waited, "round": round_number})
         buttons = [ack_button(alert.id)]
-        subjects = alert_subjects(alert)
+        subjects = source_subjects(check_id=alert.check_id, visit_id=alert.visit_id)
         for chat in leadership_chats(ctx):
             lines = [head, *_lines(alert.masked)]
             ctx.send(chat, lines, ctx.settings.default_language, buttons=buttons, subjects=subjects)
@@ -154,13 +154,13 @@ def send_full(
         audit_private_view(ctx, target_ids=targets, detail=f"alert {alert.id}", reader=reader)
 
 
-def alert_subjects(alert: Alert) -> tuple[Subject, ...]:
-    """Return the persons an alert is about, from the check result or visit it was raised for."""
+def source_subjects(*, check_id: int | None, visit_id: int | None) -> tuple[Subject, ...]:
+    """Return the persons an alert is about, from the check result or ledger visit it is raised for."""
     subjects: list[Subject] = []
-    if alert.check_id is not None:
-        subjects.append((SUBJECT_CHECK, alert.check_id))
-    if alert.visit_id is not None:
-        subjects.append((SUBJECT_VISIT, alert.visit_id))
+    if check_id is not None:
+        subjects.append((SUBJECT_CHECK, check_id))
+    if visit_id is not None:
+        subjects.append((SUBJECT_VISIT, visit_id))
     return tuple(subjects)
 
 

@@ -18,8 +18,8 @@ from bot.masking import (
     MaskedCase,
     masked_case,
 )
-from bot.types import SUBJECT_CHECK, SUBJECT_VISIT, Subject, Text
-from handlers.alerts import raise_alert
+from bot.types import Subject, Text
+from handlers.alerts import raise_alert, source_subjects
 from handlers.common import (
     FULLWIDTH_DIGITS,
     choice_label,
@@ -351,9 +351,6 @@ def raise_check_alert(
 ) -> None:
     """Alert at once about a check result or a ledger visit (see ``handlers.alerts.raise_alert``)."""
     check_id = None if visit_id is not None else record_id
-    source: Subject | None = (SUBJECT_VISIT, visit_id) if visit_id is not None else None
-    if check_id is not None:
-        source = (SUBJECT_CHECK, check_id)
     raise_alert(
         ctx,
         check_id=check_id,
@@ -361,7 +358,7 @@ def raise_check_alert(
         community=data["community"],
         masked=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=True, title=title),
         full=alert_lines(ctx, record_id=record_id, data=data, symptoms=symptoms, masked=False, title=title),
-        subjects=(*subjects, source) if source is not None else subjects,
+        subjects=(*subjects, *source_subjects(check_id=check_id, visit_id=visit_id)),
     )
 
 
