@@ -72,18 +72,8 @@ def upsert_report(
     report = get_report(session=session, day=day, group_key=group_key)
     if report is not None and is_late:
         assert report.id is not None
-        version = DailyReportVersion(
-            report_id=report.id,
-            day=report.day,
-            group_key=report.group_key,
-            member_id=report.member_id,
-            submitted_at=report.submitted_at,
-            is_nil=report.is_nil,
-            is_late=report.is_late,
-            data=dict(report.data),
-            superseded_at=submitted_at,
-        )
-        session.add(version)
+        kept = report.model_dump(exclude={"id"})
+        session.add(DailyReportVersion(**kept, report_id=report.id, superseded_at=submitted_at))
     if report is None:
         report = DailyReport(day=day, group_key=group_key, member_id=member_id, submitted_at=submitted_at)
     report.member_id = member_id
