@@ -108,7 +108,7 @@ def owed_days(dispatcher: Dispatcher, local: datetime) -> list[date]:
 def run_loop(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
     """Do the due steps of every owed day's loop; tell 综合组 in one message which reminders were skipped."""
     sent: list[OutgoingMessage] = []
-    skipped: list[tuple[date, DueEvent]] = []
+    skipped: list[tuple[datetime, int]] = []
     local = now.astimezone(dispatcher.tz)
     for day in owed_days(dispatcher, local):
         events = events_of(dispatcher.org, dispatcher.tz, day)
@@ -122,11 +122,11 @@ def run_loop(dispatcher: Dispatcher, now: datetime) -> list[OutgoingMessage]:
                 missed = _run_event(ctx, day, event, next_at)
                 sent += ctx.sent
             if missed is not None:
-                skipped.append((day, missed))
+                skipped.append((missed.when, missed.round_number))
     if skipped:
         with session_scope(dispatcher.engine) as session:
             ctx = dispatcher.context(session, now)
-            report_skipped(ctx, [(event.when, event.round_number) for _, event in skipped])
+            report_skipped(ctx, skipped)
             sent += ctx.sent
     return sent
 
