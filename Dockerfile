@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LIANFANG_HTTP_HOST=0.0.0.0
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
+COPY app ./app
 COPY bot ./bot
 COPY handlers ./handlers
 COPY models ./models

@@ -31,14 +31,14 @@ from benchmarks.run import emit  # noqa: E402, I001
 
 from sqlalchemy import insert  # noqa: E402
 
-from bot.adapters.telegram import TelegramAdapter  # noqa: E402
-from bot.cli import build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.db import session_scope  # noqa: E402
-from bot.org import default_org_path, load_org  # noqa: E402
-from bot.types import PLATFORM_TELEGRAM, ChatRef, OutgoingMessage, Text  # noqa: E402
-from models.base import to_db_time  # noqa: E402
-from models.outbox import STATUS_PENDING, OutboxMessage, backlog  # noqa: E402
+from lianfang.bot.platforms.telegram.adapter import TelegramAdapter  # noqa: E402
+from lianfang.app.cli import build_app  # noqa: E402
+from lianfang.bot.config import Settings  # noqa: E402
+from lianfang.bot.db import session_scope  # noqa: E402
+from lianfang.bot.org import default_org_path, load_org  # noqa: E402
+from lianfang.bot.types import PLATFORM_TELEGRAM, ChatRef, OutgoingMessage, Text  # noqa: E402
+from lianfang.models.base import to_db_time  # noqa: E402
+from lianfang.models.outbox import STATUS_PENDING, OutboxMessage, backlog  # noqa: E402
 from tests.fake_telegram import TOKEN, TOO_MANY_REQUESTS, Failure, FakeTelegram  # noqa: E402
 
 BENCH = "outbox_drain_seconds"

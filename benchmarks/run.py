@@ -24,12 +24,12 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
+from lianfang.bot.db import session_scope  # noqa: E402
+from lianfang.models.checks import CheckResult, rebuild_check_totals  # noqa: E402
+from lianfang.models.members import create_member  # noqa: E402
+from lianfang.models.outbox import enqueue  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-from bot.db import session_scope  # noqa: E402
-from models.checks import CheckResult, rebuild_check_totals  # noqa: E402
-from models.members import create_member  # noqa: E402
-from models.outbox import enqueue  # noqa: E402
 from tests.fakes import Harness  # noqa: E402
 
 
@@ -111,7 +111,7 @@ def report_build(url: str, records: int) -> float:
     # the bulk load bypassed add_check, which keeps the per-day totals the report reads
     with session_scope(engine) as session:
         rebuild_check_totals(session=session)
-    from handlers.daily_report import build_daily_report
+    from lianfang.handlers.daily_report.report import build_daily_report
 
     timings = []
     for _ in range(5):

@@ -19,12 +19,12 @@ import time
 from datetime import date, timedelta
 
 import _root  # noqa: F401 - before the project: see benchmarks/_root.py
+from lianfang.bot.db import session_scope
+from lianfang.handlers.screening.importing import import_rows, read_table_data
+from lianfang.models.members import create_member
+from lianfang.models.screening import ScreeningTarget, add_targets, due_targets
 
 from benchmarks.run import databases, emit
-from bot.db import session_scope
-from handlers.screening_import import import_rows, read_table_data
-from models.members import create_member
-from models.screening import ScreeningTarget, add_targets, due_targets
 from tests.fakes import Harness
 from tests.screening_files import id_number
 

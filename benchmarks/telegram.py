@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import _root  # noqa: F401 - before the project: see benchmarks/_root.py
+from lianfang.bot.platforms.telegram.adapter import TelegramAdapter, api_url
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.adapters.telegram import TelegramAdapter, api_url
 from tests.fake_telegram import TOKEN, FakeTelegram, chat, user
 from tests.fakes import Harness
 

@@ -7,17 +7,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from lianfang.bot.config import Settings
+from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
+from lianfang.models.files import store_file
+from lianfang.models.members import Member
+from lianfang.models.outbox import Claimed, enqueue
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
-from models.files import store_file
-from models.members import Member
-from models.outbox import Claimed, enqueue
-
 if TYPE_CHECKING:
-    from bot.forms import FormRunner
-    from bot.org import Org
+    from lianfang.bot.forms import FormRunner
+    from lianfang.bot.org import Org
 
 LineLike = Text | str
 

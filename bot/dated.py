@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.context import Context
-from bot.types import Text
+from lianfang.bot.context import Context
+from lianfang.bot.types import Text
 
 DAY_SUFFIX = re.compile(r"^(?P<rest>.*?)\s*(?<![\w-])(?P<day>\d{4}-\d{2}-\d{2})$", re.DOTALL)
 """The ISO day a dated button's value ends with, after a space (or alone, as the whole argument)."""

@@ -81,7 +81,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def alembic_config(engine: Engine) -> Config:
     """Return an Alembic config bound to the engine, using the installed migrations package."""
     config = Config()
-    config.set_main_option("script_location", str(resources.files("migrations")))
+    config.set_main_option("script_location", str(resources.files("lianfang.migrations")))
     config.attributes["engine"] = engine
     return config
 

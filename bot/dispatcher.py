@@ -9,21 +9,20 @@ from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
+from lianfang.bot.config import Settings
+from lianfang.bot.context import Context
+from lianfang.bot.dated import undated
+from lianfang.bot.db import session_scope
+from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
+from lianfang.bot.i18n import normalize_language
+from lianfang.bot.org import Org
+from lianfang.bot.typed import fold_width, route_fold, typed_button
+from lianfang.bot.types import Button, IncomingMessage, OutgoingMessage, Text
+from lianfang.models.events import record_event
+from lianfang.models.members import find_speaker, touch_identity
+from lianfang.models.outbox import Claimed, recent_payloads
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-
-from bot.config import Settings
-from bot.context import Context
-from bot.dated import undated
-from bot.db import session_scope
-from bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
-from bot.i18n import normalize_language
-from bot.org import Org
-from bot.typed import fold_width, route_fold, typed_button
-from bot.types import Button, IncomingMessage, OutgoingMessage, Text
-from models.events import record_event
-from models.members import find_speaker, touch_identity
-from models.outbox import Claimed, recent_payloads
 
 logger = logging.getLogger(__name__)
 

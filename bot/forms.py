@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.context import Context
-from bot.i18n import LANGUAGES, render
-from bot.typed import fold_width, label_key, match_key, typed_button
-from bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text, TextError
-from models.base import to_db_time
-from models.drafts import FormDraft, delete_draft, get_draft, save_draft
+from lianfang.bot.context import Context
+from lianfang.bot.i18n import LANGUAGES, render
+from lianfang.bot.typed import fold_width, label_key, match_key, typed_button
+from lianfang.bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text, TextError
+from lianfang.models.base import to_db_time
+from lianfang.models.drafts import FormDraft, delete_draft, get_draft, save_draft
 
 logger = logging.getLogger(__name__)
 

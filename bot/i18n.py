@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.types import BILINGUAL_KEY, Text
+from lianfang.bot.types import BILINGUAL_KEY, Text
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None
 @cache
 def catalog(lang: str) -> dict[str, str]:
     """Return the flat key → template mapping of one language."""
-    data = tomllib.loads(resources.files("locales").joinpath(f"{lang}.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(resources.files("lianfang.locales").joinpath(f"{lang}.toml").read_text(encoding="utf-8"))
     flat: dict[str, str] = {}
     _flatten("", data, flat)
     return flat

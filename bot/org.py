@@ -43,7 +43,7 @@ DEFAULT_FULL_DATA_ROLES: tuple[Role, ...] = ("admin", "leader", "group_lead")
 LEDGER_FIELDS: tuple[str, ...] = get_args(LedgerField)
 DEFAULT_SCREENING_GROUP = "screening"
 
-EXAMPLES_PACKAGE = "examples"
+EXAMPLES_PACKAGE = "lianfang.examples"
 DEFAULT_ORG_FILE = "wulipai.toml"
 FILE_ENCODING = "utf-8-sig"  # tolerate the BOM that Windows Notepad writes
 

@@ -11,15 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from lianfang.bot.db import run_db, session_scope
+from lianfang.bot.ports import SEND_OUTAGE, Adapter, BatchSender, SendError
+from lianfang.bot.privacy import PersonLoader, block, guard
+from lianfang.bot.types import ChatRef, Document, OutgoingMessage
+from lianfang.models.files import delete_files, load_file
+from lianfang.models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent, release_held
 from sqlalchemy import Engine
 from sqlmodel import Session
-
-from bot.adapters.base import SEND_OUTAGE, Adapter, BatchSender, SendError
-from bot.db import run_db, session_scope
-from bot.privacy import PersonLoader, block, guard
-from bot.types import ChatRef, Document, OutgoingMessage
-from models.files import delete_files, load_file
-from models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent, release_held
 
 logger = logging.getLogger(__name__)
 

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lianfang.bot.i18n import render
+from lianfang.bot.types import ChatRef, OutgoingMessage, Subject, Text
+from lianfang.handlers.shared.masking import normalise, split_address
+from lianfang.models.members import ROLE_ADMIN, identities_of, list_members
+from lianfang.models.outbox import REASON_PRIVACY, Claimed, enqueue, mark_failed
 from sqlmodel import Session
-
-from bot.i18n import render
-from bot.masking import normalise, split_address
-from bot.types import ChatRef, OutgoingMessage, Subject, Text
-from models.members import ROLE_ADMIN, identities_of, list_members
-from models.outbox import REASON_PRIVACY, Claimed, enqueue, mark_failed
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.i18n import Escape, render, render_lines
-from bot.types import FORM_CONTROL_VALUES, STEP_TOKEN, Button, OutgoingMessage, Text
+from lianfang.bot.i18n import Escape, render, render_lines
+from lianfang.bot.types import FORM_CONTROL_VALUES, STEP_TOKEN, Button, OutgoingMessage, Text
 
 BYTES_PER_KB = 1024
 ActionLine = Callable[[Button], Text]

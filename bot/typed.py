@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from bot.i18n import LANGUAGES, render
-from bot.types import Button
+from lianfang.bot.i18n import LANGUAGES, render
+from lianfang.bot.types import Button
 
 NFKC = "NFKC"
 WIDTH_TAGS = ("<wide>", "<narrow>")

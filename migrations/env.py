@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import lianfang.models  # noqa: F401 - registers every table on SQLModel.metadata
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
-
-import models  # noqa: F401 - registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,21 +1,21 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table."""
 
-from models.alerts import Alert
-from models.audit import AuditEntry
-from models.cards import CardUse
-from models.checks import CheckDailyTotal, CheckResult
-from models.drafts import Draft
-from models.events import ProcessedEvent
-from models.files import OutgoingFile, PendingImport
-from models.ledger import SendLedger
-from models.members import ChatBinding, Identity, Invite, Member
-from models.observation import FollowUp, Observation
-from models.outbox import OutboxMessage
-from models.referrals import Referral, ReferralStep
-from models.reports import DailyReport, DailyReportVersion
-from models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
-from models.supplies import SupplyNeed
-from models.tokens import PlatformToken
+from lianfang.models.alerts import Alert
+from lianfang.models.audit import AuditEntry
+from lianfang.models.cards import CardUse
+from lianfang.models.checks import CheckDailyTotal, CheckResult
+from lianfang.models.drafts import Draft
+from lianfang.models.events import ProcessedEvent
+from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.members import ChatBinding, Identity, Invite, Member
+from lianfang.models.observation import FollowUp, Observation
+from lianfang.models.outbox import OutboxMessage
+from lianfang.models.referrals import Referral, ReferralStep
+from lianfang.models.reports import DailyReport, DailyReportVersion
+from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
+from lianfang.models.send_ledger import SendLedger
+from lianfang.models.supplies import SupplyNeed
+from lianfang.models.tokens import PlatformToken
 
 __all__ = [
     "Alert",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from lianfang.models.base import json_column, to_db_time
 from sqlalchemy import Index, update
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import json_column, to_db_time
 
 
 class Alert(SQLModel, table=True):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lianfang.models.base import to_db_time
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import to_db_time
 
 ACTION_VIEW = "view"
 ACTION_EXPORT = "export"

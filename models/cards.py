@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from lianfang.models.base import to_db_time, upsert
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import to_db_time, upsert
 
 
 class CardUse(SQLModel, table=True):

@@ -7,12 +7,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from lianfang.models.base import to_db_time
 from sqlalchemy import Index, Integer, cast, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
-
-from models.base import to_db_time
 
 MEASURE_HOME = "home"
 MEASURE_CENTRAL = "central"

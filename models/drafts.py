@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lianfang.models.base import json_column, to_db_time
 from sqlalchemy import UniqueConstraint, bindparam, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel
-
-from models.base import json_column, to_db_time
 
 
 class Draft(SQLModel, table=True):

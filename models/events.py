@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from lianfang.models.base import insert_if_absent, to_db_time
 from sqlalchemy import UniqueConstraint, and_, delete, or_
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import insert_if_absent, to_db_time
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lianfang.models.base import to_db_time
 from sqlalchemy import Column, Connection, LargeBinary, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import to_db_time
 
 MAX_FILE_NAME = 255
 

@@ -7,12 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lianfang.models.base import MAX_ID, to_db_time
+from lianfang.models.drafts import Draft
 from sqlalchemy import UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import MAX_ID, to_db_time
-from models.drafts import Draft
 
 ROLE_ADMIN = "admin"
 ROLE_LEADER = "leader"

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from lianfang.models.base import insert_if_absent, json_column, to_db_time
+from lianfang.models.checks import CheckResult
+from lianfang.models.screening import ScreeningTarget
 from sqlalchemy import Index, UniqueConstraint, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import insert_if_absent, json_column, to_db_time
-from models.checks import CheckResult
-from models.screening import ScreeningTarget
 
 KIND_HOME = "home"
 KIND_CENTRAL = "central"

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from lianfang.models.base import json_column, to_db_time
 from sqlalchemy import Connection, Index, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import json_column, to_db_time
 
 STATUS_PENDING = "pending"
 STATUS_SENDING = "sending"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from lianfang.models.base import json_column
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import json_column
 
 
 class DailyReport(SQLModel, table=True):

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from lianfang.models.base import to_db_time
 from sqlalchemy import Index, Integer, cast, func, insert
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import to_db_time
 
 STATUS_OPEN = "open"
 """Imported, not yet verified."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from lianfang.models.base import to_db_time
 from sqlalchemy import Index, Integer, cast, func
 from sqlmodel import Field, Session, SQLModel, select
-
-from models.base import to_db_time
 
 URGENCY_HIGH = "high"
 URGENCY_NORMAL = "normal"

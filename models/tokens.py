@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lianfang.models.base import to_db_time, upsert
 from sqlalchemy import UniqueConstraint, delete
 from sqlmodel import Field, Session, SQLModel, col, select
-
-from models.base import to_db_time, upsert
 
 MAX_TOKEN_LENGTH = 512
 """WeCom asks callers to keep at least 512 bytes for an access token."""

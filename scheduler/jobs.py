@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 
-from bot.context import Context
-from bot.db import session_scope
-from bot.dispatcher import Dispatcher
-from bot.org import Org
-from bot.types import ChatRef, OutgoingMessage, Text
-from handlers.alerts import escalate_alerts
-from handlers.daily_report import post_daily_report, report_skipped, send_chasers, send_reminders
-from handlers.referrals import chase_referrals
-from models.drafts import delete_draft, expired_drafts
-from models.ledger import KIND_LOOP, KIND_SKIPPED, claim, claimed_keys, first_day, is_claimed, ledger_key
-from scheduler.observation import tick_observation
-from scheduler.purge import purge_processed_events
+from lianfang.bot.context import Context
+from lianfang.bot.db import session_scope
+from lianfang.bot.dispatcher import Dispatcher
+from lianfang.bot.org import Org
+from lianfang.bot.types import ChatRef, OutgoingMessage, Text
+from lianfang.handlers.alerts.alerts import escalate_alerts
+from lianfang.handlers.daily_report.report import post_daily_report, report_skipped, send_chasers, send_reminders
+from lianfang.handlers.observation.jobs import tick_observation
+from lianfang.handlers.referrals.referrals import chase_referrals
+from lianfang.models.drafts import delete_draft, expired_drafts
+from lianfang.models.send_ledger import KIND_LOOP, KIND_SKIPPED, claim, claimed_keys, first_day, is_claimed, ledger_key
+from lianfang.scheduler.purge import purge_processed_events
 
 logger = logging.getLogger(__name__)
 

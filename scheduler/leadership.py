@@ -17,10 +17,9 @@ import hashlib
 import logging
 from typing import Any
 
+from lianfang.bot.runtime import SoleInstance
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
-
-from bot.app import SoleInstance
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.config import Settings
-from bot.db import session_scope
-from bot.dispatcher import Dispatcher
-from bot.types import PLATFORM_TELEGRAM
-from models.events import purge_events
+from lianfang.bot.config import Settings
+from lianfang.bot.db import session_scope
+from lianfang.bot.dispatcher import Dispatcher
+from lianfang.bot.types import PLATFORM_TELEGRAM
+from lianfang.models.events import purge_events
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,9 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-
-from bot.app import App
-from scheduler.jobs import loop_second, loop_times
-from scheduler.leadership import CHECK_SECONDS, Leadership, leadership_for
+from lianfang.bot.runtime import App
+from lianfang.scheduler.jobs import loop_second, loop_times
+from lianfang.scheduler.leadership import CHECK_SECONDS, Leadership, leadership_for
 
 logger = logging.getLogger(__name__)
 

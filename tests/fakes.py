@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import count
 
-from bot.adapters.memory import MemoryAdapter
-from bot.app import App, ManualClock
-from bot.config import Settings
-from bot.db import session_scope
-from bot.i18n import render, render_lines
-from bot.org import Org, default_org_path, load_org
-from bot.render import render_plain
-from bot.types import PLATFORM_MEMORY, Attachment, AttachmentTooLarge, IncomingMessage, OutgoingMessage
-from handlers.membership import new_invite
+from lianfang.bot.config import Settings
+from lianfang.bot.db import session_scope
+from lianfang.bot.i18n import render, render_lines
+from lianfang.bot.org import Org, default_org_path, load_org
+from lianfang.bot.platforms.memory.adapter import MemoryAdapter
+from lianfang.bot.render import render_plain
+from lianfang.bot.runtime import App, ManualClock
+from lianfang.bot.types import PLATFORM_MEMORY, Attachment, AttachmentTooLarge, IncomingMessage, OutgoingMessage
+from lianfang.handlers.membership.joining import new_invite
 
 TEST_DAY = date(2020, 1, 28)
 HARNESSES: dict[str, list[Harness]] = {}
@@ -140,7 +140,7 @@ class Harness:
     @classmethod
     def create(cls, database_url: str, *, org: Org | None = None, day: date = TEST_DAY, **settings: object) -> Harness:
         """Build an instance on a database URL (schema upgraded), at 08:00 on ``day``."""
-        from bot.cli import build_app
+        from lianfang.app.cli import build_app
 
         org = org or load_org(default_org_path())
         config = Settings(_env_file=None, database_url=database_url, **settings)

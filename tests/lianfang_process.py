@@ -173,7 +173,7 @@ async def lianfang_run(
     log = cwd / f"run-{next(_runs)}.stderr"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", *options, "run"],
+            [sys.executable, "-m", "lianfang.app.cli", *options, "run"],
             env={**env, "LIANFANG_CLOCK_START": clock_start},
             cwd=cwd,
             stdin=subprocess.DEVNULL,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import uvicorn
+from lianfang.app.serve import QuietServer, listen
 from starlette.applications import Starlette
-
-from bot.serve import QuietServer, listen
 
 SHUTDOWN_SECONDS = 1
 READY_POLL_SECONDS = 0.01

@@ -13,11 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from lianfang.bot.i18n import render
+from lianfang.bot.render import render_plain
+from lianfang.handlers.shared.masking import split_address
 from sqlalchemy import create_engine, inspect, text
-
-from bot.i18n import render
-from bot.masking import split_address
-from bot.render import render_plain
 
 PERSON_QUERIES = {
     "checkresult": "SELECT person, phone, address, NULL FROM checkresult",

@@ -1,0 +1,1 @@
+"""In memory: an adapter that keeps what it sends, for tests and the demo."""

@@ -1,0 +1,1 @@
+"""Screening coverage (逐小区、逐户) per community and compound."""

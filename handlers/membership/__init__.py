@@ -1,0 +1,1 @@
+"""Members: joining by invite, binding chats, language, help, and the roster."""

@@ -1,0 +1,1 @@
+"""The screening ledger (台账): district lists imported, verified household by household, exported."""

@@ -1,0 +1,1 @@
+"""Supply needs (物资需求) logged by field staff."""

@@ -1,0 +1,1 @@
+"""What happens when a message cannot be delivered: reroute, follow, or tell who must know."""
