@@ -36,3 +36,23 @@ FORMS: tuple[Form, ...] = (
     *daily_report.FORMS,
     *roster.FORMS,
 )
+
+PRIVATE_COMMANDS = (
+    "start",
+    "help",
+    "join",
+    "check",
+    "tasks",
+    "followup",
+    "referral",
+    "supply",
+    "daily",
+    "report",
+    "coverage",
+    "export",
+    "bind",
+    "lang",
+    "cancel",
+)
+"""The command menu in private chats, in menu order; each has a ``menu.<command>`` locale key."""
+GROUP_COMMANDS = ("bind", "report", "coverage", "help")

@@ -17,6 +17,7 @@ from typing import Any
 
 import h11
 import uvicorn
+from lianfang.app.features import GROUP_COMMANDS, PRIVATE_COMMANDS
 from lianfang.app.web import create_web_app
 from lianfang.bot.config import Settings
 from lianfang.bot.db import session_scope
@@ -41,25 +42,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = (
-    "start",
-    "help",
-    "join",
-    "check",
-    "tasks",
-    "followup",
-    "referral",
-    "supply",
-    "daily",
-    "report",
-    "coverage",
-    "export",
-    "bind",
-    "lang",
-    "cancel",
-)
-"""The command menu in private chats, in menu order; each has a ``menu.<command>`` locale key."""
-GROUP_COMMANDS = ("bind", "report", "coverage", "help")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HTTP_SHUTDOWN_SECONDS = 5.0
 NOISY_LOGGERS = ("httpx", "httpcore")
