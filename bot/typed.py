@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Final
 
 from lianfang.bot.i18n import LANGUAGES, render
 from lianfang.bot.types import Button
 
-NFKC = "NFKC"
+NFKC: Final = "NFKC"
 WIDTH_TAGS = ("<wide>", "<narrow>")
 """Decomposition tags of the full- and half-width forms a Chinese IME types for ASCII."""
 SPACE_CATEGORY = "Zs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lianfang.models.base import json_column, to_db_time
+from lianfang.models.base import json_column, table_of, to_db_time
 from sqlalchemy import Index, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -68,7 +68,7 @@ def get_alert(*, session: Session, alert_id: int) -> Alert | None:
 
 def acknowledge(*, session: Session, alert_id: int, member_id: int, now: datetime) -> bool:
     """Record who acknowledged an alert; False if it was already acknowledged (the first tap wins)."""
-    table = Alert.__table__  # type: ignore[attr-defined]
+    table = table_of(Alert)
     won = (
         session.connection()
         .execute(
@@ -97,7 +97,7 @@ def due_escalations(*, session: Session, now: datetime, limit: int = 100) -> lis
 
 def claim_escalation(*, session: Session, alert: Alert, next_at: datetime | None) -> bool:
     """Take the alert's next escalation round; False if another tick or instance took it, or it was acknowledged."""
-    table = Alert.__table__  # type: ignore[attr-defined]
+    table = table_of(Alert)
     won = (
         session.connection()
         .execute(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -26,11 +26,17 @@ def json_column(**kwargs: Any) -> Any:
     return Column(JSON, **kwargs)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """Return the Core table of a table model, for statements built once and run often."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set on every table=True class, untyped by SQLModel
+    return table
+
+
 @cache
 def _insert_if_absent_statement(dialect: str, table: type[SQLModel], unique: tuple[str, ...]) -> Any:
     """Build the statement once per table: it runs for every incoming message and every scheduled send."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    core = table.__table__  # type: ignore[attr-defined]
+    core = table_of(table)
     # INSERT rowcount is -1 on psycopg; RETURNING tells whether this caller inserted the row.
     return insert(core).on_conflict_do_nothing(index_elements=list(unique)).returning(core.c.id)
 

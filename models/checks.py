@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import to_db_time
+from lianfang.models.base import table_of, to_db_time
 from sqlalchemy import Index, Integer, cast, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,7 +60,7 @@ class CheckDailyTotal(SQLModel, table=True):
     referrals: int = 0
 
 
-TOTALS = CheckDailyTotal.__table__  # type: ignore[attr-defined]
+TOTALS = table_of(CheckDailyTotal)
 COUNTED = ("checked", "alerts", "referrals")
 
 
@@ -85,7 +85,7 @@ class CheckFigures:
     referrals_today: int
 
 
-def add_check(*, session: Session, now: datetime, day: date, member_id: int, **fields: object) -> CheckResult:
+def add_check(*, session: Session, now: datetime, day: date, member_id: int, **fields: Any) -> CheckResult:
     """Store one check result."""
     record = CheckResult(day=day, created_at=to_db_time(now), member_id=member_id, **fields)
     session.add(record)
@@ -103,7 +103,7 @@ def add_check(*, session: Session, now: datetime, day: date, member_id: int, **f
 
 def rebuild_check_totals(*, session: Session) -> None:
     """Recount every day's totals from the results (after a bulk load that bypassed ``add_check``)."""
-    result = CheckResult.__table__  # type: ignore[attr-defined]
+    result = table_of(CheckResult)
     counts = sa_select(
         result.c.day,
         result.c.community,
@@ -131,7 +131,7 @@ def check_figures(*, session: Session, day: date) -> CheckFigures:
 
 def checks_by_compound(*, session: Session, community: str | None = None) -> dict[tuple[str, str | None], int]:
     """Count check results to date by (community, compound), in SQL."""
-    result = CheckResult.__table__  # type: ignore[attr-defined]
+    result = table_of(CheckResult)
     query = sa_select(result.c.community, result.c.compound, func.count()).group_by(
         result.c.community, result.c.compound
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lianfang.models.base import json_column, to_db_time
+from lianfang.models.base import json_column, table_of, to_db_time
 from sqlalchemy import UniqueConstraint, bindparam, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel
@@ -35,7 +35,7 @@ class Draft(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
-DRAFTS = Draft.__table__
+DRAFTS = table_of(Draft)
 """Drafts are read and written with Core statements: one of each runs for every form step, and the ORM's
 identity map and unit of work cost more than the SQL itself."""
 COLUMNS = tuple(column.name for column in DRAFTS.columns)

@@ -42,4 +42,4 @@ def purge_events(
     # Look before deleting: a read takes no write lock, and on most ticks there is nothing to forget.
     if session.exec(select(col(ProcessedEvent.id)).where(expired).limit(1)).first() is None:
         return 0
-    return session.execute(delete(ProcessedEvent).where(expired)).rowcount
+    return session.connection().execute(delete(ProcessedEvent).where(expired)).rowcount

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lianfang.models.base import to_db_time
+from lianfang.models.base import table_of, to_db_time
 from sqlalchemy import Column, Connection, LargeBinary, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -54,7 +54,7 @@ def load_file(*, session: Session, file_id: int) -> bytes | None:
 def delete_files(*, connection: Connection, file_ids: list[int]) -> None:
     """Forget documents that were delivered."""
     if file_ids:
-        connection.execute(delete(OutgoingFile.__table__).where(OutgoingFile.__table__.c.id.in_(file_ids)))
+        connection.execute(delete(table_of(OutgoingFile)).where(table_of(OutgoingFile).c.id.in_(file_ids)))
 
 
 def save_pending_import(

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lianfang.models.base import MAX_ID, to_db_time
+from lianfang.models.base import MAX_ID, table_of, to_db_time
 from lianfang.models.drafts import Draft
 from sqlalchemy import UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
@@ -121,8 +121,8 @@ class Speaker:
     lang: str
 
 
-IDENTITIES = Identity.__table__
-MEMBERS = Member.__table__
+IDENTITIES = table_of(Identity)
+MEMBERS = table_of(Member)
 SPEAKER = (
     sa_select(IDENTITIES.c.id, MEMBERS.c.id, IDENTITIES.c.chat_id, IDENTITIES.c.last_seen_at, MEMBERS.c.lang)
     .join(MEMBERS, MEMBERS.c.id == IDENTITIES.c.member_id)
@@ -286,7 +286,9 @@ def _unlink(*, session: Session, member_id: int) -> int:
     """Remove a member's identities and their drafts; return how many identities there were."""
     identities = list(session.exec(select(Identity).where(Identity.member_id == member_id)))
     for identity in identities:
-        session.exec(delete(Draft).where(Draft.platform == identity.platform, Draft.user_id == identity.user_id))
+        session.exec(
+            delete(Draft).where(col(Draft.platform) == identity.platform, col(Draft.user_id) == identity.user_id)
+        )
         session.delete(identity)
     session.flush()
     return len(identities)
@@ -299,7 +301,7 @@ def deactivate_member(*, session: Session, member: Member, reason: str, now: dat
     member.deactivated_at = to_db_time(now)
     member.deactivation_reason = reason[:MAX_REASON]
     session.add(member)
-    session.exec(delete(Draft).where(Draft.member_id == member.id))
+    session.exec(delete(Draft).where(col(Draft.member_id) == member.id))
     _revoke_relinks(session=session, member_id=member.id, now=now)
     session.flush()
 
@@ -441,7 +443,7 @@ def rebind_chat(*, session: Session, platform: str, old_chat_id: str, new_chat_i
 
 def mark_unreachable(*, session: Session, platform: str, chat_id: str, reason: str, now: datetime) -> list[ChatBinding]:
     """Record that a bound chat refuses messages for good; return the bindings that were reachable until now."""
-    table = ChatBinding.__table__  # type: ignore[attr-defined]
+    table = table_of(ChatBinding)
     ids = (
         session.connection()
         .execute(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from lianfang.models.base import insert_if_absent, json_column, to_db_time
+from lianfang.models.base import insert_if_absent, json_column, table_of, to_db_time
 from lianfang.models.checks import CheckResult
 from lianfang.models.screening import ScreeningTarget
 from sqlalchemy import Index, UniqueConstraint, func, or_, update
@@ -246,7 +246,7 @@ def close_observation(
     note: str = "",
 ) -> bool:
     """Close an active observation (released, closed early or lost); False if it was no longer active."""
-    table = Observation.__table__  # type: ignore[attr-defined]
+    table = table_of(Observation)
     won = (
         session.connection()
         .execute(
@@ -314,8 +314,8 @@ def _count(session: Session, table: Any, *conditions: Any) -> int:
 
 def observation_figures(*, session: Session, day: date) -> ObservationFigures:
     """Return the day's figures for the daily report, each one indexed count in SQL."""
-    obs = Observation.__table__  # type: ignore[attr-defined]
-    followups = FollowUp.__table__  # type: ignore[attr-defined]
+    obs = table_of(Observation)
+    followups = table_of(FollowUp)
     ongoing = (obs.c.start_on <= day, or_(obs.c.closed_on.is_(None), obs.c.closed_on >= day))
     return ObservationFigures(
         under_observation=_count(session, obs, *ongoing),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lianfang.models.base import to_db_time
+from lianfang.models.base import table_of, to_db_time
 from sqlalchemy import Index, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -109,7 +109,7 @@ def advance(
     """Move a referral to its next step; False if it is no longer where the caller saw it (a double tap)."""
     if status not in NEXT_STEPS[referral.status]:
         return False
-    table = Referral.__table__  # type: ignore[attr-defined]
+    table = table_of(Referral)
     stamp = to_db_time(now)
     moved = (
         session.connection()
@@ -142,8 +142,8 @@ def open_referrals(
 ) -> list[Referral]:
     """Return referrals not yet closed, oldest first: all, or those of a community or made by a member."""
     query = select(Referral).where(Referral.status != STATUS_CLOSED)
-    mine = [Referral.community == community] if community is not None else []
-    mine += [Referral.member_id == member_id] if member_id is not None else []
+    mine = [col(Referral.community) == community] if community is not None else []
+    mine += [col(Referral.member_id) == member_id] if member_id is not None else []
     if mine:
         query = query.where(or_(*mine))
     return list(session.exec(query.order_by(col(Referral.id)).limit(limit)))
@@ -168,7 +168,7 @@ def stale_referrals(*, session: Session, before: datetime, limit: int = 100) -> 
 
 def claim_chase(*, session: Session, referral: Referral, now: datetime) -> bool:
     """Take the chase of a stale referral; False if another tick or instance chased it, or it moved on."""
-    table = Referral.__table__  # type: ignore[attr-defined]
+    table = table_of(Referral)
     seen = (
         table.c.last_chased_at.is_(None)
         if referral.last_chased_at is None

@@ -280,8 +280,9 @@ def ledger_by_compound(
 ) -> dict[tuple[str | None, str | None], tuple[int, int]]:
     """Count ledger people and those verified by (community, compound), in SQL."""
     verified = func.sum(cast(ScreeningTarget.status == STATUS_VERIFIED, Integer))
-    query = select(ScreeningTarget.community, ScreeningTarget.compound, func.count(), func.coalesce(verified, 0))
+    community_column, compound_column = col(ScreeningTarget.community), col(ScreeningTarget.compound)
+    query = select(community_column, compound_column, func.count(), func.coalesce(verified, 0))
     if community is not None:
         query = query.where(ScreeningTarget.community == community)
-    rows = session.exec(query.group_by(ScreeningTarget.community, ScreeningTarget.compound)).all()
+    rows = session.exec(query.group_by(community_column, compound_column)).all()
     return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in rows}

@@ -74,7 +74,7 @@ def chase_counts(*, session: Session, day: date) -> dict[str, int]:
 
 def first_day(*, session: Session) -> date | None:
     """Return the earliest day anything was claimed: the loop has run since then."""
-    return session.exec(select(SendLedger.day).order_by(col(SendLedger.day)).limit(1)).first()
+    return session.exec(select(col(SendLedger.day)).order_by(col(SendLedger.day)).limit(1)).first()
 
 
 def claimed_keys(*, session: Session, keys: list[str]) -> set[str]:

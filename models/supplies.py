@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from lianfang.models.base import to_db_time
 from sqlalchemy import Index, Integer, cast, func
@@ -44,7 +45,7 @@ class SupplyFigures:
     open_urgent: int
 
 
-def add_supply_need(*, session: Session, now: datetime, day: date, member_id: int, **fields: object) -> SupplyNeed:
+def add_supply_need(*, session: Session, now: datetime, day: date, member_id: int, **fields: Any) -> SupplyNeed:
     """Store one supply need."""
     record = SupplyNeed(day=day, created_at=to_db_time(now), member_id=member_id, **fields)
     session.add(record)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -19,7 +20,7 @@ EARLIEST_BIRTH = date(1850, 1, 1)
 """Early enough for the sample number in GB 11643-1999 itself (born 1880)."""
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 OLD_ID_PATTERN = re.compile(r"^\d{15}$")
-NORMAL_FORM = "NFKC"
+NORMAL_FORM: Final = "NFKC"
 SEPARATORS = re.compile(r"[\s\-]")
 SEX_MALE = "male"
 SEX_FEMALE = "female"
