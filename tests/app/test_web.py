@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from lianfang.app.web import SECRET_HEADER, create_web_app
+from lianfang.app.web import create_web_app
+from lianfang.bot.platforms.telegram import SECRET_HEADER
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
 from lianfang.bot.ports import SendError
 from sqlalchemy import create_engine

@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 from lianfang.app.cli import main
-from lianfang.app.serve import create_wecom_chat, wecom_adapter
 from lianfang.app.web import create_web_app
 from lianfang.bot.db import session_scope
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.platforms.wecom import create_wecom_chat, wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.ports import SEND_OUTAGE, SendError
 from lianfang.bot.types import PLATFORM_MEMORY, PLATFORM_TELEGRAM, PLATFORM_WECOM, ChatRef, OutgoingMessage, Text

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from lianfang.app.serve import wecom_adapter
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.platforms.wecom import wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.models.files import PendingImport
 from openpyxl import load_workbook

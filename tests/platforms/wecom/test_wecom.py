@@ -23,32 +23,31 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-from lianfang.app.serve import bind_wecom_chat, create_wecom_chat, serve, wecom_adapter
-from lianfang.app.web import WECOM_PATH, create_web_app
+from lianfang.app.serve import serve
+from lianfang.app.web import create_web_app
 from lianfang.bot.db import make_engine, session_scope
 from lianfang.bot.i18n import t
-from lianfang.bot.platforms.wecom.adapter import (
-    CARDS_NEVER,
-    MAX_TEXT_BYTES,
+from lianfang.bot.platforms.wecom import WECOM_PATH, bind_wecom_chat, create_wecom_chat, wecom_adapter
+from lianfang.bot.platforms.wecom.adapter import WeComAdapter
+from lianfang.bot.platforms.wecom.api import (
     PATH_MESSAGE_SEND,
     REASON_CHAT_GONE,
     REASON_FORBIDDEN,
     REASON_RATE_LIMITED,
     ApiError,
     ApiUnreachable,
-    BadCallback,
-    BadSignature,
-    WeComAdapter,
-    appchat_chat_id,
-    appchat_id,
-    create_app_chat,
+)
+from lianfang.bot.platforms.wecom.callback import BadCallback, BadSignature
+from lianfang.bot.platforms.wecom.chats import appchat_chat_id, appchat_id, robot_chat_id, robot_key
+from lianfang.bot.platforms.wecom.render import (
+    CARDS_NEVER,
+    MAX_TEXT_BYTES,
     decode_card_key,
     encode_card_key,
-    robot_chat_id,
-    robot_key,
     split_bytes,
     utf8_size,
 )
+from lianfang.bot.platforms.wecom.setup import create_app_chat
 from lianfang.bot.ports import SendError
 from lianfang.bot.types import PLATFORM_WECOM, Button, ChatRef, OutgoingMessage, Text
 from lianfang.models.cards import CardUse
@@ -137,7 +136,7 @@ async def web(
     harness: Harness, wecom: WeComAdapter, wall_clock: Callable[[], float] = time.time
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Talk to the instance's Starlette app in process; ``wall_clock`` is the server's real time."""
-    transport = httpx.ASGITransport(app=create_web_app(harness.app, None, wecom=wecom, wall_clock=wall_clock))
+    transport = httpx.ASGITransport(app=create_web_app(harness.app, wecom, wall_clock=wall_clock))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
         yield http
 
