@@ -39,7 +39,7 @@ from sqlmodel import Session, func, select
 from tests.fake_telegram import TOKEN, UNAUTHORIZED, FakeTelegram
 from tests.fake_wecom import APPCHAT_SEND, MESSAGE_SEND, UNTRUSTED_IP, FakeWeCom
 from tests.fakes import Harness, texts_of
-from tests.platforms.wecom.test_adapter import LEADER, REPORTER, SETTINGS, STAFF, join, web
+from tests.platforms.wecom.support import LEADER, REPORTER, SETTINGS, STAFF, join, web
 
 OUTAGE_LOGGER = "lianfang.bot.outbox"
 REPORTERS = ((REPORTER, "周强", "screening"), ("LiNa", "李娜", "coordination"), ("ChenJing", "陈静", "supplies"))

@@ -20,9 +20,9 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_wecom import FakeWeCom
 from tests.fakes import Harness
 from tests.handlers.screening.test_files import GOOD_ROWS, HEADER, ledger
-from tests.platforms.wecom.test_adapter import CLIENT, post, web
-from tests.platforms.wecom.test_adapter import SETTINGS as WECOM_SETTINGS
-from tests.platforms.wecom.test_adapter import join as wecom_join
+from tests.platforms.wecom.support import CLIENT, post, web
+from tests.platforms.wecom.support import SETTINGS as WECOM_SETTINGS
+from tests.platforms.wecom.support import join as wecom_join
 from tests.screening_files import id_number, write_xlsx
 
 LEAD = 5120337881
