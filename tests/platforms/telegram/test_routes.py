@@ -1,10 +1,9 @@
-"""The Starlette app over an ASGI transport: the Telegram webhook's secret and input checks, and /healthz."""
+"""The Telegram webhook over an ASGI transport: its secret and input checks, and recorded payloads."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +11,6 @@ import pytest
 from lianfang.app.web import create_web_app
 from lianfang.bot.platforms.telegram import SECRET_HEADER
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
-from lianfang.bot.ports import SendError
-from sqlalchemy import create_engine
 
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fakes import Harness
@@ -149,34 +146,3 @@ async def test_without_a_configured_secret_every_webhook_call_is_refused(databas
     finally:
         await harness.app.stop()
         harness.app.engine.dispose()
-
-
-async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -> None:
-    harness = Harness.create(database_url)
-    engine = harness.app.engine
-    try:
-        async with client(harness, None) as http:
-            answer = await http.get("/healthz")
-            assert answer.status_code == 200
-            assert answer.json() == {
-                "status": "ok",
-                "database": True,
-                "scheduler_leader": True,
-                "outages": [],
-                "outbox_backlog": 0,
-                "outbox_oldest_seconds": 0,
-                "unreachable_chats": [],
-            }
-            reporter = await harness.member("周强", "screening", "reporter")
-            harness.adapter.refuse[reporter.chat_id] = SendError("network: down", permanent=False)
-            await harness.tick("15:00")
-            harness.advance(minutes=2)
-            body = (await http.get("/healthz")).json()
-            assert body["outbox_backlog"] == 1 and body["outbox_oldest_seconds"] == 120
-            harness.app.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
-            answer = await http.get("/healthz")
-            assert answer.status_code == 503
-            assert answer.json() == {"status": "error", "database": False, "scheduler_leader": True, "outages": []}
-    finally:
-        harness.app.engine.dispose()
-        engine.dispose()
