@@ -338,7 +338,7 @@ class WeComAdapter:
                 ready.append(user)
         for start in range(0, len(ready), MAX_MESSAGE_USERS):
             batch = ready[start : start + MAX_MESSAGE_USERS]
-            calls, refused = 0, set()
+            calls, refused = 0, set[str]()
             try:
                 for part in parts:
                     sent, lost = await self._app_message(addressed(part, batch))
