@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from lianfang.bot.config import DEFAULT_DATABASE_FILE, Settings
+from lianfang.app.platforms import PLATFORMS, Settings
+from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
 from lianfang.bot.i18n import render
 from lianfang.bot.org import Org, OrgError, check_org, default_org_path, load_org
@@ -394,53 +395,6 @@ def cmd_outbox_failed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_wecom_create_chat(args: argparse.Namespace) -> int:
-    """Create a WeCom group chat of the app, bind it if asked, and print its chat id."""
-    from lianfang.app.serve import create_wecom_chat
-    from lianfang.bot.platforms.wecom.adapter import ApiError, ApiUnreachable
-
-    app = app_from_environment()
-    members = [member.strip() for member in args.members.split(",") if member.strip()]
-    owner = args.owner or (members[0] if members else "")
-    try:
-        chat_id = asyncio.run(create_wecom_chat(app, name=args.name, owner=owner, members=members, purpose=args.bind))
-    except ValueError as error:
-        print(f"lianfang: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except (ApiError, ApiUnreachable) as error:
-        print(f"lianfang: WeCom: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    print(chat_id)
-    return EXIT_OK
-
-
-def cmd_wecom_bind_robot(args: argparse.Namespace) -> int:
-    """Bind a WeCom group robot (its webhook URL or key) to a purpose, once a test message reached the group."""
-    return _bind_tested(args.key, args.bind, robot=True)
-
-
-def cmd_wecom_bind_chat(args: argparse.Namespace) -> int:
-    """Bind a group chat of the app (created earlier) to a purpose, once a test message reached it."""
-    return _bind_tested(args.chatid, args.bind, robot=False)
-
-
-def _bind_tested(chat: str, purpose: str, *, robot: bool) -> int:
-    from lianfang.app.serve import bind_tested_wecom_chat
-    from lianfang.bot.ports import SendError
-
-    app = app_from_environment()
-    try:
-        chat_id = asyncio.run(bind_tested_wecom_chat(app, chat=chat, purpose=purpose, robot=robot))
-    except ValueError as error:
-        print(f"lianfang: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except SendError as error:
-        print(f"lianfang: the test message did not arrive, nothing bound: WeCom: {error.reason}", file=sys.stderr)
-        return EXIT_INVALID if error.permanent else EXIT_ERROR
-    print(f"OK {chat_id.split(':', 1)[0]} bound as {purpose}")
-    return EXIT_OK
-
-
 def _cli_actor() -> str:
     """Name the person at the terminal for the audit log."""
     import getpass
@@ -738,21 +692,8 @@ def build_parser() -> argparse.ArgumentParser:
     relinker.add_argument("member", help="member id or exact name")
     relinker.set_defaults(func=cmd_members_relink)
 
-    wecom = sub.add_parser("wecom", help="WeChat Work setup").add_subparsers(dest="wecom_command", required=True)
-    chat = wecom.add_parser("create-chat", help="create a group chat of the app and bind it")
-    chat.add_argument("--name", required=True, help="the chat's name, e.g. 领导小组")
-    chat.add_argument("--members", required=True, help="WeCom UserIDs, comma-separated (2 to 500)")
-    chat.add_argument("--owner", help="the chat owner's UserID (default: the first member)")
-    chat.add_argument("--bind", help="leadership, or group:KEY")
-    chat.set_defaults(func=cmd_wecom_create_chat)
-    robot = wecom.add_parser("bind-robot", help="bind a group robot to a purpose, after a test message")
-    robot.add_argument("--key", required=True, help="the robot's webhook address as WeCom shows it, or its key")
-    robot.add_argument("--bind", required=True, help="leadership, or group:KEY")
-    robot.set_defaults(func=cmd_wecom_bind_robot)
-    bound = wecom.add_parser("bind-chat", help="bind a group chat of the app to a purpose, after a test message")
-    bound.add_argument("chatid", help="the chat id `wecom create-chat` printed")
-    bound.add_argument("--bind", required=True, help="leadership, or group:KEY")
-    bound.set_defaults(func=cmd_wecom_bind_chat)
+    for platform in PLATFORMS:
+        platform.cli(sub, app_from_environment)
 
     screening = sub.add_parser("screening", help="the screening ledger (排查台账)").add_subparsers(
         dest="screening_command", required=True

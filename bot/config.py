@@ -1,15 +1,13 @@
-"""Settings for one lianfang instance, read from LIANFANG_* variables and an optional .env file."""
+"""The kernel's settings, read from LIANFANG_* variables and an optional .env file; each platform adds its own."""
 
 from __future__ import annotations
 
 import os
-import re
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_FILE = "lianfang.db"
@@ -17,7 +15,8 @@ DATA_FOLDER_NAME = "lianfang"
 XDG_DATA_HOME = "XDG_DATA_HOME"
 FALLBACK_DATA_HOME = Path("~/.local/share")
 """Where the default SQLite database lives when XDG_DATA_HOME is unset (the XDG base directory default)."""
-WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+ENV_PREFIX = "LIANFANG_"
+ENV_FILE = ".env"
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "token", "xxx", "your-token-here"})
 
 
@@ -30,9 +29,9 @@ def default_database_url() -> str:
 
 
 class Settings(BaseSettings):
-    """Configure one instance; built once in the CLI and passed down."""
+    """Configure the kernel of one instance; the CLI adds every platform's settings and passes them down."""
 
-    model_config = SettingsConfigDict(env_prefix="LIANFANG_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=ENV_FILE, extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
     """Unset: a SQLite file in a fixed data folder, the same whichever folder a command runs in."""
@@ -75,28 +74,6 @@ class Settings(BaseSettings):
     outbox_max_age_hours: int = Field(default=24, ge=1, le=24 * 30)
     """How long, from when it was queued, a message is held and retried while its platform has an outage."""
 
-    telegram_token: SecretStr | None = None
-    telegram_webhook_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_api_base_url: str = "https://api.telegram.org"
-
-    wecom_corp_id: str | None = None
-    wecom_agent_id: int | None = None
-    wecom_secret: SecretStr | None = None
-    wecom_token: SecretStr | None = None
-    wecom_aes_key: SecretStr | None = None
-    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
-    wecom_callback_window_seconds: int = Field(default=3600, ge=60, le=86400)
-    """A WeCom callback whose signed timestamp is further than this from the server's clock is refused."""
-    wecom_duplicate_check_seconds: int = Field(default=0, ge=0, le=4 * 3600)
-    """When set, WeCom drops an app message identical to one sent to the same member this recently: a message sent
-    again after a crash mid-send is shown once (set it above the outbox lease), but so is a second identical answer,
-    to ``帮助`` typed twice, say. 0 (the default): off."""
-
-    wecom_cards: Literal["auto", "always", "never"] = "auto"
-    """Template cards for reminders: ``auto`` adds the text for members who tapped no card in 7 days (WeChat users
-    of 微工作台 see no cards); ``always`` sends cards alone; ``never`` sends text only."""
-
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -113,38 +90,8 @@ class Settings(BaseSettings):
             raise ValueError("must be zh_CN or en")
         return value
 
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _telegram_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
-        # Telegram refuses setWebhook unless the secret is 1-256 of A-Z a-z 0-9 _ -
-        if value is not None and not WEBHOOK_SECRET.match(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
 
-    @model_validator(mode="after")
-    def _no_placeholder_secrets(self) -> Settings:
-        if self.telegram_token is not None:
-            _reject_placeholder("telegram_token", self.telegram_token)
-            if self.telegram_webhook_url:
-                _reject_placeholder("telegram_webhook_secret", self.telegram_webhook_secret)
-        if self.wecom_corp_id:
-            if self.wecom_agent_id is None:
-                raise ValueError("LIANFANG_WECOM_AGENT_ID must be set when LIANFANG_WECOM_CORP_ID is")
-            for name in ("wecom_secret", "wecom_token", "wecom_aes_key"):
-                _reject_placeholder(name, getattr(self, name))
-        return self
-
-    @property
-    def telegram_enabled(self) -> bool:
-        """Tell whether a Telegram token is configured."""
-        return self.telegram_token is not None
-
-    @property
-    def wecom_enabled(self) -> bool:
-        """Tell whether WeCom is configured."""
-        return bool(self.wecom_corp_id)
-
-
-def _reject_placeholder(name: str, value: SecretStr | None) -> None:
+def reject_placeholder(name: str, value: SecretStr | None) -> None:
+    """Refuse an unset or placeholder secret of a platform that is on (its validator calls this)."""
     if value is None or value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
         raise ValueError(f"LIANFANG_{name.upper()} must be set to a real secret when its platform is on")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import count
 
-from lianfang.bot.config import Settings
+from lianfang.app.platforms import Settings
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render, render_lines
 from lianfang.bot.org import Org, default_org_path, load_org

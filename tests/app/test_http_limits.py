@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from lianfang.app.serve import QuietServer, http_config, listen, wecom_adapter
-from lianfang.app.web import SECRET_HEADER, WECOM_PATH, create_web_app
+from lianfang.app.serve import QuietServer, http_config, listen
+from lianfang.app.web import create_web_app
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import t
+from lianfang.bot.platforms.telegram import SECRET_HEADER
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.platforms.wecom import WECOM_PATH, wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.models.events import ProcessedEvent
 from sqlalchemy import func
@@ -103,7 +105,7 @@ async def served(
     harness.app.add_adapter(telegram)
     harness.app.add_adapter(wecom)
     await harness.app.start()
-    server = QuietServer(http_config(create_web_app(harness.app, telegram, wecom=wecom), harness.app.settings))
+    server = QuietServer(http_config(create_web_app(harness.app, telegram, wecom), harness.app.settings))
     listener = listen("127.0.0.1", 0)
     task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:

@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 from lianfang.app.cli import main
-from lianfang.app.serve import create_wecom_chat, wecom_adapter
 from lianfang.app.web import create_web_app
 from lianfang.bot.db import session_scope
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.platforms.wecom import create_wecom_chat, wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.ports import SEND_OUTAGE, SendError
 from lianfang.bot.types import PLATFORM_MEMORY, PLATFORM_TELEGRAM, PLATFORM_WECOM, ChatRef, OutgoingMessage, Text
@@ -39,7 +39,7 @@ from sqlmodel import Session, func, select
 from tests.fake_telegram import TOKEN, UNAUTHORIZED, FakeTelegram
 from tests.fake_wecom import APPCHAT_SEND, MESSAGE_SEND, UNTRUSTED_IP, FakeWeCom
 from tests.fakes import Harness, texts_of
-from tests.platforms.wecom.test_wecom import LEADER, REPORTER, SETTINGS, STAFF, join, web
+from tests.platforms.wecom.support import LEADER, REPORTER, SETTINGS, STAFF, join, web
 
 OUTAGE_LOGGER = "lianfang.bot.outbox"
 REPORTERS = ((REPORTER, "周强", "screening"), ("LiNa", "李娜", "coordination"), ("ChenJing", "陈静", "supplies"))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import time, timedelta
 
 import pytest
-from lianfang.bot.config import Settings
+from lianfang.app.platforms import Settings
 from lianfang.bot.platforms.memory.adapter import MemoryAdapter
 from lianfang.bot.runtime import App, ManualClock
 from lianfang.bot.types import PLATFORM_MEMORY, IncomingMessage, OutgoingMessage

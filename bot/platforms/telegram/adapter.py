@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from lianfang.bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
+from lianfang.bot.ordering import ChatOrder
 from lianfang.bot.ports import (
     LRU,
     REASON_FORBIDDEN,
@@ -230,9 +231,7 @@ class TelegramAdapter:
         self._tokens = LRU(TOKEN_CACHE_SIZE)
         self._tapped = LRU(TAPPED_CACHE_SIZE)
         self._progress = LRU(PROGRESS_CACHE_SIZE)
-        self._slots = asyncio.Semaphore(max_concurrent_updates)
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._order = ChatOrder(max_concurrent_updates, platform=self.platform)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -249,18 +248,14 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Let updates in progress finish (briefly), then close the HTTP clients."""
-        try:
-            await asyncio.wait_for(self.join(), STOP_GRACE_SECONDS)
-        except TimeoutError:
-            logger.warning("telegram: %d update(s) still in progress at stop; cancelled", len(self._tasks))
-            for task in list(self._tasks):
-                task.cancel()
+        cut = await self._order.stop(STOP_GRACE_SECONDS)
+        if cut:
+            logger.warning("telegram: %d update(s) still in progress at stop; cancelled", cut)
         await self.bot.shutdown()
 
     async def join(self) -> None:
         """Wait until every update received so far has been handled."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._order.join()
 
     # -- receiving ------------------------------------------------------------------------------------------
 
@@ -307,25 +302,8 @@ class TelegramAdapter:
 
     async def feed(self, update: Update) -> None:
         """Handle one update in the background, after the earlier updates of the same chat."""
-        await self._slots.acquire()
-        key = self._order_key(update)
-        previous = self._tails.get(key)
-        task = asyncio.create_task(self._handle_in_order(key, update, previous))
-        self._tails[key] = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _handle_in_order(self, key: str, update: Update, previous: asyncio.Task[None] | None) -> None:
-        try:
-            if previous is not None:
-                await asyncio.wait([previous])
-            await self.handle_update(update)
-        except Exception:
-            logger.exception("telegram: error while handling update %s", update.update_id)
-        finally:
-            self._slots.release()
-            if self._tails.get(key) is asyncio.current_task():
-                del self._tails[key]
+        what = f"update {update.update_id}"
+        await self._order.submit(self._order_key(update), lambda: self.handle_update(update), what)
 
     @staticmethod
     def _order_key(update: Update) -> str:

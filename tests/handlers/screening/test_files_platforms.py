@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from lianfang.app.serve import wecom_adapter
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.platforms.wecom import wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.models.files import PendingImport
 from openpyxl import load_workbook
@@ -20,9 +20,9 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_wecom import FakeWeCom
 from tests.fakes import Harness
 from tests.handlers.screening.test_files import GOOD_ROWS, HEADER, ledger
-from tests.platforms.wecom.test_wecom import CLIENT, post, web
-from tests.platforms.wecom.test_wecom import SETTINGS as WECOM_SETTINGS
-from tests.platforms.wecom.test_wecom import join as wecom_join
+from tests.platforms.wecom.support import CLIENT, post, web
+from tests.platforms.wecom.support import SETTINGS as WECOM_SETTINGS
+from tests.platforms.wecom.support import join as wecom_join
 from tests.screening_files import id_number, write_xlsx
 
 LEAD = 5120337881

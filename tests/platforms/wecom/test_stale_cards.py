@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from lianfang.bot.platforms.wecom.adapter import WeComAdapter, decode_card_key
+from lianfang.bot.platforms.wecom.adapter import WeComAdapter
+from lianfang.bot.platforms.wecom.render import decode_card_key
 
 from tests.bot.test_stale_cards import NEXT_DAY, STALE_ZH, drafts, reports
 from tests.fake_wecom import UPDATE_CARD, FakeWeCom
 from tests.fakes import Harness
-from tests.platforms.wecom.test_wecom import CLIENT, PAYLOADS, join, post, served, web  # noqa: F401  (fixture)
+from tests.platforms.wecom.support import CLIENT, PAYLOADS, join, post, web
 
 WECOM_REPORTER = "ZhouQiang"
 

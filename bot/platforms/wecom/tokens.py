@@ -1,0 +1,56 @@
+"""WeCom access tokens: one cached token per app, shared between calls and between instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+TOKEN_LIFETIME_SECONDS = 7200
+TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
+"""A cached token is replaced this long before it expires, so no call races its expiry."""
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    """An access token and the moment it expires (aware, UTC)."""
+
+    token: str
+    expires_at: datetime
+
+    def fresh(self, now: datetime) -> bool:
+        """Tell whether the token can still be used for a while."""
+        return self.expires_at - TOKEN_REFRESH_MARGIN > now
+
+
+class TokenStore(Protocol):
+    """Where access tokens are kept between calls and shared between instances (the database in production)."""
+
+    async def load(self, key: str) -> CachedToken | None:
+        """Return the cached token of an app, if any."""
+
+    async def save(self, key: str, token: CachedToken) -> None:
+        """Cache an app's token."""
+
+    async def discard(self, key: str, token: str) -> None:
+        """Forget a token WeCom refused (unless it was replaced meanwhile)."""
+
+
+class MemoryTokenStore:
+    """Keep tokens in this process only (one-off commands, tests)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, CachedToken] = {}
+
+    async def load(self, key: str) -> CachedToken | None:
+        """Return the cached token, if any."""
+        return self.tokens.get(key)
+
+    async def save(self, key: str, token: CachedToken) -> None:
+        """Cache a token."""
+        self.tokens[key] = token
+
+    async def discard(self, key: str, token: str) -> None:
+        """Forget a refused token."""
+        if key in self.tokens and self.tokens[key].token == token:
+            del self.tokens[key]
