@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from lianfang.bot.db import session_scope
+from lianfang.bot.chat_purpose import bind_for_purpose, purpose_of
 from lianfang.bot.platform import EXIT_ERROR, EXIT_INVALID, EXIT_OK, settings_of
+from lianfang.bot.platform_stores import DatabaseCardStore, DatabaseTokenStore
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.platforms.wecom.api import ApiError, ApiUnreachable
 from lianfang.bot.platforms.wecom.chats import (
@@ -27,11 +28,9 @@ from lianfang.bot.platforms.wecom.chats import (
     target_of,
 )
 from lianfang.bot.platforms.wecom.settings import WeComSettings
-from lianfang.bot.platforms.wecom.stores import DatabaseCardStore, DatabaseTokenStore
 from lianfang.bot.platforms.wecom.tokens import TokenStore
 from lianfang.bot.ports import SendError
 from lianfang.bot.types import PLATFORM_WECOM, ChatRef, OutgoingMessage, Text
-from lianfang.models.members import CHAT_GROUP, CHAT_LEADERSHIP, bind_chat, find_identity
 
 if TYPE_CHECKING:
     from lianfang.bot.runtime import App
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MakeApp = Callable[[], "App"]
-PURPOSE_LEADERSHIP = "leadership"
-PURPOSE_GROUP_PREFIX = "group:"
 
 
 def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
@@ -48,8 +45,9 @@ def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
 
     Commands are written as the Chinese words members type (``日报 无``), since WeCom users type, not tap.
     """
-    options = {"card_uses": DatabaseCardStore(app), "words": app.dispatcher.in_words, **options}
-    return WeComAdapter.from_settings(settings_of(app, WeComSettings), tokens=DatabaseTokenStore(app), **options)
+    options = {"card_uses": DatabaseCardStore(app.engine, PLATFORM_WECOM), "words": app.dispatcher.in_words, **options}
+    tokens = DatabaseTokenStore(app.engine, PLATFORM_WECOM)
+    return WeComAdapter.from_settings(settings_of(app, WeComSettings), tokens=tokens, **options)
 
 
 def bind_wecom_chat(app: App, *, chat_id: str, purpose: str, by: str | None = None) -> None:
@@ -58,22 +56,13 @@ def bind_wecom_chat(app: App, *, chat_id: str, purpose: str, by: str | None = No
     ``by`` is the WeCom UserID of whoever asked for it (the chat's owner), recorded when that person is a
     member. ValueError says what is wrong with the purpose or the chat id.
     """
-    kind, group_key = _purpose(app, purpose)
+    purpose_of(app.org, purpose)
     target, address = target_of(chat_id)
     if target == TARGET_USER or not address:
         raise ValueError("a WeCom group chat id starts with appchat: or webhook:")
-    with session_scope(app.engine) as session:
-        identity = find_identity(session=session, platform=PLATFORM_WECOM, user_id=by) if by else None
-        bind_chat(
-            session=session,
-            platform=PLATFORM_WECOM,
-            chat_id=chat_id,
-            kind=kind,
-            group_key=group_key,
-            # bound_by is nullable: a chat bound from the command line may have been asked for by no member
-            member_id=identity.member_id if identity is not None else None,
-            now=app.clock(),
-        )
+    bind_for_purpose(
+        app.engine, app.org, platform=PLATFORM_WECOM, chat_id=chat_id, purpose=purpose, by=by, now=app.clock()
+    )
     logger.info("wecom: %s chat bound as %s", target, purpose)
 
 
@@ -85,7 +74,7 @@ async def create_wecom_chat(
     The purpose is checked before the chat is created, so a typo does not leave an unbound chat behind.
     """
     if purpose is not None:
-        _purpose(app, purpose)
+        purpose_of(app.org, purpose)
     adapter = wecom_adapter(app)
     try:
         chatid = await adapter.create_app_chat(name, owner, members)
@@ -103,7 +92,7 @@ async def bind_tested_wecom_chat(app: App, *, chat: str, purpose: str, robot: bo
     says what is wrong with the input, SendError why WeCom did not take the test message.
     """
     chat_id = robot_chat_id(robot_key(chat)) if robot else appchat_chat_id(appchat_id(chat))
-    _purpose(app, purpose)
+    purpose_of(app.org, purpose)
     lang = app.settings.default_language
     test = OutgoingMessage(ChatRef(PLATFORM_WECOM, chat_id), (Text("wecom.bind_test", {"purpose": purpose}),), lang)
     adapter = wecom_adapter(app)
@@ -113,17 +102,6 @@ async def bind_tested_wecom_chat(app: App, *, chat: str, purpose: str, robot: bo
         await adapter.stop()
     await asyncio.to_thread(bind_wecom_chat, app, chat_id=chat_id, purpose=purpose)
     return chat_id
-
-
-def _purpose(app: App, purpose: str) -> tuple[str, str]:
-    """Read ``leadership`` or ``group:KEY`` (a working group of the org) as a binding's kind and group key."""
-    if purpose == PURPOSE_LEADERSHIP:
-        return CHAT_LEADERSHIP, ""
-    group_key = purpose.removeprefix(PURPOSE_GROUP_PREFIX) if purpose.startswith(PURPOSE_GROUP_PREFIX) else ""
-    if app.org.group(group_key) is None:
-        keys = ", ".join(f"group:{group.key}" for group in app.org.groups)
-        raise ValueError(f"bind to {PURPOSE_LEADERSHIP} or one of: {keys}")
-    return CHAT_GROUP, group_key
 
 
 def build_wecom(app: App) -> WeComAdapter | None:

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Protocol
 
+from lianfang.bot.platform_stores import CachedToken
+
 TOKEN_LIFETIME_SECONDS = 7200
-TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
-"""A cached token is replaced this long before it expires, so no call races its expiry."""
-
-
-@dataclass(frozen=True)
-class CachedToken:
-    """An access token and the moment it expires (aware, UTC)."""
-
-    token: str
-    expires_at: datetime
-
-    def fresh(self, now: datetime) -> bool:
-        """Tell whether the token can still be used for a while."""
-        return self.expires_at - TOKEN_REFRESH_MARGIN > now
 
 
 class TokenStore(Protocol):
