@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
+from lianfang.app.composition import ORG_SECTIONS
 from lianfang.bot.config import DEFAULT_DATABASE_FILE, Settings
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
 from lianfang.bot.i18n import render
@@ -64,7 +65,7 @@ def load_org_or_exit(settings: Settings) -> Org:
     """Load the configured org file (or the bundled sample), exiting with its problems when invalid."""
     path = settings.org_file or default_org_path()
     try:
-        return load_org(path)
+        return load_org(path, ORG_SECTIONS)
     except OrgError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -155,7 +156,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_org_check(args: argparse.Namespace) -> int:
     """Validate an org file: print OK, or every problem with file, line and field."""
-    problems = check_org(args.file)
+    problems = check_org(args.file, ORG_SECTIONS)
     if not problems:
         print("OK")
         return EXIT_OK
