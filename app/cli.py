@@ -9,36 +9,28 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from lianfang.app.platforms import PLATFORMS, Settings
+from lianfang.app.composition import FEATURE_CLIS, ORG_SECTIONS
+from lianfang.app.platforms import PLATFORMS, Settings, configured
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
-from lianfang.bot.i18n import render
 from lianfang.bot.org import Org, OrgError, check_org, default_org_path, load_org
 from lianfang.bot.runtime import App
-from lianfang.bot.types import Text
-from lianfang.models.audit import CHANNEL_CLI
+from lianfang.bot.subcommands import EXIT_ERROR, EXIT_INVALID, EXIT_OK, CliRuntime
+from lianfang.handlers.membership.cli import ambiguous
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
-    from lianfang.bot.context import Context
-    from lianfang.handlers.screening.importing import RowProblem
-    from lianfang.models.members import Member
     from sqlalchemy import Engine
     from sqlmodel import Session
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_INVALID = 2
 CONSOLE_GUEST = "console-guest"
 CONSOLE_MEMBER_PREFIX = "console-"
 CONSOLE_NEWCOMER_PREFIX = "console:"
 """``--as NAME`` for someone who is not a member: an account of their own, distinct from every member's."""
 RETRY_TIME_LAYOUTS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
-MAX_INVITE_HOURS = 720
-"""An invite code lives at most 30 days: a code that lingers is a code that leaks."""
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -65,7 +57,7 @@ def load_org_or_exit(settings: Settings) -> Org:
     """Load the configured org file (or the bundled sample), exiting with its problems when invalid."""
     path = settings.org_file or default_org_path()
     try:
-        return load_org(path)
+        return load_org(path, ORG_SECTIONS)
     except OrgError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -131,18 +123,6 @@ def app_from_environment() -> App:
     return build_app(settings, load_org_or_exit(settings))
 
 
-def community_or_exit(org: Org, ref: str | None) -> str | None:
-    """Return the key of the community a key or name refers to (None if none given), exiting if it is unknown."""
-    if not ref:
-        return None
-    found = org.community(ref)
-    if found is None:
-        names = ", ".join(f"{c.key} ({c.name})" for c in org.communities)
-        print(f"lianfang: unknown community {ref!r}; communities: {names}", file=sys.stderr)
-        raise SystemExit(EXIT_INVALID)
-    return found.key
-
-
 # -- subcommands ------------------------------------------------------------------------------------------
 
 
@@ -156,198 +136,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_org_check(args: argparse.Namespace) -> int:
     """Validate an org file: print OK, or every problem with file, line and field."""
-    problems = check_org(args.file)
+    problems = check_org(args.file, ORG_SECTIONS)
     if not problems:
         print("OK")
         return EXIT_OK
     for problem in problems:
         print(problem)
     return EXIT_INVALID
-
-
-def cmd_invite_create(args: argparse.Namespace) -> int:
-    """Print a one-time invite code for a new member; a name already taken is refused with the relink command."""
-    from lianfang.handlers.membership.joining import new_invite
-    from lianfang.models.members import ROLES, members_named
-
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    if org.group(args.group) is None:
-        keys = ", ".join(g.key for g in org.groups)
-        print(f"lianfang: unknown group {args.group!r}; groups: {keys}", file=sys.stderr)
-        return EXIT_INVALID
-    if args.role not in ROLES:
-        print(f"lianfang: unknown role {args.role!r}; roles: {', '.join(ROLES)}", file=sys.stderr)
-        return EXIT_INVALID
-    community = community_or_exit(org, args.community)
-    app = build_app(settings, org)
-    with session_scope(app.engine) as session:
-        namesakes = members_named(session=session, ref=args.name) if args.name and not args.same_name else []
-        if namesakes:
-            print(f"lianfang: a member named {args.name!r} already exists:", file=sys.stderr)
-            _print_members(app, namesakes, file=sys.stderr)
-            print(
-                "To move that person to a new phone or account, run: lianfang members relink ID\n"
-                "To invite a different person with the same name, add --same-name.",
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
-        ctx = app.dispatcher.context(session, app.clock())
-        invite = new_invite(
-            ctx,
-            group_key=args.group,
-            role=args.role,
-            community=community,
-            name=args.name,
-            ttl=timedelta(hours=settings.invite_ttl_hours if args.hours is None else args.hours),
-        )
-        code = invite.code
-    print(code)
-    return EXIT_OK
-
-
-def cmd_invite_list(args: argparse.Namespace) -> int:
-    """List the invite codes that can still be used."""
-    from lianfang.models.members import open_invites
-
-    app = app_from_environment()
-    with session_scope(app.engine) as session:
-        invites = open_invites(session=session, now=app.clock())
-        for invite in invites:
-            kind = "relink" if invite.relink else "invite"
-            print(
-                f"{invite.code}\t{kind}\t{invite.name or '-'}\t{invite.group_key}\t{invite.role}\t"
-                f"{invite.community or '-'}\tuntil {invite.expires_at.astimezone(app.tz):%Y-%m-%d %H:%M}"
-            )
-    if not invites:
-        print("no open invites")
-    return EXIT_OK
-
-
-def cmd_invite_revoke(args: argparse.Namespace) -> int:
-    """Void an invite code that has not been used."""
-    from lianfang.handlers.membership.roster import revoke
-    from lianfang.models.members import find_invite, normalize_invite_code
-
-    app = app_from_environment()
-    code = normalize_invite_code(args.code)
-    with session_scope(app.engine) as session:
-        invite = find_invite(session=session, code=code) if code else None
-        if invite is None:
-            print(f"lianfang: no invite code {code!r}; see: lianfang invite list", file=sys.stderr)
-            return EXIT_INVALID
-        ctx = app.dispatcher.context(session, app.clock())
-        if not invite.is_open(ctx.now):
-            state = "used" if invite.used_at else "revoked" if invite.revoked_at else "expired"
-            print(f"lianfang: invite code {code} is already {state}", file=sys.stderr)
-            return EXIT_INVALID
-        revoke(ctx, invite, actor=_cli_actor(), channel=CHANNEL_CLI)
-    print("OK")
-    return EXIT_OK
-
-
-def _print_members(app: App, members: Sequence[Member], *, file: TextIO | None = None) -> None:
-    """Print members one a line: id, name, group, role, community, and when and why deactivated."""
-    for member in members:
-        row = [str(member.id), member.name, member.group_key, member.role, member.community or "-"]
-        if not member.active:
-            when = member.deactivated_at.astimezone(app.tz) if member.deactivated_at else None
-            row += [f"inactive since {when:%Y-%m-%d %H:%M}" if when else "inactive", member.deactivation_reason or "-"]
-        print("\t".join(row), file=file or sys.stdout)
-
-
-def _member_or_exit(app: App, session: Session, ref: str) -> Member:
-    """Return the one member an id or exact name refers to, exiting 2 when there is none or several."""
-    from lianfang.models.members import members_named
-
-    found = members_named(session=session, ref=ref)
-    if not found:
-        print(f"lianfang: no member {ref!r}; see: lianfang members list", file=sys.stderr)
-        raise SystemExit(EXIT_INVALID)
-    if _ambiguous(app, ref, found):
-        raise SystemExit(EXIT_INVALID)
-    return found[0]
-
-
-def _ambiguous(app: App, ref: str, found: Sequence[Member]) -> bool:
-    """Tell whether a name fits several members, listing them when it does."""
-    if len(found) <= 1:
-        return False
-    print(f"lianfang: {len(found)} members are called {ref!r}; give the id of one:", file=sys.stderr)
-    _print_members(app, found, file=sys.stderr)
-    return True
-
-
-def cmd_members_list(args: argparse.Namespace) -> int:
-    """List active members (or deactivated ones), optionally of one group."""
-    from lianfang.models.members import list_members
-
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    if args.group is not None and org.group(args.group) is None:
-        keys = ", ".join(g.key for g in org.groups)
-        print(f"lianfang: unknown group {args.group!r}; groups: {keys}", file=sys.stderr)
-        return EXIT_INVALID
-    app = build_app(settings, org)
-    with session_scope(app.engine) as session:
-        members = list_members(session=session, group_key=args.group, active=not args.inactive)
-        _print_members(app, members)
-    if not members:
-        print("no deactivated members" if args.inactive else "no members")
-    return EXIT_OK
-
-
-def _roster_change(args: argparse.Namespace, change: Callable[[Context, Member], str]) -> int:
-    """Apply one roster change to the member ARGS.member names, printing its result or why it was refused."""
-    from lianfang.handlers.membership.roster import RosterError
-
-    app = app_from_environment()
-    lang = app.settings.default_language
-    with session_scope(app.engine) as session:
-        member = _member_or_exit(app, session, args.member)
-        ctx = app.dispatcher.context(session, app.clock())
-        try:
-            result = change(ctx, member)
-        except RosterError as error:
-            print(f"lianfang: {render(error.text(), lang)}", file=sys.stderr)
-            return EXIT_INVALID
-    print(result)
-    return EXIT_OK
-
-
-def cmd_members_deactivate(args: argparse.Namespace) -> int:
-    """Deactivate a member with a reason: from their next message on they are a stranger."""
-    from lianfang.handlers.membership.roster import deactivate
-
-    def change(ctx: Context, member: Member) -> str:
-        deactivate(ctx, member, reason=args.reason, actor=_cli_actor(), channel=CHANNEL_CLI)
-        return render(Text("members.deactivated", {"name": member.name}), ctx.lang)
-
-    return _roster_change(args, change)
-
-
-def cmd_members_reactivate(args: argparse.Namespace) -> int:
-    """Make a deactivated member active again."""
-    from lianfang.handlers.membership.roster import reactivate
-
-    def change(ctx: Context, member: Member) -> str:
-        reactivate(ctx, member, actor=_cli_actor(), channel=CHANNEL_CLI)
-        return render(Text("members.reactivated", {"name": member.name}), ctx.lang)
-
-    return _roster_change(args, change)
-
-
-def cmd_members_relink(args: argparse.Namespace) -> int:
-    """Unlink a member's accounts and print a one-time code that binds their new one."""
-    from lianfang.handlers.membership.roster import local_moment, relink
-
-    def change(ctx: Context, member: Member) -> str:
-        invite = relink(ctx, member, actor=_cli_actor(), channel=CHANNEL_CLI)
-        params = {"name": member.name, "code": invite.code, "expires": local_moment(ctx, invite.expires_at)}
-        print(render(Text("members.relink_code", params), ctx.lang), file=sys.stderr)
-        return invite.code
-
-    return _roster_change(args, change)
 
 
 def cmd_outbox_retry(args: argparse.Namespace) -> int:
@@ -392,118 +187,6 @@ def cmd_outbox_failed(args: argparse.Namespace) -> int:
             )
     if not rows:
         print("no failed messages")
-    return EXIT_OK
-
-
-def _cli_actor() -> str:
-    """Name the person at the terminal for the audit log."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal; anything but y/yes/是 means no."""
-    try:
-        answer = input(f"{question} [y/N] ")
-    except EOFError:
-        return False
-    return answer.strip().casefold() in {"y", "yes", "是"}
-
-
-def _print_section(title: Text, items: Sequence[RowProblem], lang: str) -> None:
-    """Print a titled list of rows, or nothing when it is empty."""
-    if items:
-        print(render(title, lang))
-        for item in items:
-            print("  " + render(item.text(), lang))
-
-
-def cmd_screening_import(args: argparse.Namespace) -> int:
-    """Import a district screening list; exit 2 when rows were rejected."""
-    from lianfang.handlers.screening.importing import ImportFileError, ImportReport, import_list, notify_replaced
-    from lianfang.handlers.screening.verification import notify_assignees
-
-    settings = load_settings()
-    app = build_app(settings, load_org_or_exit(settings))
-    lang = settings.default_language
-    batch = args.batch or args.file.stem
-
-    def run(only_valid: bool) -> ImportReport:
-        with session_scope(app.engine) as session:
-            ctx = app.dispatcher.context(session, app.clock())
-            report = import_list(
-                ctx, args.file, batch=batch, actor=_cli_actor(), dry_run=args.dry_run, only_valid=only_valid
-            )
-            if report.written:
-                notify_assignees(ctx, report.assigned)
-                notify_replaced(ctx, report)
-        return report
-
-    try:
-        report = run(args.only_valid)  # one pass when every row is good or --only-valid is given
-        _print_section(Text("screening.import_rejected_title", {"count": len(report.rejected)}), report.rejected, lang)
-        if report.rejected and not report.written and not args.dry_run and sys.stdin.isatty():
-            question = Text("screening.import_confirm", {"good": len(report.good), "bad": report.bad_rows})
-            if _confirm(render(question, lang)):
-                report = run(True)
-    except ImportFileError as error:
-        print(f"lianfang: {args.file}: {render(error.text(), lang)}", file=sys.stderr)
-        return EXIT_INVALID
-    _print_section(Text("screening.import_cleaned_title", {"count": len(report.cleaned)}), report.cleaned, lang)
-    _print_section(Text("screening.import_merged_title", {"count": len(report.merged)}), report.merged, lang)
-    _print_section(
-        Text("screening.import_unassigned_title", {"count": len(report.unassigned)}), report.unassigned, lang
-    )
-    summary = "screening.import_done" if report.written else "screening.import_nothing"
-    params = {
-        "rows": report.rows,
-        "good": len(report.good),
-        "bad": report.bad_rows,
-        "added": report.added,
-        "merged": report.updated if report.written else len(report.merged),
-        "unassigned": len(report.unassigned),
-    }
-    print(render(Text(summary, params), lang))
-    return EXIT_INVALID if report.rejected else EXIT_OK
-
-
-def cmd_screening_assign(args: argparse.Namespace) -> int:
-    """Assign the ledger's unassigned targets now, e.g. after staff joined, and tell the staff."""
-    from lianfang.handlers.screening.importing import assign_unassigned
-    from lianfang.handlers.screening.verification import notify_assignees
-
-    settings = load_settings()
-    app = build_app(settings, load_org_or_exit(settings))
-    with session_scope(app.engine) as session:
-        ctx = app.dispatcher.context(session, app.clock())
-        assigned, left = assign_unassigned(ctx)
-        notify_assignees(ctx, assigned)
-    params = {"assigned": sum(assigned.values()), "left": left}
-    print(render(Text("screening.assign_done", params), settings.default_language))
-    return EXIT_OK
-
-
-def cmd_screening_export(args: argparse.Namespace) -> int:
-    """Write the screening ledger as .xlsx, one sheet per community; the export is audited."""
-    from lianfang.handlers.screening.export import export_ledger
-
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    community = community_or_exit(org, args.community)
-    app = build_app(settings, org)
-    with session_scope(app.engine) as session:
-        ctx = app.dispatcher.context(session, app.clock())
-        out = args.out or Path(f"screening-ledger-{ctx.today:%Y%m%d}.xlsx")
-        try:
-            summary = export_ledger(ctx, out, actor=_cli_actor(), community=community)
-        except OSError as error:
-            print(f"lianfang: cannot write {out}: {error.strerror or error}", file=sys.stderr)
-            return EXIT_ERROR
-    print(render(Text("screening.export_done", {"path": str(out), "rows": summary.rows}), settings.default_language))
     return EXIT_OK
 
 
@@ -563,7 +246,7 @@ def _console_speaker(app: App, session: Session, ref: str) -> tuple[str, str] | 
     from lianfang.models.members import bind_identity, identity_on, members_named
 
     found = [member for member in members_named(session=session, ref=ref) if member.active]
-    if _ambiguous(app, ref, found):
+    if ambiguous(app, ref, found):
         return None
     if not found:
         return f"{CONSOLE_NEWCOMER_PREFIX}{ref.strip()}", ref.strip()
@@ -586,7 +269,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(args.log_level or settings.log_level, jobs=settings.log_jobs)
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
-    if settings.telegram_enabled or settings.wecom_enabled:
+    if configured(settings):
         from lianfang.app.serve import serve
 
         try:
@@ -660,56 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.set_defaults(func=cmd_org_check)
 
-    invite = sub.add_parser("invite", help="invites").add_subparsers(dest="invite_command", required=True)
-    create = invite.add_parser("create", help="print a one-time invite code")
-    create.add_argument("--group", required=True, help="working group key, e.g. screening")
-    create.add_argument("--role", required=True, help="admin, leader, group_lead, reporter or staff")
-    create.add_argument("--community", help="community key or name (field staff)")
-    create.add_argument("--name", help="the new member's name (default: their chat display name)")
-    create.add_argument("--hours", type=_invite_hours, help=f"hours the code stays valid, 1 to {MAX_INVITE_HOURS}")
-    create.add_argument("--same-name", action="store_true", help="invite a new person who shares a member's name")
-    create.set_defaults(func=cmd_invite_create)
-    invite.add_parser("list", help="list the codes that can still be used").set_defaults(func=cmd_invite_list)
-    revoker = invite.add_parser("revoke", help="void an unused code")
-    revoker.add_argument("code")
-    revoker.set_defaults(func=cmd_invite_revoke)
-
-    members = sub.add_parser("members", help="members: list, deactivate, reactivate, relink").add_subparsers(
-        dest="members_command", required=True
-    )
-    lister = members.add_parser("list", help="list active members (or deactivated ones)")
-    lister.add_argument("--group", help="one working group's key")
-    lister.add_argument("--inactive", action="store_true", help="list deactivated members instead")
-    lister.set_defaults(func=cmd_members_list)
-    deactivator = members.add_parser("deactivate", help="shut a member out from their next message on")
-    deactivator.add_argument("member", help="member id or exact name")
-    deactivator.add_argument("--reason", required=True, help="why, for the audit log")
-    deactivator.set_defaults(func=cmd_members_deactivate)
-    reactivator = members.add_parser("reactivate", help="let a deactivated member back in")
-    reactivator.add_argument("member", help="member id or exact name")
-    reactivator.set_defaults(func=cmd_members_reactivate)
-    relinker = members.add_parser("relink", help="unlink a member's accounts; print a code for their new one")
-    relinker.add_argument("member", help="member id or exact name")
-    relinker.set_defaults(func=cmd_members_relink)
+    runtime = CliRuntime(load_settings=load_settings, load_org=load_org_or_exit, build_app=build_app)
+    for add_subcommands in FEATURE_CLIS:
+        add_subcommands(sub, runtime)
 
     for platform in PLATFORMS:
-        platform.cli(sub, app_from_environment)
-
-    screening = sub.add_parser("screening", help="the screening ledger (排查台账)").add_subparsers(
-        dest="screening_command", required=True
-    )
-    importer = screening.add_parser("import", help="import a district list (.xlsx or .csv)")
-    importer.add_argument("file", type=Path)
-    importer.add_argument("--batch", help="name of the list, e.g. 区指挥部 1月28日 (default: the file name)")
-    importer.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
-    importer.add_argument("--only-valid", action="store_true", help="import the good rows even if some are rejected")
-    importer.set_defaults(func=cmd_screening_import)
-    assigner = screening.add_parser("assign", help="assign unassigned targets now (after staff joined)")
-    assigner.set_defaults(func=cmd_screening_assign)
-    exporter = screening.add_parser("export", help="write the ledger as .xlsx, one sheet per community")
-    exporter.add_argument("--out", type=Path, help="the .xlsx file to write (default: screening-ledger-DATE.xlsx)")
-    exporter.add_argument("--community", help="one community only (key or name)")
-    exporter.set_defaults(func=cmd_screening_export)
+        platform.cli(sub, runtime)
 
     audit = sub.add_parser("audit", help="list who saw or exported personal data")
     audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")
@@ -732,17 +371,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     retry_parser.set_defaults(func=cmd_outbox_retry)
     return parser
-
-
-def _invite_hours(text: str) -> int:
-    """Read ``--hours``: a whole number of hours from 1 to MAX_INVITE_HOURS."""
-    try:
-        hours = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of hours: {text!r}") from None
-    if not 1 <= hours <= MAX_INVITE_HOURS:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_INVITE_HOURS} hours, not {hours}")
-    return hours
 
 
 def _message_id(text: str) -> int:

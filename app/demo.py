@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from lianfang.app.composition import ORG_SECTIONS
 from lianfang.app.platforms import Settings
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render
@@ -255,7 +256,7 @@ def run_demo(*, day: date | None, out: TextIO) -> int:
             database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
             org_file=default_org_path(),
         )
-        org = load_org(default_org_path())
+        org = load_org(default_org_path(), ORG_SECTIONS)
         start = datetime.combine(day, time(8, 0))
         clock = ManualClock(start)
         app = build_app(settings, org, clock=clock, announce=False)

@@ -7,9 +7,12 @@ figures, the org-file sections, the CLI subcommands) is derived from these decla
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Form
+from lianfang.bot.org import OrgSection
+from lianfang.bot.subcommands import CliRegistrar
 
 
 @dataclass(frozen=True)
@@ -19,3 +22,8 @@ class Feature:
     name: str
     commands: tuple[Command, ...] = ()
     forms: tuple[Form, ...] = ()
+    # settings and cli: see the org/CLI part
+    settings: OrgSection[Any] | None = None
+    """The feature's table in the org file, if it has one."""
+    cli: CliRegistrar | None = None
+    """Adds the feature's subcommands to ``lianfang``, if it has any."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from lianfang.bot.ports import Adapter
+from lianfang.bot.subcommands import CliRegistrar, CliRuntime, Subcommands
 from pydantic_settings import BaseSettings
 
 if TYPE_CHECKING:
@@ -18,9 +18,6 @@ if TYPE_CHECKING:
 A = TypeVar("A", bound=Adapter)
 S = TypeVar("S", bound=BaseSettings)
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_INVALID = 2
 """The exit statuses of ``lianfang`` commands, a platform's setup commands included: done, failed, bad input."""
 
 WallClock = Callable[[], float]
@@ -57,7 +54,7 @@ def no_routes(_adapter: Any, _app: App, _wall_clock: WallClock) -> Sequence[Base
     return ()
 
 
-def no_commands(_commands: argparse._SubParsersAction, _make_app: Callable[[], App]) -> None:
+def no_commands(_commands: Subcommands, _runtime: CliRuntime) -> None:
     """Add no ``lianfang`` subcommand."""
 
 
@@ -85,5 +82,5 @@ class Platform(Generic[A]):
     """Check the setup before anything starts; raise ``SetupRefused`` with what the operator must fix."""
     run: Callable[[A, App, Menus], Awaitable[list[asyncio.Task[None]]]] = nothing_to_run
     """Once the adapters started: set up receiving (polling, a webhook); return the tasks that must keep running."""
-    cli: Callable[[argparse._SubParsersAction, Callable[[], App]], None] = no_commands
-    """Add its setup subcommands to ``lianfang``; they build the runtime with the callable given."""
+    cli: CliRegistrar = no_commands
+    """Add its setup subcommands to ``lianfang``; they build the runtime through the CLI runtime given."""

@@ -9,12 +9,14 @@ from itertools import count
 from lianfang.app.platforms import Settings
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render, render_lines
-from lianfang.bot.org import Org, default_org_path, load_org
+from lianfang.bot.org import Org
 from lianfang.bot.platforms.memory.adapter import MemoryAdapter
 from lianfang.bot.render import render_plain
 from lianfang.bot.runtime import App, ManualClock
 from lianfang.bot.types import PLATFORM_MEMORY, Attachment, AttachmentTooLarge, IncomingMessage, OutgoingMessage
 from lianfang.handlers.membership.joining import new_invite
+
+from tests.org import load_test_org
 
 TEST_DAY = date(2020, 1, 28)
 HARNESSES: dict[str, list[Harness]] = {}
@@ -142,7 +144,7 @@ class Harness:
         """Build an instance on a database URL (schema upgraded), at 08:00 on ``day``."""
         from lianfang.app.cli import build_app
 
-        org = org or load_org(default_org_path())
+        org = org or load_test_org()
         config = Settings(_env_file=None, database_url=database_url, **settings)
         clock = ManualClock(datetime(2000, 1, 1))
         app = build_app(config, org, clock=clock)

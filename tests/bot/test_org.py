@@ -6,15 +6,14 @@ from pathlib import Path
 import pytest
 from lianfang.bot.org import (
     ROLES,
-    Org,
     OrgError,
     Problem,
     Schedule,
-    check_org,
     default_org_path,
-    load_org,
 )
 from pydantic import ValidationError
+
+from tests.org import APP_ORG, check_test_org, load_test_org
 
 PLAN_GROUP_KEYS = ["coordination", "screening", "supplies", "publicity", "stability", "supervision"]
 PLAN_GROUP_NAMES = ["综合组", "排查组", "保障组", "宣传组", "社会稳定组", "执纪督查组"]
@@ -102,8 +101,8 @@ def line_of(text: str, fragment: str, occurrence: int = 1) -> int:
 def only_problem(path: Path, field: str) -> Problem:
     """Return the single problem reported for `field`, after checking load_org refuses the file."""
     with pytest.raises(OrgError) as raised:
-        load_org(path)
-    problems = check_org(path)
+        load_test_org(path)
+    problems = check_test_org(path)
     assert raised.value.problems == problems
     matching = [problem for problem in problems if problem.field == field]
     assert len(matching) == 1, problems
@@ -111,7 +110,7 @@ def only_problem(path: Path, field: str) -> Problem:
 
 
 def test_bundled_org_reproduces_the_plan() -> None:
-    org = load_org(default_org_path())
+    org = load_test_org()
 
     assert org.name == "五里牌街道"
     assert org.district == "芙蓉区"
@@ -131,7 +130,7 @@ def test_bundled_org_reproduces_the_plan() -> None:
 
 
 def test_bundled_org_keeps_duty_over_the_spring_festival() -> None:
-    schedule = load_org(default_org_path()).schedule
+    schedule = load_test_org().schedule
 
     spring_festival_2020 = date(2020, 1, 25)
     assert schedule.is_working_day(spring_festival_2020)
@@ -139,7 +138,7 @@ def test_bundled_org_keeps_duty_over_the_spring_festival() -> None:
 
 
 def test_bundled_org_duties_are_the_plan_text() -> None:
-    duties = load_org(default_org_path()).group("supervision").duties
+    duties = load_test_org().group("supervision").duties
 
     assert duties == (
         "强化执纪监督,严肃问责机制,加强对各工作组的督查督办,"
@@ -148,7 +147,7 @@ def test_bundled_org_duties_are_the_plan_text() -> None:
 
 
 def test_bundled_org_has_no_problems() -> None:
-    assert check_org(default_org_path()) == []
+    assert check_test_org(default_org_path()) == []
 
 
 def test_roles_constant_lists_every_role() -> None:
@@ -182,7 +181,7 @@ def test_date_both_holiday_and_extra_working_day_is_refused(tmp_path: Path) -> N
 
 
 def test_community_lookup_by_key_name_or_english_name() -> None:
-    org = load_org(default_org_path())
+    org = load_test_org()
     first = org.communities[0]
 
     assert org.community(first.key) is first
@@ -192,7 +191,7 @@ def test_community_lookup_by_key_name_or_english_name() -> None:
 
 
 def test_minimal_org_loads(tmp_path: Path) -> None:
-    org = load_org(write(tmp_path, MINIMAL_ORG))
+    org = load_test_org(write(tmp_path, MINIMAL_ORG))
 
     assert org.access.full_data_roles == ["admin", "leader", "group_lead"]
     assert org.alerts.fever_threshold == pytest.approx(37.3)
@@ -223,7 +222,7 @@ def test_impossible_time_is_reported(tmp_path: Path) -> None:
 def test_toml_local_times_are_accepted(tmp_path: Path) -> None:
     path = write(tmp_path, broken('deadline = "15:30"', "deadline = 15:30:00"))
 
-    assert load_org(path).schedule.deadline == time(15, 30)
+    assert load_test_org(path).schedule.deadline == time(15, 30)
 
 
 def test_chaser_after_deadline_points_at_the_chasers_line(tmp_path: Path) -> None:
@@ -296,13 +295,13 @@ def test_inline_tables_point_at_the_right_element(tmp_path: Path) -> None:
 def test_bad_toml_syntax_reports_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, broken('district = "测试区"', 'district "测试区"'))
 
-    problems = check_org(path)
+    problems = check_test_org(path)
     assert len(problems) == 1
     assert problems[0].line == line_of(MINIMAL_ORG, "district =")
     assert problems[0].field == ""
     assert problems[0].message.startswith("TOML syntax error")
     with pytest.raises(OrgError):
-        load_org(path)
+        load_test_org(path)
 
 
 def test_misspelt_timezone_is_reported_with_a_suggestion(tmp_path: Path) -> None:
@@ -335,7 +334,7 @@ def test_several_problems_are_reported_in_file_order(tmp_path: Path) -> None:
     text = broken('reminder = "15:00"', 'reminder = "3pm"').replace('type = "int"', "type = 1")
     path = write(tmp_path, text)
 
-    problems = check_org(path)
+    problems = check_test_org(path)
     assert [problem.field for problem in problems] == ["schedule.reminder", "groups[1].report[0].type"]
     assert problems[0].line < problems[1].line
 
@@ -343,21 +342,21 @@ def test_several_problems_are_reported_in_file_order(tmp_path: Path) -> None:
 def test_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "missing.toml"
 
-    problems = check_org(path)
+    problems = check_test_org(path)
     assert len(problems) == 1
     assert problems[0].line is None
     assert "cannot read file" in problems[0].message
     with pytest.raises(OrgError, match="cannot read file"):
-        load_org(path)
+        load_test_org(path)
 
 
 def test_cross_field_rules_also_guard_models_built_in_code() -> None:
     with pytest.raises(ValidationError, match="deadline 15:00 must be after reminder 15:30"):
         Schedule(reminder="15:30", deadline="15:00", working_days=["mon"])
-    data = load_org(default_org_path()).model_dump()
+    data = load_test_org().model_dump()
     data["coordination_group"] = "nobody"
     with pytest.raises(ValidationError, match="no group has key 'nobody'"):
-        Org.model_validate(data)
+        APP_ORG.model_validate(data)
 
 
 def test_max_length_only_for_text_fields(tmp_path: Path) -> None:
@@ -390,7 +389,7 @@ def test_a_compound_under_two_communities_is_refused_at_both_lines(
         '[[communities]]\nkey = "south"\nname = "南社区"\nname_en = "South Community"\ncompounds = ["东风小区"]\n',
     )
     path = write(tmp_path, text)
-    problems = check_org(path)
+    problems = check_test_org(path)
     assert [(p.field, p.line) for p in problems] == [
         ("communities[0].compounds[1]", line_of(text, '"东风小区"]', 1)),
         ("communities[1].compounds[0]", line_of(text, '"东风小区"]', 2)),
@@ -403,7 +402,7 @@ def test_a_compound_under_two_communities_is_refused_at_both_lines(
 def test_quiet_hours_default_and_are_checked() -> None:
     from lianfang.bot.org import DEFAULT_QUIET_HOURS, Schedule
 
-    schedule = load_org(default_org_path()).schedule
+    schedule = load_test_org().schedule
     assert schedule.quiet_hours == DEFAULT_QUIET_HOURS == (time(22), time(7))
     assert schedule.is_quiet(time(23, 30)) and schedule.is_quiet(time(0, 1)) and schedule.is_quiet(time(4, 1))
     assert not schedule.is_quiet(time(7)) and not schedule.is_quiet(time(21, 59))
@@ -415,3 +414,27 @@ def test_quiet_hours_default_and_are_checked() -> None:
     for bad in (["22:00", "22:00"], ["22:00", "25:00"], ["22:00"]):
         with pytest.raises(ValidationError):
             Schedule.model_validate({**base, "quiet_hours": bad})
+
+
+def test_the_org_is_the_core_plus_the_sections_it_is_given(tmp_path: Path) -> None:
+    from lianfang.bot.org import Located, Org, OrgModel, OrgSection, check_org, load_org, org_model
+
+    class Drills(OrgModel):
+        group: str = "coordination"
+
+    def drill_problems(org: Org, drills: Drills) -> Located:
+        return [] if org.group(drills.group) else [(("group",), f"no group has key {drills.group!r}")]
+
+    drills = OrgSection("drills", Drills, check=drill_problems)
+    assert org_model([drills]) is org_model((drills,))  # composed once per section list
+    assert load_test_org().alerts.symptoms  # the app's sections
+    minimal = write(tmp_path, MINIMAL_ORG.replace('[alerts]\nsymptoms = ["发热", "咳嗽"]\n', ""))
+    assert drills.of(load_org(minimal, [drills])) == Drills()
+    assert [(p.field, p.message) for p in check_org(default_org_path(), [drills])][:1] == [
+        ("alerts", "unknown field (typo?)")  # a feature's table is known only with its section
+    ]
+    text = minimal.read_text(encoding="utf-8") + '\n[drills]\ngroup = "nobody"\n'
+    problems = check_org(write(tmp_path, text), [drills])
+    assert [(p.field, p.line, p.message) for p in problems] == [
+        ("drills.group", line_of(text, 'group = "nobody"'), "no group has key 'nobody'")
+    ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from lianfang.bot.dated import split_day, undated
-from lianfang.bot.org import default_org_path, load_org
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
 from lianfang.bot.types import OutgoingMessage
 from lianfang.models.drafts import Draft
@@ -17,6 +16,7 @@ from sqlmodel import Session, select
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import TEST_DAY, Chat, Harness, keys_of, texts_of
 from tests.handlers.observation.test_observation import observed
+from tests.org import load_test_org
 from tests.platforms.telegram.test_adapter import labels, polling, served, settle  # noqa: F401  (fixtures)
 
 NEXT_DAY = TEST_DAY + timedelta(days=1)
@@ -123,7 +123,7 @@ async def test_typed_words_mean_today_and_a_typed_date_is_checked(harness: Harne
 
 
 async def test_on_a_day_off_the_stale_answer_offers_no_buttons(database_url: str) -> None:
-    org = load_org(default_org_path())
+    org = load_test_org()
     schedule = org.schedule.model_copy(update={"holidays": [NEXT_DAY]})
     harness = Harness.create(database_url, org=org.model_copy(update={"schedule": schedule}))
     await harness.app.start()

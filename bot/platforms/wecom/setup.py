@@ -10,12 +10,12 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.chat_purpose import bind_for_purpose, purpose_of
-from lianfang.bot.platform import EXIT_ERROR, EXIT_INVALID, EXIT_OK, settings_of
+from lianfang.bot.platform import settings_of
 from lianfang.bot.platform_stores import DatabaseCardStore, DatabaseTokenStore
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.platforms.wecom.api import ApiError, ApiUnreachable
@@ -30,6 +30,7 @@ from lianfang.bot.platforms.wecom.chats import (
 from lianfang.bot.platforms.wecom.settings import WeComSettings
 from lianfang.bot.platforms.wecom.tokens import TokenStore
 from lianfang.bot.ports import SendError
+from lianfang.bot.subcommands import EXIT_ERROR, EXIT_INVALID, EXIT_OK, CliRuntime, Subcommands
 from lianfang.bot.types import PLATFORM_WECOM, ChatRef, OutgoingMessage, Text
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MakeApp = Callable[[], "App"]
 
 
 def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
@@ -128,7 +128,7 @@ async def create_app_chat(
 # -- the command line ---------------------------------------------------------------------------------------
 
 
-def add_wecom_commands(commands: argparse._SubParsersAction, make_app: MakeApp) -> None:
+def add_wecom_commands(commands: Subcommands, runtime: CliRuntime) -> None:
     """Add ``lianfang wecom create-chat | bind-robot | bind-chat``."""
     wecom = commands.add_parser("wecom", help="WeChat Work setup").add_subparsers(dest="wecom_command", required=True)
     chat = wecom.add_parser("create-chat", help="create a group chat of the app and bind it")
@@ -136,20 +136,20 @@ def add_wecom_commands(commands: argparse._SubParsersAction, make_app: MakeApp) 
     chat.add_argument("--members", required=True, help="WeCom UserIDs, comma-separated (2 to 500)")
     chat.add_argument("--owner", help="the chat owner's UserID (default: the first member)")
     chat.add_argument("--bind", help="leadership, or group:KEY")
-    chat.set_defaults(func=partial(cmd_wecom_create_chat, make_app=make_app))
+    chat.set_defaults(func=partial(cmd_wecom_create_chat, runtime=runtime))
     robot = wecom.add_parser("bind-robot", help="bind a group robot to a purpose, after a test message")
     robot.add_argument("--key", required=True, help="the robot's webhook address as WeCom shows it, or its key")
     robot.add_argument("--bind", required=True, help="leadership, or group:KEY")
-    robot.set_defaults(func=partial(cmd_wecom_bind_robot, make_app=make_app))
+    robot.set_defaults(func=partial(cmd_wecom_bind_robot, runtime=runtime))
     bound = wecom.add_parser("bind-chat", help="bind a group chat of the app to a purpose, after a test message")
     bound.add_argument("chatid", help="the chat id `wecom create-chat` printed")
     bound.add_argument("--bind", required=True, help="leadership, or group:KEY")
-    bound.set_defaults(func=partial(cmd_wecom_bind_chat, make_app=make_app))
+    bound.set_defaults(func=partial(cmd_wecom_bind_chat, runtime=runtime))
 
 
-def cmd_wecom_create_chat(args: argparse.Namespace, make_app: MakeApp) -> int:
+def cmd_wecom_create_chat(args: argparse.Namespace, runtime: CliRuntime) -> int:
     """Create a WeCom group chat of the app, bind it if asked, and print its chat id."""
-    app = make_app()
+    app = runtime.app()
     members = [member.strip() for member in args.members.split(",") if member.strip()]
     owner = args.owner or (members[0] if members else "")
     try:
@@ -164,14 +164,14 @@ def cmd_wecom_create_chat(args: argparse.Namespace, make_app: MakeApp) -> int:
     return EXIT_OK
 
 
-def cmd_wecom_bind_robot(args: argparse.Namespace, make_app: MakeApp) -> int:
+def cmd_wecom_bind_robot(args: argparse.Namespace, runtime: CliRuntime) -> int:
     """Bind a WeCom group robot (its webhook URL or key) to a purpose, once a test message reached the group."""
-    return _bind_tested(make_app(), args.key, args.bind, robot=True)
+    return _bind_tested(runtime.app(), args.key, args.bind, robot=True)
 
 
-def cmd_wecom_bind_chat(args: argparse.Namespace, make_app: MakeApp) -> int:
+def cmd_wecom_bind_chat(args: argparse.Namespace, runtime: CliRuntime) -> int:
     """Bind a group chat of the app (created earlier) to a purpose, once a test message reached it."""
-    return _bind_tested(make_app(), args.chatid, args.bind, robot=False)
+    return _bind_tested(runtime.app(), args.chatid, args.bind, robot=False)
 
 
 def _bind_tested(app: App, chat: str, purpose: str, *, robot: bool) -> int:

@@ -248,9 +248,9 @@ async def test_a_report_inside_the_grace_is_not_marked_late(harness: Harness) ->
 async def test_no_reminders_on_a_holiday(database_url: str) -> None:
     from datetime import date
 
-    from lianfang.bot.org import default_org_path, load_org
+    from tests.org import load_test_org
 
-    org = load_org(default_org_path())
+    org = load_test_org()
     schedule = org.schedule.model_copy(update={"holidays": [date(2020, 1, 28)]})
     harness = Harness.create(database_url, org=org.model_copy(update={"schedule": schedule}))
     await harness.app.start()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from lianfang.bot.db import session_scope
-from lianfang.bot.org import ObservationRules, check_org, default_org_path, load_org
+from lianfang.bot.org import default_org_path
 from lianfang.handlers.observation.followups import mark_not_done
+from lianfang.handlers.observation.settings import ObservationRules
 from lianfang.models.alerts import Alert
 from lianfang.models.audit import ACTION_VIEW, AuditEntry
 from lianfang.models.checks import CheckResult
@@ -35,6 +36,7 @@ from sqlmodel import Session, col, select
 
 from tests.fakes import TEST_DAY, Chat, Harness, keys_of, texts_of
 from tests.handlers.screening.test_verification import load_list, verify_reached
+from tests.org import check_test_org, load_test_org
 
 DAY1 = TEST_DAY + timedelta(days=1)
 DAY2 = TEST_DAY + timedelta(days=2)
@@ -47,7 +49,7 @@ LOST_AFTER = 2
 @pytest.fixture
 async def short(database_url: str) -> AsyncIterator[Harness]:
     """Return an instance whose observations last 3 days and whose people are lost after 2 days unseen."""
-    org = load_org(default_org_path())
+    org = load_test_org()
     rules = ObservationRules(days=SHORT_DAYS, lost_after_days=LOST_AFTER)
     harness = Harness.create(database_url, org=org.model_copy(update={"observation": rules}))
     await harness.app.start()
@@ -514,26 +516,27 @@ async def test_the_report_figures(short: Harness) -> None:
 
 
 def test_org_file_observation_section_defaults_and_problems(tmp_path: Path) -> None:
-    org = load_org(default_org_path())
+    org = load_test_org()
     assert (org.observation.days, org.observation.followup_time, org.observation.lost_after_days) == (14, time(9), 3)
     text = default_org_path().read_text(encoding="utf-8")
     without = tmp_path / "without.toml"
     start = text.index("[observation]")
     end = text.index("\n\n", start)
     without.write_text(text[:start] + text[end:], encoding="utf-8")
-    assert load_org(without).observation == ObservationRules()
+    assert load_test_org(without).observation == ObservationRules()
     late = tmp_path / "late.toml"
     late.write_text(text.replace('escalate_at = "15:00"', 'escalate_at = "16:00"'), encoding="utf-8")
-    [problem] = check_org(late)
+    [problem] = check_test_org(late)
     line = text[: text.index('escalate_at = "15:00"')].count("\n") + 1
     assert (problem.line, problem.field) == (line, "observation.escalate_at")
     assert "before the report deadline 15:30" in problem.message
     early = tmp_path / "early.toml"
     early.write_text(text.replace('escalate_at = "15:00"', 'escalate_at = "08:00"'), encoding="utf-8")
-    assert "after followup_time 09:00" in check_org(early)[0].message
+    assert "after followup_time 09:00" in check_test_org(early)[0].message
     zero = tmp_path / "zero.toml"
     zero.write_text(text.replace("lost_after_days = 3", "lost_after_days = 0"), encoding="utf-8")
-    assert [(p.field, p.message) for p in check_org(zero)] == [("observation.lost_after_days", "must be at least 1")]
+    problems = [(p.field, p.message) for p in check_test_org(zero)]
+    assert problems == [("observation.lost_after_days", "must be at least 1")]
 
 
 def audit(harness: Harness) -> list[AuditEntry]:

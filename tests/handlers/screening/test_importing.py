@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render
-from lianfang.bot.org import Screening, StaffCompounds
 from lianfang.handlers.screening.importing import ImportFileError, ImportReport, import_list
+from lianfang.handlers.screening.settings import Screening, StaffCompounds
 from lianfang.handlers.shared.idcard import parse_id_number
 from lianfang.models.audit import ACTION_IMPORT, AuditEntry
 from lianfang.models.members import Member

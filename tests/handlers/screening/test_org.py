@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lianfang.bot.org import check_org, default_org_path, load_org
+from lianfang.bot.org import default_org_path
+
+from tests.org import check_test_org, load_test_org
 
 SECTION = """
 [screening]
@@ -38,18 +40,18 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def test_a_good_section_loads(tmp_path: Path) -> None:
-    org = load_org(org_with(tmp_path))
+    org = load_test_org(org_with(tmp_path))
     assert org.screening.group == "screening" and org.screening.headers == {"返长人员姓名": "name"}
     assert org.screening.compounds_of("张伟") == ["朝阳新村", "朝阳小区"] and org.screening.compounds_of("李四") == []
 
 
 def test_the_bundled_org_maps_extra_headers() -> None:
-    assert load_org(default_org_path()).screening.headers["来长时间"] == "arrival_date"
+    assert load_test_org().screening.headers["来长时间"] == "arrival_date"
 
 
 def test_problems_are_reported_with_their_lines(tmp_path: Path) -> None:
     path = org_with(tmp_path, group="screenin", compound="朝阳新城", second="张伟")
-    problems = {(p.line, p.field): p.message for p in check_org(path)}
+    problems = {(p.line, p.field): p.message for p in check_test_org(path)}
     assert problems == {
         (line_of(path, 'group = "screenin"'), "screening.group"): "no group has key 'screenin' "
         "(groups: coordination, screening, supplies, publicity, stability, supervision)",
@@ -63,6 +65,6 @@ def test_problems_are_reported_with_their_lines(tmp_path: Path) -> None:
 
 def test_an_unknown_field_name_is_reported(tmp_path: Path) -> None:
     path = org_with(tmp_path, field="nam")
-    (problem,) = check_org(path)
+    (problem,) = check_test_org(path)
     assert problem.line == line_of(path, "返长人员姓名") and problem.field == "screening.headers.返长人员姓名"
     assert problem.message.startswith("must be one of 'name'")

@@ -7,6 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from lianfang.app.cli import main
@@ -102,3 +103,27 @@ def test_members_lifecycle_from_the_console_and_the_command_line(lianfang) -> No
     lianfang("console", "--as", "另一个张伟", stdin=f"/join {code}\n")
     ambiguous = lianfang("members", "deactivate", "张伟", "--reason", "x")
     assert ambiguous.returncode == 2 and ambiguous.stderr.count("张伟") >= 3
+
+
+def test_the_subcommands_use_the_runtime_they_are_given() -> None:
+    import argparse
+
+    from lianfang.bot.subcommands import EXIT_INVALID, CliRuntime
+    from lianfang.handlers.membership.cli import add_subcommands
+
+    asked: list[str] = []
+
+    def refuse() -> NoReturn:
+        asked.append("settings")
+        raise SystemExit(EXIT_INVALID)
+
+    def never(*_args: object) -> NoReturn:
+        raise AssertionError("the settings were refused, so nothing else is asked for")
+
+    parser = argparse.ArgumentParser(prog="lianfang")
+    runtime = CliRuntime(load_settings=refuse, load_org=never, build_app=never)
+    add_subcommands(parser.add_subparsers(dest="command", required=True), runtime)
+    args = parser.parse_args(["members", "list"])
+    with pytest.raises(SystemExit):
+        args.func(args)
+    assert asked == ["settings"]
