@@ -99,7 +99,6 @@ def build_app(
     from lianfang.app import features
     from lianfang.handlers.shared.personal_data import personal_data
     from lianfang.handlers.undeliverable.reroute import reroute_undeliverable
-    from lianfang.scheduler.jobs import tick
 
     engine = open_database(settings, announce=announce)
     if clock is None and settings.clock_start is not None:
@@ -110,7 +109,7 @@ def build_app(
         engine=engine,
         commands=features.COMMANDS,
         forms=features.FORMS,
-        tick=tick,
+        tick=features.TICK,
         undeliverable=reroute_undeliverable,
         clock=clock,
         persons=personal_data,

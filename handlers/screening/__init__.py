@@ -1,1 +1,22 @@
 """The screening ledger (台账): district lists imported, verified household by household, exported."""
+
+from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.types import Text
+from lianfang.handlers.screening import files, verification
+from lianfang.handlers.screening.export import export_ledger
+from lianfang.handlers.screening.importing import import_list
+from lianfang.handlers.screening.verification import notify_assignees
+from lianfang.handlers.shared.access import in_screening_group
+
+FEATURE = Feature(
+    name="screening",
+    commands=(*verification.COMMANDS, *files.COMMANDS),
+    forms=verification.FORMS,
+    menu=(
+        MenuEntry("tasks", private_at=50),
+        MenuEntry("export", private_at=120),
+        MenuEntry(help=Text("screening.help"), help_at=20, shown_to=in_screening_group),
+    ),
+)
+
+__all__ = ["FEATURE", "export_ledger", "import_list", "notify_assignees"]
