@@ -3,6 +3,16 @@
 from lianfang.bot.feature import Feature, Menu, MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.membership import joining, roster
+from lianfang.handlers.membership.joining import new_invite
+from lianfang.handlers.membership.roster import (
+    RosterError,
+    deactivate,
+    local_moment,
+    reactivate,
+    relink,
+    revoke,
+    role_label,
+)
 from lianfang.handlers.shared.access import is_admin
 
 MENU = (
@@ -29,4 +39,15 @@ def membership_feature(menu: Menu) -> Feature:
     )
 
 
-__all__ = ["MENU", "membership_feature"]
+__all__ = [
+    "MENU",
+    "RosterError",
+    "deactivate",
+    "local_moment",
+    "membership_feature",
+    "new_invite",
+    "reactivate",
+    "relink",
+    "revoke",
+    "role_label",
+]

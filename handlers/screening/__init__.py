@@ -4,7 +4,16 @@ from lianfang.bot.feature import Feature, MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.screening import files, verification
 from lianfang.handlers.screening.export import export_ledger
-from lianfang.handlers.screening.importing import import_list
+from lianfang.handlers.screening.importing import (
+    ImportFileError,
+    ImportReport,
+    RowProblem,
+    assign_unassigned,
+    import_list,
+    import_rows,
+    notify_replaced,
+    read_table_data,
+)
 from lianfang.handlers.screening.verification import notify_assignees
 from lianfang.handlers.shared.access import in_screening_group
 
@@ -19,4 +28,16 @@ FEATURE = Feature(
     ),
 )
 
-__all__ = ["FEATURE", "export_ledger", "import_list", "notify_assignees"]
+__all__ = [
+    "FEATURE",
+    "ImportFileError",
+    "ImportReport",
+    "RowProblem",
+    "assign_unassigned",
+    "export_ledger",
+    "import_list",
+    "import_rows",
+    "notify_assignees",
+    "notify_replaced",
+    "read_table_data",
+]
