@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from lianfang.app.composition import FEATURE_CLIS, ORG_SECTIONS
+from lianfang.app.features import FEATURE_CLIS, ORG_SECTIONS
 from lianfang.app.platforms import PLATFORMS, Settings, configured
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
@@ -92,7 +92,6 @@ def build_app(
     from lianfang.app import features
     from lianfang.handlers.shared.personal_data import personal_data
     from lianfang.handlers.undeliverable.reroute import reroute_undeliverable
-    from lianfang.scheduler.jobs import tick
 
     engine = open_database(settings, announce=announce)
     if clock is None and settings.clock_start is not None:
@@ -103,7 +102,7 @@ def build_app(
         engine=engine,
         commands=features.COMMANDS,
         forms=features.FORMS,
-        tick=tick,
+        tick=features.TICK,
         undeliverable=reroute_undeliverable,
         clock=clock,
         persons=personal_data,

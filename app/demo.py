@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from lianfang.app.composition import ORG_SECTIONS
+from lianfang.app.features import ORG_SECTIONS
 from lianfang.app.platforms import Settings
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render

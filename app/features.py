@@ -1,58 +1,55 @@
-"""Every command and form the features provide."""
+"""The features this bot is made of, and every registry derived from their declarations."""
+
+from typing import Any
 
 from lianfang.bot.dispatcher import Command
+from lianfang.bot.feature import Feature, Menu
 from lianfang.bot.forms import Form
-from lianfang.handlers.alerts import alerts
-from lianfang.handlers.checks import checks
-from lianfang.handlers.coverage import coverage
-from lianfang.handlers.daily_report import report as daily_report
-from lianfang.handlers.membership import joining as membership
-from lianfang.handlers.membership import roster
-from lianfang.handlers.observation import followups as observation
-from lianfang.handlers.referrals import referrals
-from lianfang.handlers.screening import files as ledger_files
-from lianfang.handlers.screening import verification as screening
-from lianfang.handlers.supplies import supplies
+from lianfang.bot.jobs import Job
+from lianfang.bot.org import OrgSection
+from lianfang.bot.subcommands import CliRegistrar
+from lianfang.handlers import (
+    alerts,
+    checks,
+    coverage,
+    daily_report,
+    membership,
+    observation,
+    referrals,
+    screening,
+    supplies,
+    undeliverable,
+)
+from lianfang.scheduler.jobs import Ticker
 
-COMMANDS: tuple[Command, ...] = (
-    *membership.COMMANDS,
-    *roster.COMMANDS,
-    *checks.COMMANDS,
-    *referrals.COMMANDS,
-    *screening.COMMANDS,
-    *coverage.COMMANDS,
-    *observation.COMMANDS,
-    *supplies.COMMANDS,
-    *daily_report.COMMANDS,
-    *alerts.COMMANDS,
-    *ledger_files.COMMANDS,
+LISTED: tuple[Feature, ...] = (
+    daily_report.FEATURE,
+    observation.FEATURE,
+    alerts.FEATURE,
+    referrals.FEATURE,
+    checks.FEATURE,
+    screening.FEATURE,
+    coverage.FEATURE,
+    supplies.FEATURE,
+    undeliverable.FEATURE,
 )
-FORMS: tuple[Form, ...] = (
-    *membership.FORMS,
-    *checks.FORMS,
-    *screening.FORMS,
-    *observation.FORMS,
-    *supplies.FORMS,
-    *daily_report.FORMS,
-    *roster.FORMS,
-)
+"""Every feature but membership, whose greetings and /help list them all; their jobs run in this order."""
+MENU = Menu(membership.MENU + Menu.of(LISTED).entries)
+"""The Telegram menus and the /help lines of every feature."""
+FEATURES: tuple[Feature, ...] = (membership.membership_feature(MENU), *LISTED)
 
-PRIVATE_COMMANDS = (
-    "start",
-    "help",
-    "join",
-    "check",
-    "tasks",
-    "followup",
-    "referral",
-    "supply",
-    "daily",
-    "report",
-    "coverage",
-    "export",
-    "bind",
-    "lang",
-    "cancel",
-)
+COMMANDS: tuple[Command, ...] = tuple(command for feature in FEATURES for command in feature.commands)
+FORMS: tuple[Form, ...] = tuple(form for feature in FEATURES for form in feature.forms)
+JOBS: tuple[Job, ...] = tuple(job for feature in FEATURES for job in feature.jobs)
+FIGURES: tuple[str, ...] = tuple(figure for feature in FEATURES for figure in feature.figures)
+"""The report figures the features compute: the names a report field's ``source`` may give."""
+TICK = Ticker(JOBS)
+"""The scheduled tick: every feature's jobs, then the kernel's upkeep."""
+
+PRIVATE_COMMANDS = MENU.private_commands()
 """The command menu in private chats, in menu order; each has a ``menu.<command>`` locale key."""
-GROUP_COMMANDS = ("bind", "report", "coverage", "help")
+GROUP_COMMANDS = MENU.group_commands()
+ORG_SECTIONS: tuple[OrgSection[Any], ...] = tuple(f.settings for f in FEATURES if f.settings is not None)
+"""The features' tables in the org file, which the org model is composed of."""
+FEATURE_CLIS: tuple[CliRegistrar, ...] = tuple(f.cli for f in FEATURES if f.cli is not None)
+"""The features' ``lianfang`` subcommands."""

@@ -33,7 +33,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter  # noqa: E402
 from lianfang.app.cli import build_app  # noqa: E402
-from lianfang.app.composition import ORG_SECTIONS  # noqa: E402
+from lianfang.app.features import ORG_SECTIONS  # noqa: E402
 from lianfang.app.platforms import Settings  # noqa: E402
 from lianfang.bot.db import session_scope  # noqa: E402
 from lianfang.bot.org import default_org_path, load_org  # noqa: E402

@@ -98,7 +98,7 @@ class App:
         self.deliverer = Deliverer(
             engine, self.adapters, self.clock, self._undeliverable, lease=lease, persons=persons, max_age=max_age
         )
-        self._tick = tick
+        self.ticker = tick
         self._running: set[asyncio.Task[object]] = set()
         self._reroute = undeliverable
         self.leadership: LeaderState = leadership or SoleInstance()
@@ -127,7 +127,7 @@ class App:
         if not self.leadership.is_leader:
             return []
         with self._tracked():
-            sent = await asyncio.to_thread(self._tick, self.dispatcher, self.clock())
+            sent = await asyncio.to_thread(self.ticker, self.dispatcher, self.clock())
             await self.deliverer.drain()
             return sent
 

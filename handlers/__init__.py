@@ -1,1 +1,7 @@
-"""Feature packages; each exports what it adds to the bot, and `lianfang.app` composes them."""
+"""The features, one package each, exporting ``FEATURE`` and the public API other features use.
+
+A feature imports another only through its package (``from lianfang.handlers.alerts import raise_check_alert``),
+and only downward in this order, so there is no cycle:
+shared → alerts → referrals → observation → checks → screening → coverage → supplies → daily_report → membership
+→ undeliverable. ``shared`` holds the domain helpers every feature may use and is not a feature.
+"""

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from lianfang.bot.config import Settings
 from lianfang.bot.db import session_scope
-from lianfang.bot.dispatcher import Dispatcher
+from lianfang.bot.jobs import JobRuntime
 from lianfang.bot.types import PLATFORM_TELEGRAM
 from lianfang.models.events import purge_events
 
@@ -28,11 +28,11 @@ def callback_retention(settings: Settings) -> timedelta:
     return 2 * timedelta(seconds=settings.wecom_callback_window_seconds) + PURGE_MARGIN
 
 
-def purge_processed_events(dispatcher: Dispatcher, now: datetime) -> int:
+def purge_processed_events(runtime: JobRuntime, now: datetime) -> int:
     """Delete processed-event rows that no redelivery can match any more; return how many (idempotent)."""
-    keep = callback_retention(dispatcher.settings)
+    keep = callback_retention(runtime.settings)
     telegram_keep = max(keep, TELEGRAM_REDELIVERY + PURGE_MARGIN)
-    with session_scope(dispatcher.engine) as session:
+    with session_scope(runtime.engine) as session:
         cutoffs = {PLATFORM_TELEGRAM: now - telegram_keep}
         removed = purge_events(session=session, before=now - keep, before_by_platform=cutoffs)
     if removed:

@@ -1,15 +1,15 @@
-"""APScheduler wiring: cron triggers at the loop's times plus a catch-up tick, run by the scheduler leader only."""
+"""APScheduler wiring: cron triggers at the jobs' times plus a catch-up tick, run by the scheduler leader only."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from lianfang.bot.runtime import App
-from lianfang.scheduler.jobs import loop_second, loop_times
+from lianfang.scheduler.jobs import Ticker, loop_second
 from lianfang.scheduler.leadership import CHECK_SECONDS, Leadership, leadership_for
 
 logger = logging.getLogger(__name__)
@@ -22,15 +22,16 @@ SETTLE_SECONDS = 10.0
 def start_scheduler(app: App, leadership: Leadership | None = None) -> AsyncIOScheduler:
     """Start the scheduler of this instance; the loop itself is rebuilt from the database on every tick.
 
-    Cron triggers fire at the loop's times; a catch-up tick every ``tick_seconds`` also expires drafts and
-    covers a restart or a simulated clock. Every tick is idempotent, and only the leader's ticks do anything
-    (``App.tick``); every instance drains the outbox.
+    Cron triggers fire at the times the jobs declare (the times their steps read on every tick); a catch-up tick
+    every ``tick_seconds`` also expires drafts and covers a restart or a simulated clock. Every tick is idempotent,
+    and only the leader's ticks do anything (``App.tick``); every instance drains the outbox.
     """
     leadership = leadership or leadership_for(app.engine, key=app.settings.leader_lock_key)
     app.leadership = leadership
     grace = app.settings.catch_up_grace_minutes * 60 or 1
     scheduler = AsyncIOScheduler(timezone=app.tz)
-    for moment in loop_times(app.org):
+    times = cron_times(app)
+    for name, moment in times:
         scheduler.add_job(
             app.tick,
             CronTrigger(
@@ -39,7 +40,7 @@ def start_scheduler(app: App, leadership: Leadership | None = None) -> AsyncIOSc
                 second=loop_second(app.settings.schedule_jitter_seconds),
                 timezone=app.tz,
             ),
-            id=f"loop-{moment:%H%M}",
+            id=f"{name}-{moment:%H%M}",
             misfire_grace_time=grace,
             coalesce=True,
             max_instances=1,
@@ -64,8 +65,13 @@ def start_scheduler(app: App, leadership: Leadership | None = None) -> AsyncIOSc
         next_run_time=datetime.now(app.tz),
     )
     scheduler.start()
-    logger.info("scheduler started: loop at %s", ", ".join(f"{t:%H:%M}" for t in loop_times(app.org)))
+    logger.info("scheduler started: jobs at %s", ", ".join(f"{name} {t:%H:%M}" for name, t in times))
     return scheduler
+
+
+def cron_times(app: App) -> list[tuple[str, time]]:
+    """Return (job name, local time) of the cron triggers: the times the app's jobs declare, read once per start."""
+    return app.ticker.cron_times(app.org) if isinstance(app.ticker, Ticker) else []
 
 
 async def follow_leadership(app: App, leadership: Leadership) -> None:

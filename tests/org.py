@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from lianfang.app.composition import ORG_SECTIONS
+from lianfang.app.features import ORG_SECTIONS
 from lianfang.bot.org import Org, Problem, check_org, default_org_path, load_org, org_model
 
 APP_ORG = org_model(ORG_SECTIONS)

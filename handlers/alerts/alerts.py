@@ -10,15 +10,10 @@ from typing import Any
 from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import SUBJECT_CHECK, SUBJECT_TARGET, SUBJECT_VISIT, Button, Subject, Text
-from lianfang.handlers.shared.common import (
-    audit_private_view,
-    is_overseer,
-    leadership_chats,
-    local_time,
-    parse_record_number,
-    send_privately,
-    shown_number,
-)
+from lianfang.handlers.shared.access import audit_private_view, is_overseer
+from lianfang.handlers.shared.audiences import leadership_chats, send_privately
+from lianfang.handlers.shared.labels import local_time
+from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.models.alerts import Alert, acknowledge, claim_escalation, create_alert, due_escalations, get_alert
 from lianfang.models.members import ROLE_ADMIN, ROLE_LEADER, Member, get_member, list_members
 

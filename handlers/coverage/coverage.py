@@ -5,7 +5,8 @@ from __future__ import annotations
 from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import Text
-from lianfang.handlers.shared.common import community_label, local_time, sees_all_communities
+from lianfang.handlers.shared.access import sees_all_communities
+from lianfang.handlers.shared.labels import community_label, local_time
 from lianfang.models.checks import checks_by_compound
 from lianfang.models.screening import ledger_by_compound
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,19 +16,11 @@ from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField
 from lianfang.bot.org import Group, ReportField
 from lianfang.bot.types import Button, ChatRef, Text
-from lianfang.handlers.shared.common import (
-    broadcast,
-    group_chat,
-    group_label,
-    is_overseer,
-    leadership_chats,
-    local_time,
-    member_label,
-    parse_int,
-    parse_text,
-    send_privately,
-)
+from lianfang.handlers.shared.access import is_overseer
+from lianfang.handlers.shared.audiences import broadcast, group_chat, leadership_chats, send_privately
+from lianfang.handlers.shared.labels import group_label, local_time, member_label
 from lianfang.handlers.shared.masking import mask_text
+from lianfang.handlers.shared.parsers import parse_int, parse_text
 from lianfang.models.base import to_db_time
 from lianfang.models.checks import CheckFigures, check_figures
 from lianfang.models.members import (
@@ -352,16 +345,20 @@ def day_figures(ctx: Context, day: date) -> DayFigures:
     )
 
 
+FIGURES: dict[str, Callable[[DayFigures], int]] = {
+    "checks_today": lambda figures: figures.checks.checked_today + figures.ledger.reached_today,
+    "alerts_today": lambda figures: figures.checks.alerts_today + figures.ledger.alerts_today,
+    "referrals_today": lambda figures: figures.referrals_today,
+    "ledger_verified_total": lambda figures: figures.ledger.verified,
+    "key_persons_today": lambda figures: figures.observation.new,
+}
+"""The figures a report field's ``source`` may name (``bot.org.FigureSource``), each read from the day's figures."""
+
+
 def figure_values(ctx: Context, day: date) -> dict[str, int]:
-    """Return the values a report field's ``source`` names (see ``bot.org.FigureSource``)."""
+    """Return the values of the report figures on one day, by name."""
     figures = day_figures(ctx, day)
-    return {
-        "checks_today": figures.checks.checked_today + figures.ledger.reached_today,
-        "alerts_today": figures.checks.alerts_today + figures.ledger.alerts_today,
-        "referrals_today": figures.referrals_today,
-        "ledger_verified_total": figures.ledger.verified,
-        "key_persons_today": figures.observation.new,
-    }
+    return {name: value(figures) for name, value in FIGURES.items()}
 
 
 def figure_lines(ctx: Context, day: date) -> list[Text]:

@@ -1,1 +1,55 @@
 """Members: joining by invite, binding chats, language, help, and the roster."""
+
+from lianfang.bot.feature import Feature, Menu, MenuEntry
+from lianfang.bot.types import Text
+from lianfang.handlers.membership import joining, roster
+from lianfang.handlers.membership.cli import add_subcommands
+from lianfang.handlers.membership.joining import new_invite
+from lianfang.handlers.membership.roster import (
+    RosterError,
+    deactivate,
+    local_moment,
+    reactivate,
+    relink,
+    revoke,
+    role_label,
+)
+from lianfang.handlers.shared.access import is_admin
+
+MENU = (
+    MenuEntry("start", private_at=10),
+    MenuEntry("help", private_at=20, group_at=40),
+    MenuEntry("join", private_at=30),
+    MenuEntry("bind", private_at=130, group_at=10, help=Text("help.bind"), help_at=120, shown_to=is_admin),
+    MenuEntry(roster.CMD_MEMBERS, help=Text("help.members"), help_at=130, shown_to=is_admin),
+    MenuEntry("lang", private_at=140, help=Text("help.lang"), help_at=150),
+    MenuEntry("cancel", private_at=150),
+    MenuEntry(help=Text("help.title"), help_at=0),
+    MenuEntry(help=Text("help.form_controls"), help_at=160),
+)
+"""Membership's menu entries; the positions order every feature's entries (see ``bot.feature.MenuEntry``)."""
+
+
+def membership_feature(menu: Menu) -> Feature:
+    """Declare membership, whose greetings and /help list the entries of ``menu`` (every feature's, its own too)."""
+    return Feature(
+        name="membership",
+        cli=add_subcommands,
+        commands=(*joining.joining_commands(menu), *roster.COMMANDS),
+        forms=(*joining.FORMS, *roster.FORMS),
+        menu=MENU,
+    )
+
+
+__all__ = [
+    "MENU",
+    "RosterError",
+    "deactivate",
+    "local_moment",
+    "membership_feature",
+    "new_invite",
+    "reactivate",
+    "relink",
+    "revoke",
+    "role_label",
+]

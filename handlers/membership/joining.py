@@ -5,32 +5,26 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
+from lianfang.bot.feature import Menu
 from lianfang.bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP, Form, FormField, static_fields
 from lianfang.bot.i18n import LANG_EN, LANG_ZH
 from lianfang.bot.ports import REASON_FORBIDDEN
 from lianfang.bot.types import Button, Text
-from lianfang.handlers.alerts.alerts import may_acknowledge
 from lianfang.handlers.membership.roster import revoke, role_label
-from lianfang.handlers.shared.common import (
-    community_label,
-    group_label,
-    is_overseer,
-    member_label,
-    parse_text,
-    send_privately,
-)
+from lianfang.handlers.shared.audiences import send_privately
+from lianfang.handlers.shared.labels import community_label, group_label, member_label
+from lianfang.handlers.shared.parsers import parse_text
 from lianfang.models.audit import ACTION_JOIN, CHANNEL_GROUP, CHANNEL_PRIVATE, record_access
 from lianfang.models.base import to_db_time
 from lianfang.models.members import (
     CHAT_GROUP,
     CHAT_LEADERSHIP,
-    REPORTING_ROLES,
     ROLE_ADMIN,
-    ROLE_GROUP_LEAD,
     Invite,
     Member,
     bind_chat,
@@ -63,12 +57,12 @@ VOIDED_IN_GROUP = "posted in a group chat"
 """Why a code sent in a group is voided, for the audit log."""
 
 
-def start(ctx: Context, args: str) -> None:
+def start(ctx: Context, args: str, *, menu: Menu) -> None:
     """Greet a member (sending again what could not reach them lately), or tell a stranger how to join."""
     if ctx.member is None:
         ctx.reply("common.stranger")
         return
-    lines = [Text("start.welcome_back", {"name": member_label(ctx.member)}), *help_lines(ctx)]
+    lines = [Text("start.welcome_back", {"name": member_label(ctx.member)}), *help_lines(ctx, menu)]
     assert ctx.msg is not None
     if ctx.msg.is_private:
         # Whoever could not be messaged privately was told in their group chat to send /start: now we can.
@@ -90,35 +84,22 @@ def start(ctx: Context, args: str) -> None:
         ask_name(ctx)
 
 
-def help_command(ctx: Context, args: str) -> None:
+def help_command(ctx: Context, args: str, *, menu: Menu) -> None:
     """List what the speaker can do."""
     if ctx.member is None:
         ctx.reply("common.stranger")
         return
-    ctx.reply(*help_lines(ctx))
+    ctx.reply(*help_lines(ctx, menu))
 
 
-def help_lines(ctx: Context) -> list[Text]:
-    """Return the help text for the speaker's role."""
+def help_lines(ctx: Context, menu: Menu) -> list[Text]:
+    """Return the help text for the speaker's role: the /help lines of every feature that the speaker may see."""
     member = ctx.member
     assert member is not None
-    lines = [Text("help.title"), Text("help.check"), Text("help.referral"), Text("help.coverage"), Text("help.supply")]
-    if member.group_key == ctx.org.screening.group:
-        lines[2:2] = [Text("screening.help"), Text("observation.help")]
-    if is_overseer(ctx, member) or (member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group):
-        lines.append(Text("observation.help_manage"))
-    if member.role in REPORTING_ROLES:
-        lines.append(Text("help.daily"))
-    if is_overseer(ctx, member):
-        lines.append(Text("help.report"))
-    if may_acknowledge(ctx, member):
-        lines.append(Text("help.ack"))
-    if member.role == ROLE_ADMIN:
-        lines += [Text("help.bind"), Text("help.members")]
-    return [*lines, Text("help.lang"), Text("help.form_controls")]
+    return menu.help_lines(ctx, member)
 
 
-def join(ctx: Context, args: str) -> None:
+def join(ctx: Context, args: str, *, menu: Menu) -> None:
     """Make the sender a member with a one-time invite code, or move a member to this account with a relink code."""
     assert ctx.msg is not None
     code = normalize_invite_code(args)
@@ -160,7 +141,7 @@ def join(ctx: Context, args: str) -> None:
             member_id=member.id,
             detail=detail,
         )
-        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx))
+        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx, menu))
         return
     group, role = _group_text(ctx, invite), role_label(invite.role)
     if member.name_pending:
@@ -170,7 +151,7 @@ def join(ctx: Context, args: str) -> None:
     community = ctx.org.community(invite.community) if invite.community else None
     if community is not None:
         lines.append(Text("join.community", {"community": community_label(community)}))
-    ctx.reply(*lines, *help_lines(ctx))
+    ctx.reply(*lines, *help_lines(ctx, menu))
     if member.name_pending:
         ask_name(ctx)
 
@@ -312,10 +293,8 @@ NAME_FORM = Form(
     confirm=False,
 )
 
+
 COMMANDS = (
-    Command("start", start, aliases=("开始",), members_only=False),
-    Command("help", help_command, aliases=("帮助",), members_only=False),
-    Command("join", join, aliases=("加入",), members_only=False),
     Command("bind", bind, aliases=("绑定",), roles=(ROLE_ADMIN,)),
     Command("lang", lang, aliases=("语言",)),
     Command(CMD_CANCEL, no_form, aliases=("取消",)),
@@ -323,3 +302,14 @@ COMMANDS = (
     Command(CMD_SKIP, no_form, aliases=("跳过",)),
 )
 FORMS = (NAME_FORM,)
+"""The commands and form that need no menu; ``joining_commands`` adds the greetings and /help."""
+
+
+def joining_commands(menu: Menu) -> tuple[Command, ...]:
+    """Return the joining commands; the greetings and /help list the entries of ``menu``."""
+    return (
+        Command("start", partial(start, menu=menu), aliases=("开始",), members_only=False),
+        Command("help", partial(help_command, menu=menu), aliases=("帮助",), members_only=False),
+        Command("join", partial(join, menu=menu), aliases=("加入",), members_only=False),
+        *COMMANDS,
+    )

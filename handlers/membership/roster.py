@@ -10,7 +10,8 @@ from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Form, FormField, static_fields
 from lianfang.bot.types import Button, Text, TextError
-from lianfang.handlers.shared.common import community_label, group_label, member_label, parse_text
+from lianfang.handlers.shared.labels import community_label, group_label, member_label
+from lianfang.handlers.shared.parsers import parse_text
 from lianfang.models.audit import (
     ACTION_DEACTIVATE,
     ACTION_REACTIVATE,

@@ -13,21 +13,19 @@ from lianfang.bot.dated import dated, split_day, stale_notice
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, FieldError, Form, FormField
 from lianfang.bot.types import SUBJECT_OBSERVATION, Button, ChatRef, Subject, Text
-from lianfang.handlers.checks.checks import NO_SYMPTOMS, alarming_symptoms, fever_threshold, raise_check_alert
-from lianfang.handlers.screening.verification import CHECK_FIELD, community_name
-from lianfang.handlers.shared.common import (
-    audit_private_view,
-    group_chat,
-    in_reach,
-    parse_int,
-    parse_record_number,
-    parse_text,
-    sees_all_communities,
-    sees_full_data,
-    send_privately,
-    shown_number,
+from lianfang.handlers.alerts import raise_check_alert
+from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_all_communities, sees_full_data
+from lianfang.handlers.shared.audiences import group_chat, send_privately
+from lianfang.handlers.shared.health import (
+    NO_SYMPTOMS,
+    SYMPTOMS_FIELD,
+    TEMPERATURE_FIELD,
+    alarming_symptoms,
+    fever_threshold,
 )
+from lianfang.handlers.shared.labels import community_name
 from lianfang.handlers.shared.masking import mask_name, mask_phone, masked_person
+from lianfang.handlers.shared.parsers import parse_int, parse_record_number, parse_text, shown_number
 from lianfang.models.members import ROLE_GROUP_LEAD, Member, get_member, identities_of, list_members
 from lianfang.models.observation import (
     CLOSE_EARLY,
@@ -341,8 +339,8 @@ def _with_symptoms(data: dict[str, Any]) -> bool:
 
 FOLLOWUP_FIELDS = (
     FormField("status", Text("observation.ask_status"), Text("observation.label_status"), choices=status_choices),
-    replace(CHECK_FIELD["temperature"], when=_seen),
-    replace(CHECK_FIELD["symptoms"], when=_with_symptoms),
+    replace(TEMPERATURE_FIELD, when=_seen),
+    replace(SYMPTOMS_FIELD, when=_with_symptoms),
     FormField(
         "notes",
         Text("observation.ask_notes"),

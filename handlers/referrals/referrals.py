@@ -9,19 +9,12 @@ from typing import Any
 from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import SUBJECT_REFERRAL, Button, Subject, Text
-from lianfang.handlers.alerts.alerts import raise_alert
-from lianfang.handlers.shared.common import (
-    audit_private_view,
-    community_label,
-    group_chat,
-    in_reach,
-    parse_record_number,
-    sees_all_communities,
-    sees_full_data,
-    send_privately,
-    shown_number,
-)
+from lianfang.handlers.alerts import raise_alert
+from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_all_communities, sees_full_data
+from lianfang.handlers.shared.audiences import group_chat, send_privately
+from lianfang.handlers.shared.labels import community_label
 from lianfang.handlers.shared.masking import mask_name, masked_person
+from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.models.members import Member, get_member
 from lianfang.models.referrals import (
     NEXT_STEPS,

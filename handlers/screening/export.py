@@ -12,10 +12,10 @@ from typing import Any, BinaryIO
 from lianfang.bot.context import Context
 from lianfang.bot.i18n import render
 from lianfang.bot.types import Text
-from lianfang.handlers.checks.checks import measure_choices
-from lianfang.handlers.screening.verification import SEX_KEYS, STATUS_KEYS, community_name
-from lianfang.handlers.shared.common import choice_label
+from lianfang.handlers.screening.verification import SEX_KEYS, STATUS_KEYS
+from lianfang.handlers.shared.health import measure_choices
 from lianfang.handlers.shared.idcard import id_info
+from lianfang.handlers.shared.labels import choice_label, community_name
 from lianfang.handlers.shared.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_text
 from lianfang.models.audit import ACTION_EXPORT, CHANNEL_CLI, MAX_DETAIL, record_access
 from lianfang.models.members import list_members

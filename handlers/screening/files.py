@@ -24,7 +24,7 @@ from lianfang.handlers.screening.importing import (
     strip_invisible,
 )
 from lianfang.handlers.screening.verification import notify_assignees
-from lianfang.handlers.shared.common import may_import_lists, sees_all_communities, sees_full_data
+from lianfang.handlers.shared.access import may_import_lists, sees_all_communities, sees_full_data
 from lianfang.models.audit import CHANNEL_PRIVATE
 from lianfang.models.files import decide_pending_import, find_pending_import, purge_pending_imports, save_pending_import
 

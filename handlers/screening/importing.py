@@ -17,9 +17,10 @@ from lianfang.bot.context import Context
 from lianfang.bot.forms import FieldError
 from lianfang.bot.org import Org
 from lianfang.bot.types import Text, TextError
-from lianfang.handlers.checks.checks import parse_phone
-from lianfang.handlers.shared.common import FULLWIDTH_DIGITS, in_reach, send_privately
+from lianfang.handlers.shared.access import in_reach
+from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.idcard import ERROR_BIRTH, ERROR_CHECKSUM, ERROR_FORMAT, IdNumberError, parse_id_number
+from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, phone_of
 from lianfang.models.audit import ACTION_IMPORT, CHANNEL_CLI, MAX_DETAIL, record_access
 from lianfang.models.members import Member, get_member, list_members
 from lianfang.models.screening import (
@@ -382,7 +383,7 @@ def normalise_phone(value: Any) -> str:
     for prefix in PHONE_PREFIXES:
         text = text.removeprefix(prefix)
     try:
-        return parse_phone(text, None)  # type: ignore[arg-type]  # the parser does not use the context
+        return phone_of(text)
     except FieldError:
         raise ValueError("not a phone number") from None
 

@@ -9,28 +9,23 @@ from typing import Any
 from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField
-from lianfang.bot.org import Org
 from lianfang.bot.types import SUBJECT_TARGET, Button, ChatRef, Text
-from lianfang.handlers.checks.checks import (
-    CHECK_FIELDS,
+from lianfang.handlers.alerts import raise_check_alert
+from lianfang.handlers.observation import start_from_visit
+from lianfang.handlers.referrals import open_referral
+from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_full_data
+from lianfang.handlers.shared.health import (
+    MEASURE_FIELD,
     NO_SYMPTOMS,
+    SYMPTOMS_FIELD,
+    TEMPERATURE_FIELD,
     alarming_symptoms,
     fever_threshold,
-    raise_check_alert,
-)
-from lianfang.handlers.observation.start import start_from_visit
-from lianfang.handlers.referrals.referrals import open_referral
-from lianfang.handlers.shared.common import (
-    audit_private_view,
-    community_label,
-    in_reach,
-    parse_record_number,
-    parse_text,
-    sees_full_data,
-    shown_number,
 )
 from lianfang.handlers.shared.idcard import SEX_FEMALE, SEX_MALE, id_info
+from lianfang.handlers.shared.labels import community_label
 from lianfang.handlers.shared.masking import mask_id_number, mask_name, mask_phone
+from lianfang.handlers.shared.parsers import parse_record_number, parse_text, shown_number
 from lianfang.models.checks import MEASURE_NONE, MEASURE_REFERRED
 from lianfang.models.members import Member, identities_of, list_members
 from lianfang.models.screening import (
@@ -184,17 +179,14 @@ def _reached(data: dict[str, Any]) -> bool:
     return data.get("reached") == ANSWER_YES
 
 
-CHECK_FIELD = {field.name: field for field in CHECK_FIELDS}
-"""The check form's questions on health and measure, asked here only when the person was reached."""
-
 VERIFY_FIELDS = (
     FormField("reached", Text("screening.ask_reached"), Text("screening.label_reached"), choices=yes_no_choices),
     FormField(
         "at_home", Text("screening.ask_at_home"), Text("screening.label_at_home"), choices=yes_no_choices, when=_reached
     ),
-    replace(CHECK_FIELD["temperature"], when=_reached),
-    replace(CHECK_FIELD["symptoms"], when=_reached),
-    replace(CHECK_FIELD["measure"], when=_reached),
+    replace(TEMPERATURE_FIELD, when=_reached),
+    replace(SYMPTOMS_FIELD, when=_reached),
+    replace(MEASURE_FIELD, when=_reached),
     FormField(
         "notes", Text("screening.ask_notes"), Text("screening.label_notes"), parse=parse_text(MAX_NOTES), optional=True
     ),
@@ -285,12 +277,6 @@ def notify_assignees(ctx: Context, assigned: dict[int, int]) -> int:
         )
         told += 1
     return told
-
-
-def community_name(org: Org, key: str | None) -> Text:
-    """Return a community's name, or the 'no community' label."""
-    community = org.community(key) if key else None
-    return community_label(community) if community else Text("screening.no_community")
 
 
 VERIFY_FORM = Form(FORM_VERIFY, Text("screening.verify_title"), verify_fields, submit_verification)

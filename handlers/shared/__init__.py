@@ -1,1 +1,1 @@
-"""Domain helpers every feature may use: access rules, audiences, labels, parsers, masking, ID cards."""
+"""Domain helpers every feature may use: access, audiences, labels, parsers, health, masking, ID cards."""

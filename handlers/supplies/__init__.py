@@ -1,1 +1,14 @@
 """Supply needs (物资需求) logged by field staff."""
+
+from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.types import Text
+from lianfang.handlers.supplies.supplies import COMMANDS, FORMS
+
+FEATURE = Feature(
+    name="supplies",
+    commands=COMMANDS,
+    forms=FORMS,
+    menu=(MenuEntry("supply", private_at=80, help=Text("help.supply"), help_at=60),),
+)
+
+__all__ = ["FEATURE"]

@@ -10,16 +10,9 @@ from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField, static_fields
 from lianfang.bot.types import Text
-from lianfang.handlers.shared.common import (
-    FULLWIDTH_DIGITS,
-    broadcast,
-    community_choices,
-    community_default,
-    community_label,
-    leadership_chats,
-    parse_int,
-    parse_text,
-)
+from lianfang.handlers.shared.audiences import broadcast, leadership_chats
+from lianfang.handlers.shared.labels import community_choices, community_default, community_label
+from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_int, parse_text
 from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, add_supply_need
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from typing import Any
 from lianfang.bot.context import Context
 from lianfang.bot.ports import SEND_MIGRATED, SEND_REFUSED, SendError
 from lianfang.bot.types import Button, ChatRef, OutgoingMessage, Text
-from lianfang.handlers.shared.common import group_chat, group_label, send_privately
+from lianfang.handlers.shared.audiences import group_chat, send_privately
+from lianfang.handlers.shared.labels import group_label
 from lianfang.models.members import (
     CHAT_LEADERSHIP,
     ROLE_ADMIN,

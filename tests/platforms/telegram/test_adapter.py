@@ -27,7 +27,7 @@ from lianfang.bot.platforms.telegram.adapter import (
 )
 from lianfang.bot.ports import Outcome, SendError
 from lianfang.bot.types import PLATFORM_TELEGRAM, Button, ChatRef, IncomingMessage, OutgoingMessage, Text
-from lianfang.handlers.shared.common import leadership_chats
+from lianfang.handlers.shared.audiences import leadership_chats
 from lianfang.models.checks import CheckResult
 from lianfang.models.members import ChatBinding
 from lianfang.models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from lianfang.bot.context import Context
 from lianfang.bot.types import Text
-from lianfang.handlers.shared.common import TIME_FORMAT
+from lianfang.handlers.shared.labels import TIME_FORMAT
 from lianfang.models.checks import MEASURE_CENTRAL, MEASURE_HOME, CheckResult
 from lianfang.models.observation import KIND_CENTRAL, KIND_HOME, active_for_target, start_observation
 from lianfang.models.screening import ScreeningTarget, ScreeningVisit
