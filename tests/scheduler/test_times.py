@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import time
 
 from lianfang.app.features import JOBS
-from lianfang.bot.org import default_org_path, load_org
 from lianfang.handlers.daily_report.loop import events_of
 from lianfang.scheduler.service import start_scheduler
 
 from tests.fakes import TEST_DAY, Harness, keys_of
+from tests.org import load_test_org
 
 KERNEL_TRIGGERS = {"catch-up", "outbox", "leadership"}
 REPORTERS = (("周强", "screening"), ("孙悦", "supervision"))
@@ -17,7 +17,7 @@ REPORTERS = (("周强", "screening"), ("孙悦", "supervision"))
 
 def moved_org_harness(database_url: str) -> Harness:
     """Return a harness whose org asks for reports at 14:00 and chases at 14:20 instead of 15:00, 15:15 and 15:25."""
-    org = load_org(default_org_path())
+    org = load_test_org()
     schedule = org.schedule.model_copy(update={"reminder": time(14, 0), "chasers": [time(14, 20)]})
     return Harness.create(database_url, org=org.model_copy(update={"schedule": schedule}))
 
