@@ -11,7 +11,7 @@ from lianfang.bot.config import Settings
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from lianfang.models.files import store_file
 from lianfang.models.members import Member
-from lianfang.models.outbox import Claimed, enqueue
+from lianfang.models.outbox import Claimed, enqueue, requeue_refused
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -85,6 +85,22 @@ class Context:
         """Return until when a message queued now for ``platform`` is claimed by this instance, or None: it waits
         for a drain."""
         return self.claim_until if platform in self.claim_platforms else None
+
+    def resend_refused(self, chat: ChatRef, *, since: datetime) -> int:
+        """Queue again the messages the chat's platform refused since a moment (the person now opened the chat).
+
+        Return how many. Where this instance sends the replies itself, they go with the reply, ahead of it.
+        """
+        resent = requeue_refused(
+            session=self.session,
+            platform=chat.platform,
+            chat_id=chat.chat_id,
+            since=since,
+            lease_until=self.lease_for(chat.platform),
+        )
+        if self.lease_for(chat.platform) is not None:
+            self.claimed.extend(resent)
+        return len(resent)
 
     @property
     def today(self) -> date:

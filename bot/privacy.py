@@ -20,7 +20,7 @@ from lianfang.bot.i18n import render
 from lianfang.bot.types import ChatRef, OutgoingMessage, Subject, Text
 from lianfang.handlers.shared.masking import normalise, split_address
 from lianfang.models.members import ROLE_ADMIN, identities_of, list_members
-from lianfang.models.outbox import REASON_PRIVACY, Claimed, enqueue, mark_failed
+from lianfang.models.outbox import REASON_PRIVACY, Claimed, FailureKind, enqueue, mark_failed
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def guard(session: Session, message: OutgoingMessage, loader: PersonLoader | Non
 def block(*, session: Session, claimed: Claimed, found: list[str], now: datetime) -> None:
     """Keep a message as failed for privacy, and tell each admin privately its number, never its content."""
     logger.warning("outbox message %s to a group chat blocked: it carries %s", claimed.id, ", ".join(found))
-    mark_failed(session=session, message_id=claimed.id, error=REASON_PRIVACY)
+    mark_failed(session=session, message_id=claimed.id, error=REASON_PRIVACY, kind=FailureKind.PRIVACY)
     admins = list_members(session=session, roles=(ROLE_ADMIN,))
     identities = identities_of(session=session, member_ids=[admin.id for admin in admins if admin.id is not None])
     for admin in admins:

@@ -11,7 +11,6 @@ from lianfang.bot.context import Context
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP, Form, FormField, static_fields
 from lianfang.bot.i18n import LANG_EN, LANG_ZH
-from lianfang.bot.ports import REASON_FORBIDDEN
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.alerts.alerts import may_acknowledge
 from lianfang.handlers.membership.roster import revoke, role_label
@@ -42,7 +41,6 @@ from lianfang.models.members import (
     name_member,
     normalize_invite_code,
 )
-from lianfang.models.outbox import requeue_refused
 
 logger = logging.getLogger(__name__)
 
@@ -72,19 +70,9 @@ def start(ctx: Context, args: str) -> None:
     assert ctx.msg is not None
     if ctx.msg.is_private:
         # Whoever could not be messaged privately was told in their group chat to send /start: now we can.
-        lease = ctx.lease_for(ctx.msg.platform)
-        resent = requeue_refused(
-            session=ctx.session,
-            platform=ctx.msg.platform,
-            chat_id=ctx.msg.chat_id,
-            reason_prefix=REASON_FORBIDDEN,
-            since=ctx.now - RESEND_WINDOW,
-            lease_until=lease,
-        )
-        if lease is not None:
-            ctx.claimed.extend(resent)  # sent with the reply, ahead of it
+        resent = ctx.resend_refused(ctx.chat, since=ctx.now - RESEND_WINDOW)
         if resent:
-            lines.insert(1, Text("start.resent", {"count": len(resent)}))
+            lines.insert(1, Text("start.resent", {"count": resent}))
     ctx.reply(*lines)
     if ctx.member.name_pending and ctx.msg.is_private:
         ask_name(ctx)
