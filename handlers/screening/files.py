@@ -40,6 +40,8 @@ ACTION_CANCEL = "cancel"
 OUTCOME_IMPORTED = "imported"
 OUTCOME_CANCELLED = "cancelled"
 OUTCOMES = {ACTION_ALL: OUTCOME_IMPORTED, ACTION_GOOD: OUTCOME_IMPORTED, ACTION_CANCEL: OUTCOME_CANCELLED}
+ALREADY_KEYS = {OUTCOME_IMPORTED: "files.already_imported", OUTCOME_CANCELLED: "files.already_cancelled"}
+"""What a second answer to a decided list is told, by the first answer's outcome."""
 TOKEN_BYTES = 12
 """16 URL-safe characters: unguessable, and short enough for Telegram's 64-byte button data."""
 LISTED_ROWS = 20
@@ -137,7 +139,7 @@ def import_command(ctx: Context, args: str) -> None:
         ctx.reply("files.import_unknown")  # a forged or mistyped answer, or someone else's list
         return
     if pending.decided_at is not None:
-        ctx.reply(f"files.already_{pending.outcome}")
+        ctx.reply(ALREADY_KEYS[pending.outcome or OUTCOME_IMPORTED])  # decided_at and outcome are set together
         return
     file_name, data = pending.file_name, pending.data
     claimed = decide_pending_import(
