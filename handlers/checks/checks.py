@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, FieldError, Form, FormField, Parser, static_fields
 from lianfang.bot.types import Subject, Text
@@ -228,9 +228,8 @@ def alarming_symptoms(ctx: Context, symptoms: str) -> list[str]:
     return [s for s in recorded if s in ctx.org.alerts.symptoms]
 
 
-def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+def submit_check(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
     """Store a check result; alert the leadership and 综合组 at once on fever or a listed symptom."""
-    assert ctx.member is not None
     temperature = data.get("temperature")
     symptoms = data.get("symptoms") or NO_SYMPTOMS
     fever = temperature is not None and temperature >= fever_threshold(ctx)
@@ -299,10 +298,15 @@ def _masked_symptoms(case: MaskedCase) -> Text:
 
 
 def alert_lines(
-    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool, title: Text | None = None
+    ctx: MemberContext,
+    *,
+    record_id: int | None,
+    data: dict[str, Any],
+    symptoms: str,
+    masked: bool,
+    title: Text | None = None,
 ) -> list[Text]:
     """Return the lines of an alert about one check result: built from the masked view, or in full."""
-    assert ctx.member is not None
     history = str(data.get("history") or HISTORY_NONE)
     shown: dict[str, Any]
     if masked:
@@ -345,7 +349,7 @@ def alert_lines(
 
 
 def raise_check_alert(
-    ctx: Context,
+    ctx: MemberContext,
     *,
     record_id: int | None,
     data: dict[str, Any],
@@ -453,7 +457,7 @@ def parse_check_line(ctx: Context, text: str) -> CheckLine:
     return CheckLine(prefill, leftovers)
 
 
-def check_command(ctx: Context, args: str) -> None:
+def check_command(ctx: MemberContext, args: str) -> None:
     """Start a check result, prefilled from a one-line entry; say which words of it were not understood."""
     line = parse_check_line(ctx, args) if args else CheckLine({}, [])
     if line.leftovers:

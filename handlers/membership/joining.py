@@ -7,8 +7,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from lianfang.bot.context import Context
-from lianfang.bot.dispatcher import Command
+from lianfang.bot.context import Context, MemberContext
+from lianfang.bot.dispatcher import Command, OpenCommand
 from lianfang.bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP, Form, FormField, static_fields
 from lianfang.bot.i18n import LANG_EN, LANG_ZH
 from lianfang.bot.types import Button, Text
@@ -61,11 +61,8 @@ VOIDED_IN_GROUP = "posted in a group chat"
 """Why a code sent in a group is voided, for the audit log."""
 
 
-def start(ctx: Context, args: str) -> None:
-    """Greet a member (sending again what could not reach them lately), or tell a stranger how to join."""
-    if ctx.member is None:
-        ctx.reply("common.stranger")
-        return
+def start(ctx: MemberContext, args: str) -> None:
+    """Greet a member, sending again what could not reach them lately (the dispatcher tells a stranger how to join)."""
     lines = [Text("start.welcome_back", {"name": member_label(ctx.member)}), *help_lines(ctx)]
     assert ctx.msg is not None
     if ctx.msg.is_private:
@@ -78,18 +75,14 @@ def start(ctx: Context, args: str) -> None:
         ask_name(ctx)
 
 
-def help_command(ctx: Context, args: str) -> None:
+def help_command(ctx: MemberContext, args: str) -> None:
     """List what the speaker can do."""
-    if ctx.member is None:
-        ctx.reply("common.stranger")
-        return
     ctx.reply(*help_lines(ctx))
 
 
-def help_lines(ctx: Context) -> list[Text]:
+def help_lines(ctx: MemberContext) -> list[Text]:
     """Return the help text for the speaker's role."""
     member = ctx.member
-    assert member is not None
     lines = [Text("help.title"), Text("help.check"), Text("help.referral"), Text("help.coverage"), Text("help.supply")]
     if member.group_key == ctx.org.screening.group:
         lines[2:2] = [Text("screening.help"), Text("observation.help")]
@@ -135,7 +128,7 @@ def join(ctx: Context, args: str) -> None:
     invite.used_at = to_db_time(ctx.now)
     invite.member_id = member.id
     ctx.session.add(invite)
-    ctx.member = member
+    joined = ctx.joined(member)
     logger.info("member %s joined group %s as %s", member.id, member.group_key, member.role)
     if invite.relink:
         detail = f"member {member.id} {member.name} moved to a new account by invite {invite.id}"
@@ -148,7 +141,7 @@ def join(ctx: Context, args: str) -> None:
             member_id=member.id,
             detail=detail,
         )
-        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx))
+        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(joined))
         return
     group, role = _group_text(ctx, invite), role_label(invite.role)
     if member.name_pending:
@@ -158,9 +151,9 @@ def join(ctx: Context, args: str) -> None:
     community = ctx.org.community(invite.community) if invite.community else None
     if community is not None:
         lines.append(Text("join.community", {"community": community_label(community)}))
-    ctx.reply(*lines, *help_lines(ctx))
+    ctx.reply(*lines, *help_lines(joined))
     if member.name_pending:
-        ask_name(ctx)
+        ask_name(joined)
 
 
 def _member_of(ctx: Context, invite: Invite) -> Member | None:
@@ -185,14 +178,13 @@ def _member_of(ctx: Context, invite: Invite) -> Member | None:
     )
 
 
-def ask_name(ctx: Context) -> None:
+def ask_name(ctx: MemberContext) -> None:
     """Ask a member whose real name is unknown for it; they are a member meanwhile, shown by number."""
     ctx.start_form(FORM_NAME, lead=Text("name.lead"))
 
 
-def submit_name(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+def submit_name(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
     """Store the name the member gave."""
-    assert ctx.member is not None
     name_member(session=ctx.session, member=ctx.member, name=data["name"])
     logger.info("member %s gave their name", ctx.member.id)
     ctx.reply("name.saved", name=ctx.member.name)
@@ -219,9 +211,9 @@ def _group_text(ctx: Context, invite: Invite) -> Text:
     return group_label(group) if group else Text.raw(invite.group_key)
 
 
-def bind(ctx: Context, args: str) -> None:
+def bind(ctx: MemberContext, args: str) -> None:
     """Bind the current group chat as the leadership chat or a working group's chat."""
-    assert ctx.msg is not None and ctx.member is not None
+    assert ctx.msg is not None
     if ctx.msg.is_private:
         ctx.reply("bind.group_only")
         return
@@ -263,9 +255,8 @@ def _group_keys(ctx: Context) -> str:
     return ", ".join(f"{g.key} ({g.name})" for g in ctx.org.groups)
 
 
-def lang(ctx: Context, args: str) -> None:
+def lang(ctx: MemberContext, args: str) -> None:
     """Switch the speaker's language, or offer the choice."""
-    assert ctx.member is not None
     word = args.strip().lower()
     chosen = next((code for code, words in LANGUAGE_WORDS.items() if word in words), None)
     if chosen is None:
@@ -301,9 +292,9 @@ NAME_FORM = Form(
 )
 
 COMMANDS = (
-    Command("start", start, aliases=("开始",), members_only=False),
-    Command("help", help_command, aliases=("帮助",), members_only=False),
-    Command("join", join, aliases=("加入",), members_only=False),
+    Command("start", start, aliases=("开始",)),
+    Command("help", help_command, aliases=("帮助",)),
+    OpenCommand("join", join, aliases=("加入",)),
     Command("bind", bind, aliases=("绑定",), roles=(ROLE_ADMIN,)),
     Command("lang", lang, aliases=("语言",)),
     Command(CMD_CANCEL, no_form, aliases=("取消",)),
