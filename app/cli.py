@@ -106,6 +106,7 @@ def build_app(
         undeliverable=reroute_undeliverable,
         clock=clock,
         persons=personal_data,
+        menu=features.MENU,
     )
 
 

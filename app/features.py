@@ -3,9 +3,10 @@
 from typing import Any
 
 from lianfang.bot.dispatcher import Command
-from lianfang.bot.feature import Feature, Menu
+from lianfang.bot.feature import Feature
 from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
+from lianfang.bot.menu import Menu
 from lianfang.bot.org import OrgSection
 from lianfang.bot.subcommands import CliRegistrar
 from lianfang.handlers import (
@@ -22,7 +23,8 @@ from lianfang.handlers import (
 )
 from lianfang.scheduler.jobs import Ticker
 
-LISTED: tuple[Feature, ...] = (
+FEATURES: tuple[Feature, ...] = (
+    membership.FEATURE,
     daily_report.FEATURE,
     observation.FEATURE,
     alerts.FEATURE,
@@ -33,10 +35,9 @@ LISTED: tuple[Feature, ...] = (
     supplies.FEATURE,
     undeliverable.FEATURE,
 )
-"""Every feature but membership, whose greetings and /help list them all; their jobs run in this order."""
-MENU = Menu(membership.MENU + Menu.of(LISTED).entries)
-"""The Telegram menus and the /help lines of every feature."""
-FEATURES: tuple[Feature, ...] = (membership.membership_feature(MENU), *LISTED)
+"""Every feature of the bot; their jobs run in this order."""
+MENU = Menu.of(FEATURES)
+"""The Telegram menus and the /help lines of every feature; members find the /help lines on their context."""
 
 COMMANDS: tuple[Command, ...] = tuple(command for feature in FEATURES for command in feature.commands)
 FORMS: tuple[Form, ...] = tuple(form for feature in FEATURES for form in feature.forms)

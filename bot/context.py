@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.config import Settings
+from lianfang.bot.menu import Menu
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from lianfang.models.files import store_file
 from lianfang.models.members import Member
-from lianfang.models.outbox import Claimed, enqueue
+from lianfang.models.outbox import Claimed, enqueue, requeue_refused
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class Context:
     claimed: list[Claimed] = field(default_factory=list)
     refused: bool = False
     """Set by ``refuse``: the message (a tapped button) did nothing, so its button must not show as chosen."""
+    menu: Menu = field(default_factory=Menu)
+    """The menus of every feature, for the greetings and /help."""
     _member: Member | None = field(default=None, repr=False)
 
     @property
@@ -57,34 +60,45 @@ class Context:
             self._member = self.session.get(Member, self.member_id)
         return self._member
 
-    @member.setter
-    def member(self, member: Member | None) -> None:
-        self._member = member
-        self.member_id = None if member is None else member.id
+    def as_member(self, member_id: int) -> MemberContext:
+        """Return this context for a speaker known to be a member; it queues into the same lists as this one."""
+        values = {each.name: getattr(self, each.name) for each in fields(self)}
+        values.update(member_id=member_id, _member=self._member if self.member_id == member_id else None)
+        return MemberContext(**values)
+
+    def joined(self, member: Member) -> MemberContext:
+        """Return this context for a stranger who just became this (stored) member."""
+        if member.id is None:
+            raise ValueError("a member who is not stored yet cannot speak")
+        member_ctx = self.as_member(member.id)
+        member_ctx._member = member
+        return member_ctx
 
     def refuse(self, *lines: LineLike, buttons: tuple[Button, ...] | list[Button] = ()) -> None:
         """Answer a tap that does nothing (a stale card), and mark it so its button is not shown as chosen."""
         self.refused = True
         self.reply(*lines, buttons=buttons)
 
-    def start_form(
-        self,
-        name: str,
-        *,
-        prefill: dict[str, Any] | None = None,
-        defaults: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        lead: Text | None = None,
-    ) -> None:
-        """Start a form for the speaker in this chat (see ``FormRunner.start``)."""
-        if self.runner is None:
-            raise RuntimeError("no form runner in this context")
-        self.runner.start(self, name, prefill=prefill, defaults=defaults, context=context, lead=lead)
-
     def lease_for(self, platform: str) -> datetime | None:
         """Return until when a message queued now for ``platform`` is claimed by this instance, or None: it waits
         for a drain."""
         return self.claim_until if platform in self.claim_platforms else None
+
+    def resend_refused(self, chat: ChatRef, *, since: datetime) -> int:
+        """Queue again the messages the chat's platform refused since a moment (the person now opened the chat).
+
+        Return how many. Where this instance sends the replies itself, they go with the reply, ahead of it.
+        """
+        resent = requeue_refused(
+            session=self.session,
+            platform=chat.platform,
+            chat_id=chat.chat_id,
+            since=since,
+            lease_until=self.lease_for(chat.platform),
+        )
+        if self.lease_for(chat.platform) is not None:
+            self.claimed.extend(resent)
+        return len(resent)
 
     @property
     def today(self) -> date:
@@ -155,3 +169,37 @@ class Context:
         self.sent.append(message)
         if claimed is not None:
             self.claimed.append(claimed)
+
+
+@dataclass
+class MemberContext(Context):
+    """The context of a speaker who is a member: what a members' command, and a form, is given.
+
+    The dispatcher makes one whenever the speaker is a member, so such code never checks for a stranger.
+    """
+
+    member_id: int = field(kw_only=True)
+
+    @property
+    def member(self) -> Member:
+        """Return the speaker's member record, loaded in this transaction on first use."""
+        if self._member is None:
+            found = self.session.get(Member, self.member_id)
+            if found is None:
+                raise LookupError(f"member {self.member_id} is gone")
+            self._member = found
+        return self._member
+
+    def start_form(
+        self,
+        name: str,
+        *,
+        prefill: dict[str, Any] | None = None,
+        defaults: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        lead: Text | None = None,
+    ) -> None:
+        """Start a form for the speaker in this chat (see ``FormRunner.start``)."""
+        if self.runner is None:
+            raise RuntimeError("no form runner in this context")
+        self.runner.start(self, name, prefill=prefill, defaults=defaults, context=context, lead=lead)

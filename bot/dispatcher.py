@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from lianfang.bot.config import Settings
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import undated
 from lianfang.bot.db import session_scope
 from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from lianfang.bot.i18n import normalize_language
+from lianfang.bot.menu import Menu
 from lianfang.bot.org import Org
 from lianfang.bot.typed import fold_width, route_fold, typed_button
 from lianfang.bot.types import Button, IncomingMessage, OutgoingMessage, Text
@@ -27,7 +28,10 @@ from sqlalchemy.exc import IntegrityError
 logger = logging.getLogger(__name__)
 
 COMMAND_PATTERN = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
-Handler = Callable[[Context, str], None]
+Handler = Callable[[MemberContext, str], None]
+"""What a members' command runs: the dispatcher gives it a context whose member is not optional."""
+OpenHandler = Callable[[Context, str], None]
+"""What a command open to strangers runs (``OpenCommand``)."""
 START_COMMAND = "start"
 FILE_COMMAND = "~file"
 """The command that receives files sent in private chats; no typed text can name it (see COMMAND_PATTERN)."""
@@ -41,19 +45,25 @@ TYPED_BUTTON_MESSAGES = 5
 
 @dataclass(frozen=True)
 class Command:
-    """A chat command: its handler, Chinese aliases, and who may use it where."""
+    """A members' chat command: its handler, Chinese aliases, and who may use it where; strangers are told to join."""
 
     name: str
     handler: Handler
     aliases: tuple[str, ...] = ()
-    members_only: bool = True
     private_only: bool = False
     roles: tuple[str, ...] | None = None
     """Roles allowed to use it; None means every member."""
-    fetch_if: Callable[[Context], bool] | None = None
+    fetch_if: Callable[[MemberContext], bool] | None = None
     """For the file command: whether a file is worth downloading before the handler runs (who sent it, what)."""
     arg_words: Mapping[str, str] = field(default_factory=dict)
     """Words a member types for the command's arguments, where the button's value uses another (``nil``: 无)."""
+
+
+@dataclass(frozen=True)
+class OpenCommand(Command):
+    """A chat command strangers may use too (joining): its handler is given a context that may lack a member."""
+
+    handler: OpenHandler
 
 
 @dataclass
@@ -93,6 +103,7 @@ class Dispatcher:
         commands: Sequence[Command],
         runner: FormRunner,
         claim_platforms: Container[str] = (),
+        menu: Menu | None = None,
     ) -> None:
         """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
@@ -102,6 +113,7 @@ class Dispatcher:
         self.org = org
         self.tz = tz
         self.runner = runner
+        self.menu = menu or Menu()
         self.commands = {command.name: command for command in commands}
         self.aliases = {route_fold(alias).casefold(): command.name for command in commands for alias in command.aliases}
         self.longest_aliases = sorted(self.aliases, key=len, reverse=True)
@@ -128,6 +140,7 @@ class Dispatcher:
             tz=self.tz,
             lang=lang or self.settings.default_language,
             runner=self.runner,
+            menu=self.menu,
         )
 
     def wants_attachment(self, msg: IncomingMessage, now: datetime) -> bool:
@@ -140,8 +153,8 @@ class Dispatcher:
             if speaker is None:
                 return False
             ctx = self.context(session, now)
-            ctx.msg, ctx.member_id = msg, speaker.member_id
-            return command.fetch_if(ctx)
+            ctx.msg = msg
+            return command.fetch_if(ctx.as_member(speaker.member_id))
 
     def handle(self, msg: IncomingMessage, now: datetime) -> Handled:
         """Handle one message; return what was queued. Never raises for anything a user can send."""
@@ -153,7 +166,7 @@ class Dispatcher:
                 ):
                     logger.info("duplicate delivery %s/%s ignored", msg.platform, msg.event_id)
                     return Handled()
-                self._route(ctx, msg)
+                ctx = self._route(ctx, msg)
                 return Handled(ctx.sent, ctx.claimed, refused=ctx.refused)
         except IntegrityError:
             # A concurrent delivery of the same event, or a race on a unique row: the other one won.
@@ -175,17 +188,22 @@ class Dispatcher:
 
     # -- routing --------------------------------------------------------------------------------------------
 
-    def _route(self, ctx: Context, msg: IncomingMessage) -> None:
+    def _route(self, ctx: Context, msg: IncomingMessage) -> Context:
+        """Answer a message; return the context that answered it (a ``MemberContext`` when a member spoke)."""
         speaker = find_speaker(session=ctx.session, platform=msg.platform, user_id=msg.user_id)
         if speaker is not None:
             touch_identity(
                 session=ctx.session, speaker=speaker, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
             )
-            ctx.member_id = speaker.member_id
+            ctx = ctx.as_member(speaker.member_id)
             ctx.lang = speaker.lang
         else:
             ctx.lang = normalize_language(msg.language_code, self.settings.default_language)
+        self._answer(ctx, msg)
+        return ctx
 
+    def _answer(self, ctx: Context, msg: IncomingMessage) -> None:
+        """Hand the message to the speaker's open form or to a command, or say why neither takes it."""
         if msg.attachment is not None and not msg.text.strip():
             if msg.is_private:  # files in groups are the members' business, not the bot's
                 self._run_command(ctx, ParsedCommand(FILE_COMMAND, ""))
@@ -194,12 +212,13 @@ class Dispatcher:
         if len(text) > self.settings.max_message_chars:
             ctx.reply("common.too_long", limit=self.settings.max_message_chars)
             return
-        draft = self.runner.active_draft(ctx) if msg.is_private and speaker is not None else None
+        member = ctx if isinstance(ctx, MemberContext) else None
+        draft = self.runner.active_draft(ctx) if msg.is_private and member is not None else None
         parsed = self._parse(ctx, text, in_form=draft is not None)
         if not msg.is_private and parsed is None:
             return  # chatter in a group is not for the bot
-        if draft is not None and (parsed is None or parsed.name in CONTROL_COMMANDS):
-            self.runner.answer(ctx, draft, text, parsed.name if parsed else None)
+        if member is not None and draft is not None and (parsed is None or parsed.name in CONTROL_COMMANDS):
+            self.runner.answer(member, draft, text, parsed.name if parsed else None)
             return
         if parsed is None:
             self._no_command(ctx, text)
@@ -287,10 +306,10 @@ class Dispatcher:
         if command is None:
             ctx.reply("common.unknown_command", command=parsed.name[:32])
             return
-        if command.members_only and ctx.member_id is None:
+        if not isinstance(ctx, MemberContext) and not isinstance(command, OpenCommand):
             ctx.reply("common.stranger")
             return
-        if command.roles is not None and ctx.member is not None and ctx.member.role not in command.roles:
+        if command.roles is not None and isinstance(ctx, MemberContext) and ctx.member.role not in command.roles:
             ctx.reply("common.not_allowed")
             return
         if command.private_only and not ctx.msg.is_private:
@@ -299,4 +318,8 @@ class Dispatcher:
             button = Button(Text("common.open_private"), f"/{command.name}", private=True)
             ctx.reply("common.private_only", buttons=[button])
             return
-        command.handler(ctx, parsed.args)
+        if isinstance(command, OpenCommand):
+            command.handler(ctx, parsed.args)
+            return
+        if isinstance(ctx, MemberContext):  # always, as a stranger was told to join above
+            command.handler(ctx, parsed.args)

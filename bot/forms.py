@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.i18n import LANGUAGES, render
 from lianfang.bot.typed import fold_width, label_key, match_key, typed_button
 from lianfang.bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text, TextError
@@ -95,8 +95,9 @@ class Form:
     name: str
     title: Text
     fields: Callable[[Context, dict[str, Any]], Sequence[FormField]]
-    on_submit: Callable[[Context, dict[str, Any], dict[str, Any]], None]
-    """Called with the answers and the draft's context, in the same transaction that removes the draft."""
+    on_submit: Callable[[MemberContext, dict[str, Any], dict[str, Any]], None]
+    """Called with the answers and the draft's context, in the same transaction that removes the draft; only a
+    member fills a form, so its context's member is not optional."""
     confirm: bool = True
 
 
@@ -149,7 +150,7 @@ class FormRunner:
 
     def start(
         self,
-        ctx: Context,
+        ctx: MemberContext,
         form_name: str,
         *,
         prefill: dict[str, Any] | None = None,
@@ -175,7 +176,7 @@ class FormRunner:
             platform=ctx.msg.platform,
             chat_id=ctx.msg.chat_id,
             user_id=ctx.msg.user_id,
-            member_id=ctx.member.id if ctx.member else None,
+            member_id=ctx.member_id,
             lang=ctx.lang,
             form=form_name,
             data={},
@@ -198,7 +199,7 @@ class FormRunner:
             lead = Text("form.started", {"form": form.title})
         self._advance(ctx, form, draft, lead=lead)
 
-    def answer(self, ctx: Context, draft: FormDraft, text: str, command: str | None) -> None:
+    def answer(self, ctx: MemberContext, draft: FormDraft, text: str, command: str | None) -> None:
         """Take one message from a user who has a draft: a control command or an answer."""
         form = self.forms[draft.form]
         command = command or self._typed_control(text)
@@ -254,7 +255,7 @@ class FormRunner:
         choices = list(current.choices(ctx, draft.data)) if current.choices else []
         return pick_choice(text, choices) is None
 
-    def _submit_early(self, ctx: Context, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> bool:
+    def _submit_early(self, ctx: MemberContext, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> bool:
         """Submit with every question left open skipped, if none of them is required; else say which is.
 
         Return whether the form was submitted.
@@ -319,7 +320,7 @@ class FormRunner:
         name = draft.history.pop()
         draft.data.pop(name, None)
 
-    def _advance(self, ctx: Context, form: Form, draft: FormDraft, lead: Text | None = None) -> None:
+    def _advance(self, ctx: MemberContext, form: Form, draft: FormDraft, lead: Text | None = None) -> None:
         """Ask the next open question, or show the summary for confirmation, and store the draft.
 
         ``lead`` is a line put before the question in the same message (the form's opening line).
@@ -387,7 +388,7 @@ class FormRunner:
                 return choice.label
         return Text.raw(str(value))
 
-    def _submit(self, ctx: Context, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> None:
+    def _submit(self, ctx: MemberContext, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> None:
         data = {field.name: draft.data.get(field.name) for field in fields if field.applies(draft.data)}
         delete_draft(session=ctx.session, draft=draft)
         form.on_submit(ctx, data, dict(draft.context))

@@ -12,11 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lianfang.bot.db import run_db, session_scope
-from lianfang.bot.ports import SEND_OUTAGE, Adapter, BatchSender, SendError
+from lianfang.bot.ports import Adapter, BatchSender, SendError
 from lianfang.bot.privacy import PersonLoader, block, guard
 from lianfang.bot.types import ChatRef, Document, OutgoingMessage
 from lianfang.models.files import delete_files, load_file
-from lianfang.models.outbox import Claimed, claim_due, mark_failed, mark_retry, mark_sent, release_held
+from lianfang.models.outbox import (
+    Claimed,
+    FailureKind,
+    claim_due,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    release_held,
+)
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -185,12 +193,12 @@ class Deliverer:
 
     def _record_failure(self, claimed: Claimed, error: SendError) -> None:
         now = self.clock()
-        if error.kind == SEND_OUTAGE and now - claimed.created_at < self.max_age:
+        if error.kind == FailureKind.OUTAGE and now - claimed.created_at < self.max_age:
             self._hold(claimed, error, now)
             return
         self._forget_held(claimed)
         with session_scope(self.engine) as session:
-            if not error.permanent and error.kind != SEND_OUTAGE and claimed.attempts + 1 < MAX_ATTEMPTS:
+            if not error.permanent and error.kind != FailureKind.OUTAGE and claimed.attempts + 1 < MAX_ATTEMPTS:
                 wait = backoff(claimed.attempts, error.retry_after)
                 # A flood wait (429 with retry_after) is the platform pacing us, not a failed attempt.
                 mark_retry(
@@ -202,7 +210,7 @@ class Deliverer:
                 )
                 return
             logger.warning("outbox message %s to %s failed for good: %s", claimed.id, claimed.platform, error.reason)
-            mark_failed(session=session, message_id=claimed.id, error=error.reason)
+            mark_failed(session=session, message_id=claimed.id, error=error.reason, kind=error.kind)
             # personal data is not kept for nothing
             delete_files(connection=session.connection(), file_ids=_file_ids([claimed]))
             if self.on_undeliverable is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from lianfang.bot.types import IncomingMessage, OutgoingMessage
+from lianfang.models.outbox import FailureKind
 
 
 @dataclass(frozen=True)
@@ -24,25 +25,21 @@ class Outcome:
 Dispatch = Callable[[IncomingMessage], Awaitable[Outcome]]
 
 REASON_FORBIDDEN = "forbidden"
-"""SendError reasons start with this when the platform refuses a chat (never started, blocked, removed)."""
+"""How the Telegram adapter begins the reason of a refused chat, for people reading the outbox; the core reads
+``SendError.kind``, never the reason."""
 
-SEND_FAILED = "failed"
-"""A SendError kind: anything not named below."""
-SEND_REFUSED = "refused"
-"""A SendError kind: the platform refuses this chat (the user blocked the bot or never started it, the bot was
-removed from the group); the core reroutes a private message to the member's group chat."""
-SEND_MIGRATED = "migrated"
-"""A SendError kind: the chat moved to ``new_chat_id`` (a Telegram group upgraded to a supergroup)."""
-SEND_OUTAGE = "outage"
-"""A SendError kind: the platform cannot be used at all for now (network down, 5xx, busy, a wrong secret or token,
-an IP not on the allow-list), so nothing about this message is wrong; the outbox holds it, without a retry limit,
-until the platform is back or the message is older than ``LIANFANG_OUTBOX_MAX_AGE_HOURS``."""
+SEND_FAILED = FailureKind.FAILED
+SEND_REFUSED = FailureKind.REFUSED
+SEND_MIGRATED = FailureKind.MIGRATED
+SEND_OUTAGE = FailureKind.OUTAGE
+"""The former names of the ``FailureKind`` members, kept while the platform adapters still import them."""
 
 
 class SendError(Exception):
     """A message the platform did not take; ``permanent`` means retrying cannot help (blocked, bad chat).
 
-    ``kind`` is the typed fact the core acts on (``SEND_*``); ``reason`` is for people and logs.
+    ``kind`` is the typed fact the core acts on, and is stored with the message when it fails for good; ``reason``
+    is for people and logs.
     """
 
     def __init__(
@@ -51,7 +48,7 @@ class SendError(Exception):
         *,
         permanent: bool,
         retry_after: float | None = None,
-        kind: str = SEND_FAILED,
+        kind: FailureKind = FailureKind.FAILED,
         new_chat_id: str | None = None,
     ) -> None:
         super().__init__(reason)

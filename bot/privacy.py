@@ -3,7 +3,7 @@
 The outbox runs every message not bound for a member's private chat through ``inspect`` before sending it. The
 message names its subjects (the persons it is about); a loader given by the composition root reads their records.
 Whatever the text looks like (full-width digits, spaces or dashes inside numbers, +86, zero-width characters
-inside names, Chinese numerals), it is normalised before matching. A message that fails is not sent: it is kept
+inside names, Chinese numerals), it is normalized before matching. A message that fails is not sent: it is kept
 as failed with ``REASON_PRIVACY`` and the admins are told its number privately, never its content.
 """
 
@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.bot.i18n import render
+from lianfang.bot.personal_text import normalize, split_address
 from lianfang.bot.types import ChatRef, OutgoingMessage, Subject, Text
-from lianfang.handlers.shared.masking import normalise, split_address
 from lianfang.models.members import ROLE_ADMIN, identities_of, list_members
-from lianfang.models.outbox import REASON_PRIVACY, Claimed, enqueue, mark_failed
+from lianfang.models.outbox import REASON_PRIVACY, Claimed, FailureKind, enqueue, mark_failed
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
@@ -64,14 +64,14 @@ PersonLoader = Callable[[Session, Sequence[Subject]], list[PersonalData]]
 
 
 def compact(text: str) -> str:
-    """Return text normalised for matching: NFKC, no invisible characters, lower case, no spaces or separators."""
-    return SEPARATORS.sub("", normalise(text))
+    """Return text normalized for matching: NFKC, no invisible characters, lower case, no spaces or separators."""
+    return SEPARATORS.sub("", normalize(text))
 
 
 def numbers_view(text: str, *, chinese: bool = True) -> str:
-    """Return text normalised for finding numbers: dates blanked, numbers joined, Chinese numerals as digits
+    """Return text normalized for finding numbers: dates blanked, numbers joined, Chinese numerals as digits
     (unless ``chinese`` is off: a name like 孙八 must not join the phone written after it)."""
-    text = normalise(text)
+    text = normalize(text)
     text = text.translate(CHINESE_DIGITS) if chinese else text
     text = DATE.sub("#", text)
     return DIGIT_SEPARATORS.sub("", text)
@@ -112,7 +112,7 @@ def find_patterns(text: str) -> list[str]:
 
 
 def _phones(phone: str) -> list[str]:
-    digits = re.sub(r"\D", "", normalise(phone))
+    digits = re.sub(r"\D", "", normalize(phone))
     if len(digits) < MIN_PHONE:
         return []
     return [digits, digits[-LOCAL_NUMBER:]] if digits.startswith("0") and len(digits) > LOCAL_NUMBER else [digits]
@@ -155,7 +155,7 @@ def guard(session: Session, message: OutgoingMessage, loader: PersonLoader | Non
 def block(*, session: Session, claimed: Claimed, found: list[str], now: datetime) -> None:
     """Keep a message as failed for privacy, and tell each admin privately its number, never its content."""
     logger.warning("outbox message %s to a group chat blocked: it carries %s", claimed.id, ", ".join(found))
-    mark_failed(session=session, message_id=claimed.id, error=REASON_PRIVACY)
+    mark_failed(session=session, message_id=claimed.id, error=REASON_PRIVACY, kind=FailureKind.PRIVACY)
     admins = list_members(session=session, roles=(ROLE_ADMIN,))
     identities = identities_of(session=session, member_ids=[admin.id for admin in admins if admin.id is not None])
     for admin in admins:

@@ -16,6 +16,7 @@ from lianfang.bot.context import Context
 from lianfang.bot.db import run_db, session_scope
 from lianfang.bot.dispatcher import Command, Dispatcher, Handled
 from lianfang.bot.forms import Form, FormRunner
+from lianfang.bot.menu import Menu
 from lianfang.bot.org import Org
 from lianfang.bot.outbox import Deliverer
 from lianfang.bot.ports import Adapter, Outcome, SendError
@@ -76,6 +77,7 @@ class App:
         clock: Callable[[], datetime] | None = None,
         leadership: LeaderState | None = None,
         persons: PersonLoader | None = None,
+        menu: Menu | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -91,6 +93,7 @@ class App:
             commands=commands,
             runner=FormRunner(forms),
             claim_platforms=self.adapters,
+            menu=menu,
         )
         # one lease for replies claimed as they are queued and for messages a drain claims
         lease = self.dispatcher.lease

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from lianfang.models.base import json_column, to_db_time
-from sqlalchemy import Connection, Index, bindparam, func, insert, update
+from sqlalchemy import Connection, Enum, Index, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -18,6 +19,35 @@ STATUS_SENT = "sent"
 STATUS_FAILED = "failed"
 REASON_PRIVACY = "privacy"
 """Failure reason of a message the privacy guard kept from a group chat (see ``bot.privacy``)."""
+FAILURE_KIND_LENGTH = 16
+"""Room for a ``FailureKind`` value in the outbox table."""
+
+
+class FailureKind(StrEnum):
+    """Why a message was not delivered: the typed fact the core acts on (``SendError.kind``, ``failure_kind``)."""
+
+    FAILED = "failed"
+    """Anything not named below."""
+    REFUSED = "refused"
+    """The platform refuses this chat (the user blocked the bot or never started it, the bot was removed from the
+    group); the core reroutes a private message to the member's group chat, and resends it on /start."""
+    MIGRATED = "migrated"
+    """The chat moved to ``new_chat_id`` (a Telegram group upgraded to a supergroup)."""
+    OUTAGE = "outage"
+    """The platform cannot be used at all for now (network down, 5xx, busy, a wrong secret or token, an IP not on
+    the allow-list), so nothing about this message is wrong; the outbox holds it, without a retry limit, until the
+    platform is back or the message is older than ``LIANFANG_OUTBOX_MAX_AGE_HOURS``."""
+    PRIVACY = "privacy"
+    """The privacy guard kept the message from a group chat (see ``bot.privacy``); no adapter raises this."""
+
+
+FAILURE_KIND_TYPE = Enum(
+    FailureKind,
+    native_enum=False,
+    length=FAILURE_KIND_LENGTH,
+    values_callable=lambda kinds: [kind.value for kind in kinds],
+)
+"""Stored as its value in a plain string column: a new kind needs no database type change."""
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -35,6 +65,8 @@ class OutboxMessage(SQLModel, table=True):
     not_before: datetime | None = None
     sent_at: datetime | None = None
     error: str | None = Field(default=None, max_length=500)
+    failure_kind: FailureKind | None = Field(default=None, sa_type=FAILURE_KIND_TYPE)
+    """Set when the message failed for good; ``error`` says the same for people."""
 
 
 OUTBOX = OutboxMessage.__table__
@@ -48,7 +80,12 @@ MARK_SENT = (
 MARK_FAILED = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("message_id"))
-    .values(status=STATUS_FAILED, error=bindparam("error"), attempts=OUTBOX.c.attempts + 1)
+    .values(
+        status=STATUS_FAILED,
+        error=bindparam("error"),
+        failure_kind=bindparam("failure_kind"),
+        attempts=OUTBOX.c.attempts + 1,
+    )
 )
 MARK_RETRY = (
     update(OUTBOX)
@@ -155,9 +192,10 @@ def mark_sent(*, connection: Connection, ids: list[int], now: datetime) -> None:
         connection.execute(MARK_SENT, [{"message_id": message_id, "sent_at": sent_at} for message_id in ids])
 
 
-def mark_failed(*, session: Session, message_id: int, error: str) -> None:
-    """Record a message that can never be delivered, with the reason."""
-    session.connection().execute(MARK_FAILED, {"message_id": message_id, "error": error[:500]})
+def mark_failed(*, session: Session, message_id: int, error: str, kind: FailureKind) -> None:
+    """Record a message that can never be delivered, with its kind of failure and the reason."""
+    params = {"message_id": message_id, "error": error[:500], "failure_kind": kind}
+    session.connection().execute(MARK_FAILED, params)
 
 
 def mark_retry(
@@ -192,11 +230,10 @@ def requeue_refused(
     session: Session,
     platform: str,
     chat_id: str,
-    reason_prefix: str,
     since: datetime,
     lease_until: datetime | None = None,
 ) -> list[Claimed]:
-    """Put back messages a chat's platform refused (with this reason) since a moment, to go again; return them.
+    """Put back messages a chat's platform refused since a moment, to go again; return them.
 
     With ``lease_until`` they come back claimed by the caller, who sends them (see ``enqueue``). Messages that
     carried a file are left alone: their file was dropped when they failed.
@@ -208,7 +245,7 @@ def requeue_refused(
             c.platform == platform,
             c.chat_id == chat_id,
             c.status == STATUS_FAILED,
-            c.error.startswith(reason_prefix),
+            c.failure_kind == FailureKind.REFUSED,
             c.created_at >= to_db_time(since),
         )
         .order_by(c.id)
@@ -221,6 +258,7 @@ def requeue_refused(
             .values(
                 status=STATUS_PENDING if lease_until is None else STATUS_SENDING,
                 error=None,
+                failure_kind=None,
                 not_before=None if lease_until is None else to_db_time(lease_until),
             )
         )
@@ -266,7 +304,7 @@ def requeue_failed(*, session: Session, now: datetime, since: datetime, ids: lis
     if missing:  # a wrong id: nothing is requeued, so the operator can run the corrected command as a whole
         return Requeued([], [], [], missing)
     named = bool(ids)
-    privacy = [row for row in rows if row.error == REASON_PRIVACY and not named]
+    privacy = [row for row in rows if row.failure_kind == FailureKind.PRIVACY and not named]
     file_gone = [row for row in rows if row.payload.get("document")]
     requeued = [row for row in rows if row not in privacy and row not in file_gone]
     if requeued:
@@ -274,7 +312,14 @@ def requeue_failed(*, session: Session, now: datetime, since: datetime, ids: lis
         session.connection().execute(
             update(OUTBOX)
             .where(c.id.in_([row.id for row in requeued]), c.status == STATUS_FAILED)
-            .values(status=STATUS_PENDING, error=None, not_before=None, attempts=0, created_at=to_db_time(now))
+            .values(
+                status=STATUS_PENDING,
+                error=None,
+                failure_kind=None,
+                not_before=None,
+                attempts=0,
+                created_at=to_db_time(now),
+            )
         )
     return Requeued(requeued, privacy, file_gone, [])
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lianfang.bot.i18n import render
+from lianfang.bot.personal_text import split_address
 from lianfang.bot.render import render_plain
-from lianfang.handlers.shared.masking import split_address
 from sqlalchemy import create_engine, inspect, text
 
 PERSON_QUERIES = {

@@ -1,7 +1,8 @@
 """Urgent alerts (重要情况随时报告), acknowledged by button and escalated until they are."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
 from lianfang.bot.jobs import Job, in_one_transaction
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.alerts.alerts import (
     COMMANDS,

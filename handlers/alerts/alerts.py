@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import SUBJECT_CHECK, SUBJECT_TARGET, SUBJECT_VISIT, Button, Subject, Text
 from lianfang.handlers.shared.access import audit_private_view, is_overseer
@@ -101,9 +101,9 @@ def escalate_alerts(ctx: Context) -> int:
     return count
 
 
-def ack_command(ctx: Context, args: str) -> None:
+def ack_command(ctx: MemberContext, args: str) -> None:
     """Acknowledge an alert: ``/ack 12`` (确认 12); the first acknowledgement is recorded and announced."""
-    assert ctx.member is not None and ctx.msg is not None
+    assert ctx.msg is not None
     number = parse_record_number(args)
     if number is None:
         if ctx.msg.is_private:  # in a group, a bare 确认 is someone talking, not a command
@@ -116,8 +116,8 @@ def ack_command(ctx: Context, args: str) -> None:
     if not may_acknowledge(ctx, ctx.member):
         ctx.reply("alert.ack_not_allowed")
         return
-    assert ctx.member.id is not None and alert.id is not None
-    if not acknowledge(session=ctx.session, alert_id=alert.id, member_id=ctx.member.id, now=ctx.now):
+    assert alert.id is not None
+    if not acknowledge(session=ctx.session, alert_id=alert.id, member_id=ctx.member_id, now=ctx.now):
         alert = get_alert(session=ctx.session, alert_id=alert.id)
         assert alert is not None and alert.acked_at is not None
         by = get_member(session=ctx.session, member_id=alert.acked_by or 0)
@@ -130,7 +130,7 @@ def ack_command(ctx: Context, args: str) -> None:
         ctx.send(chat, [notice], ctx.settings.default_language)
     if ctx.chat not in chats:
         ctx.reply(notice)
-    logger.info("alert %s acknowledged by member %s", alert.id, ctx.member.id)
+    logger.info("alert %s acknowledged by member %s", alert.id, ctx.member_id)
 
 
 def send_full(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.types import Subject, Text
 from lianfang.handlers.alerts.alerts import raise_alert, source_subjects
 from lianfang.handlers.shared.health import (
@@ -39,10 +39,15 @@ def _masked_symptoms(case: MaskedCase) -> Text:
 
 
 def alert_lines(
-    ctx: Context, *, record_id: int | None, data: dict[str, Any], symptoms: str, masked: bool, title: Text | None = None
+    ctx: MemberContext,
+    *,
+    record_id: int | None,
+    data: dict[str, Any],
+    symptoms: str,
+    masked: bool,
+    title: Text | None = None,
 ) -> list[Text]:
     """Return the lines of an alert about one check result: built from the masked view, or in full."""
-    assert ctx.member is not None
     history = str(data.get("history") or HISTORY_NONE)
     shown: dict[str, Any]
     if masked:
@@ -85,7 +90,7 @@ def alert_lines(
 
 
 def raise_check_alert(
-    ctx: Context,
+    ctx: MemberContext,
     *,
     record_id: int | None,
     data: dict[str, Any],

@@ -1,6 +1,7 @@
 """Check results (排查登记) by form or one line, with the immediate fever alert."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.checks.checks import CHECK_FIELDS, COMMANDS, FORMS, parse_check_line
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import FieldError, Form, FormField, Parser, static_fields
 from lianfang.bot.types import Text
@@ -81,9 +81,8 @@ CHECK_FIELDS = (
 )
 
 
-def submit_check(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+def submit_check(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
     """Store a check result; alert the leadership and 综合组 at once on fever or a listed symptom."""
-    assert ctx.member is not None
     temperature = data.get("temperature")
     symptoms = data.get("symptoms") or NO_SYMPTOMS
     fever = temperature is not None and temperature >= fever_threshold(ctx)
@@ -212,7 +211,7 @@ def parse_check_line(ctx: Context, text: str) -> CheckLine:
     return CheckLine(prefill, leftovers)
 
 
-def check_command(ctx: Context, args: str) -> None:
+def check_command(ctx: MemberContext, args: str) -> None:
     """Start a check result, prefilled from a one-line entry; say which words of it were not understood."""
     line = parse_check_line(ctx, args) if args else CheckLine({}, [])
     if line.leftovers:

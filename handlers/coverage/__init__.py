@@ -1,6 +1,7 @@
 """Screening coverage (逐小区、逐户) per community and compound."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.coverage.coverage import COMMANDS, COVERAGE_COMMAND
 

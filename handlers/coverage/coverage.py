@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import Text
 from lianfang.handlers.shared.access import sees_all_communities
@@ -13,9 +13,8 @@ from lianfang.models.screening import ledger_by_compound
 COVERAGE_COMMAND = "coverage"
 
 
-def coverage_command(ctx: Context, _args: str) -> None:
+def coverage_command(ctx: MemberContext, _args: str) -> None:
     """Show coverage per community and compound: figures only, so it may be asked for in a group chat too."""
-    assert ctx.member is not None
     own = None if sees_all_communities(ctx, ctx.member) else ctx.member.community
     ledger = ledger_by_compound(session=ctx.session, community=own)
     checks = checks_by_compound(session=ctx.session, community=own)

@@ -1,7 +1,8 @@
 """The daily group report: form, reminders, chasers and the merged report at the deadline."""
 
 from lianfang.bot.context import Context
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.daily_report.loop import LOOP_JOB, loop_times
 from lianfang.handlers.daily_report.report import COMMANDS, FIGURES, FORMS, build_daily_report, figure_values

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import dated, split_day, stale_notice
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField
@@ -122,7 +122,7 @@ def daily_fields(ctx: Context, context: dict[str, Any]) -> list[FormField]:
     return [_template_field(field) for field in group.report] if group else []
 
 
-def submit_daily(ctx: Context, data: dict[str, Any], context: dict[str, Any]) -> None:
+def submit_daily(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any]) -> None:
     """Store a completed daily report."""
     group = ctx.org.group(context["group"])
     if group is None:
@@ -134,12 +134,11 @@ def submit_daily(ctx: Context, data: dict[str, Any], context: dict[str, Any]) ->
 DAILY_FORM = Form(FORM_DAILY, Text("daily.title"), daily_fields, submit_daily)
 
 
-def store_report(ctx: Context, group: Group, day: date, data: dict[str, Any], *, is_nil: bool) -> None:
+def store_report(ctx: MemberContext, group: Group, day: date, data: dict[str, Any], *, is_nil: bool) -> None:
     """Store a group's report; after the deadline it is a late report (补报) or a correction (更正) of its own.
 
     A correction keeps the version it replaces in the record: the leaders may already have received it.
     """
-    assert ctx.member is not None
     is_late = ctx.now >= deadline_of(ctx, day)
     correction = is_late and get_report(session=ctx.session, day=day, group_key=group.key) is not None
     report = upsert_report(
@@ -166,12 +165,11 @@ def _deadline_text(ctx: Context) -> str:
     return ctx.org.schedule.deadline.strftime("%H:%M")
 
 
-def daily_command(ctx: Context, args: str) -> None:
+def daily_command(ctx: MemberContext, args: str) -> None:
     """Start the speaker's group report for today, or send a nil report with ``/daily nil``.
 
     A reminder's buttons carry their day (``/daily nil 2020-01-28``): tapped on another day, they do nothing.
     """
-    assert ctx.member is not None
     args, card_day = split_day(args)
     if stale := stale_notice(ctx, card_day):
         _answer_stale(ctx, stale)

@@ -1,6 +1,7 @@
 """Members: joining by invite, binding chats, language, help, and the roster."""
 
-from lianfang.bot.feature import Feature, Menu, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.membership import joining, roster
 from lianfang.handlers.membership.cli import add_subcommands
@@ -30,23 +31,20 @@ MENU = (
 """Membership's menu entries; the positions order every feature's entries (see ``bot.feature.MenuEntry``)."""
 
 
-def membership_feature(menu: Menu) -> Feature:
-    """Declare membership, whose greetings and /help list the entries of ``menu`` (every feature's, its own too)."""
-    return Feature(
-        name="membership",
-        cli=add_subcommands,
-        commands=(*joining.joining_commands(menu), *roster.COMMANDS),
-        forms=(*joining.FORMS, *roster.FORMS),
-        menu=MENU,
-    )
+FEATURE = Feature(
+    name="membership",
+    cli=add_subcommands,
+    commands=(*joining.COMMANDS, *roster.COMMANDS),
+    forms=(*joining.FORMS, *roster.FORMS),
+    menu=MENU,
+)
 
 
 __all__ = [
-    "MENU",
+    "FEATURE",
     "RosterError",
     "deactivate",
     "local_moment",
-    "membership_feature",
     "new_invite",
     "reactivate",
     "relink",

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
-from lianfang.bot.context import Context
-from lianfang.bot.dispatcher import Command
-from lianfang.bot.feature import Menu
+from lianfang.bot.context import Context, MemberContext
+from lianfang.bot.dispatcher import Command, OpenCommand
 from lianfang.bot.forms import CMD_BACK, CMD_CANCEL, CMD_SKIP, Form, FormField, static_fields
 from lianfang.bot.i18n import LANG_EN, LANG_ZH
-from lianfang.bot.ports import REASON_FORBIDDEN
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.membership.roster import revoke, role_label
 from lianfang.handlers.shared.audiences import send_privately
@@ -36,7 +33,6 @@ from lianfang.models.members import (
     name_member,
     normalize_invite_code,
 )
-from lianfang.models.outbox import requeue_refused
 
 logger = logging.getLogger(__name__)
 
@@ -57,49 +53,31 @@ VOIDED_IN_GROUP = "posted in a group chat"
 """Why a code sent in a group is voided, for the audit log."""
 
 
-def start(ctx: Context, args: str, *, menu: Menu) -> None:
-    """Greet a member (sending again what could not reach them lately), or tell a stranger how to join."""
-    if ctx.member is None:
-        ctx.reply("common.stranger")
-        return
-    lines = [Text("start.welcome_back", {"name": member_label(ctx.member)}), *help_lines(ctx, menu)]
+def start(ctx: MemberContext, args: str) -> None:
+    """Greet a member, sending again what could not reach them lately (the dispatcher tells a stranger how to join)."""
+    lines = [Text("start.welcome_back", {"name": member_label(ctx.member)}), *help_lines(ctx)]
     assert ctx.msg is not None
     if ctx.msg.is_private:
         # Whoever could not be messaged privately was told in their group chat to send /start: now we can.
-        lease = ctx.lease_for(ctx.msg.platform)
-        resent = requeue_refused(
-            session=ctx.session,
-            platform=ctx.msg.platform,
-            chat_id=ctx.msg.chat_id,
-            reason_prefix=REASON_FORBIDDEN,
-            since=ctx.now - RESEND_WINDOW,
-            lease_until=lease,
-        )
-        if lease is not None:
-            ctx.claimed.extend(resent)  # sent with the reply, ahead of it
+        resent = ctx.resend_refused(ctx.chat, since=ctx.now - RESEND_WINDOW)
         if resent:
-            lines.insert(1, Text("start.resent", {"count": len(resent)}))
+            lines.insert(1, Text("start.resent", {"count": resent}))
     ctx.reply(*lines)
     if ctx.member.name_pending and ctx.msg.is_private:
         ask_name(ctx)
 
 
-def help_command(ctx: Context, args: str, *, menu: Menu) -> None:
+def help_command(ctx: MemberContext, args: str) -> None:
     """List what the speaker can do."""
-    if ctx.member is None:
-        ctx.reply("common.stranger")
-        return
-    ctx.reply(*help_lines(ctx, menu))
+    ctx.reply(*help_lines(ctx))
 
 
-def help_lines(ctx: Context, menu: Menu) -> list[Text]:
+def help_lines(ctx: MemberContext) -> list[Text]:
     """Return the help text for the speaker's role: the /help lines of every feature that the speaker may see."""
-    member = ctx.member
-    assert member is not None
-    return menu.help_lines(ctx, member)
+    return ctx.menu.help_lines(ctx, ctx.member)
 
 
-def join(ctx: Context, args: str, *, menu: Menu) -> None:
+def join(ctx: Context, args: str) -> None:
     """Make the sender a member with a one-time invite code, or move a member to this account with a relink code."""
     assert ctx.msg is not None
     code = normalize_invite_code(args)
@@ -128,7 +106,7 @@ def join(ctx: Context, args: str, *, menu: Menu) -> None:
     invite.used_at = to_db_time(ctx.now)
     invite.member_id = member.id
     ctx.session.add(invite)
-    ctx.member = member
+    joined = ctx.joined(member)
     logger.info("member %s joined group %s as %s", member.id, member.group_key, member.role)
     if invite.relink:
         detail = f"member {member.id} {member.name} moved to a new account by invite {invite.id}"
@@ -141,7 +119,7 @@ def join(ctx: Context, args: str, *, menu: Menu) -> None:
             member_id=member.id,
             detail=detail,
         )
-        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(ctx, menu))
+        ctx.reply(Text("join.relinked", {"name": member.name}), *help_lines(joined))
         return
     group, role = _group_text(ctx, invite), role_label(invite.role)
     if member.name_pending:
@@ -151,9 +129,9 @@ def join(ctx: Context, args: str, *, menu: Menu) -> None:
     community = ctx.org.community(invite.community) if invite.community else None
     if community is not None:
         lines.append(Text("join.community", {"community": community_label(community)}))
-    ctx.reply(*lines, *help_lines(ctx, menu))
+    ctx.reply(*lines, *help_lines(joined))
     if member.name_pending:
-        ask_name(ctx)
+        ask_name(joined)
 
 
 def _member_of(ctx: Context, invite: Invite) -> Member | None:
@@ -178,14 +156,13 @@ def _member_of(ctx: Context, invite: Invite) -> Member | None:
     )
 
 
-def ask_name(ctx: Context) -> None:
+def ask_name(ctx: MemberContext) -> None:
     """Ask a member whose real name is unknown for it; they are a member meanwhile, shown by number."""
     ctx.start_form(FORM_NAME, lead=Text("name.lead"))
 
 
-def submit_name(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+def submit_name(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
     """Store the name the member gave."""
-    assert ctx.member is not None
     name_member(session=ctx.session, member=ctx.member, name=data["name"])
     logger.info("member %s gave their name", ctx.member.id)
     ctx.reply("name.saved", name=ctx.member.name)
@@ -212,9 +189,9 @@ def _group_text(ctx: Context, invite: Invite) -> Text:
     return group_label(group) if group else Text.raw(invite.group_key)
 
 
-def bind(ctx: Context, args: str) -> None:
+def bind(ctx: MemberContext, args: str) -> None:
     """Bind the current group chat as the leadership chat or a working group's chat."""
-    assert ctx.msg is not None and ctx.member is not None
+    assert ctx.msg is not None
     if ctx.msg.is_private:
         ctx.reply("bind.group_only")
         return
@@ -256,9 +233,8 @@ def _group_keys(ctx: Context) -> str:
     return ", ".join(f"{g.key} ({g.name})" for g in ctx.org.groups)
 
 
-def lang(ctx: Context, args: str) -> None:
+def lang(ctx: MemberContext, args: str) -> None:
     """Switch the speaker's language, or offer the choice."""
-    assert ctx.member is not None
     word = args.strip().lower()
     chosen = next((code for code, words in LANGUAGE_WORDS.items() if word in words), None)
     if chosen is None:
@@ -295,6 +271,9 @@ NAME_FORM = Form(
 
 
 COMMANDS = (
+    Command("start", start, aliases=("开始",)),
+    Command("help", help_command, aliases=("帮助",)),
+    OpenCommand("join", join, aliases=("加入",)),
     Command("bind", bind, aliases=("绑定",), roles=(ROLE_ADMIN,)),
     Command("lang", lang, aliases=("语言",)),
     Command(CMD_CANCEL, no_form, aliases=("取消",)),
@@ -302,14 +281,3 @@ COMMANDS = (
     Command(CMD_SKIP, no_form, aliases=("跳过",)),
 )
 FORMS = (NAME_FORM,)
-"""The commands and form that need no menu; ``joining_commands`` adds the greetings and /help."""
-
-
-def joining_commands(menu: Menu) -> tuple[Command, ...]:
-    """Return the joining commands; the greetings and /help list the entries of ``menu``."""
-    return (
-        Command("start", partial(start, menu=menu), aliases=("开始",), members_only=False),
-        Command("help", partial(help_command, menu=menu), aliases=("帮助",), members_only=False),
-        Command("join", partial(join, menu=menu), aliases=("加入",), members_only=False),
-        *COMMANDS,
-    )

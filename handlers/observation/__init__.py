@@ -1,6 +1,7 @@
 """Key persons under observation (重点人员): follow-ups, escalation, release."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.observation.followups import COMMANDS, FORMS, mark_not_done, send_followup_lists
 from lianfang.handlers.observation.jobs import FOLLOWUP_JOB, followup_times

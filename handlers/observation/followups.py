@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import dated, split_day, stale_notice
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, FieldError, Form, FormField
@@ -94,9 +94,8 @@ def audit_views(ctx: Context, reader: Member, observations: list[Observation]) -
     audit_private_view(ctx, target_ids=targets, detail=f"observation {numbers}", reader=reader)
 
 
-def _find(ctx: Context, ref: str) -> Observation | None:
+def _find(ctx: MemberContext, ref: str) -> Observation | None:
     """Return the observation a member names, if it exists and they may see it."""
-    assert ctx.member is not None
     number = parse_record_number(ref)
     observation = get_observation(session=ctx.session, observation_id=number) if number is not None else None
     if observation is None or not may_see(ctx, ctx.member, observation):
@@ -189,20 +188,19 @@ def due_list(
 # -- commands ---------------------------------------------------------------------------------------------
 
 
-def followup_command(ctx: Context, args: str) -> None:
+def followup_command(ctx: MemberContext, args: str) -> None:
     """List the speaker's follow-ups due today, or open one: ``/followup 12`` (随访 12).
 
     The list's buttons carry its day: one tapped on a later day records nothing and shows today's list instead.
     """
-    assert ctx.member is not None and ctx.member.id is not None
     args, card_day = split_day(args)
     if stale := stale_notice(ctx, card_day):
         ctx.refuse(*stale)
         args = ""
     if not args.strip():
-        due = due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member.id)
+        due = due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member_id)
         if not due:
-            active = len(active_observations(session=ctx.session, member_id=ctx.member.id))
+            active = len(active_observations(session=ctx.session, member_id=ctx.member_id))
             ctx.reply("observation.none_due", count=active)
             return
         lines, buttons = due_list(ctx, ctx.member, due, ctx.today)
@@ -233,9 +231,8 @@ def followup_command(ctx: Context, args: str) -> None:
     ctx.start_form(FORM_FOLLOWUP, context={CONTEXT_OBSERVATION: observation.id})
 
 
-def _managed(ctx: Context, args: str, usage: str, *, with_days: bool) -> tuple[Observation, int, str] | None:
+def _managed(ctx: MemberContext, args: str, usage: str, *, with_days: bool) -> tuple[Observation, int, str] | None:
     """Read ``NUMBER [DAYS] REASON`` for an active observation a manager names, replying on any problem."""
-    assert ctx.member is not None
     if not may_manage(ctx, ctx.member):
         ctx.reply("observation.manage_not_allowed")
         return None
@@ -266,25 +263,23 @@ def _extension_days(ctx: Context, text: str) -> int | None:
         return None
 
 
-def extend_command(ctx: Context, args: str) -> None:
+def extend_command(ctx: MemberContext, args: str) -> None:
     """Extend an observation: ``/extend 12 7 原因`` (延长 12 7 原因)."""
-    assert ctx.member is not None and ctx.member.id is not None
     found = _managed(ctx, args, "observation.extend_usage", with_days=True)
     if found is None:
         return
     observation, days, reason = found
     end = extend_observation(
-        session=ctx.session, observation=observation, now=ctx.now, days=days, reason=reason, by=ctx.member.id
+        session=ctx.session, observation=observation, now=ctx.now, days=days, reason=reason, by=ctx.member_id
     )
-    logger.info("observation %s extended by %s days by member %s", observation.id, days, ctx.member.id)
+    logger.info("observation %s extended by %s days by member %s", observation.id, days, ctx.member_id)
     notice = Text("observation.extended", {"number": observation.id, "days": days, "end": end.isoformat()})
     ctx.reply(notice)
     _tell_assignee(ctx, observation, notice)
 
 
-def release_command(ctx: Context, args: str) -> None:
+def release_command(ctx: MemberContext, args: str) -> None:
     """Close an observation before its end, with a reason: ``/release 12 原因`` (解除观察 12 原因)."""
-    assert ctx.member is not None and ctx.member.id is not None
     found = _managed(ctx, args, "observation.release_usage", with_days=False)
     if found is None:
         return
@@ -296,20 +291,19 @@ def release_command(ctx: Context, args: str) -> None:
         day=ctx.today,
         status=STATUS_CLOSED,
         reason=CLOSE_EARLY,
-        by=ctx.member.id,
+        by=ctx.member_id,
         note=reason,
     ):
         ctx.reply("observation.not_active", number=observation.id)
         return
-    logger.info("observation %s closed early by member %s", observation.id, ctx.member.id)
+    logger.info("observation %s closed early by member %s", observation.id, ctx.member_id)
     notice = Text("observation.closed_early", {"number": observation.id, "reason": reason})
     ctx.reply(notice)
     _tell_assignee(ctx, observation, notice)
 
 
-def _tell_assignee(ctx: Context, observation: Observation, notice: Text) -> None:
+def _tell_assignee(ctx: MemberContext, observation: Observation, notice: Text) -> None:
     """Tell the staff member who follows the person up about a change someone else made."""
-    assert ctx.member is not None
     if observation.member_id == ctx.member.id:
         return
     member = get_member(session=ctx.session, member_id=observation.member_id)
@@ -356,9 +350,8 @@ def followup_fields(_ctx: Context, _context: dict[str, Any]) -> tuple[FormField,
     return FOLLOWUP_FIELDS
 
 
-def submit_followup(ctx: Context, data: dict[str, Any], context: dict[str, Any]) -> None:
+def submit_followup(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any]) -> None:
     """Record today's follow-up; alert on fever or a listed symptom, escalate a miss, release on the last day."""
-    assert ctx.member is not None and ctx.member.id is not None
     observation = _find(ctx, str(context.get(CONTEXT_OBSERVATION) or ""))
     if observation is None:
         ctx.reply("observation.unknown", number=context.get(CONTEXT_OBSERVATION, "-"))
@@ -381,7 +374,7 @@ def submit_followup(ctx: Context, data: dict[str, Any], context: dict[str, Any])
         day=ctx.today,
         now=ctx.now,
         status=status,
-        member_id=ctx.member.id,
+        member_id=ctx.member_id,
         temperature=temperature,
         symptoms=symptoms,
         notes=data.get("notes") or "",
@@ -405,19 +398,19 @@ def submit_followup(ctx: Context, data: dict[str, Any], context: dict[str, Any])
             day=ctx.today,
             status=STATUS_CLOSED,
             reason=CLOSE_RELEASED,
-            by=ctx.member.id,
+            by=ctx.member_id,
         ):
             logger.info("observation %s released", observation.id)
             lines.append(Text("observation.released", {"number": observation.id}))
     elif ctx.today >= observation.end_on:
         lines.append(Text("observation.not_released"))
-    remaining = len(due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member.id))
+    remaining = len(due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member_id))
     lines.append(Text("observation.remaining", {"count": remaining}))
     buttons = [Button(Text("observation.button_list"), f"/{CMD_FOLLOWUP}")] if remaining else []
     ctx.reply(*lines, buttons=buttons)
 
 
-def _raise_alert(ctx: Context, observation: Observation, *, temperature: float | None, symptoms: str) -> None:
+def _raise_alert(ctx: MemberContext, observation: Observation, *, temperature: float | None, symptoms: str) -> None:
     """Raise the same acknowledgeable alert a check raises, naming the observation."""
     person = person_of(session=ctx.session, observation=observation)
     data = {

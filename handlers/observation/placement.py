@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import MemberContext
 from lianfang.bot.types import Text
 from lianfang.handlers.shared.labels import TIME_FORMAT
 from lianfang.models.checks import MEASURE_CENTRAL, MEASURE_HOME, CheckResult
@@ -18,7 +18,7 @@ KIND_OF_MEASURE = {MEASURE_HOME: KIND_HOME, MEASURE_CENTRAL: KIND_CENTRAL}
 
 
 def _start(
-    ctx: Context,
+    ctx: MemberContext,
     *,
     kind: str,
     community: str,
@@ -28,7 +28,6 @@ def _start(
     check_id: int | None = None,
 ) -> list[Text]:
     """Start an observation unless the period is already over; return the line telling the recorder."""
-    assert ctx.member is not None and ctx.member.id is not None
     rules = ctx.org.observation
     if last_exposure + timedelta(days=rules.days) <= ctx.today:
         end = (last_exposure + timedelta(days=rules.days)).isoformat()
@@ -38,7 +37,7 @@ def _start(
         now=ctx.now,
         day=ctx.today,
         days=rules.days,
-        member_id=ctx.member.id,
+        member_id=ctx.member_id,
         community=community,
         kind=kind,
         last_exposure=last_exposure,
@@ -59,7 +58,7 @@ def _start(
     ]
 
 
-def start_from_visit(ctx: Context, *, target: ScreeningTarget, visit: ScreeningVisit) -> list[Text]:
+def start_from_visit(ctx: MemberContext, *, target: ScreeningTarget, visit: ScreeningVisit) -> list[Text]:
     """Start observing a ledger target put under observation by a verification; last exposure is the arrival."""
     kind = KIND_OF_MEASURE.get(visit.measure)
     if kind is None or target.id is None:
@@ -77,7 +76,7 @@ def start_from_visit(ctx: Context, *, target: ScreeningTarget, visit: ScreeningV
     )
 
 
-def start_from_check(ctx: Context, *, record: CheckResult) -> list[Text]:
+def start_from_check(ctx: MemberContext, *, record: CheckResult) -> list[Text]:
     """Start observing the person of a check result put under observation; last exposure is the check's day."""
     kind = KIND_OF_MEASURE.get(record.measure)
     if kind is None:

@@ -1,7 +1,8 @@
 """Fever-clinic referrals (发热门诊转诊), followed to their outcome."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
 from lianfang.bot.jobs import Job, in_one_transaction
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.referrals.referrals import COMMANDS, chase_referrals, open_referral
 from lianfang.handlers.referrals.settings import SECTION

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import SUBJECT_REFERRAL, Button, Subject, Text
 from lianfang.handlers.alerts import raise_alert
@@ -74,14 +74,13 @@ STEP_BUTTON = {
 }
 
 
-def open_referral(ctx: Context, **fields: Any) -> Text:
+def open_referral(ctx: MemberContext, **fields: Any) -> Text:
     """Open a referral for a person just sent to a fever clinic; return the line that tells the referrer.
 
     ``fields`` are ``create_referral``'s: community, person, phone, address, and check_id or visit_id and target_id.
     """
-    assert ctx.member is not None and ctx.member.id is not None
-    referral = create_referral(session=ctx.session, now=ctx.now, member_id=ctx.member.id, **fields)
-    logger.info("referral %s opened by member %s", referral.id, ctx.member.id)
+    referral = create_referral(session=ctx.session, now=ctx.now, member_id=ctx.member_id, **fields)
+    logger.info("referral %s opened by member %s", referral.id, ctx.member_id)
     return Text("referral.opened", {"number": referral.id})
 
 
@@ -90,9 +89,8 @@ def may_handle(ctx: Context, member: Member, referral: Referral) -> bool:
     return in_reach(ctx, member, owner_id=referral.member_id, community=referral.community)
 
 
-def referral_command(ctx: Context, args: str) -> None:
+def referral_command(ctx: MemberContext, args: str) -> None:
     """List open referrals (``/referral``), show one (``/referral N``) or record a step (``/referral N 到达``)."""
-    assert ctx.member is not None
     number, _, rest = args.strip().lstrip("#＃").partition(" ")
     if not number:
         _list(ctx, ctx.member)
@@ -135,8 +133,7 @@ def _list(ctx: Context, member: Member) -> None:
     ctx.reply(*lines, buttons=buttons, subjects=[_subject(referral) for referral in shown])
 
 
-def _show(ctx: Context, referral: Referral) -> None:
-    assert ctx.member is not None
+def _show(ctx: MemberContext, referral: Referral) -> None:
     full = sees_full_data(ctx, ctx.member)
     lines = _card(ctx, referral, full=full)
     for step in steps_of(session=ctx.session, referral_id=referral.id or 0):
@@ -152,18 +149,17 @@ def _show(ctx: Context, referral: Referral) -> None:
     ctx.reply(*lines, buttons=_step_buttons(referral), subjects=[_subject(referral)])
 
 
-def _step(ctx: Context, referral: Referral, status: str, note: str) -> None:
-    assert ctx.member is not None and ctx.member.id is not None
+def _step(ctx: MemberContext, referral: Referral, status: str, note: str) -> None:
     was = referral.status
     if not advance(
-        session=ctx.session, referral=referral, status=status, member_id=ctx.member.id, now=ctx.now, note=note
+        session=ctx.session, referral=referral, status=status, member_id=ctx.member_id, now=ctx.now, note=note
     ):
         # A double tap, a step out of order, or someone else's step a moment ago: say where it stands now.
         ctx.session.refresh(referral)
         params = {"number": referral.id, "status": _status(referral.status), "wanted": _status(status)}
         ctx.reply("referral.not_now", buttons=_step_buttons(referral), **params)
         return
-    logger.info("referral %s: %s -> %s by member %s", referral.id, was, status, ctx.member.id)
+    logger.info("referral %s: %s -> %s by member %s", referral.id, was, status, ctx.member_id)
     ctx.reply(
         Text("referral.recorded", {"number": referral.id, "status": _status(status)}),
         buttons=_step_buttons(referral),

@@ -1,6 +1,7 @@
 """The screening ledger (台账): district lists imported, verified household by household, exported."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.screening import files, verification
 from lianfang.handlers.screening.cli import add_subcommands

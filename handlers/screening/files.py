@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import MemberContext
 from lianfang.bot.dispatcher import FILE_COMMAND, Command
 from lianfang.bot.i18n import render
 from lianfang.bot.types import FETCH_TOO_LARGE, Button, Document, Text
@@ -40,6 +40,8 @@ ACTION_CANCEL = "cancel"
 OUTCOME_IMPORTED = "imported"
 OUTCOME_CANCELLED = "cancelled"
 OUTCOMES = {ACTION_ALL: OUTCOME_IMPORTED, ACTION_GOOD: OUTCOME_IMPORTED, ACTION_CANCEL: OUTCOME_CANCELLED}
+ALREADY_KEYS = {OUTCOME_IMPORTED: "files.already_imported", OUTCOME_CANCELLED: "files.already_cancelled"}
+"""What a second answer to a decided list is told, by the first answer's outcome."""
 TOKEN_BYTES = 12
 """16 URL-safe characters: unguessable, and short enough for Telegram's 64-byte button data."""
 LISTED_ROWS = 20
@@ -52,7 +54,7 @@ BYTES_PER_MB = 1024 * 1024
 # -- who may do what --------------------------------------------------------------------------------------
 
 
-def worth_fetching(ctx: Context) -> bool:
+def worth_fetching(ctx: MemberContext) -> bool:
     """Tell whether a file is worth downloading: an importer sent a list type the import reads."""
     attachment = ctx.msg.attachment if ctx.msg is not None else None
     return (
@@ -65,9 +67,9 @@ def worth_fetching(ctx: Context) -> bool:
 # -- receiving a list -------------------------------------------------------------------------------------
 
 
-def file_received(ctx: Context, _args: str) -> None:
+def file_received(ctx: MemberContext, _args: str) -> None:
     """Check a list sent in a private chat and ask whether to import it; nothing is written yet."""
-    assert ctx.msg is not None and ctx.msg.attachment is not None and ctx.member is not None
+    assert ctx.msg is not None and ctx.msg.attachment is not None
     attachment = ctx.msg.attachment
     file_name = strip_invisible(attachment.file_name)
     if not may_import_lists(ctx, ctx.member):
@@ -98,11 +100,10 @@ def file_received(ctx: Context, _args: str) -> None:
         return
     purge_pending_imports(session=ctx.session, now=ctx.now)
     minutes = ctx.settings.import_confirm_minutes
-    assert ctx.member.id is not None
     pending = save_pending_import(
         session=ctx.session,
         token=secrets.token_urlsafe(TOKEN_BYTES),
-        member_id=ctx.member.id,
+        member_id=ctx.member_id,
         file_name=file_name,
         data=attachment.data,
         bad_rows=report.bad_rows,
@@ -124,20 +125,19 @@ def file_received(ctx: Context, _args: str) -> None:
     ctx.reply(Text("files.confirm_title"), question, buttons=[confirm, cancel])
 
 
-def import_command(ctx: Context, args: str) -> None:
+def import_command(ctx: MemberContext, args: str) -> None:
     """Carry out the importer's answer to a list they sent: import it (once) or cancel."""
-    assert ctx.member is not None and ctx.member.id is not None
     action, _, token = args.strip().partition(" ")
     if not action:
         ctx.reply("files.import_hint")
         return
     purge_pending_imports(session=ctx.session, now=ctx.now)
-    pending = find_pending_import(session=ctx.session, token=token.strip(), member_id=ctx.member.id)
+    pending = find_pending_import(session=ctx.session, token=token.strip(), member_id=ctx.member_id)
     if action not in OUTCOMES or pending is None or (action == ACTION_ALL and pending.bad_rows):
         ctx.reply("files.import_unknown")  # a forged or mistyped answer, or someone else's list
         return
     if pending.decided_at is not None:
-        ctx.reply(f"files.already_{pending.outcome}")
+        ctx.reply(ALREADY_KEYS[pending.outcome or OUTCOME_IMPORTED])  # decided_at and outcome are set together
         return
     file_name, data = pending.file_name, pending.data
     claimed = decide_pending_import(
@@ -172,8 +172,9 @@ def import_command(ctx: Context, args: str) -> None:
     )
 
 
-def _run(ctx: Context, file_name: str, rows: list, *, dry_run: bool = False, only_valid: bool = False) -> ImportReport:
-    assert ctx.member is not None
+def _run(
+    ctx: MemberContext, file_name: str, rows: list, *, dry_run: bool = False, only_valid: bool = False
+) -> ImportReport:
     return import_rows(
         ctx,
         rows,
@@ -219,13 +220,12 @@ def _megabytes(size: int) -> str:
 # -- export -----------------------------------------------------------------------------------------------
 
 
-def export_command(ctx: Context, args: str) -> None:
+def export_command(ctx: MemberContext, args: str) -> None:
     """Send the screening ledger as .xlsx (all communities, or one) to a member who sees every community.
 
     Scope is the per-record rule's (admins, leaders, 综合组, the screening group's leads); whether the file
     shows names, ID numbers and phones in full is the unmasking rule's (``org.access.full_data_roles``).
     """
-    assert ctx.member is not None
     if not sees_all_communities(ctx, ctx.member):
         ctx.reply("files.export_not_allowed")
         return

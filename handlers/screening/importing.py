@@ -270,12 +270,12 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 def header_names(org: Org) -> dict[str, str]:
     """Return the known header names, normalised, with the field each names; the org's names win."""
-    names = {_normalise_header(name): key for key, aliases in BUILTIN_HEADERS.items() for name in aliases}
-    names.update({_normalise_header(name): key for name, key in org.screening.headers.items()})
+    names = {_normalize_header(name): key for key, aliases in BUILTIN_HEADERS.items() for name in aliases}
+    names.update({_normalize_header(name): key for name, key in org.screening.headers.items()})
     return names
 
 
-def _normalise_header(value: Any) -> str:
+def _normalize_header(value: Any) -> str:
     return HEADER_NOISE.sub("", strip_invisible(str(value))).casefold() if value is not None else ""
 
 
@@ -290,7 +290,7 @@ def find_header(rows: Sequence[tuple[int, list[Any]]], org: Org) -> tuple[int, d
     for position, (_number, values) in enumerate(rows[:HEADER_SCAN_ROWS]):
         columns: dict[int, str] = {}
         for index, value in enumerate(values):
-            key = known.get(_normalise_header(value))
+            key = known.get(_normalize_header(value))
             if key is not None and key not in columns.values():
                 columns[index] = key
         if len(columns) >= MIN_HEADER_MATCHES and FIELD_NAME in columns.values():
@@ -377,7 +377,7 @@ def _most_recent(month: int, day: int, *, today: date) -> date:
     raise DateError("screening.error_date")
 
 
-def normalise_phone(value: Any) -> str:
+def normalize_phone(value: Any) -> str:
     """Return a mainland mobile or landline number without spaces, dashes or +86; ValueError if it is none."""
     text = PHONE_NOISE.sub("", cell_text(value).translate(FULLWIDTH_DIGITS))
     for prefix in PHONE_PREFIXES:
@@ -424,7 +424,7 @@ def validate_row(number: int, cells: dict[str, Any], *, today: date) -> tuple[di
                 problems.append(RowProblem(number, ID_ERROR_KEYS[error.reason], {"value": cell_text(raw_id)}))
     if cell_text(cells.get(FIELD_PHONE)):
         try:
-            values[FIELD_PHONE] = normalise_phone(cells[FIELD_PHONE])
+            values[FIELD_PHONE] = normalize_phone(cells[FIELD_PHONE])
         except ValueError:
             problems.append(RowProblem(number, "screening.error_phone", {"value": cell_text(cells[FIELD_PHONE])}))
     if not cell_text(raw_id) and not cell_text(cells.get(FIELD_PHONE)) and not {FIELD_ID, FIELD_PHONE} & set(formulas):

@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField
 from lianfang.bot.types import SUBJECT_TARGET, Button, ChatRef, Text
@@ -112,14 +112,13 @@ def target_card(ctx: Context, target: ScreeningTarget, *, full: bool) -> list[Te
 # -- today's list -----------------------------------------------------------------------------------------
 
 
-def tasks_command(ctx: Context, _args: str) -> None:
+def tasks_command(ctx: MemberContext, _args: str) -> None:
     """Show the speaker's targets due today, one button each to record the result."""
-    assert ctx.member is not None and ctx.member.id is not None
-    targets = due_targets(session=ctx.session, member_id=ctx.member.id, day=ctx.today, limit=LIST_LIMIT)
+    targets = due_targets(session=ctx.session, member_id=ctx.member_id, day=ctx.today, limit=LIST_LIMIT)
     if not targets:
         ctx.reply("screening.tasks_none")
         return
-    total = count_due(session=ctx.session, member_id=ctx.member.id, day=ctx.today)
+    total = count_due(session=ctx.session, member_id=ctx.member_id, day=ctx.today)
     full = sees_full_data(ctx, ctx.member)
     lines = [Text("screening.tasks_title", {"count": total})]
     buttons = []
@@ -148,9 +147,8 @@ def tasks_command(ctx: Context, _args: str) -> None:
     ctx.reply(*lines, buttons=buttons)
 
 
-def verify_command(ctx: Context, args: str) -> None:
+def verify_command(ctx: MemberContext, args: str) -> None:
     """Show one target and start recording its verification."""
-    assert ctx.member is not None
     target_id = parse_record_number(args)
     target = get_target(session=ctx.session, target_id=target_id) if target_id is not None else None
     if target is None or not may_see(ctx, ctx.member, target):
@@ -198,9 +196,8 @@ def verify_fields(_ctx: Context, _context: dict[str, Any]) -> tuple[FormField, .
     return VERIFY_FIELDS
 
 
-def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, Any]) -> None:
+def submit_verification(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any]) -> None:
     """Record a verification, move the target on, and raise the check alert on fever or a listed symptom."""
-    assert ctx.member is not None and ctx.member.id is not None
     target = get_target(session=ctx.session, target_id=int(context.get(CONTEXT_TARGET) or 0))
     if target is None or not may_see(ctx, ctx.member, target):
         ctx.reply("screening.target_unknown", number=context.get(CONTEXT_TARGET, "-"))
@@ -216,7 +213,7 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
         target=target,
         now=ctx.now,
         day=ctx.today,
-        member_id=ctx.member.id,
+        member_id=ctx.member_id,
         reached=reached,
         at_home=data.get("at_home") == ANSWER_YES if reached else None,
         temperature=temperature,
@@ -226,7 +223,7 @@ def submit_verification(ctx: Context, data: dict[str, Any], context: dict[str, A
         is_alert=is_alert,
     )
     logger.info("screening target %s verified (reached=%s, alert=%s)", target.id, reached, is_alert)
-    remaining = count_due(session=ctx.session, member_id=ctx.member.id, day=ctx.today)
+    remaining = count_due(session=ctx.session, member_id=ctx.member_id, day=ctx.today)
     lines = [Text("screening.verified" if reached else "screening.unreached", {"number": target.id})]
     if is_alert:
         alert = {

@@ -61,10 +61,15 @@ def history_choices(_ctx: Context, _data: dict[str, Any]) -> list[Choice]:
     ]
 
 
+SYMPTOM_CHOICE_KEYS = ("check.symptom_0", "check.symptom_1", "check.symptom_2", "check.symptom_3", "check.symptom_4")
+"""The labels of the symptoms offered as choices: the first of ``SYMPTOM_WORDS``, in order."""
+
+
 def symptom_choices(_ctx: Context, _data: dict[str, Any]) -> list[Choice]:
     """Offer the usual symptoms; several may be typed, separated by commas."""
     no = Choice(NO_SYMPTOMS, Text("check.symptoms_none"), ("none", "no", "没有"))
-    return [no, *(Choice(word, Text(f"check.symptom_{i}")) for i, word in enumerate(SYMPTOM_WORDS[:5]))]
+    offered = zip(SYMPTOM_WORDS, SYMPTOM_CHOICE_KEYS, strict=False)  # the other words are typed, not offered
+    return [no, *(Choice(word, Text(key)) for word, key in offered)]
 
 
 def parse_temperature(text: str, _ctx: Context) -> float:

@@ -1,6 +1,7 @@
 """Supply needs (物资需求) logged by field staff."""
 
-from lianfang.bot.feature import Feature, MenuEntry
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.supplies.supplies import COMMANDS, FORMS
 

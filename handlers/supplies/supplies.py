@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField, static_fields
 from lianfang.bot.types import Text
@@ -88,9 +88,8 @@ def parse_supply_line(text: str) -> dict[str, Any]:
     return prefill
 
 
-def submit_supply(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) -> None:
+def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
     """Store a supply need; urgent needs are announced to the leadership and 综合组 chats."""
-    assert ctx.member is not None
     record = add_supply_need(
         session=ctx.session,
         now=ctx.now,
@@ -125,7 +124,7 @@ def submit_supply(ctx: Context, data: dict[str, Any], _context: dict[str, Any]) 
         )
 
 
-def supply_command(ctx: Context, args: str) -> None:
+def supply_command(ctx: MemberContext, args: str) -> None:
     """Start a supply need, prefilled from a one-line entry."""
     ctx.start_form(FORM_SUPPLY, prefill=parse_supply_line(args) if args else {}, defaults=community_default(ctx))
 

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from lianfang.bot.context import Context
-from lianfang.bot.ports import SEND_MIGRATED, SEND_REFUSED, SendError
+from lianfang.bot.ports import FailureKind, SendError
 from lianfang.bot.types import Button, ChatRef, OutgoingMessage, Text
 from lianfang.handlers.shared.audiences import group_chat, send_privately
 from lianfang.handlers.shared.labels import group_label
@@ -35,13 +35,13 @@ logger = logging.getLogger(__name__)
 
 def reroute_undeliverable(ctx: Context, chat: ChatRef, payload: dict[str, Any], error: SendError) -> None:
     """Act on a message the platform refused for good: follow a moved chat, report a lost one, reroute a private one."""
-    if error.kind == SEND_MIGRATED and error.new_chat_id and error.new_chat_id != chat.chat_id:
+    if error.kind == FailureKind.MIGRATED and error.new_chat_id and error.new_chat_id != chat.chat_id:
         follow_migration(ctx, chat, payload, error.new_chat_id)
         return
     if binding_of_chat(session=ctx.session, platform=chat.platform, chat_id=chat.chat_id):
         report_unreachable(ctx, chat, error.reason)
         return
-    if error.kind == SEND_REFUSED:
+    if error.kind == FailureKind.REFUSED:
         reroute_private(ctx, chat, payload)
 
 

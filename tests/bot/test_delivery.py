@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from lianfang.bot.db import session_scope
-from lianfang.bot.ports import SEND_REFUSED, SendError
+from lianfang.bot.ports import FailureKind, SendError
 from lianfang.bot.types import PLATFORM_MEMORY, ChatRef, IncomingMessage, OutgoingMessage, Text
 from lianfang.models.outbox import STATUS_FAILED, STATUS_SENT, OutboxMessage, enqueue
 from sqlmodel import Session, col, select
@@ -22,7 +22,7 @@ async def test_refused_reminder_falls_back_to_a_mention_and_coordination_is_told
     await screening.say("/bind group screening")
     screening.catch_up()
     harness.adapter.refuse[reporter.chat_id] = SendError(
-        "forbidden: bot can't initiate conversation", permanent=True, kind=SEND_REFUSED
+        "forbidden: bot can't initiate conversation", permanent=True, kind=FailureKind.REFUSED
     )
     await harness.tick("15:00")
     [fallback] = screening.unread()
@@ -36,7 +36,7 @@ async def test_refused_reminder_falls_back_to_a_mention_and_coordination_is_told
     assert "delivery.unreachable" not in keys_of(coordination.unread())  # but 综合组 is told once a day
     with Session(harness.app.engine) as session:
         failed = session.exec(select(OutboxMessage).where(OutboxMessage.status == STATUS_FAILED)).all()
-        assert len(failed) == 2 and all(row.error.startswith("forbidden") for row in failed)
+        assert [row.failure_kind for row in failed] == [FailureKind.REFUSED] * 2
 
 
 async def test_transient_failures_are_retried_and_nothing_is_lost(harness: Harness) -> None:
@@ -71,7 +71,7 @@ async def test_a_refused_member_in_a_batch_fails_alone_and_falls_back(harness: H
     screening.catch_up()
     refused = reporters[1]
     harness.adapter.refuse[refused.chat_id] = SendError(
-        "forbidden: not in the app's visible range", permanent=True, kind=SEND_REFUSED
+        "forbidden: not in the app's visible range", permanent=True, kind=FailureKind.REFUSED
     )
     await harness.tick("15:00")
     assert len(harness.adapter.batches) == 1 and refused.chat_id in harness.adapter.batches[0]
@@ -118,7 +118,7 @@ async def test_a_chat_with_several_queued_messages_gets_them_one_by_one_in_order
 async def alert_an_admin_who_blocked_the_bot(harness: Harness, admin: Chat) -> None:
     """Have the admin block the bot, then a field worker record a fever case: the admin's full copy is refused."""
     harness.adapter.refuse[admin.chat_id] = SendError(
-        "forbidden: bot was blocked by the user", permanent=True, kind=SEND_REFUSED
+        "forbidden: bot was blocked by the user", permanent=True, kind=FailureKind.REFUSED
     )
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
     await staff.say("/check 3栋2单元501 张三 38.2 咳嗽")
@@ -162,7 +162,7 @@ async def test_start_leaves_day_old_refusals_alone(harness: Harness) -> None:
         ctx = harness.app.dispatcher.context(session, harness.clock())
         ctx.send(ChatRef(PLATFORM_MEMORY, admin.chat_id), [Text("common.empty")], "zh_CN")
     harness.adapter.refuse[admin.chat_id] = SendError(
-        "forbidden: bot was blocked by the user", permanent=True, kind=SEND_REFUSED
+        "forbidden: bot was blocked by the user", permanent=True, kind=FailureKind.REFUSED
     )
     await harness.app.drain()
     del harness.adapter.refuse[admin.chat_id]

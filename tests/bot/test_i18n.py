@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -13,21 +14,14 @@ from tests.paths import ROOT
 
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
 
-KEY = r"[a-z][a-z0-9_]*\.[a-z0-9_]*[a-z0-9]"
-DIRECT_KEY = re.compile(rf'\b(?:Text|reply|FieldError)\(\s*"({KEY})"')
-"""A key passed literally: ``Text("x.y"``, ``ctx.reply("x.y"``, ``FieldError("x.y"``."""
-KEY_CONSTANT = re.compile(rf'^\s*[A-Z_]*KEY\s*=\s*"({KEY})"', re.MULTILINE)
-"""A key held in a named constant: ``BUTTON_EXPIRED_KEY = "telegram.button_expired"``."""
-ANY_KEY_LITERAL = re.compile(rf'"({KEY})"')
-"""Any string literal shaped like a key (``header = "report.group_header_late" if ...``)."""
-FSTRING_KEY = re.compile(r'\bText\(\s*f"([^"]*)"')
-"""A key built by an f-string: ``Text(f"role.{role}")``."""
-TEMPLATE_KEY = re.compile(r'"([a-z][a-z0-9_]*\.[a-z0-9_]*\{\w+\}[a-z0-9_]*)"')
-"""A key template filled with ``.format``: ``MENU_KEY = "menu.{command}"``."""
-COMMAND_NAME = re.compile(r'\bCommand\(\s*"(\w+)"')
+KEY = re.compile(r"[a-z][a-z0-9_]*\.[a-z0-9_]*[a-z0-9]")
+KEY_TAKERS = frozenset({"Text", "reply", "refuse", "FieldError", "TextError", "t"})
+"""Callables whose positional arguments are locale keys: ``Text("x.y")``, ``ctx.reply("x.y", ...)``."""
+KEY_CONSTANT_SUFFIX = "KEY"
+"""A name ending so holds one key: ``BUTTON_EXPIRED_KEY = "telegram.button_expired"``."""
+BUILT_KEYS_LEFT = {"bot/platforms/telegram/adapter.py": "menu.{command}"}
+"""Keys still built from a template, where: the Telegram menu names ``menu.<command>`` for each command."""
 CONTROL_COMMANDS = ("cancel", "back", "skip")
-ROLE_CONSTANT = re.compile(r'^ROLE_[A-Z_]+ = "(\w+)"', re.MULTILINE)
-SYMPTOM_SLICE = re.compile(r"enumerate\(SYMPTOM_WORDS\[:(\d+)\]\)")
 HINT_KEYS = ("form.hint_cancel", "form.hint_back_cancel", "form.hint_skip_cancel", "form.hint_skip_back_cancel")
 ZH_HALF_WIDTH = re.compile(r"[,;!?()]")
 ZH_COLON_EXEMPT = {"lang.choose"}  # a bilingual line, its English half ends with an English colon
@@ -38,55 +32,139 @@ def source_files() -> list[Path]:
     return sorted(path for folder in SOURCE_DIRS for path in (ROOT / folder).rglob("*.py"))
 
 
-def roles() -> list[str]:
-    """Read the role names from the members model's constants (no import, so a module mid-edit cannot break this)."""
-    found = ROLE_CONSTANT.findall((ROOT / "models" / "members.py").read_text(encoding="utf-8"))
-    assert found, "no ROLE_* constants found in models/members.py"
+def call_name(node: ast.Call) -> str | None:
+    """Return the name a call is made by: ``Text`` for ``Text(...)``, ``reply`` for ``ctx.reply(...)``."""
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    return node.func.attr if isinstance(node.func, ast.Attribute) else None
+
+
+def constant_keys(node: ast.expr) -> list[str] | None:
+    """Return the keys an expression is when it is literal (a string, or either branch of ``a if c else b``).
+
+    None when it is not literal; a literal that is no key gives an empty list.
+    """
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) and KEY.fullmatch(node.value) else []
+    if isinstance(node, ast.IfExp):
+        body, orelse = constant_keys(node.body), constant_keys(node.orelse)
+        return None if body is None or orelse is None else [*body, *orelse]
+    return None
+
+
+def is_built(node: ast.expr) -> bool:
+    """Tell whether an expression builds a string: an f-string, ``+`` or ``%``, or ``.format(...)``."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+
+
+def key_table(node: ast.expr) -> list[str]:
+    """Return the values of a dict, tuple, list or set literal whose values are all locale keys (a key table)."""
+    if isinstance(node, ast.Dict):
+        values = node.values
+    elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        values = node.elts
+    else:
+        return []
+    keys = [constant_keys(value) for value in values]
+    if not values or any(found is None or len(found) != 1 for found in keys):
+        return []
+    return [found[0] for found in keys if found]
+
+
+class KeyScan(ast.NodeVisitor):
+    """Collect the locale keys one module uses, and the places where it builds one."""
+
+    def __init__(self, sections: set[str]) -> None:
+        self.sections = sections
+        self.keys: list[tuple[str, int]] = []
+        self.built: list[tuple[int, str]] = []
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if call_name(node) in KEY_TAKERS:
+            arguments = node.args if call_name(node) in ("reply", "refuse") else node.args[:1]
+            for argument in arguments:
+                if is_built(argument):
+                    self.built.append((node.lineno, ast.unparse(argument)))
+                self.keys += [(key, node.lineno) for key in constant_keys(argument) or []]
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        names = [target.id for target in node.targets if isinstance(target, ast.Name)]
+        if any(name.endswith(KEY_CONSTANT_SUFFIX) for name in names):
+            self.keys += [(key, node.lineno) for key in constant_keys(node.value) or []]
+        self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        self._table(node)
+
+    def visit_Tuple(self, node: ast.Tuple) -> None:
+        self._table(node)
+
+    def visit_List(self, node: ast.List) -> None:
+        self._table(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        # A key held in a variable first (``header = "report.group_header_late" if late else ...``).
+        if isinstance(node.value, str) and KEY.fullmatch(node.value) and node.value.split(".")[0] in self.sections:
+            self.keys.append((node.value, node.lineno))
+
+    def _table(self, node: ast.Dict | ast.Tuple | ast.List) -> None:
+        table = key_table(node)
+        if any(key.split(".")[0] in self.sections for key in table):
+            self.keys += [(key, node.lineno) for key in table]
+        self.generic_visit(node)
+
+
+def scan(path: Path) -> KeyScan:
+    """Read one module's keys from its syntax tree."""
+    found = KeyScan({key.split(".", 1)[0] for key in catalog(LANG_ZH)})
+    found.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
     return found
 
 
-def symptom_count() -> int:
-    """Read how many symptom choices the check form labels with ``check.symptom_{i}``."""
-    match = SYMPTOM_SLICE.search((ROOT / "handlers" / "checks" / "checks.py").read_text(encoding="utf-8"))
-    return int(match.group(1)) if match else 5
-
-
 def command_names() -> list[str]:
-    """Read the chat commands the handlers register, plus the form controls."""
-    found = [
-        name for path in (ROOT / "handlers").rglob("*.py") for name in COMMAND_NAME.findall(path.read_text("utf-8"))
-    ]
+    """Return the chat commands the handlers register (``Command("name", ...)``), plus the form controls."""
+    found = {
+        node.args[0].value
+        for path in (ROOT / "handlers").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and call_name(node) == "Command" and node.args
+        if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+    }
     assert found, "no Command(...) found under handlers/"
     return sorted({*found, *CONTROL_COMMANDS})
 
 
-def computed_families() -> dict[str, list[str]]:
-    """Return, for each key the code builds from a pattern, the keys it can produce."""
-    return {
-        "role.{role}": [f"role.{role}" for role in roles()],
-        "check.symptom_{i}": [f"check.symptom_{i}" for i in range(symptom_count())],
-        "menu.{command}": [f"menu.{name}" for name in command_names()],
-    }
+def built_families() -> dict[str, list[str]]:
+    """Return, for each key template still in use, the keys it can produce."""
+    return {"menu.{command}": [f"menu.{name}" for name in command_names()]}
 
 
 def referenced_keys() -> dict[str, str]:
-    """Return every locale key the code refers to, with a file that refers to it."""
-    sections = {key.split(".", 1)[0] for key in catalog(LANG_ZH)}
-    families = computed_families()
+    """Return every locale key the code refers to, with the place that refers to it."""
     found: dict[str, str] = {}
     for path in source_files():
-        source = path.read_text(encoding="utf-8")
         where = str(path.relative_to(ROOT))
-        for key in (*DIRECT_KEY.findall(source), *KEY_CONSTANT.findall(source)):
+        for key, line in scan(path).keys:
+            found.setdefault(key, f"{where}:{line}")
+    for where, template in BUILT_KEYS_LEFT.items():
+        for key in built_families()[template]:
             found.setdefault(key, where)
-        for key in ANY_KEY_LITERAL.findall(source):
-            if key.split(".", 1)[0] in sections:
-                found.setdefault(key, where)
-        for pattern in {*FSTRING_KEY.findall(source), *TEMPLATE_KEY.findall(source)}:
-            assert pattern in families, f"{where}: {pattern!r} builds keys this test does not know"
-            for key in families[pattern]:
-                found.setdefault(key, where)
     return found
+
+
+def built_keys() -> list[str]:
+    """Return where a key passed to ``Text``, ``reply`` and the like is built rather than written out."""
+    return [
+        f"{path.relative_to(ROOT)}:{line}: {code}"
+        for path in source_files()
+        if str(path.relative_to(ROOT)) not in BUILT_KEYS_LEFT
+        for line, code in scan(path).built
+    ]
 
 
 def dummy_values(template: str) -> dict[str, str]:
@@ -148,22 +226,58 @@ def test_chinese_uses_full_width_punctuation() -> None:
 def test_the_source_scan_finds_the_keys() -> None:
     found = referenced_keys()
     assert len(found) > 100
-    expected = ("check.ask_address", "report.group_header_late", "form.error_int_range", "role.staff", "menu.check")
+    expected = (
+        "check.ask_address",  # Text("...") in a list
+        "report.group_header_late",  # held in a variable first
+        "form.error_int_range",  # FieldError("...")
+        "role.staff",  # a key table's value
+        "check.symptom_4",  # a tuple of keys
+        "files.already_cancelled",  # a dict chosen from by an outcome
+        "common.stranger",  # ctx.reply("...")
+        "menu.check",  # the Telegram menu's template
+    )
     for key in (*expected, *HINT_KEYS):
         assert key in found, key
 
 
-def test_every_key_used_in_the_code_is_defined() -> None:
-    zh = catalog(LANG_ZH)
-    missing = {key: where for key, where in referenced_keys().items() if key not in zh}
+def test_the_source_scan_reads_each_way_of_naming_a_key() -> None:
+    source = """
+CLOSED_KEYS = {"done": "tests.closed_done", "lost": "tests.closed_lost"}
+BUTTON_KEY = "tests.button"
+ORDER = ("tests.first", "tests.second")
+def answer(ctx, late):
+    ctx.reply("tests.reply", Text("tests.second_line"), count=2)
+    header = "tests.late" if late else "tests.on_time"
+    raise FieldError("tests.field")
+    ctx.reply(f"tests.built_{late}")
+    Text("tests." + late)
+"""
+    found = KeyScan({"tests"})
+    found.visit(ast.parse(source))
+    assert {key for key, _ in found.keys} == {
+        "tests.closed_done",
+        "tests.closed_lost",
+        "tests.button",
+        "tests.first",
+        "tests.second",
+        "tests.reply",
+        "tests.second_line",
+        "tests.late",
+        "tests.on_time",
+        "tests.field",
+    }
+    assert [line for line, _ in found.built] == [9, 10]
+
+
+def test_keys_are_written_out_never_built() -> None:
+    assert built_keys() == [], "choose among literal keys with a dict instead"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_key_used_in_the_code_is_defined(lang: str) -> None:
+    known = catalog(lang)
+    missing = {key: where for key, where in referenced_keys().items() if key not in known}
     assert missing == {}
-
-
-def test_computed_families_are_complete() -> None:
-    assert set(roles()) == {"admin", "leader", "group_lead", "reporter", "staff"}
-    for keys in computed_families().values():
-        for key in keys:
-            assert key in catalog(LANG_ZH) and key in catalog(LANG_EN), key
 
 
 # -- what users read ----------------------------------------------------------------------------------------------

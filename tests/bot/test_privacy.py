@@ -9,7 +9,7 @@ from lianfang.bot.db import session_scope
 from lianfang.bot.privacy import PersonalData, inspect
 from lianfang.bot.types import SUBJECT_CHECK, SUBJECT_REFERRAL, Button, ChatRef, OutgoingMessage, Text
 from lianfang.models.audit import AuditEntry
-from lianfang.models.outbox import REASON_PRIVACY, STATUS_FAILED, OutboxMessage
+from lianfang.models.outbox import REASON_PRIVACY, STATUS_FAILED, FailureKind, OutboxMessage
 from sqlmodel import Session, col, select
 
 from tests.fakes import Harness, keys_of, texts_of
@@ -139,7 +139,7 @@ async def test_a_leaking_group_message_is_kept_and_only_its_number_told_to_the_a
     assert keys_of(told) == ["privacy.blocked"] and "张" not in texts_of(told)
     with Session(harness.app.engine) as session:
         kept = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == GROUP.chat_id)).all()[-1]
-    assert (kept.status, kept.error) == (STATUS_FAILED, REASON_PRIVACY)
+    assert (kept.status, kept.error, kept.failure_kind) == (STATUS_FAILED, REASON_PRIVACY, FailureKind.PRIVACY)
     assert told[0].lines[0].params["number"] == kept.id
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import lianfang.models  # noqa: F401 - registers tables
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from lianfang.bot.db import make_engine, upgrade
 from lianfang.models.checks import check_figures
+from lianfang.models.outbox import FailureKind, requeue_refused
 from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel
 
@@ -77,4 +78,56 @@ def test_daily_totals_count_the_results_stored_before_the_upgrade(database_url: 
         second = check_figures(session=session, day=date(2020, 1, 28))
     assert (first.checked_today, first.checked_total, first.alerts_today, first.referrals_today) == (3, 3, 1, 1)
     assert (second.checked_today, second.checked_total, second.alerts_today, second.referrals_today) == (1, 4, 1, 1)
+    engine.dispose()
+
+
+def test_failed_messages_get_the_kind_their_reason_told(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0015")
+    stamp = datetime(2020, 1, 28, 8, tzinfo=UTC)
+    rows = [
+        ("failed", "forbidden: bot was blocked by the user"),
+        ("failed", "forbidden: not in the app's visible range"),
+        ("failed", "migrated: new chat id -100123"),
+        ("failed", "network: unreachable"),
+        ("failed", "token: 40014 invalid access_token"),
+        ("failed", "telegram_error: TimedOut: timed out"),
+        ("failed", "wecom_error: -1 system busy"),
+        ("failed", "privacy"),
+        ("failed", "bad_request: chat not found"),
+        ("failed", "file gone"),
+        ("failed", "RuntimeError"),
+        ("pending", "forbidden: a reason left by a retry"),
+        ("sent", None),
+    ]
+    with Session(engine) as session:
+        for status, error in rows:
+            session.execute(
+                text(
+                    "INSERT INTO outboxmessage (platform, chat_id, payload, status, attempts, created_at, error)"
+                    " VALUES ('telegram', '42', '{}', :status, 1, :at, :error)"
+                ),
+                {"status": status, "at": stamp, "error": error},
+            )
+        session.commit()
+    upgrade(engine)
+    with Session(engine) as session:
+        kinds = session.execute(text("SELECT failure_kind FROM outboxmessage ORDER BY id")).scalars().all()
+        refused = requeue_refused(session=session, platform="telegram", chat_id="42", since=stamp - timedelta(days=1))
+    assert kinds == [
+        FailureKind.REFUSED,
+        FailureKind.REFUSED,
+        FailureKind.MIGRATED,
+        FailureKind.OUTAGE,
+        FailureKind.OUTAGE,
+        FailureKind.OUTAGE,
+        FailureKind.OUTAGE,
+        FailureKind.PRIVACY,
+        FailureKind.FAILED,
+        FailureKind.FAILED,
+        FailureKind.FAILED,
+        None,
+        None,
+    ]
+    assert [claimed.id for claimed in refused] == [1, 2]  # the kind, not the reason, finds them from now on
     engine.dispose()

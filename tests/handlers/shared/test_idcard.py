@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from lianfang.handlers.screening.importing import normalise_phone, parse_date
+from lianfang.handlers.screening.importing import normalize_phone, parse_date
 from lianfang.handlers.shared.idcard import (
     ERROR_BIRTH,
     ERROR_CHECKSUM,
@@ -58,7 +58,7 @@ def test_lower_case_x_spaces_and_dashes_are_tolerated() -> None:
     assert parse_id_number("110105-19491231-002X", today=TODAY).number == "11010519491231002X"
 
 
-def test_full_width_digits_and_x_are_normalised_before_validation() -> None:
+def test_full_width_digits_and_x_are_normalized_before_validation() -> None:
     assert parse_id_number("１１０１０５１９４９１２３１００２ｘ", today=TODAY).number == "11010519491231002X"
     assert parse_id_number("１１０１０５　１９４９１２３１　００２Ｘ", today=TODAY).number == "11010519491231002X"
     with pytest.raises(IdNumberError) as error:
@@ -115,13 +115,13 @@ def test_old_15_digit_numbers_are_upgraded_to_18() -> None:
     ],
 )
 def test_phone_numbers(text: object, expected: str) -> None:
-    assert normalise_phone(text) == expected
+    assert normalize_phone(text) == expected
 
 
 @pytest.mark.parametrize("text", ["12812345678", "1381234567", "138123456789", "电话", "110"])
 def test_bad_phone_numbers(text: str) -> None:
     with pytest.raises(ValueError):
-        normalise_phone(text)
+        normalize_phone(text)
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ def test_the_official_message_vector_decrypts_to_hello() -> None:
         ("text_other_agent.xml", None),
     ],
 )
-def test_recorded_callbacks_are_normalised(name: str, expected: tuple[str, bool, str | None] | None) -> None:
+def test_recorded_callbacks_are_normalized(name: str, expected: tuple[str, bool, str | None] | None) -> None:
     adapter = official_adapter({"CorpID": CORP_ID, "AgentID": str(AGENT_ID), "Token": "t", "EncodingAESKey": AES_KEY})
     fields = {child.tag: (child.text or "").strip() for child in ElementTree.parse(PAYLOADS / name).getroot()}
     incoming = adapter.normalize(fields)
