@@ -24,7 +24,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 logger = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-HTTP_SHUTDOWN_SECONDS = 5.0
+HTTP_SHUTDOWN_SECONDS = 5
 NOISY_LOGGERS = ("httpx", "httpcore")
 """httpx logs every request URL at INFO; Telegram's URLs contain the bot token, WeCom's the secret or access token."""
 
@@ -103,10 +103,11 @@ def http_config(web: Starlette, settings: Settings) -> HttpConfig:
         log_config=None,
         access_log=False,
         http=HeaderTimeoutProtocol,
-        timeout_keep_alive=settings.http_keep_alive_seconds,  # a float works: uvicorn passes it to call_later
         limit_concurrency=settings.http_max_connections,
         h11_max_incomplete_event_size=settings.http_max_header_bytes,
     )
+    # uvicorn types this as int, but a float works: it is only passed to call_later
+    config.timeout_keep_alive = settings.http_keep_alive_seconds  # type: ignore[assignment]
     config.timeout_graceful_shutdown = HTTP_SHUTDOWN_SECONDS
     return config
 

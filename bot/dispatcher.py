@@ -104,6 +104,7 @@ class Dispatcher:
         runner: FormRunner,
         claim_platforms: Container[str] = (),
         menu: Menu | None = None,
+        redelivery: Mapping[str, timedelta] | None = None,
     ) -> None:
         """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
@@ -114,6 +115,8 @@ class Dispatcher:
         self.tz = tz
         self.runner = runner
         self.menu = menu or Menu()
+        self.redelivery: Mapping[str, timedelta] = redelivery or {}
+        """How long each platform may deliver the same event again, for the purge of processed deliveries."""
         self.commands = {command.name: command for command in commands}
         self.aliases = {route_fold(alias).casefold(): command.name for command in commands for alias in command.aliases}
         self.longest_aliases = sorted(self.aliases, key=len, reverse=True)

@@ -220,23 +220,23 @@ class FormRunner:
                 draft.data[current.name] = None
                 draft.history.append(current.name)
         else:
-            text = self._strip_step(ctx, draft, current, text)
-            if text is None:
+            answer = self._strip_step(ctx, draft, current, text)
+            if answer is None:
                 pass
             elif current is None:
-                if self._is_submit(text):
+                if self._is_submit(answer):
                     self._submit(ctx, form, draft, fields)
                     return
-                edit = EDIT_PATTERN.match(match_key(text))
+                edit = EDIT_PATTERN.match(match_key(answer))
                 if edit is None:
                     ctx.reply("form.confirm_expected")
                 elif not self._reopen(draft, fields, int(edit.group(1))):
                     ctx.reply(Text("form.edit_range", {"count": len(self._answered(fields, draft.data))}))
-            elif self._says_submit(ctx, draft, current, text):
+            elif self._says_submit(ctx, draft, current, answer):
                 if self._submit_early(ctx, form, draft, fields):
                     return
             else:
-                self._take(ctx, draft, current, text)
+                self._take(ctx, draft, current, answer)
         self._advance(ctx, form, draft)
 
     # -- words typed for buttons --------------------------------------------------------------------------

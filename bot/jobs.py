@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Protocol
 
 from lianfang.bot.config import Settings
@@ -30,6 +30,11 @@ class JobRuntime(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def redelivery(self) -> Mapping[str, timedelta]:
+        """How long each platform may deliver the same event again, by platform name."""
+        ...
 
     def context(self, session: Session, now: datetime) -> Context:
         """Build a context for work not caused by a message."""
@@ -62,7 +67,7 @@ class Job:
     """Whether the step runs during the org's quiet hours (it may still choose to send nothing then)."""
 
 
-def in_one_transaction(work: Callable[[Context], None]) -> Step:
+def in_one_transaction(work: Callable[[Context], object]) -> Step:
     """Return a step that does ``work`` in one transaction of its own, so its failure leaves other steps done."""
 
     def step(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage]:

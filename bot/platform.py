@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from lianfang.bot.ports import Adapter
@@ -78,6 +79,8 @@ class Platform(Generic[A]):
     """The HTTP routes that receive its messages (a webhook, a callback), for the adapter being served."""
     over_http: Callable[[Any], bool] = lambda _settings: True
     """Tell from the settings whether messages arrive over HTTP, so ``lianfang run`` serves the routes."""
+    redelivery: Callable[[Any], timedelta | None] = lambda _settings: None
+    """How long after sending a delivery the platform may send it again, so its id must be remembered; None: never."""
     check: Callable[[A, App], Awaitable[None]] = nothing_to_check
     """Check the setup before anything starts; raise ``SetupRefused`` with what the operator must fix."""
     run: Callable[[A, App, Menus], Awaitable[list[asyncio.Task[None]]]] = nothing_to_run

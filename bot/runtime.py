@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -78,6 +78,7 @@ class App:
         leadership: LeaderState | None = None,
         persons: PersonLoader | None = None,
         menu: Menu | None = None,
+        redelivery: Mapping[str, timedelta] | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -94,6 +95,7 @@ class App:
             runner=FormRunner(forms),
             claim_platforms=self.adapters,
             menu=menu,
+            redelivery=redelivery,
         )
         # one lease for replies claimed as they are queued and for messages a drain claims
         lease = self.dispatcher.lease
@@ -153,7 +155,7 @@ class App:
         try:
             yield
         finally:
-            self._running.discard(task)  # type: ignore[arg-type]
+            self._running.discard(task)
 
     async def start(self) -> None:
         """Start every adapter, then deliver what is due, including what a crash left unsent."""

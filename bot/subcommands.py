@@ -7,12 +7,15 @@ import getpass
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from lianfang.bot.config import Settings
     from lianfang.bot.org import Org
     from lianfang.bot.runtime import App
+
+S = TypeVar("S", bound="Settings")
+"""The settings the CLI builds: the kernel's, with every platform's part."""
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -25,14 +28,14 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 @dataclass(frozen=True)
-class CliRuntime:
+class CliRuntime(Generic[S]):
     """What ``lianfang`` gives a feature's subcommands: settings, org and app, each exiting plainly when wrong."""
 
-    load_settings: Callable[[], Settings]
+    load_settings: Callable[[], S]
     """Read the settings from the environment and .env, exiting 2 with a plain message when they are wrong."""
-    load_org: Callable[[Settings], Org]
+    load_org: Callable[[S], Org]
     """Load the configured org file (with every feature's section), exiting 2 with its problems when invalid."""
-    build_app: Callable[[Settings, Org], App]
+    build_app: Callable[[S, Org], App]
     """Build an instance on the configured database, with the schema brought up to date."""
 
     def app(self) -> App:
@@ -41,7 +44,7 @@ class CliRuntime:
         return self.build_app(settings, self.load_org(settings))
 
 
-CliRegistrar: TypeAlias = Callable[["Subcommands", CliRuntime], None]
+CliRegistrar: TypeAlias = Callable[["Subcommands", "CliRuntime[Any]"], None]
 """A feature's function that adds its subcommands to ``lianfang``, their handlers bound to the runtime."""
 
 

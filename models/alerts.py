@@ -43,7 +43,7 @@ def create_alert(
     community: str,
     masked: list[dict[str, Any]],
     full: list[dict[str, Any]],
-    next_at: datetime,
+    next_at: datetime | None,
 ) -> Alert:
     """Store a new alert in the caller's transaction."""
     alert = Alert(
@@ -54,7 +54,7 @@ def create_alert(
         community=community,
         masked=masked,
         full=full,
-        next_at=to_db_time(next_at),
+        next_at=to_db_time(next_at) if next_at is not None else None,
     )
     session.add(alert)
     session.flush()

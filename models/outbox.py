@@ -8,8 +8,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import json_column, to_db_time
-from sqlalchemy import Connection, Enum, Index, bindparam, func, insert, update
+from lianfang.models.base import json_column, table_of, to_db_time
+from sqlalchemy import BindParameter, Connection, Enum, Index, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -69,9 +69,9 @@ class OutboxMessage(SQLModel, table=True):
     """Set when the message failed for good; ``error`` says the same for people."""
 
 
-OUTBOX = OutboxMessage.__table__
+OUTBOX = table_of(OutboxMessage)
 """Core table: the per-message statements below skip the ORM's unit of work, which costs more than the SQL."""
-ENQUEUE = insert(OUTBOX)
+ENQUEUE = insert(OUTBOX).returning(OUTBOX.c.id)
 MARK_SENT = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("message_id"))
@@ -140,16 +140,16 @@ def enqueue(
         "attempts": 0,
         "created_at": to_db_time(now),
     }
-    result = session.connection().execute(ENQUEUE, values)
+    message_id = session.connection().execute(ENQUEUE, values).scalar_one()
     if lease_until is None:
         return None
-    return Claimed(result.inserted_primary_key[0], platform, chat_id, payload, 0, now)
+    return Claimed(message_id, platform, chat_id, payload, 0, now)
 
 
 @cache
 def _claim_statement(dialect: str) -> Any:
     """Build the claim UPDATE once per dialect; building SQLAlchemy statements costs more than running this one."""
-    now = bindparam("now")
+    now: BindParameter[Any] = bindparam("now")
     c = OUTBOX.c
     waiting = (c.status == STATUS_PENDING) & (c.not_before.is_(None) | (c.not_before <= now))
     # A message whose deliverer died mid-send comes back once its lease runs out.

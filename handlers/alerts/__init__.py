@@ -13,14 +13,14 @@ from lianfang.handlers.alerts.alerts import (
     source_subjects,
 )
 from lianfang.handlers.alerts.cases import alert_lines, masked_alert_case, raise_check_alert
-from lianfang.handlers.alerts.settings import SECTION
+from lianfang.handlers.shared.alert_settings import ALERTS
 
 ESCALATION_JOB = Job("alert-escalation", in_one_transaction(escalate_alerts), in_quiet_hours=True)
 """Unacknowledged alerts ring at any hour; they stop after ``max_escalations`` rounds, so never all night."""
 
 FEATURE = Feature(
     name="alerts",
-    settings=SECTION,
+    settings=ALERTS,
     commands=COMMANDS,
     jobs=(ESCALATION_JOB,),
     menu=(MenuEntry(help=Text("help.ack"), help_at=100, shown_to=may_acknowledge),),

@@ -11,6 +11,7 @@ from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import SUBJECT_CHECK, SUBJECT_TARGET, SUBJECT_VISIT, Button, Subject, Text
 from lianfang.handlers.shared.access import audit_private_view, is_overseer
+from lianfang.handlers.shared.alert_settings import ALERTS
 from lianfang.handlers.shared.audiences import leadership_chats, send_privately
 from lianfang.handlers.shared.labels import local_time
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
@@ -48,7 +49,7 @@ def raise_alert(
     ``masked`` must be built from a masked view; ``subjects`` names the persons, for the outbox's privacy guard.
     Each full private copy is written to the audit log.
     """
-    rules = ctx.org.alerts
+    rules = ALERTS.of(ctx.org)
     alert = create_alert(
         session=ctx.session,
         now=ctx.now,
@@ -78,7 +79,7 @@ def raise_alert(
 
 def escalate_alerts(ctx: Context) -> int:
     """Re-send every alert nobody acknowledged in time, and tell the leaders privately; return how many."""
-    rules = ctx.org.alerts
+    rules = ALERTS.of(ctx.org)
     count = 0
     for alert in due_escalations(session=ctx.session, now=ctx.now):
         round_number = alert.escalations + 1
@@ -122,7 +123,7 @@ def ack_command(ctx: MemberContext, args: str) -> None:
         assert alert is not None and alert.acked_at is not None
         by = get_member(session=ctx.session, member_id=alert.acked_by or 0)
         params = {"number": alert.id, "name": by.name if by else "", "time": local_time(ctx, alert.acked_at)}
-        ctx.reply("alert.already_acked", **params)
+        ctx.reply(Text("alert.already_acked", params))
         return
     notice = Text("alert.acked", {"number": alert.id, "name": ctx.member.name, "time": local_time(ctx, ctx.now)})
     chats = leadership_chats(ctx)

@@ -92,7 +92,7 @@ def submit_check(ctx: MemberContext, data: dict[str, Any], _context: dict[str, A
         session=ctx.session,
         now=ctx.now,
         day=ctx.today,
-        member_id=ctx.member.id,
+        member_id=ctx.member_id,
         community=data["community"],
         compound=_compound(ctx, data["community"], data["address"]),
         address=data["address"],

@@ -27,11 +27,13 @@ def coverage_command(ctx: MemberContext, _args: str) -> None:
         compounds = sorted(
             {compound for key, compound in (*ledger, *checks) if key == community}, key=lambda c: (c is None, c or "")
         )
-        rows = [
+        rows: list[tuple[str | None, int, int, int]] = [
             (compound, *ledger.get((community, compound), (0, 0)), checks.get((community, compound), 0))
             for compound in compounds
         ]
-        total, verified, checked = (sum(row[i] for row in rows) for i in (1, 2, 3))
+        total = sum(row[1] for row in rows)
+        verified = sum(row[2] for row in rows)
+        checked = sum(row[3] for row in rows)
         lines.append(Text("coverage.community", _figures(_community_text(ctx, community), total, verified, checked)))
         for compound, c_total, c_verified, c_checked in rows:
             label = Text.raw(compound) if compound else Text("coverage.no_compound")

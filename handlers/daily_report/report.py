@@ -145,7 +145,7 @@ def store_report(ctx: MemberContext, group: Group, day: date, data: dict[str, An
         session=ctx.session,
         day=day,
         group_key=group.key,
-        member_id=ctx.member.id,
+        member_id=ctx.member_id,
         submitted_at=to_db_time(ctx.now),
         is_nil=is_nil,
         is_late=is_late,

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from lianfang.bot.context import Context
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Form, FormField, static_fields
 from lianfang.bot.types import Button, Text, TextError
@@ -188,7 +188,7 @@ def _show_member(ctx: Context, member: Member) -> None:
     ctx.reply(member_line(ctx, member), buttons=buttons)
 
 
-def members_command(ctx: Context, args: str) -> None:
+def members_command(ctx: MemberContext, args: str) -> None:
     """List members, show one, or deactivate, reactivate or relink one (admins, private chat)."""
     words = args.split(maxsplit=2)
     if not words:
@@ -210,7 +210,7 @@ def members_command(ctx: Context, args: str) -> None:
     if len(words) > 1 and action is None:
         ctx.reply("members.usage")
         return
-    actor = ctx.member.name if ctx.member else ""
+    actor = ctx.member.name
     try:
         if action is None:
             _show_member(ctx, member)
@@ -240,10 +240,10 @@ def _check_deactivatable(ctx: Context, member: Member) -> None:
         raise RosterError("members.not_self")
 
 
-def submit_deactivate(ctx: Context, data: dict[str, Any], context: dict[str, Any]) -> None:
+def submit_deactivate(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any]) -> None:
     """Deactivate the member the form was started for, with the reason given."""
     found = members_named(session=ctx.session, ref=str(context["member"]))
-    actor = ctx.member.name if ctx.member else ""
+    actor = ctx.member.name
     try:
         if not found:
             raise RosterError("members.not_found", ref=context["member"])

@@ -6,12 +6,12 @@ from lianfang.bot.types import Text
 from lianfang.handlers.observation.followups import COMMANDS, FORMS, mark_not_done, send_followup_lists
 from lianfang.handlers.observation.jobs import FOLLOWUP_JOB, followup_times
 from lianfang.handlers.observation.placement import start_from_check, start_from_visit
-from lianfang.handlers.observation.settings import SECTION
+from lianfang.handlers.observation.settings import OBSERVATION
 from lianfang.handlers.shared.access import in_screening_group, sees_all_communities
 
 FEATURE = Feature(
     name="observation",
-    settings=SECTION,
+    settings=OBSERVATION,
     commands=COMMANDS,
     forms=FORMS,
     jobs=(FOLLOWUP_JOB,),

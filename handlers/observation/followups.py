@@ -14,6 +14,7 @@ from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, FieldError, Form, FormField
 from lianfang.bot.types import SUBJECT_OBSERVATION, Button, ChatRef, Subject, Text
 from lianfang.handlers.alerts import raise_check_alert
+from lianfang.handlers.observation.settings import OBSERVATION
 from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_all_communities, sees_full_data
 from lianfang.handlers.shared.audiences import group_chat, send_privately
 from lianfang.handlers.shared.health import (
@@ -26,6 +27,7 @@ from lianfang.handlers.shared.health import (
 from lianfang.handlers.shared.labels import community_name
 from lianfang.handlers.shared.masking import mask_name, mask_phone, masked_person
 from lianfang.handlers.shared.parsers import parse_int, parse_record_number, parse_text, shown_number
+from lianfang.handlers.shared.screening_settings import SCREENING
 from lianfang.models.members import ROLE_GROUP_LEAD, Member, get_member, identities_of, list_members
 from lianfang.models.observation import (
     CLOSE_EARLY,
@@ -440,7 +442,7 @@ def _raise_alert(ctx: MemberContext, observation: Observation, *, temperature: f
 
 def screening_leads(ctx: Context) -> list[Member]:
     """Return the 排查组 leads: members of the screening group with the group_lead role."""
-    return list_members(session=ctx.session, group_key=ctx.org.screening.group, roles=(ROLE_GROUP_LEAD,))
+    return list_members(session=ctx.session, group_key=SCREENING.of(ctx.org).group, roles=(ROLE_GROUP_LEAD,))
 
 
 def notify_leads(ctx: Context, head: Text, observations: list[Observation]) -> None:
@@ -462,7 +464,7 @@ def notify_leads(ctx: Context, head: Text, observations: list[Observation]) -> N
         if full:
             audit_views(ctx, lead, observations)
         reached += 1
-    chat = group_chat(ctx, ctx.org.screening.group)
+    chat = group_chat(ctx, SCREENING.of(ctx.org).group)
     if chat is not None:
         masked = [head, *(_escalation_line(ctx, o, staff, full=False, in_group=True) for o in observations)]
         ctx.send(chat, masked, ctx.settings.default_language, subjects=subjects)
@@ -492,7 +494,7 @@ def _escalation_line(
 
 def _lost_lines(ctx: Context, observations: list[Observation], *, notify: bool = True) -> list[Text]:
     """Mark as lost those not seen for the configured days in a row, tell the leads; return lines for the recorder."""
-    days = ctx.org.observation.lost_after_days
+    days = OBSERVATION.of(ctx.org).lost_after_days
     lost = [
         observation
         for observation in observations

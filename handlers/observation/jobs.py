@@ -11,6 +11,7 @@ from lianfang.bot.jobs import Job, JobRuntime
 from lianfang.bot.org import Org
 from lianfang.bot.types import OutgoingMessage
 from lianfang.handlers.observation.followups import mark_not_done, send_followup_lists
+from lianfang.handlers.observation.settings import OBSERVATION
 from lianfang.models.send_ledger import KIND_LOOP, KIND_SKIPPED, claim, is_claimed, ledger_key
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def _claim_step(ctx: Context, day: date, step: str, *, skip: bool) -> bool:
 
 def followup_times(org: Org) -> list[time]:
     """Return the local times of the day's two follow-up steps: the lists, then the escalation."""
-    rules = org.observation
+    rules = OBSERVATION.of(org)
     return [rules.followup_time, rules.escalate_at]
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from lianfang.bot.context import MemberContext
 from lianfang.bot.types import Text
+from lianfang.handlers.observation.settings import OBSERVATION
 from lianfang.handlers.shared.labels import TIME_FORMAT
 from lianfang.models.checks import MEASURE_CENTRAL, MEASURE_HOME, CheckResult
 from lianfang.models.observation import KIND_CENTRAL, KIND_HOME, active_for_target, start_observation
@@ -28,7 +29,7 @@ def _start(
     check_id: int | None = None,
 ) -> list[Text]:
     """Start an observation unless the period is already over; return the line telling the recorder."""
-    rules = ctx.org.observation
+    rules = OBSERVATION.of(ctx.org)
     if last_exposure + timedelta(days=rules.days) <= ctx.today:
         end = (last_exposure + timedelta(days=rules.days)).isoformat()
         return [Text("observation.not_needed", {"days": rules.days, "end": end})]

@@ -38,4 +38,4 @@ def observation_problems(org: Org, rules: ObservationRules) -> Located:
     return problems
 
 
-SECTION = OrgSection(SECTION_NAME, ObservationRules, check=observation_problems)
+OBSERVATION = OrgSection(SECTION_NAME, ObservationRules, check=observation_problems)

@@ -5,14 +5,14 @@ from lianfang.bot.jobs import Job, in_one_transaction
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.referrals.referrals import COMMANDS, chase_referrals, open_referral
-from lianfang.handlers.referrals.settings import SECTION
+from lianfang.handlers.referrals.settings import REFERRALS
 
 CHASE_JOB = Job("referral-chase", in_one_transaction(chase_referrals))
 """Referrals with no step for too long are chased; in the quiet hours the chasers wait."""
 
 FEATURE = Feature(
     name="referrals",
-    settings=SECTION,
+    settings=REFERRALS,
     commands=COMMANDS,
     jobs=(CHASE_JOB,),
     menu=(MenuEntry("referral", private_at=70, help=Text("help.referral"), help_at=40),),

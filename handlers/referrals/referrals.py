@@ -10,11 +10,13 @@ from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import SUBJECT_REFERRAL, Button, Subject, Text
 from lianfang.handlers.alerts import raise_alert
+from lianfang.handlers.referrals.settings import REFERRALS
 from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_all_communities, sees_full_data
 from lianfang.handlers.shared.audiences import group_chat, send_privately
 from lianfang.handlers.shared.labels import community_label
 from lianfang.handlers.shared.masking import mask_name, masked_person
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
+from lianfang.handlers.shared.screening_settings import SCREENING
 from lianfang.models.members import Member, get_member
 from lianfang.models.referrals import (
     NEXT_STEPS,
@@ -157,7 +159,7 @@ def _step(ctx: MemberContext, referral: Referral, status: str, note: str) -> Non
         # A double tap, a step out of order, or someone else's step a moment ago: say where it stands now.
         ctx.session.refresh(referral)
         params = {"number": referral.id, "status": _status(referral.status), "wanted": _status(status)}
-        ctx.reply("referral.not_now", buttons=_step_buttons(referral), **params)
+        ctx.reply(Text("referral.not_now", params), buttons=_step_buttons(referral))
         return
     logger.info("referral %s: %s -> %s by member %s", referral.id, was, status, ctx.member_id)
     ctx.reply(
@@ -179,9 +181,9 @@ def _step(ctx: MemberContext, referral: Referral, status: str, note: str) -> Non
 
 def chase_referrals(ctx: Context) -> int:
     """Remind referrers (and the screening group's chat) of referrals with no step for too long; return how many."""
-    hours = ctx.org.referrals.chase_hours
+    hours = REFERRALS.of(ctx.org).chase_hours
     chased = 0
-    group = group_chat(ctx, ctx.org.screening.group)
+    group = group_chat(ctx, SCREENING.of(ctx.org).group)
     for referral in stale_referrals(session=ctx.session, before=ctx.now - timedelta(hours=hours)):
         if not claim_chase(session=ctx.session, referral=referral, now=ctx.now):
             continue

@@ -15,4 +15,4 @@ class Referrals(OrgModel):
     """An open referral with no new step for this many hours is chased (its referrer, and the screening group)."""
 
 
-SECTION = OrgSection(SECTION_NAME, Referrals)
+REFERRALS = OrgSection(SECTION_NAME, Referrals)

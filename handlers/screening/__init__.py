@@ -16,13 +16,13 @@ from lianfang.handlers.screening.importing import (
     notify_replaced,
     read_table_data,
 )
-from lianfang.handlers.screening.settings import SECTION
 from lianfang.handlers.screening.verification import notify_assignees
 from lianfang.handlers.shared.access import in_screening_group
+from lianfang.handlers.shared.screening_settings import SCREENING
 
 FEATURE = Feature(
     name="screening",
-    settings=SECTION,
+    settings=SCREENING,
     cli=add_subcommands,
     commands=(*verification.COMMANDS, *files.COMMANDS),
     forms=verification.FORMS,

@@ -21,6 +21,7 @@ from lianfang.handlers.shared.access import in_reach
 from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.idcard import ERROR_BIRTH, ERROR_CHECKSUM, ERROR_FORMAT, IdNumberError, parse_id_number
 from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, phone_of
+from lianfang.handlers.shared.screening_settings import SCREENING
 from lianfang.models.audit import ACTION_IMPORT, CHANNEL_CLI, MAX_DETAIL, record_access
 from lianfang.models.members import Member, get_member, list_members
 from lianfang.models.screening import (
@@ -271,7 +272,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 def header_names(org: Org) -> dict[str, str]:
     """Return the known header names, normalised, with the field each names; the org's names win."""
     names = {_normalize_header(name): key for key, aliases in BUILTIN_HEADERS.items() for name in aliases}
-    names.update({_normalize_header(name): key for name, key in org.screening.headers.items()})
+    names.update({_normalize_header(name): key for name, key in SCREENING.of(org).headers.items()})
     return names
 
 
@@ -488,7 +489,7 @@ class Assigner:
     @classmethod
     def load_from(cls, ctx: Context) -> Assigner:
         """Read the screening group's members and their open targets."""
-        members = list_members(session=ctx.session, group_key=ctx.org.screening.group)
+        members = list_members(session=ctx.session, group_key=SCREENING.of(ctx.org).group)
         staff: dict[str, list[Member]] = {}
         for member in members:
             if member.community:
@@ -513,7 +514,7 @@ class Assigner:
             return None
         chosen = None
         if compound:
-            chosen = next((m for m in members if compound in self.org.screening.compounds_of(m.name)), None)
+            chosen = next((m for m in members if compound in SCREENING.of(self.org).compounds_of(m.name)), None)
         if chosen is None:
             chosen = min(members, key=lambda m: (self.load.get(m.id or 0, 0), m.id or 0))
         self.load[chosen.id or 0] = self.load.get(chosen.id or 0, 0) + 1

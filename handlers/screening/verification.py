@@ -26,6 +26,7 @@ from lianfang.handlers.shared.idcard import SEX_FEMALE, SEX_MALE, id_info
 from lianfang.handlers.shared.labels import community_label
 from lianfang.handlers.shared.masking import mask_id_number, mask_name, mask_phone
 from lianfang.handlers.shared.parsers import parse_record_number, parse_text, shown_number
+from lianfang.handlers.shared.screening_settings import SCREENING
 from lianfang.models.checks import MEASURE_NONE, MEASURE_REFERRED
 from lianfang.models.members import Member, identities_of, list_members
 from lianfang.models.screening import (
@@ -257,7 +258,7 @@ def submit_verification(ctx: MemberContext, data: dict[str, Any], context: dict[
 
 def notify_assignees(ctx: Context, assigned: dict[int, int]) -> int:
     """Tell each staff member privately how many new targets they were given; return how many were told."""
-    members = {m.id: m for m in list_members(session=ctx.session, group_key=ctx.org.screening.group)}
+    members = {m.id: m for m in list_members(session=ctx.session, group_key=SCREENING.of(ctx.org).group)}
     identities = identities_of(session=ctx.session, member_ids=list(assigned))
     told = 0
     for member_id, count in assigned.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lianfang.bot.context import Context
+from lianfang.handlers.shared.screening_settings import SCREENING
 from lianfang.models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
 from lianfang.models.members import ROLE_ADMIN, ROLE_GROUP_LEAD, ROLE_LEADER, Member
 
@@ -21,7 +22,7 @@ def sees_all_communities(ctx: Context, member: Member) -> bool:
 
 def is_screening_lead(ctx: Context, member: Member) -> bool:
     """Tell whether a member leads the screening group."""
-    return member.role == ROLE_GROUP_LEAD and member.group_key == ctx.org.screening.group
+    return member.role == ROLE_GROUP_LEAD and member.group_key == SCREENING.of(ctx.org).group
 
 
 def may_import_lists(ctx: Context, member: Member | None) -> bool:
@@ -69,7 +70,7 @@ def audit_private_view(
 
 def in_screening_group(ctx: Context, member: Member) -> bool:
     """Tell whether a member belongs to the screening group (排查组), whatever their role."""
-    return member.group_key == ctx.org.screening.group
+    return member.group_key == SCREENING.of(ctx.org).group
 
 
 def is_admin(_ctx: Context, member: Member) -> bool:

@@ -41,7 +41,7 @@ def send_privately(
         identity = identities.get(member.id or 0)
         if identity is not None:
             chat = ChatRef(identity.platform, identity.chat_id)
-            ctx.send(chat, lines, member.lang, buttons=buttons, subjects=tuple(subjects), private=True)
+            ctx.send(chat, lines, member.lang, buttons=tuple(buttons), subjects=tuple(subjects), private=True)
             reached.append(member)
     return reached
 

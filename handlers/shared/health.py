@@ -8,6 +8,7 @@ from typing import Any
 from lianfang.bot.context import Context
 from lianfang.bot.forms import Choice, FieldError, FormField
 from lianfang.bot.types import Text
+from lianfang.handlers.shared.alert_settings import ALERTS
 from lianfang.handlers.shared.masking import HISTORY_CONTACT, HISTORY_NONE, HISTORY_OTHER, HISTORY_WUHAN
 from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS
 from lianfang.models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED
@@ -122,18 +123,18 @@ def fever_threshold(ctx: Context) -> float:
     """Return the temperature from which a check raises an alert."""
     if ctx.settings.fever_threshold is not None:
         return ctx.settings.fever_threshold
-    return ctx.org.alerts.fever_threshold
+    return ALERTS.of(ctx.org).fever_threshold
 
 
 def alarming_symptoms(ctx: Context, symptoms: str) -> list[str]:
     """Return the listed alert symptoms among those recorded."""
     recorded = [s for s in symptoms.split("、") if s]
-    return [s for s in recorded if s in ctx.org.alerts.symptoms]
+    return [s for s in recorded if s in ALERTS.of(ctx.org).symptoms]
 
 
 def known_symptoms(ctx: Context) -> frozenset[str]:
     """Return the symptom words a group chat may be told: the usual ones and the org's alert symptoms."""
-    return frozenset((*SYMPTOM_WORDS, NO_SYMPTOMS, *ctx.org.alerts.symptoms))
+    return frozenset((*SYMPTOM_WORDS, NO_SYMPTOMS, *ALERTS.of(ctx.org).symptoms))
 
 
 TEMPERATURE_FIELD = FormField(

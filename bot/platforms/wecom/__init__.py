@@ -5,7 +5,7 @@ from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.platforms.wecom.api import ApiError, ApiUnreachable
 from lianfang.bot.platforms.wecom.callback import BadCallback, BadSignature, CallbackError
 from lianfang.bot.platforms.wecom.routes import WECOM_PATH, wecom_routes
-from lianfang.bot.platforms.wecom.settings import WeComSettings
+from lianfang.bot.platforms.wecom.settings import WeComSettings, callback_redelivery
 from lianfang.bot.platforms.wecom.setup import (
     add_wecom_commands,
     bind_tested_wecom_chat,
@@ -23,6 +23,7 @@ PLATFORM: Platform[WeComAdapter] = Platform(
     enabled=lambda settings: bool(isinstance(settings, WeComSettings) and settings.wecom_enabled),
     build=build_wecom,
     routes=wecom_routes,
+    redelivery=callback_redelivery,
     check=check_wecom,
     cli=add_wecom_commands,
 )

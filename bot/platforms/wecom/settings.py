@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from lianfang.bot.config import ENV_FILE, ENV_PREFIX, reject_placeholder
@@ -47,3 +48,9 @@ class WeComSettings(BaseSettings):
     def wecom_enabled(self) -> bool:
         """Tell whether WeCom is configured."""
         return bool(self.wecom_corp_id)
+
+
+def callback_redelivery(settings: WeComSettings) -> timedelta:
+    """Return how long a callback's id must be remembered: one first seen a whole window ahead of the server's clock
+    can be replayed for up to two windows after it was recorded, while its signed timestamp is still accepted."""
+    return 2 * timedelta(seconds=settings.wecom_callback_window_seconds)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from lianfang.handlers.shared.alert_settings import ALERTS
 from lianfang.models.alerts import Alert, claim_escalation, due_escalations
 from sqlmodel import Session, select
 
 from tests.fakes import Chat, Harness, keys_of, texts_of
+from tests.org import load_test_org
 
 FEVER_CHECK = "/check 3栋2单元501 张三 38.2 咳嗽"
 
@@ -137,3 +139,19 @@ async def test_two_instances_due_at_once_resend_a_round_once(harness: Harness) -
             session.commit()
     assert won == [True, False]
     assert only_alert(harness).escalations == 1
+
+
+async def test_an_org_that_never_resends_still_raises_the_alert_once(database_url: str) -> None:
+    org = load_test_org()
+    never = ALERTS.of(org).model_copy(update={"max_escalations": 0})
+    harness = Harness.create(database_url, org=org.model_copy(update={"alerts": never}))
+    try:
+        _, leadership, _ = await harness.bound_org_chats()
+        await raise_fever_alert(harness)
+        assert keys_of(leadership.unread())[0] == "alert.title"
+        assert only_alert(harness).next_at is None
+        harness.advance(minutes=30)
+        await harness.tick()
+        assert leadership.unread() == []  # [alerts] max_escalations = 0: the alert is sent once, never again
+    finally:
+        harness.app.engine.dispose()

@@ -9,8 +9,8 @@ import pytest
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render
 from lianfang.handlers.screening.importing import ImportFileError, ImportReport, import_list
-from lianfang.handlers.screening.settings import Screening, StaffCompounds
 from lianfang.handlers.shared.idcard import parse_id_number
+from lianfang.handlers.shared.screening_settings import Screening, StaffCompounds
 from lianfang.models.audit import ACTION_IMPORT, AuditEntry
 from lianfang.models.members import Member
 from lianfang.models.screening import STATUS_OPEN, ScreeningTarget

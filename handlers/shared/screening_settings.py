@@ -49,4 +49,4 @@ def screening_problems(org: Org, screening: Screening) -> Located:
     return problems
 
 
-SECTION = OrgSection(SECTION_NAME, Screening, check=screening_problems)
+SCREENING = OrgSection(SECTION_NAME, Screening, check=screening_problems)

@@ -36,5 +36,5 @@ class Alerts(OrgModel):
         return self
 
 
-SECTION = OrgSection(SECTION_NAME, Alerts, required=True)
+ALERTS = OrgSection(SECTION_NAME, Alerts, required=True)
 """The [alerts] table: required, since it names the symptom words."""
