@@ -12,7 +12,7 @@ from typing import Any
 
 import h11
 import uvicorn
-from lianfang.app.features import GROUP_COMMANDS, PRIVATE_COMMANDS
+from lianfang.app.features import GROUP_COMMANDS, MENU, PRIVATE_COMMANDS
 from lianfang.app.platforms import configured
 from lianfang.app.web import create_web_app
 from lianfang.bot.config import Settings
@@ -134,7 +134,7 @@ async def serve(app: App) -> None:
             await platform.check(adapter, app)
         await app.start()
         scheduler = start_scheduler(app)
-        menus = Menus(private=PRIVATE_COMMANDS, group=GROUP_COMMANDS)
+        menus = Menus(private=PRIVATE_COMMANDS, group=GROUP_COMMANDS, labels=MENU.labels())
         for platform, adapter in adapters:
             tasks.extend(await platform.run(adapter, app, menus))
         web = create_web_app(app, *(adapter for platform, adapter in adapters if platform.over_http(settings)))

@@ -32,7 +32,9 @@ class MenuEntry:
     """
 
     command: str | None = None
-    """The command, with a ``menu.<command>`` locale key, for the Telegram menus."""
+    """The command, for the Telegram menus."""
+    label: Text | None = None
+    """What the command does, as the Telegram menus show it beside the command (a ``menu.*`` locale key)."""
     private_at: int | None = None
     """Its position in the private-chat menu."""
     group_at: int | None = None
@@ -42,6 +44,12 @@ class MenuEntry:
     help_at: int | None = None
     """The line's position in /help."""
     shown_to: Audience = everyone
+
+    def __post_init__(self) -> None:
+        """Refuse a command placed in a menu without a label, or a menu place without a command."""
+        placed = self.private_at is not None or self.group_at is not None
+        if placed and (self.command is None or self.label is None):
+            raise ValueError(f"menu entry {self.command!r}: a command in a menu needs its command and label")
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,10 @@ class Menu:
         """Return the group-chat command menu, in menu order."""
         placed = [(e.group_at, e.command) for e in self.entries if e.group_at is not None and e.command]
         return tuple(command for _, command in sorted(placed))
+
+    def labels(self) -> dict[str, Text]:
+        """Return what each command in the menus does, by command."""
+        return {e.command: e.label for e in self.entries if e.command is not None and e.label is not None}
 
     def help_lines(self, ctx: Context, member: Member) -> list[Text]:
         """Return the /help lines a member sees, in help order."""

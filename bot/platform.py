@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from lianfang.bot.ports import Adapter
 from lianfang.bot.subcommands import CliRegistrar, CliRuntime, Subcommands
+from lianfang.bot.types import Text
 from pydantic_settings import BaseSettings
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Menus:
 
     private: Sequence[str] = ()
     group: Sequence[str] = ()
+    labels: Mapping[str, Text] = field(default_factory=dict)
+    """What each command does, as a menu shows it beside the command."""
 
 
 async def nothing_to_check(_adapter: Any, _app: App) -> None:

@@ -24,15 +24,6 @@ class Outcome:
 
 Dispatch = Callable[[IncomingMessage], Awaitable[Outcome]]
 
-REASON_FORBIDDEN = "forbidden"
-"""How the Telegram adapter begins the reason of a refused chat, for people reading the outbox; the core reads
-``SendError.kind``, never the reason."""
-
-SEND_FAILED = FailureKind.FAILED
-SEND_REFUSED = FailureKind.REFUSED
-SEND_MIGRATED = FailureKind.MIGRATED
-SEND_OUTAGE = FailureKind.OUTAGE
-"""The former names of the ``FailureKind`` members, kept while the platform adapters still import them."""
 
 
 class SendError(Exception):

@@ -9,7 +9,7 @@ FEATURE = Feature(
     name="checks",
     commands=COMMANDS,
     forms=FORMS,
-    menu=(MenuEntry("check", private_at=40, help=Text("help.check"), help_at=10),),
+    menu=(MenuEntry("check", label=Text("menu.check"), private_at=40, help=Text("help.check"), help_at=10),),
 )
 
 __all__ = ["CHECK_FIELDS", "FEATURE", "parse_check_line"]

@@ -8,7 +8,16 @@ from lianfang.handlers.coverage.coverage import COMMANDS, COVERAGE_COMMAND
 FEATURE = Feature(
     name="coverage",
     commands=COMMANDS,
-    menu=(MenuEntry(COVERAGE_COMMAND, private_at=110, group_at=30, help=Text("help.coverage"), help_at=50),),
+    menu=(
+        MenuEntry(
+            COVERAGE_COMMAND,
+            label=Text("menu.coverage"),
+            private_at=110,
+            group_at=30,
+            help=Text("help.coverage"),
+            help_at=50,
+        ),
+    ),
 )
 
 __all__ = ["FEATURE"]

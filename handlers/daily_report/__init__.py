@@ -21,8 +21,23 @@ FEATURE = Feature(
     forms=FORMS,
     jobs=(LOOP_JOB,),
     menu=(
-        MenuEntry("daily", private_at=90, help=Text("help.daily"), help_at=80, shown_to=reports_daily),
-        MenuEntry("report", private_at=100, group_at=20, help=Text("help.report"), help_at=90, shown_to=is_overseer),
+        MenuEntry(
+            "daily",
+            label=Text("menu.daily"),
+            private_at=90,
+            help=Text("help.daily"),
+            help_at=80,
+            shown_to=reports_daily,
+        ),
+        MenuEntry(
+            "report",
+            label=Text("menu.report"),
+            private_at=100,
+            group_at=20,
+            help=Text("help.report"),
+            help_at=90,
+            shown_to=is_overseer,
+        ),
     ),
     figures=tuple(FIGURES),
 )

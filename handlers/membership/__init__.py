@@ -18,13 +18,21 @@ from lianfang.handlers.membership.roster import (
 from lianfang.handlers.shared.access import is_admin
 
 MENU = (
-    MenuEntry("start", private_at=10),
-    MenuEntry("help", private_at=20, group_at=40),
-    MenuEntry("join", private_at=30),
-    MenuEntry("bind", private_at=130, group_at=10, help=Text("help.bind"), help_at=120, shown_to=is_admin),
+    MenuEntry("start", label=Text("menu.start"), private_at=10),
+    MenuEntry("help", label=Text("menu.help"), private_at=20, group_at=40),
+    MenuEntry("join", label=Text("menu.join"), private_at=30),
+    MenuEntry(
+        "bind",
+        label=Text("menu.bind"),
+        private_at=130,
+        group_at=10,
+        help=Text("help.bind"),
+        help_at=120,
+        shown_to=is_admin,
+    ),
     MenuEntry(roster.CMD_MEMBERS, help=Text("help.members"), help_at=130, shown_to=is_admin),
-    MenuEntry("lang", private_at=140, help=Text("help.lang"), help_at=150),
-    MenuEntry("cancel", private_at=150),
+    MenuEntry("lang", label=Text("menu.lang"), private_at=140, help=Text("help.lang"), help_at=150),
+    MenuEntry("cancel", label=Text("menu.cancel"), private_at=150),
     MenuEntry(help=Text("help.title"), help_at=0),
     MenuEntry(help=Text("help.form_controls"), help_at=160),
 )

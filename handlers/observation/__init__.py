@@ -16,7 +16,7 @@ FEATURE = Feature(
     forms=FORMS,
     jobs=(FOLLOWUP_JOB,),
     menu=(
-        MenuEntry("followup", private_at=60),
+        MenuEntry("followup", label=Text("menu.followup"), private_at=60),
         MenuEntry(help=Text("observation.help"), help_at=30, shown_to=in_screening_group),
         MenuEntry(help=Text("observation.help_manage"), help_at=70, shown_to=sees_all_communities),
     ),

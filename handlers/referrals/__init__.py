@@ -15,7 +15,7 @@ FEATURE = Feature(
     settings=REFERRALS,
     commands=COMMANDS,
     jobs=(CHASE_JOB,),
-    menu=(MenuEntry("referral", private_at=70, help=Text("help.referral"), help_at=40),),
+    menu=(MenuEntry("referral", label=Text("menu.referral"), private_at=70, help=Text("help.referral"), help_at=40),),
 )
 
 __all__ = ["FEATURE", "open_referral"]

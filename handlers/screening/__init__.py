@@ -27,8 +27,8 @@ FEATURE = Feature(
     commands=(*verification.COMMANDS, *files.COMMANDS),
     forms=verification.FORMS,
     menu=(
-        MenuEntry("tasks", private_at=50),
-        MenuEntry("export", private_at=120),
+        MenuEntry("tasks", label=Text("menu.tasks"), private_at=50),
+        MenuEntry("export", label=Text("menu.export"), private_at=120),
         MenuEntry(help=Text("screening.help"), help_at=20, shown_to=in_screening_group),
     ),
 )

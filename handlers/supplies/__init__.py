@@ -9,7 +9,7 @@ FEATURE = Feature(
     name="supplies",
     commands=COMMANDS,
     forms=FORMS,
-    menu=(MenuEntry("supply", private_at=80, help=Text("help.supply"), help_at=60),),
+    menu=(MenuEntry("supply", label=Text("menu.supply"), private_at=80, help=Text("help.supply"), help_at=60),),
 )
 
 __all__ = ["FEATURE"]

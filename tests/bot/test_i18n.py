@@ -19,9 +19,6 @@ KEY_TAKERS = frozenset({"Text", "reply", "refuse", "FieldError", "TextError", "t
 """Callables whose positional arguments are locale keys: ``Text("x.y")``, ``ctx.reply("x.y", ...)``."""
 KEY_CONSTANT_SUFFIX = "KEY"
 """A name ending so holds one key: ``BUTTON_EXPIRED_KEY = "telegram.button_expired"``."""
-BUILT_KEYS_LEFT = {"bot/platforms/telegram/adapter.py": "menu.{command}"}
-"""Keys still built from a template, where: the Telegram menu names ``menu.<command>`` for each command."""
-CONTROL_COMMANDS = ("cancel", "back", "skip")
 HINT_KEYS = ("form.hint_cancel", "form.hint_back_cancel", "form.hint_skip_cancel", "form.hint_skip_back_cancel")
 ZH_HALF_WIDTH = re.compile(r"[,;!?()]")
 ZH_COLON_EXEMPT = {"lang.choose"}  # a bilingual line, its English half ends with an English colon
@@ -126,24 +123,6 @@ def scan(path: Path) -> KeyScan:
     return found
 
 
-def command_names() -> list[str]:
-    """Return the chat commands the handlers register (``Command("name", ...)``), plus the form controls."""
-    found = {
-        node.args[0].value
-        for path in (ROOT / "handlers").rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Call) and call_name(node) == "Command" and node.args
-        if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
-    }
-    assert found, "no Command(...) found under handlers/"
-    return sorted({*found, *CONTROL_COMMANDS})
-
-
-def built_families() -> dict[str, list[str]]:
-    """Return, for each key template still in use, the keys it can produce."""
-    return {"menu.{command}": [f"menu.{name}" for name in command_names()]}
-
-
 def referenced_keys() -> dict[str, str]:
     """Return every locale key the code refers to, with the place that refers to it."""
     found: dict[str, str] = {}
@@ -151,9 +130,6 @@ def referenced_keys() -> dict[str, str]:
         where = str(path.relative_to(ROOT))
         for key, line in scan(path).keys:
             found.setdefault(key, f"{where}:{line}")
-    for where, template in BUILT_KEYS_LEFT.items():
-        for key in built_families()[template]:
-            found.setdefault(key, where)
     return found
 
 
@@ -162,7 +138,6 @@ def built_keys() -> list[str]:
     return [
         f"{path.relative_to(ROOT)}:{line}: {code}"
         for path in source_files()
-        if str(path.relative_to(ROOT)) not in BUILT_KEYS_LEFT
         for line, code in scan(path).built
     ]
 
@@ -234,7 +209,7 @@ def test_the_source_scan_finds_the_keys() -> None:
         "check.symptom_4",  # a tuple of keys
         "files.already_cancelled",  # a dict chosen from by an outcome
         "common.stranger",  # ctx.reply("...")
-        "menu.check",  # the Telegram menu's template
+        "menu.check",  # a menu entry's label
     )
     for key in (*expected, *HINT_KEYS):
         assert key in found, key

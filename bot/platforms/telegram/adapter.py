@@ -5,8 +5,8 @@ This is the only module that imports ``telegram``. PTB is used as a typed Bot AP
 state and schedules belong to the core.
 
 Failures are raised as ``SendError`` with a typed ``kind``, so the core can react without knowing Telegram:
-``SEND_REFUSED`` for a 403 (the user blocked the bot or never opened a private chat with it, or the bot was
-removed from the group), ``SEND_MIGRATED`` with the new chat id when a group became a supergroup. Their reasons
+``FailureKind.REFUSED`` for a 403 (the user blocked the bot or never opened a private chat with it, or the bot was
+removed from the group), ``FailureKind.MIGRATED`` with the new chat id when a group became a supergroup. Their reasons
 start with one of the ``REASON_*`` prefixes below, for people reading the outbox.
 """
 
@@ -20,23 +20,14 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lianfang.bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from lianfang.bot.ordering import ChatOrder
-from lianfang.bot.ports import (
-    LRU,
-    REASON_FORBIDDEN,
-    SEND_MIGRATED,
-    SEND_OUTAGE,
-    SEND_REFUSED,
-    Dispatch,
-    SendError,
-    SetupRefused,
-)
+from lianfang.bot.ports import LRU, Dispatch, FailureKind, SendError, SetupRefused
 from lianfang.bot.render import split_text
 from lianfang.bot.types import (
     PLATFORM_TELEGRAM,
@@ -120,10 +111,10 @@ RATE_LIMITER_GAVE_UP = "Rate limit hit after maximum"
 
 TELEGRAM_LANGUAGES = {LANG_ZH: "zh", LANG_EN: "en"}
 """Catalog language → Telegram's two-letter language code for command menus."""
-MENU_KEY = "menu.{command}"
 BUTTON_EXPIRED_KEY = "telegram.button_expired"
 
 REASON_BAD_REQUEST = "bad_request"
+REASON_FORBIDDEN = "forbidden"
 REASON_MIGRATED = "migrated"
 REASON_RATE_LIMITED = "rate_limited"
 REASON_NETWORK = "network"
@@ -163,19 +154,20 @@ def send_error(error: TelegramError) -> SendError:
         return SendError(f"{REASON_RATE_LIMITED}: retry after {seconds:g}s", permanent=False, retry_after=seconds)
     if isinstance(error, Forbidden):
         reason = f"{REASON_FORBIDDEN}: {error.message.removeprefix(FORBIDDEN_PREFIX)}"
-        return SendError(reason, permanent=True, kind=SEND_REFUSED)
+        return SendError(reason, permanent=True, kind=FailureKind.REFUSED)
     if isinstance(error, ChatMigrated):
         # Permanent for this row: the core rebinds the chat and queues the message again for the new id.
         new_chat_id = str(error.new_chat_id)
         reason = f"{REASON_MIGRATED}: new chat id {new_chat_id}"
-        return SendError(reason, permanent=True, kind=SEND_MIGRATED, new_chat_id=new_chat_id)
+        return SendError(reason, permanent=True, kind=FailureKind.MIGRATED, new_chat_id=new_chat_id)
     if isinstance(error, BadRequest):  # before NetworkError: BadRequest subclasses it
         return SendError(f"{REASON_BAD_REQUEST}: {error.message}", permanent=True)
     if isinstance(error, NetworkError):  # includes TimedOut, and every 5xx answer (PTB raises NetworkError for them)
-        return SendError(f"{REASON_NETWORK}: {error.message}", permanent=False, kind=SEND_OUTAGE)
+        return SendError(f"{REASON_NETWORK}: {error.message}", permanent=False, kind=FailureKind.OUTAGE)
     # InvalidToken (401/404), Conflict and anything new: an outage, held until it is fixed, so fixing the
     # configuration loses nothing
-    return SendError(f"{REASON_ERROR}: {type(error).__name__}: {error.message}", permanent=False, kind=SEND_OUTAGE)
+    reason = f"{REASON_ERROR}: {type(error).__name__}: {error.message}"
+    return SendError(reason, permanent=False, kind=FailureKind.OUTAGE)
 
 
 def chat_id_param(chat_id: str) -> int | str:
@@ -577,14 +569,16 @@ class TelegramAdapter:
 
     # -- command menus --------------------------------------------------------------------------------------
 
-    async def set_commands(self, private: Sequence[str], groups: Sequence[str], *, default_lang: str) -> None:
+    async def set_commands(
+        self, private: Sequence[str], groups: Sequence[str], labels: Mapping[str, Text], *, default_lang: str
+    ) -> None:
         """Set the command menus: all commands in private chats, a few in groups, per language and a default."""
         scopes = ((BotCommandScopeAllPrivateChats(), private), (BotCommandScopeAllGroupChats(), groups))
         for scope, names in scopes:
             targets: list[tuple[str, str | None]] = [(lang, code) for lang, code in TELEGRAM_LANGUAGES.items()]
             targets.append((default_lang, None))
             for lang, code in targets:
-                commands = [BotCommand(name, render(Text(MENU_KEY.format(command=name)), lang)) for name in names]
+                commands = [BotCommand(name, render(labels[name], lang)) for name in names]
                 await self._quietly(
                     self.bot.set_my_commands(commands, scope=scope, language_code=code), "setMyCommands"
                 )

@@ -26,7 +26,7 @@ def build_telegram(app: App) -> TelegramAdapter | None:
 async def run_telegram(telegram: TelegramAdapter, app: App, menus: Menus) -> list[asyncio.Task[None]]:
     """Set the command menus, then the webhook (when its URL is set) or start polling; return the polling task."""
     settings = settings_of(app, TelegramSettings)
-    await telegram.set_commands(menus.private, menus.group, default_lang=app.settings.default_language)
+    await telegram.set_commands(menus.private, menus.group, menus.labels, default_lang=app.settings.default_language)
     if not settings.telegram_webhook_url:
         return [asyncio.create_task(telegram.poll(), name=POLL_TASK)]
     secret = settings.telegram_webhook_secret

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from lianfang.bot.platforms.wecom.chats import PATH_WEBHOOK_SEND, TARGET_USER, USER_ID
 from lianfang.bot.platforms.wecom.tokens import TOKEN_LIFETIME_SECONDS, CachedToken, MemoryTokenStore, TokenStore
-from lianfang.bot.ports import LRU, SEND_OUTAGE, SEND_REFUSED, SendError, SetupRefused
+from lianfang.bot.ports import LRU, FailureKind, SendError, SetupRefused
 from lianfang.bot.types import AttachmentTooLarge
 
 logger = logging.getLogger(__name__)
@@ -391,18 +391,18 @@ def log_level(error: ApiError | ApiUnreachable) -> int:
 def send_error(target: str, error: ApiError | ApiUnreachable) -> SendError:
     """Map a failed call to the core's SendError; the reason starts with a ``REASON_*`` prefix."""
     if isinstance(error, ApiUnreachable):  # no answer, HTTP 5xx, or not JSON
-        return SendError(f"{REASON_NETWORK}: {error}", permanent=False, kind=SEND_OUTAGE)
+        return SendError(f"{REASON_NETWORK}: {error}", permanent=False, kind=FailureKind.OUTAGE)
     code, text = error.errcode, f"{error.errcode} {error.errmsg}".strip()
     if code in RATE_ERRORS:
         return SendError(f"{REASON_RATE_LIMITED}: {text}", permanent=False, retry_after=RATE_RETRY_SECONDS)
     if code in TOKEN_ERRORS:  # refused even after a refresh
-        return SendError(f"{REASON_TOKEN}: {text}", permanent=False, kind=SEND_OUTAGE)
+        return SendError(f"{REASON_TOKEN}: {text}", permanent=False, kind=FailureKind.OUTAGE)
     if target == TARGET_USER and code in UNREACHABLE_USER_ERRORS:
-        return SendError(f"{REASON_FORBIDDEN}: {text}", permanent=True, kind=SEND_REFUSED)
+        return SendError(f"{REASON_FORBIDDEN}: {text}", permanent=True, kind=FailureKind.REFUSED)
     if code in GONE_CHAT_ERRORS:
         return SendError(f"{REASON_CHAT_GONE}: {text}", permanent=True)
     if code in BAD_REQUEST_ERRORS:
         return SendError(f"{REASON_BAD_REQUEST}: {text}", permanent=True)
     # -1 (busy), a bad secret (40001), an IP not on the allow-list (60020), any other gettoken failure and anything
     # new: an outage, held until it is fixed, so fixing the configuration loses nothing
-    return SendError(f"{REASON_ERROR}: {text}", permanent=False, kind=SEND_OUTAGE)
+    return SendError(f"{REASON_ERROR}: {text}", permanent=False, kind=FailureKind.OUTAGE)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lianfang.bot.i18n import render
 from lianfang.bot.platforms.console.adapter import ConsoleAdapter
-from lianfang.bot.ports import SEND_REFUSED, SendError
+from lianfang.bot.ports import FailureKind, SendError
 from lianfang.bot.types import PLATFORM_CONSOLE, ChatRef, Document, OutgoingMessage, Text
 from lianfang.models.audit import ACTION_EXPORT, ACTION_IMPORT, CHANNEL_PRIVATE, AuditEntry
 from lianfang.models.files import OutgoingFile, PendingImport
@@ -270,7 +270,7 @@ async def test_the_console_names_a_document_and_saves_it() -> None:
 async def test_an_undeliverable_export_keeps_no_file_and_never_reaches_a_group(harness: Harness) -> None:
     admin, _, coordination = await harness.bound_org_chats()
     harness.adapter.refuse[admin.chat_id] = SendError(
-        "forbidden: bot was blocked by the user", permanent=True, kind=SEND_REFUSED
+        "forbidden: bot was blocked by the user", permanent=True, kind=FailureKind.REFUSED
     )
     await admin.say("/export ledger")
     assert all(m.document is None for m in harness.adapter.delivered)  # the group fallback carries no file

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from lianfang.app.serve import GROUP_COMMANDS, PRIVATE_COMMANDS, serve
+from lianfang.app.features import GROUP_COMMANDS, MENU, PRIVATE_COMMANDS
+from lianfang.app.serve import serve
 from lianfang.app.web import create_web_app
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import t
@@ -358,7 +359,7 @@ async def test_command_menus_in_both_languages_and_a_chinese_default(
     adapter: tuple[TelegramAdapter, Recorder], fake: FakeTelegram
 ) -> None:
     telegram, _ = adapter
-    await telegram.set_commands(PRIVATE_COMMANDS, GROUP_COMMANDS, default_lang=ZH)
+    await telegram.set_commands(PRIVATE_COMMANDS, GROUP_COMMANDS, MENU.labels(), default_lang=ZH)
     calls = [call.params for call in fake.calls_to("setMyCommands")]
     menus = {(call["scope"]["type"], call.get("language_code")): call["commands"] for call in calls}
     assert set(menus) == {
