@@ -65,13 +65,20 @@ class Ticker:
 
 
 def tick(runtime: JobRuntime, now: datetime, jobs: Sequence[Job]) -> list[OutgoingMessage]:
-    """Run each job that is due at ``now``, then the kernel's upkeep; return what was queued."""
+    """Run each job that is due at ``now``, then the kernel's upkeep; return what was queued.
+
+    A job that fails is logged and left for the next tick, which runs it again; the jobs after it still run, so one
+    feature's fault never holds back another's reminders or alerts.
+    """
     sent: list[OutgoingMessage] = []
     quiet = runtime.org.schedule.is_quiet(now.astimezone(runtime.tz).time())
     for job in (*jobs, *MAINTENANCE_JOBS):
         if quiet and not job.in_quiet_hours:
             continue
-        sent += job.step(runtime, now)
+        try:
+            sent += job.step(runtime, now)
+        except Exception:
+            logger.exception("scheduled job %s failed; the next tick runs it again", job.name)
     return sent
 
 
