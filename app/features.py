@@ -48,8 +48,9 @@ TICK = Ticker(JOBS)
 """The scheduled tick: every feature's jobs, then the kernel's upkeep."""
 
 PRIVATE_COMMANDS = MENU.private_commands()
-"""The command menu in private chats, in menu order; each has a ``menu.<command>`` locale key."""
+"""The command menu in private chats, in menu order; each command's label comes from its menu entry."""
 GROUP_COMMANDS = MENU.group_commands()
+"""The command menu in group chats, in menu order."""
 ORG_SECTIONS: tuple[OrgSection[Any], ...] = tuple(f.settings for f in FEATURES if f.settings is not None)
 """The features' tables in the org file, which the org model is composed of."""
 FEATURE_CLIS: tuple[CliRegistrar, ...] = tuple(f.cli for f in FEATURES if f.cli is not None)
