@@ -27,12 +27,17 @@ from lianfang.bot.types import Attachment, AttachmentTooLarge, IncomingMessage, 
 logger = logging.getLogger(__name__)
 
 RULE = "─" * 60
+DAY_RULE = "═" * 20
 INVITE_DAYS = 3
 JOIN = "/join"
 BIND = "/bind"
 LANGUAGE_CODES = {"zh": "zh-hans", "en": "en"}
 """What the drill's people tell the platform they speak, by ``--lang``."""
 DEFAULT_LANG = "zh"
+CATCH_UP_MINUTES = 5
+"""How often the played scheduler catches up between cron moments: the running one does every 30 seconds, which a
+drill of whole minutes would follow at every minute; every five keeps a week-long drill to seconds."""
+MINUTES_A_DAY = 24 * 60
 
 
 @dataclass
@@ -182,19 +187,31 @@ class Player:
     async def move_to(self, moment: datetime) -> None:
         """Run the scheduler at every due moment up to ``moment``, tell the story, then run it at ``moment``."""
         for due in self.due_between(self.clock.now, moment):
-            self.clock.now = due
+            self.set_clock(due)
             await self.app.tick()
-        self.clock.now = moment
+        self.set_clock(moment)
         for text in self.story:
             self.echo(f"\n{RULE}\n{moment:%H:%M}  {text}\n")
         self.story = []
         await self.app.tick()
 
+    def set_clock(self, moment: datetime) -> None:
+        """Move the clock, saying so when a new day begins."""
+        if moment.date() != self.clock.now.date():
+            self.echo(f"\n{DAY_RULE} {moment:%Y-%m-%d} {DAY_RULE}\n")
+        self.clock.now = moment
+
     def due_between(self, start: datetime, end: datetime) -> Iterator[datetime]:
-        """Yield the cron moments after ``start`` and before ``end``, in order (the catch-up tick runs at ``end``)."""
+        """Yield the moments the scheduler runs at after ``start`` and before ``end`` (and at ``end``, by the caller).
+
+        Those are the cron moments the jobs declare, and a catch-up tick every ``CATCH_UP_MINUTES``: the running
+        scheduler's catch-up ticks every 30 seconds, which is what escalations and referral chasers wait for.
+        """
         day = start.date()
         while day <= end.date():
-            for moment in sorted({datetime.combine(day, t, tzinfo=self.app.tz) for t in self.cron}):
+            midnight = datetime.combine(day, time(), tzinfo=self.app.tz)
+            catch_up = {midnight + timedelta(minutes=m) for m in range(0, MINUTES_A_DAY, CATCH_UP_MINUTES)}
+            for moment in sorted(catch_up | {datetime.combine(day, t, tzinfo=self.app.tz) for t in self.cron}):
                 if start < moment < end:
                     yield moment
             day += timedelta(days=1)
