@@ -24,8 +24,8 @@ def run_drill(path: Path, out: TextIO, options: Options) -> int:
         return EXIT_INVALID
     outcome = play(drill, out, options)
     if outcome.failures:
-        out.write(f"\n{path}: {len(outcome.failures)} of {outcome.checked} expectation(s) failed\n")
+        out.write(f"\n{path}: {len(outcome.failures)} of {outcome.checked} expectation(s) and actions failed\n")
         return EXIT_ERROR
     if options.summary:
-        out.write(f"\n{path}: all {outcome.checked} expectation(s) held\n")
+        out.write(f"\n{path}: all {outcome.checked} expectation(s) and actions held\n")
     return EXIT_OK

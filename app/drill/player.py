@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import tempfile
@@ -263,6 +264,7 @@ class Player:
 
     async def tap(self, step: Tap) -> None:
         """Tap a button by its label on the latest message to the person that carries it; fail if none does."""
+        self.outcome.checked += 1
         for message in reversed(self.transcript.inbox.get(private_chat(step.name), [])):
             for button in message.buttons:
                 if render(button.label, message.lang) == step.label:
@@ -281,11 +283,15 @@ class Player:
             "LIANFANG_CLOCK_START": self.clock.now.replace(tzinfo=None).isoformat(),
             "LIANFANG_ORG_FILE": str(self.settings.org_file),
         }
-        with _environment(values), contextlib.redirect_stdout(self.out), contextlib.redirect_stderr(self.out):
+        printed = io.StringIO()
+        redirect = contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed)
+        with _environment(values), contextlib.chdir(self.drill.path.parent), redirect[0], redirect[1]:
             code = await asyncio.to_thread(_run_cli, main, list(step.args))
+        self.echo(printed.getvalue())
         await self.app.drain()
+        self.outcome.checked += 1
         if code != 0:
-            self.fail(step.line, f"lianfang {' '.join(step.args)} exits 0", f"it exited {code}")
+            self.fail(step.line, f"lianfang {' '.join(step.args)} exits 0", f"nothing: it exited {code}")
 
     def expect(self, step: Expect) -> None:
         """Check one expectation against its target's window."""

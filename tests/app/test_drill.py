@@ -187,7 +187,7 @@ def test_lianfang_drill_as_a_process(tmp_path: Path) -> None:
     good = drill(tmp_path, "09:00 张伟: /help\n09:00 expect 张伟: 您可以使用以下功能\n", name="good.drill")
     result = lianfang("drill", str(good), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "09:00 👤 张伟: /help" in result.stdout and "all 1 expectation(s) held" in result.stdout
+    assert "09:00 👤 张伟: /help" in result.stdout and "all 1 expectation(s) and actions held" in result.stdout
     bad = drill(tmp_path, "09:00 李四: /help\n", name="bad.drill")
     result = lianfang("drill", str(bad), "--quiet", tmp_path=tmp_path)
     assert result.returncode == 2
