@@ -36,9 +36,10 @@ LANGUAGE_CODES = {"zh": "zh-hans", "en": "en"}
 """What the drill's people tell the platform they speak, by ``--lang``."""
 DEFAULT_LANG = "zh"
 CATCH_UP_MINUTES = 5
-"""How often the played scheduler catches up between cron moments: the running one does every 30 seconds, which a
-drill of whole minutes would follow at every minute; every five keeps a week-long drill to seconds."""
-MINUTES_A_DAY = 24 * 60
+"""How often the played scheduler catches up between cron moments for an hour after anything happened."""
+IDLE_CATCH_UP_MINUTES = 60
+"""How often it catches up in a quiet stretch (a referral chaser waiting 4 hours may come up to an hour late)."""
+ACTIVE = timedelta(hours=1)
 
 
 @dataclass
@@ -124,6 +125,7 @@ class Player:
         """The end of each window of the current block of expectations, by chat."""
         self.block_at: datetime | None = None
         self.story: list[str] = []
+        self.active_until = self.clock.now
 
     def local(self, moment: datetime) -> datetime:
         """Return a drill time (naive, the file's days) as the app's aware local time."""
@@ -134,6 +136,7 @@ class Player:
         timed = [step for step in self.drill.steps if not isinstance(step, Narration)]
         if timed:
             self.clock.now = self.local(timed[0].at)
+        self.active_until = self.clock.now
         await self.set_up()
         self.since = {chat: self.transcript.count(chat) for chat in self.transcript.inbox}
         for step in self.drill.steps:
@@ -187,14 +190,16 @@ class Player:
 
     async def move_to(self, moment: datetime) -> None:
         """Run the scheduler at every due moment up to ``moment``, tell the story, then run it at ``moment``."""
-        for due in self.due_between(self.clock.now, moment):
+        while (due := self.next_due(self.clock.now)) < moment:
             self.set_clock(due)
-            await self.app.tick()
+            if await self.app.tick():
+                self.active_until = due + ACTIVE
         self.set_clock(moment)
         for text in self.story:
             self.echo(f"\n{RULE}\n{moment:%H:%M}  {text}\n")
         self.story = []
         await self.app.tick()
+        self.active_until = moment + ACTIVE
 
     def set_clock(self, moment: datetime) -> None:
         """Move the clock, saying so when a new day begins."""
@@ -202,20 +207,22 @@ class Player:
             self.echo(f"\n{DAY_RULE} {moment:%Y-%m-%d} {DAY_RULE}\n")
         self.clock.now = moment
 
-    def due_between(self, start: datetime, end: datetime) -> Iterator[datetime]:
-        """Yield the moments the scheduler runs at after ``start`` and before ``end`` (and at ``end``, by the caller).
+    def next_due(self, after: datetime) -> datetime:
+        """Return the next moment the scheduler runs at after ``after``: a cron moment or a catch-up tick.
 
-        Those are the cron moments the jobs declare, and a catch-up tick every ``CATCH_UP_MINUTES``: the running
-        scheduler's catch-up ticks every 30 seconds, which is what escalations and referral chasers wait for.
+        The running scheduler also catches up every 30 seconds, which is what escalations and referral chasers
+        wait for. A drill follows it every ``CATCH_UP_MINUTES`` for an hour after anything happened, and every
+        ``IDLE_CATCH_UP_MINUTES`` in a quiet stretch, so a week-long drill takes seconds.
         """
-        day = start.date()
-        while day <= end.date():
-            midnight = datetime.combine(day, time(), tzinfo=self.app.tz)
-            catch_up = {midnight + timedelta(minutes=m) for m in range(0, MINUTES_A_DAY, CATCH_UP_MINUTES)}
-            for moment in sorted(catch_up | {datetime.combine(day, t, tzinfo=self.app.tz) for t in self.cron}):
-                if start < moment < end:
-                    yield moment
-            day += timedelta(days=1)
+        step = timedelta(minutes=CATCH_UP_MINUTES if after < self.active_until else IDLE_CATCH_UP_MINUTES)
+        midnight = datetime.combine(after.date(), time(), tzinfo=self.app.tz)
+        catch_up = midnight + step * ((after - midnight) // step + 1)
+        crons = (
+            datetime.combine(after.date() + timedelta(days=days), moment, tzinfo=self.app.tz)
+            for days in (0, 1)
+            for moment in self.cron
+        )
+        return min([catch_up, *(moment for moment in crons if moment > after)])
 
     async def play(self, step: Step) -> None:
         """Play one line of the day."""
