@@ -36,7 +36,7 @@ LANGUAGE_CODES = {"zh": "zh-hans", "en": "en"}
 """What the drill's people tell the platform they speak, by ``--lang``."""
 DEFAULT_LANG = "zh"
 CATCH_UP_MINUTES = 5
-"""How often the played scheduler catches up between cron moments for an hour after anything happened."""
+"""How often the played scheduler catches up between cron moments for an hour after each line."""
 IDLE_CATCH_UP_MINUTES = 60
 """How often it catches up in a quiet stretch (a referral chaser waiting 4 hours may come up to an hour late)."""
 ACTIVE = timedelta(hours=1)
@@ -192,8 +192,7 @@ class Player:
         """Run the scheduler at every due moment up to ``moment``, tell the story, then run it at ``moment``."""
         while (due := self.next_due(self.clock.now)) < moment:
             self.set_clock(due)
-            if await self.app.tick():
-                self.active_until = due + ACTIVE
+            await self.app.tick()
         self.set_clock(moment)
         for text in self.story:
             self.echo(f"\n{RULE}\n{moment:%H:%M}  {text}\n")
@@ -211,8 +210,8 @@ class Player:
         """Return the next moment the scheduler runs at after ``after``: a cron moment or a catch-up tick.
 
         The running scheduler also catches up every 30 seconds, which is what escalations and referral chasers
-        wait for. A drill follows it every ``CATCH_UP_MINUTES`` for an hour after anything happened, and every
-        ``IDLE_CATCH_UP_MINUTES`` in a quiet stretch, so a week-long drill takes seconds.
+        wait for. A drill follows it every ``CATCH_UP_MINUTES`` for an hour after each line (long enough for an
+        alert's escalations) and every ``IDLE_CATCH_UP_MINUTES`` in a quiet stretch, so a week takes seconds.
         """
         step = timedelta(minutes=CATCH_UP_MINUTES if after < self.active_until else IDLE_CATCH_UP_MINUTES)
         midnight = datetime.combine(after.date(), time(), tzinfo=self.app.tz)
