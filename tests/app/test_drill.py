@@ -198,3 +198,27 @@ def test_lianfang_drill_as_a_process(tmp_path: Path) -> None:
 def test_every_bundled_drill_passes(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = play(path, capsys)
     assert code == 0, out + err
+
+
+def test_a_person_sends_a_file_beside_the_drill(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "list.xlsx").write_bytes((ROOT / "examples" / "drills" / "screening-list.xlsx").read_bytes())
+    header = "people:\n  龙雅俐 coordination admin\n---\n"
+    body = (
+        "09:00 龙雅俐: <file list.xlsx>\n09:00 expect 龙雅俐: 已检查《list.xlsx》：共读取 3 行\n09:01 龙雅俐: [导入]\n"
+    )
+    code, out, err = play(drill(tmp_path, body, header=header), capsys)
+    assert code == 0, out + err
+
+
+def test_org_names_the_org_file_and_a_bad_one_is_named_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (ROOT / "examples" / "wulipai.toml").read_text(encoding="utf-8")
+    (tmp_path / "mine.toml").write_text(text.replace('name = "五里牌街道"', 'name = "演练街道"', 1), encoding="utf-8")
+    path = drill(tmp_path, "09:00 张伟: /help\n", header="org: mine.toml\n" + HEADER.replace("date: 2020-01-28\n", ""))
+    out = io.StringIO()
+    assert run_drill(path, out, Options()) == 0
+    assert "lianfang drill — 演练街道" in out.getvalue()
+    (tmp_path / "mine.toml").write_text(text.replace('deadline = "15:30"', 'deadline = "25:30"'), encoding="utf-8")
+    code, _out, err = play(path, capsys)
+    assert code == 2 and "mine.toml:" in err and "schedule.deadline" in err
