@@ -337,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="as_member", help="console mode: speak as this member (name or id)")
     run.set_defaults(func=cmd_run)
 
-    demo = sub.add_parser("demo", help="play a scripted day on a temporary database")
+    demo = sub.add_parser("demo", help="play the bundled demo drill on a temporary database")
     demo.add_argument("--date", type=_date, default=None, help="the simulated day, YYYY-MM-DD (default 2020-01-28)")
     demo.set_defaults(func=cmd_demo)
 

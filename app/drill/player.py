@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from lianfang.app.cli import build_app, main
 from lianfang.app.drill.format import Command, Drill, DrillError, Expect, Narration, Say, SendFile, Step, Tap
 from lianfang.app.drill.transcript import Transcript, text_of
 from lianfang.app.features import ORG_SECTIONS, TICK
@@ -24,6 +25,7 @@ from lianfang.bot.i18n import render
 from lianfang.bot.org import Org, OrgError, default_org_path, load_org
 from lianfang.bot.runtime import App, ManualClock
 from lianfang.bot.types import Attachment, AttachmentTooLarge, IncomingMessage, OutgoingMessage
+from lianfang.handlers.membership.joining import new_invite
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +106,6 @@ class Player:
     """Drive the app as the people of a drill, moving the clock and checking expectations."""
 
     def __init__(self, drill: Drill, out: TextIO, options: Options, settings: Settings, org: Org) -> None:
-        from lianfang.app.cli import build_app
-
         self.drill = drill
         self.out = out
         self.options = options
@@ -173,8 +173,6 @@ class Player:
 
     def invite(self, name: str) -> str:
         """Create the one-time invite code of a person of the drill."""
-        from lianfang.handlers.membership.joining import new_invite
-
         person = next(p for p in self.drill.people if p.name == name)
         with session_scope(self.app.engine) as session:
             ctx = self.app.dispatcher.context(session, self.clock())
@@ -281,8 +279,6 @@ class Player:
 
     async def command(self, step: Command) -> None:
         """Run a ``lianfang`` subcommand against the drill's database and clock, printing what it prints."""
-        from lianfang.app.cli import main
-
         self.echo(f"  {self.clock.now:%H:%M} $ lianfang {' '.join(step.args)}\n")
         values = {
             "LIANFANG_DATABASE_URL": self.settings.database_url,
@@ -292,7 +288,7 @@ class Player:
         printed = io.StringIO()
         redirect = contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed)
         with _environment(values), contextlib.chdir(self.drill.path.parent), redirect[0], redirect[1]:
-            code = await asyncio.to_thread(_run_cli, main, list(step.args))
+            code = await asyncio.to_thread(_run_cli, list(step.args))
         self.echo(printed.getvalue())
         await self.app.drain()
         self.outcome.checked += 1
@@ -363,11 +359,10 @@ def _attachment(path: Path) -> Attachment:
     return Attachment(path.name, len(data), fetch=fetch)
 
 
-def _run_cli(main: object, argv: list[str]) -> int:
+def _run_cli(argv: list[str]) -> int:
     """Run ``lianfang ARGS`` in this process; return its exit code."""
-    assert callable(main)
     try:
-        return int(main(argv))
+        return main(argv)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 1
 
