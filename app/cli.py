@@ -303,10 +303,19 @@ async def _run_console(app: App, as_member: str | None) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Play a scripted day on a simulated clock and print every message."""
+    """Play the bundled demo drill on a simulated clock and print every message."""
     from lianfang.app.demo import run_demo
 
     return run_demo(day=args.date, out=sys.stdout)
+
+
+def cmd_drill(args: argparse.Namespace) -> int:
+    """Play a drill file on a simulated clock, print every message, and check its expectations."""
+    from lianfang.app.drill.command import run_drill
+    from lianfang.app.drill.player import Options
+
+    options = Options(database_url=args.database_url, org=args.org, quiet=args.quiet, lang=args.lang)
+    return run_drill(args.file, sys.stdout, options)
 
 
 # -- parser -----------------------------------------------------------------------------------------------
@@ -328,9 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="as_member", help="console mode: speak as this member (name or id)")
     run.set_defaults(func=cmd_run)
 
-    demo = sub.add_parser("demo", help="play a scripted day on a temporary database")
+    demo = sub.add_parser("demo", help="play the bundled demo drill on a temporary database")
     demo.add_argument("--date", type=_date, default=None, help="the simulated day, YYYY-MM-DD (default 2020-01-28)")
     demo.set_defaults(func=cmd_demo)
+
+    drill = sub.add_parser("drill", help="play a drill file on a simulated clock and check its expectations")
+    drill.add_argument("file", type=Path)
+    drill.add_argument("--org", type=Path, default=None, help="the org file (default: the drill's, else the bundled)")
+    drill.add_argument("--database-url", default=None, help="play on this database (default: a temporary SQLite)")
+    drill.add_argument("--quiet", action="store_true", help="print only failed expectations")
+    drill.add_argument("--lang", choices=("zh", "en"), default="zh", help="the language the drill's people speak")
+    drill.set_defaults(func=cmd_drill)
 
     console = sub.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--as", dest="as_member", help="speak as this member (name or id)")
