@@ -187,10 +187,24 @@ def claim_chase(*, session: Session, referral: Referral, now: datetime) -> bool:
     return won is not None
 
 
+CUMULATIVE = (STATUS_CONFIRMED, STATUS_EXCLUDED)
+"""Results the daily report counts to date (累计确诊, 排除): a referral keeps counting after it is closed."""
+
+
 def referral_counts(*, session: Session) -> dict[str, int]:
-    """Count referrals by status (for the daily report), in SQL; every status is present."""
-    rows = session.exec(select(Referral.status, func.count()).group_by(Referral.status)).all()
-    return {status: 0 for status in STATUSES} | {status: int(count) for status, count in rows}
+    """Count referrals for the daily report, in SQL; every status is present.
+
+    Waiting, arrived, suspected and closed are where referrals stand now; confirmed and excluded count every
+    referral that ever had that result, since closing a confirmed case does not undo it.
+    """
+    rows = session.exec(select(col(Referral.status), func.count()).group_by(col(Referral.status))).all()
+    current = {status: 0 for status in STATUSES} | {status: int(count) for status, count in rows}
+    ever = session.exec(
+        select(col(ReferralStep.status), func.count(func.distinct(ReferralStep.referral_id)))
+        .where(col(ReferralStep.status).in_(CUMULATIVE))
+        .group_by(col(ReferralStep.status))
+    ).all()
+    return current | {status: 0 for status in CUMULATIVE} | {status: int(count) for status, count in ever}
 
 
 def referrals_opened(*, session: Session, start: datetime, end: datetime) -> int:
