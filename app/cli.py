@@ -118,10 +118,8 @@ def drill_clock(start: datetime, tz: ZoneInfo) -> Callable[[], datetime]:
     return lambda: datetime.now(tz) + offset
 
 
-def app_from_environment() -> App:
-    """Build the instance the environment describes, exiting with a plain message if it is misconfigured."""
-    settings = load_settings()
-    return build_app(settings, load_org_or_exit(settings))
+RUNTIME = CliRuntime(load_settings=load_settings, load_org=load_org_or_exit, build_app=build_app)
+"""How every subcommand builds its instance: from the environment, exiting plainly when it is misconfigured."""
 
 
 # -- subcommands ------------------------------------------------------------------------------------------
@@ -177,8 +175,7 @@ def cmd_outbox_failed(args: argparse.Namespace) -> int:
     """List messages that could not be delivered, newest first, with the platform's reason."""
     from lianfang.models.outbox import failed
 
-    settings = load_settings()
-    app = build_app(settings, load_org_or_exit(settings))
+    app = RUNTIME.app()
     with session_scope(app.engine) as session:
         rows = failed(session=session, limit=args.limit)
         for row in rows:
@@ -195,9 +192,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """List audit entries (views of full records, exports, imports) in the order they were written."""
     from lianfang.models.audit import audit_entries
 
-    settings = load_settings()
-    org = load_org_or_exit(settings)
-    app = build_app(settings, org)
+    app = RUNTIME.app()
     since = datetime.combine(args.since, datetime.min.time(), tzinfo=app.tz) if args.since else None
     with session_scope(app.engine) as session:
         entries = audit_entries(session=session, since=since, limit=args.limit)
@@ -214,7 +209,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal."""
-    app = app_from_environment()
+    app = RUNTIME.app()
     return asyncio.run(_console(app, args.as_member, sys.stdin, sys.stdout))
 
 
@@ -361,12 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.set_defaults(func=cmd_org_check)
 
-    runtime = CliRuntime(load_settings=load_settings, load_org=load_org_or_exit, build_app=build_app)
     for add_subcommands in FEATURE_CLIS:
-        add_subcommands(sub, runtime)
+        add_subcommands(sub, RUNTIME)
 
     for platform in PLATFORMS:
-        platform.cli(sub, runtime)
+        platform.cli(sub, RUNTIME)
 
     audit = sub.add_parser("audit", help="list who saw or exported personal data")
     audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")

@@ -48,9 +48,8 @@ def cmd_screening_import(runtime: CliRuntime, args: argparse.Namespace) -> int:
     from lianfang.handlers.screening.importing import ImportFileError, ImportReport, import_list, notify_replaced
     from lianfang.handlers.screening.verification import notify_assignees
 
-    settings = runtime.load_settings()
-    app = runtime.build_app(settings, runtime.load_org(settings))
-    lang = settings.default_language
+    app = runtime.app()
+    lang = app.settings.default_language
     batch = args.batch or args.file.stem
 
     def run(only_valid: bool) -> ImportReport:
@@ -97,14 +96,13 @@ def cmd_screening_assign(runtime: CliRuntime, args: argparse.Namespace) -> int:
     from lianfang.handlers.screening.importing import assign_unassigned
     from lianfang.handlers.screening.verification import notify_assignees
 
-    settings = runtime.load_settings()
-    app = runtime.build_app(settings, runtime.load_org(settings))
+    app = runtime.app()
     with session_scope(app.engine) as session:
         ctx = app.dispatcher.context(session, app.clock())
         assigned, left = assign_unassigned(ctx)
         notify_assignees(ctx, assigned)
     params = {"assigned": sum(assigned.values()), "left": left}
-    print(render(Text("screening.assign_done", params), settings.default_language))
+    print(render(Text("screening.assign_done", params), app.settings.default_language))
     return EXIT_OK
 
 
