@@ -396,7 +396,7 @@ class TelegramAdapter:
 
     def _for_another_bot(self, text: str) -> bool:
         """Tell whether a command is addressed to a different bot (``/help@otherbot``, ``／help＠otherbot``)."""
-        head = route_fold(text).lstrip().partition(" ")[0]
+        head = next(iter(route_fold(text).split(maxsplit=1)), "")
         if not head.startswith(COMMAND_PREFIX):
             return False
         _, at, name = head.partition(BOT_MENTION)
