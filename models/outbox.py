@@ -53,7 +53,11 @@ FAILURE_KIND_TYPE = Enum(
 class OutboxMessage(SQLModel, table=True):
     """One message waiting for, or done with, delivery to one chat."""
 
-    __table_args__ = (Index("ix_outbox_status_platform", "status", "platform", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_platform", "status", "platform", "id"),
+        # the latest messages of one chat: the buttons a typed answer may mean (``recent_payloads``)
+        Index("ix_outbox_chat", "platform", "chat_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
