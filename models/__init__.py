@@ -7,6 +7,7 @@ from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.inbox import InboxEvent
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
@@ -29,6 +30,7 @@ __all__ = [
     "Draft",
     "FollowUp",
     "Identity",
+    "InboxEvent",
     "Invite",
     "Member",
     "Observation",

@@ -43,8 +43,14 @@ def _insert_if_absent_statement(dialect: str, table: type[SQLModel], unique: tup
 
 def insert_if_absent(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> bool:
     """Insert a row unless one with the same unique columns exists; True only if this call inserted it."""
+    return inserted_id(session, table, values, unique) is not None
+
+
+def inserted_id(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> int | None:
+    """Insert a row unless one with the same unique columns exists; return its id if this call inserted it."""
     statement = _insert_if_absent_statement(session.get_bind().dialect.name, table, tuple(unique))
-    return session.connection().execute(statement, values).first() is not None
+    row = session.connection().execute(statement, values).first()
+    return None if row is None else int(row[0])
 
 
 def upsert(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> None:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
+from lianfang.bot.inbox import Inbox, InboxStore, MemoryInboxStore
 from lianfang.bot.ordering import ChatOrder
 from lianfang.bot.platforms.wecom.api import (
     DEFAULT_API_BASE_URL,
@@ -129,6 +130,7 @@ class WeComAdapter:
         max_concurrent_callbacks: int = MAX_CONCURRENT_CALLBACKS,
         transport: httpx.AsyncBaseTransport | None = None,
         duplicate_check_seconds: int = NO_DUPLICATE_CHECK,
+        inbox: InboxStore | None = None,
     ) -> None:
         self.api = WeComApi(
             corp_id=corp_id, agent_id=agent_id, secret=secret, base_url=base_url, tokens=tokens, transport=transport
@@ -154,6 +156,8 @@ class WeComAdapter:
         }
         self._progress = LRU(PROGRESS_CACHE_SIZE)
         self._order = ChatOrder(max_concurrent_callbacks, platform=self.platform)
+        self.inbox = Inbox(inbox or MemoryInboxStore(), self._order, self.handle, "a WeCom callback")
+        """Keeps each callback before it is answered, so the answer never waits and a crash loses none."""
 
     @classmethod
     def from_settings(
@@ -188,15 +192,17 @@ class WeComAdapter:
         """Remember where callbacks go; WeCom pushes them to the web app, so nothing is polled."""
         self.dispatch = dispatch
         self.api.open()
+        self.inbox.start()
 
     async def stop(self) -> None:
-        """Let callbacks in progress finish (for a while), then close the HTTP client."""
+        """Let callbacks in progress finish (for a while), then close the HTTP client; the rest stay kept."""
+        await self.inbox.stop()
         await self._order.stop(STOP_GRACE_SECONDS)
         await self.api.close()
 
     async def join(self) -> None:
         """Wait until every callback handed to ``feed`` has been handled (tests)."""
-        await self._order.join()
+        await self.inbox.join()
 
     async def check_setup(self) -> None:
         """Check the credentials and this server's address with WeCom; SetupRefused says what to fix."""
@@ -216,11 +222,14 @@ class WeComAdapter:
         """Turn callback fields into an IncomingMessage, or None for what the core does not handle."""
         return self.callbacks.normalize(fields)
 
-    async def feed(self, fields: Mapping[str, str]) -> None:
-        """Handle one decrypted callback in the background, after the earlier ones of the same member."""
+    async def feed(self, fields: Mapping[str, str]) -> bool:
+        """Keep one decrypted callback and handle it in the background, after the earlier ones of the same member.
+
+        Returns once it is kept (False: it was kept already, WeCom sent it again); raises if it could not be kept,
+        so that WeCom, answered with an error, sends it again.
+        """
         key = fields.get("FromUserName") or f"anonymous:{id(fields)}"
-        copied = dict(fields)
-        await self._order.submit(key, lambda: self.handle(copied), f"a {fields.get('MsgType', '?')} callback")
+        return await self.inbox.put(self.callbacks.delivery_id(fields), key, dict(fields))
 
     async def handle(self, fields: Mapping[str, str]) -> None:
         """Handle one decrypted callback now: grey out a tapped card, then pass the message to the core."""
@@ -253,8 +262,6 @@ class WeComAdapter:
             await self.api.post(PATH_UPDATE_CARD, payload)
         except (ApiError, ApiUnreachable) as error:
             logger.info("wecom: tapped card not updated: %s", error)
-
-    # -- sending --------------------------------------------------------------------------------------------
 
     # -- sending --------------------------------------------------------------------------------------------
 

@@ -124,9 +124,12 @@ class Callbacks:
         if not kind:
             return None
         text = fields.get("Content", "") if kind == MSG_TEXT else NON_TEXT_TEXT
-        event_id = fields.get("MsgId") or self._event_id(user, fields)
         attachment = self._attachment(fields) if kind == MSG_FILE else None
-        return self._incoming(user, text, event_id, is_button=False, attachment=attachment)
+        return self._incoming(user, text, self.delivery_id(fields), is_button=False, attachment=attachment)
+
+    def delivery_id(self, fields: Mapping[str, str]) -> str:
+        """Return a delivery's id: its MsgId, or for an event (events carry none) a digest of what identifies it."""
+        return fields.get("MsgId") or self._event_id(fields.get("FromUserName", ""), fields)
 
     def _attachment(self, fields: Mapping[str, str]) -> Attachment | None:
         """Describe a file a member sent; its bytes are fetched through ``media/get`` only if the core asks."""
@@ -152,9 +155,9 @@ class Callbacks:
         if event in (EVENT_TEMPLATE_CARD, EVENT_CLICK) and key:
             decoded = decode_card_key(key)
             value = decoded[0] if decoded is not None else key
-            return self._incoming(user, value, self._event_id(user, fields), is_button=True)
+            return self._incoming(user, value, self.delivery_id(fields), is_button=True)
         if event == EVENT_SUBSCRIBE:
-            return self._incoming(user, START_COMMAND, self._event_id(user, fields), is_button=False)
+            return self._incoming(user, START_COMMAND, self.delivery_id(fields), is_button=False)
         return None
 
     def _incoming(

@@ -76,9 +76,14 @@ def wecom_routes(wecom: WeComAdapter, app: App, wall_clock: WallClock) -> Sequen
         # window is refused, and the processed-event table need only remember the window's deliveries.
         if not fresh(timestamp, "callback"):
             return Response(status_code=HTTPStatus.FORBIDDEN)
-        # WeCom retries a callback not answered within 5 s, so it is answered now and handled in the
+        # WeCom retries a callback not answered within 5 s, so it is kept, answered now and handled in the
         # background (in order per member); a retried delivery is recognised by its MsgId.
-        await wecom.feed(fields)
+        try:
+            await wecom.feed(fields)
+        except Exception:
+            # not kept (the database is unreachable): an error answer makes WeCom send it again
+            logger.exception("wecom callback: could not be kept; answered with an error so that WeCom retries")
+            return Response(status_code=HTTPStatus.SERVICE_UNAVAILABLE)
         return PlainTextResponse("")
 
     return [Route(WECOM_PATH, wecom_verify, methods=["GET"]), Route(WECOM_PATH, wecom_callback, methods=["POST"])]

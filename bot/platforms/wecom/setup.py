@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.chat_purpose import bind_for_purpose, purpose_of
+from lianfang.bot.inbox import DatabaseInboxStore
 from lianfang.bot.platform import settings_of
 from lianfang.bot.platform_stores import DatabaseCardStore, DatabaseTokenStore
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
@@ -45,7 +46,13 @@ def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
 
     Commands are written as the Chinese words members type (``日报 无``), since WeCom users type, not tap.
     """
-    options = {"card_uses": DatabaseCardStore(app.engine, PLATFORM_WECOM), "words": app.dispatcher.in_words, **options}
+    inbox = DatabaseInboxStore(app.engine, PLATFORM_WECOM, clock=lambda: app.clock(), lease=app.dispatcher.lease)
+    options = {
+        "card_uses": DatabaseCardStore(app.engine, PLATFORM_WECOM),
+        "words": app.dispatcher.in_words,
+        "inbox": inbox,
+        **options,
+    }
     tokens = DatabaseTokenStore(app.engine, PLATFORM_WECOM)
     return WeComAdapter.from_settings(settings_of(app, WeComSettings), tokens=tokens, **options)
 
