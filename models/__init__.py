@@ -14,7 +14,8 @@ from lianfang.models.referrals import Referral, ReferralStep
 from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
-from lianfang.models.supplies import SupplyNeed
+from lianfang.models.stock import StockBatch, StockLevel, StockMovement
+from lianfang.models.supplies import Purchase, SupplyNeed, SupplyStep
 from lianfang.models.tokens import PlatformToken
 
 __all__ = [
@@ -37,11 +38,16 @@ __all__ = [
     "PendingImport",
     "PlatformToken",
     "ProcessedEvent",
+    "Purchase",
     "Referral",
     "ReferralStep",
     "ScreeningTarget",
     "ScreeningTargetChange",
     "ScreeningVisit",
     "SendLedger",
+    "StockBatch",
+    "StockLevel",
+    "StockMovement",
     "SupplyNeed",
+    "SupplyStep",
 ]
