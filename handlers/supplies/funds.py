@@ -224,4 +224,12 @@ def _decide(ctx: MemberContext, decision: str, number: str) -> None:
         tell_supplies_group(ctx, need)
 
 
-COMMANDS = (Command(FUNDS_COMMAND, funds_command, aliases=("资金",), private_only=True),)
+COMMANDS = (
+    Command(
+        FUNDS_COMMAND,
+        funds_command,
+        aliases=("资金",),
+        private_only=True,
+        arg_words={DECIDE_APPROVE: "批准", DECIDE_REFUSE: "不批准"},
+    ),
+)

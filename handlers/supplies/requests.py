@@ -21,6 +21,12 @@ from lianfang.handlers.shared.parsers import (
     shown_number,
 )
 from lianfang.handlers.supplies.cards import (
+    STEP_APPROVE,
+    STEP_BUY,
+    STEP_ISSUE,
+    STEP_RECEIVE,
+    STEP_REJECT,
+    STEP_STOCK,
     STEP_WORDS,
     SUPPLY_COMMAND,
     card,
@@ -169,5 +175,15 @@ def supply_command(ctx: MemberContext, args: str) -> None:
 
 SUPPLY_FORM = Form(FORM_SUPPLY, Text("supply.title"), static_fields(*SUPPLY_FIELDS), submit_supply)
 
-COMMANDS = (Command(SUPPLY_COMMAND, supply_command, aliases=("物资",), private_only=True),)
+STEP_TYPED = {
+    STEP_APPROVE: "批准",
+    STEP_REJECT: "不予批准",
+    STEP_STOCK: "调拨",
+    STEP_BUY: "采购",
+    STEP_ISSUE: "发放",
+    STEP_RECEIVE: "签收",
+}
+"""The words a member types for each step's button value (``/supply 3 approve`` is ``物资 3 批准``)."""
+
+COMMANDS = (Command(SUPPLY_COMMAND, supply_command, aliases=("物资",), private_only=True, arg_words=STEP_TYPED),)
 FORMS = (SUPPLY_FORM,)
