@@ -5,7 +5,7 @@ from lianfang.bot.jobs import Job, in_one_transaction
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.supplies.chase import chase_needs
-from lianfang.handlers.supplies.figures import supplies_line, supplies_lines
+from lianfang.handlers.supplies.figures import REPORT, supplies_line, supplies_lines
 from lianfang.handlers.supplies.funds import COMMANDS as FUNDS_COMMANDS
 from lianfang.handlers.supplies.funds import may_see_funds
 from lianfang.handlers.supplies.requests import COMMANDS as REQUEST_COMMANDS
@@ -37,6 +37,7 @@ FEATURE = Feature(
             shown_to=may_see_funds,
         ),
     ),
+    report=REPORT,
 )
 
 __all__ = ["FEATURE", "supplies_line", "supplies_lines"]

@@ -29,6 +29,7 @@ from lianfang.bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, rend
 from lianfang.bot.ordering import ChatOrder
 from lianfang.bot.ports import LRU, Dispatch, FailureKind, SendError, SetupRefused
 from lianfang.bot.render import split_text
+from lianfang.bot.typed import route_fold
 from lianfang.bot.types import (
     PLATFORM_TELEGRAM,
     Attachment,
@@ -394,10 +395,10 @@ class TelegramAdapter:
         )
 
     def _for_another_bot(self, text: str) -> bool:
-        """Tell whether a command is addressed to a different bot (``/help@otherbot``) in a shared group."""
-        if not text.startswith(COMMAND_PREFIX):
+        """Tell whether a command is addressed to a different bot (``/help@otherbot``, ``／help＠otherbot``)."""
+        head = next(iter(route_fold(text).split(maxsplit=1)), "")
+        if not head.startswith(COMMAND_PREFIX):
             return False
-        head = text.split(maxsplit=1)[0]
         _, at, name = head.partition(BOT_MENTION)
         return bool(at) and self.username is not None and name.casefold() != self.username.casefold()
 

@@ -281,6 +281,17 @@ async def test_a_double_tap_is_dispatched_once(adapter: tuple[TelegramAdapter, R
     assert next(iter(fake.messages.values())).reply_markup is None
 
 
+async def test_a_command_for_another_bot_in_a_shared_group_is_left_to_it(
+    adapter: tuple[TelegramAdapter, Recorder], fake: FakeTelegram
+) -> None:
+    telegram, recorder = adapter
+    texts = ("/help@other_bot", "／help＠other_bot", f"/report@{BOT_USERNAME}", "／report＠LIANFANG_TEST_BOT")
+    for update_id in [fake.say(GROUP, text, user_id=STAFF) for text in texts]:
+        await telegram.feed(telegram.parse(next(u for u in fake.updates if u["update_id"] == update_id)))
+    await telegram.join()
+    assert [m.text for m in recorder.received] == list(texts[2:])
+
+
 async def test_group_keyboards_stay_for_everyone_in_the_group(
     adapter: tuple[TelegramAdapter, Recorder], fake: FakeTelegram
 ) -> None:
