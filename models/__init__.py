@@ -7,6 +7,8 @@ from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.incidents import Incident
+from lianfang.models.markets import MarketClosure, MarketInspection
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
@@ -30,7 +32,10 @@ __all__ = [
     "Draft",
     "FollowUp",
     "Identity",
+    "Incident",
     "Invite",
+    "MarketClosure",
+    "MarketInspection",
     "Member",
     "Observation",
     "OutboxMessage",

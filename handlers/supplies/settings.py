@@ -79,9 +79,9 @@ class Supplies(OrgModel):
 
 
 def supplies_problems(org: Org, supplies: Supplies) -> Located:
-    """Require an existing group and communities, and names listed once."""
+    """Require an existing group (when named) and communities, and names listed once."""
     problems: Located = []
-    if org.group(supplies.group) is None:
+    if "group" in supplies.model_fields_set and org.group(supplies.group) is None:
         known = ", ".join(group.key for group in org.groups)
         problems.append((("group",), f"no group has key {supplies.group!r} (groups: {known})"))
     for index, place in enumerate(supplies.places):

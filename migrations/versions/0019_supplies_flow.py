@@ -1,4 +1,4 @@
-"""supplies flow: request steps, purchases, stock levels, movements and batches
+"""supplies flow: request steps, purchases, stock levels, movements and batches; market inspections, incidents
 
 Revision ID: 0019
 Revises: 0016
@@ -111,9 +111,67 @@ def upgrade() -> None:
     op.create_index("ix_stockbatch_item_place", "stockbatch", ["item", "place"], unique=False)
     op.create_index("ix_stockbatch_expiry", "stockbatch", ["expiry"], unique=False)
 
+    op.create_table(
+        "marketinspection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("created_at", Time(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("market", Text(length=64), nullable=False),
+        sa.Column("checked", Text(length=64), nullable=False),
+        sa.Column("findings", Text(length=500), nullable=False),
+        sa.Column("action", Text(length=16), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column("photo_file_id", Text(length=200), nullable=False),
+        sa.Column("followed_up_at", Time(), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_marketinspection_day", "marketinspection", ["day"], unique=False)
+    op.create_table(
+        "marketclosure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("market", Text(length=64), nullable=False),
+        sa.Column("inspection_id", sa.Integer(), nullable=False),
+        sa.Column("closed_at", Time(), nullable=False),
+        sa.Column("lifted_at", Time(), nullable=True),
+        sa.Column("lifted_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["inspection_id"], ["marketinspection.id"]),
+        sa.ForeignKeyConstraint(["lifted_by"], ["member.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_marketclosure_market", "marketclosure", ["market"], unique=False)
+    op.create_table(
+        "incident",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("created_at", Time(), nullable=False),
+        sa.Column("updated_at", Time(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("kind", Text(length=16), nullable=False),
+        sa.Column("community", Text(length=32), nullable=False),
+        sa.Column("place", Text(length=200), nullable=False),
+        sa.Column("occurred", Text(length=32), nullable=False),
+        sa.Column("description", Text(length=1000), nullable=False),
+        sa.Column("people", Text(length=500), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("status", Text(length=16), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_incident_day", "incident", ["day"], unique=False)
+    op.create_index("ix_incident_status", "incident", ["status"], unique=False)
+
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_incident_status", table_name="incident")
+    op.drop_index("ix_incident_day", table_name="incident")
+    op.drop_table("incident")
+    op.drop_index("ix_marketclosure_market", table_name="marketclosure")
+    op.drop_table("marketclosure")
+    op.drop_index("ix_marketinspection_day", table_name="marketinspection")
+    op.drop_table("marketinspection")
     op.drop_index("ix_stockbatch_expiry", table_name="stockbatch")
     op.drop_index("ix_stockbatch_item_place", table_name="stockbatch")
     op.drop_table("stockbatch")

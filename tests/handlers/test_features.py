@@ -29,12 +29,13 @@ ORDER = (
     "screening",
     "coverage",
     "supplies",
+    "stability",
     "daily_report",
     "membership",
     "undeliverable",
 )
 """The order written in handlers/__init__.py: a feature imports only those before it."""
-GROUPS = ("coordination", "screening", "supplies")
+GROUPS = ("coordination", "screening", "supplies", "stability")
 
 
 def feature_folders() -> set[str]:
@@ -96,6 +97,8 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "supply",
         "stock",
         "funds",
+        "market",
+        "incident",
         "daily",
         "report",
         "coverage",
@@ -121,6 +124,9 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply", "help.stock"]
     if member.role in ("admin", "leader") or (member.role == ROLE_GROUP_LEAD and member.group_key == "supplies"):
         keys.append("help.funds")
+    if overseer or member.group_key in ("supplies", "stability"):
+        keys.append("help.market")
+    keys.append("help.incident")
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
