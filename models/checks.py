@@ -129,7 +129,9 @@ def check_figures(*, session: Session, day: date) -> CheckFigures:
     )
 
 
-def checks_by_compound(*, session: Session, community: str | None = None) -> dict[tuple[str | None, str | None], int]:
+def checks_by_compound(
+    *, session: Session, community: str | None = None
+) -> dict[tuple[str | None, str | None], int]:
     """Count check results to date by (community, compound), in SQL."""
     result = table_of(CheckResult)
     query = sa_select(result.c.community, result.c.compound, func.count()).group_by(

@@ -27,6 +27,8 @@ def record_event(*, session: Session, platform: str, event_id: str, now: datetim
     return insert_if_absent(session, ProcessedEvent, values, ["platform", "event_id"])
 
 
+
+
 def purge_events(
     *, session: Session, before: datetime, before_by_platform: Mapping[str, datetime] | None = None
 ) -> int:

@@ -260,7 +260,9 @@ def open_invites(*, session: Session, now: datetime) -> list[Invite]:
     return list(
         session.exec(
             select(Invite)
-            .where(col(Invite.used_at).is_(None), col(Invite.revoked_at).is_(None), Invite.expires_at > to_db_time(now))
+            .where(
+                col(Invite.used_at).is_(None), col(Invite.revoked_at).is_(None), Invite.expires_at > to_db_time(now)
+            )
             .order_by(col(Invite.id))
         )
     )
