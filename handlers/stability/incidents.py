@@ -16,6 +16,7 @@ from lianfang.handlers.shared.audiences import group_chat
 from lianfang.handlers.shared.labels import community_choices, community_default, community_name, local_time
 from lianfang.handlers.shared.masking import mask_address, mask_name, mask_text
 from lianfang.handlers.shared.parsers import parse_record_number, parse_text, shown_number
+from lianfang.handlers.stability.export import send_incidents
 from lianfang.handlers.stability.settings import STABILITY
 from lianfang.models.incidents import (
     KIND_FAKES,
@@ -208,6 +209,9 @@ def incident_command(ctx: MemberContext, args: str) -> None:
         return
     if first in ("list", "列表"):
         _list(ctx)
+        return
+    if first in ("export", "导出"):
+        send_incidents(ctx, KIND_TEXT, STATUS_TEXT)
         return
     number = parse_record_number(first)
     incident = get_incident(session=ctx.session, incident_id=number) if number else None

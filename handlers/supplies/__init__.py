@@ -5,6 +5,7 @@ from lianfang.bot.jobs import Job, in_one_transaction
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.supplies.chase import chase_needs
+from lianfang.handlers.supplies.cli import add_subcommands
 from lianfang.handlers.supplies.figures import REPORT, supplies_line, supplies_lines
 from lianfang.handlers.supplies.funds import COMMANDS as FUNDS_COMMANDS
 from lianfang.handlers.supplies.funds import may_see_funds
@@ -38,6 +39,7 @@ FEATURE = Feature(
         ),
     ),
     report=REPORT,
+    cli=add_subcommands,
 )
 
 __all__ = ["FEATURE", "supplies_line", "supplies_lines"]

@@ -14,6 +14,7 @@ from lianfang.handlers.shared.access import is_admin
 from lianfang.handlers.shared.audiences import broadcast, group_chat, leadership_chats
 from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_int
 from lianfang.handlers.supplies.cards import in_supplies_group
+from lianfang.handlers.supplies.export import send_export
 from lianfang.handlers.supplies.settings import SUPPLIES, Item, Place
 from lianfang.models.members import Member
 from lianfang.models.send_ledger import claim, ledger_key
@@ -43,6 +44,7 @@ COVER_DAYS = 7
 LEDGER_LOW = "stock-low"
 LEDGER_OUT = "stock-out"
 DATE_TOKEN = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+EXPORT_WORDS = ("export", "导出", "台账")
 VERB_IN = "in"
 VERB_OUT = "out"
 VERB_TRANSFER = "transfer"
@@ -87,6 +89,9 @@ def stock_command(ctx: MemberContext, args: str) -> None:
     words = args.split()
     if not words:
         show_stock(ctx)
+        return
+    if words[0].lower() in EXPORT_WORDS:
+        send_export(ctx)
         return
     verb = VERBS.get(words[0].lower())
     if verb is None:

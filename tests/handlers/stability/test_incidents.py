@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 from lianfang.models.incidents import Incident
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from tests.fakes import Chat, Harness, keys_of, texts_of
@@ -71,3 +74,30 @@ async def test_refusing_isolation_raises_an_acknowledged_alert(harness: Harness)
     assert keys_of(await staff.say("事件 1")) == ["incident.unknown"]
     assert keys_of(await staff.say("事件 列表")) == ["incident.not_allowed"]
     assert keys_of(await officer.say("事件 列表"))[0] == "incident.list_title"
+
+
+async def test_the_incidents_are_exported_in_full_only_to_roles_that_see_full_data(harness: Harness) -> None:
+    officer, _, _, leader = await stability_team(harness)
+    await officer.say("事件")
+    await officer.tap("哄抬物价")
+    await officer.tap("新华社区")
+    await officer.say("新华综合市场")
+    await officer.say("/skip")
+    await officer.say("口罩每只卖 20 元")
+    await officer.say("=赵六")
+    await officer.tap("不紧急")
+    await officer.say("提交")
+    answer = await leader.say("事件 导出")
+    assert keys_of(answer) == ["incident_export.sent"]
+    assert answer[0].document is not None and answer[0].document.data
+    sheet = load_workbook(io.BytesIO(answer[0].document.data))["事件"]
+    assert [cell.value for cell in sheet[2]][2:8] == [
+        "哄抬物价",
+        "新华社区",
+        "新华综合市场",
+        "08:00",
+        "口罩每只卖 20 元",
+        "'=赵六",
+    ]
+    clerk = await harness.member("钱七", "stability", "staff")
+    assert keys_of(await clerk.say("事件 导出")) == ["incident_export.not_allowed"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from lianfang.models.supplies import Purchase, SupplyNeed
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from tests.fakes import Harness, keys_of, texts_of
@@ -65,3 +67,21 @@ def test_org_check_names_a_bad_supplies_section(tmp_path: Path) -> None:
         path.write_text(broken, encoding="utf-8")
         problems = [f"{problem}" for problem in check_test_org(path)]
         assert any(expected in problem for problem in problems), (expected, problems)
+
+
+async def test_the_supplies_ledger_is_exported_to_those_who_see_the_funds(harness: Harness) -> None:
+    lead = await harness.member("邓勇", "supplies", "group_lead")
+    await lead.say("库存 入库 防护服 80 街道仓库 =HYPERLINK(1)")
+    await lead.say("库存 出库 防护服 30 街道仓库 =cmd|calc")
+    answer = await lead.say("库存 导出")
+    assert keys_of(answer) == ["supplies_export.sent"]
+    document = answer[0].document
+    assert document is not None and document.file_name == "物资台账-20200128.xlsx" and document.data
+    book = load_workbook(io.BytesIO(document.data))
+    assert book.sheetnames == ["物资需求", "库存", "出入库记录", "采购", "预算"]
+    assert [cell.value for cell in book["库存"][2]] == ["防护服", "街道仓库", 50]
+    moved = [(row[6].value, row[8].value) for row in book["出入库记录"].iter_rows(min_row=2)]
+    assert moved == [("'=HYPERLINK(1)", None), (None, "'=cmd|calc")]  # text is never read as a formula
+    assert [cell.value for cell in book["预算"][2]] == ["疫情防控专项", "200000.00", "0.00", "200000.00"]
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    assert keys_of(await staff.say("库存 导出")) == ["funds.not_allowed"]
