@@ -175,7 +175,7 @@ def submit_market(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
     )
     logger.info("market inspection %s stored (%s)", inspection.id, inspection.action)
     params = {"number": inspection.id, "market": inspection.market, "action": Text(ACTION_TEXT[inspection.action])}
-    ctx.reply("market.saved", **params)
+    ctx.reply(Text("market.saved", params))
     if inspection.action == ACTION_CLOSE:
         line = Text("market.closed_notice", params)
         rules = STABILITY.of(ctx.org)

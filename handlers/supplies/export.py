@@ -132,7 +132,7 @@ def export_supplies(
         ]
         for line in rules.budget
     ]
-    tables = (
+    tables: tuple[tuple[tuple[str, ...], list[list[Any]]], ...] = (
         (REQUEST_COLUMNS, request_rows),
         (STOCK_COLUMNS, stock_rows),
         (MOVEMENT_COLUMNS, movement_rows),

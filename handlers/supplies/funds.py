@@ -104,7 +104,7 @@ def buy_for_request(ctx: MemberContext, need: SupplyNeed, args: str) -> bool:
     )
     if over:
         _ask_leaders(ctx, purchase, line)
-        ctx.reply("funds.waiting", **_purchase_params(ctx, purchase, line))
+        ctx.reply(Text("funds.waiting", _purchase_params(ctx, purchase, line)))
         return False
     if not _supply(ctx, need, purchase, ctx.member_id):
         raise TextError("supply.not_now", number=need.id, status=status_text(need.status))

@@ -127,7 +127,7 @@ def _record(ctx: MemberContext, verb: str, words: list[str]) -> None:
         )  # fmt: skip
         if not moved.done:
             raise _not_enough(item, place, moved)
-        ctx.reply("stock.out_done", **_params(item, place, quantity, moved.on_hand))
+        ctx.reply(Text("stock.out_done", _params(item, place, quantity, moved.on_hand)))
         alert_if_low(ctx, item=item, place=place.key, on_hand=moved.on_hand)
     elif verb == VERB_TRANSFER:
         if not rest:
@@ -146,10 +146,10 @@ def _record(ctx: MemberContext, verb: str, words: list[str]) -> None:
             quantity=quantity, member_id=ctx.member_id, reason=place.key,
         )  # fmt: skip
         ctx.reply(
-            "stock.transfer_done",
-            **_params(item, place, quantity, moved.on_hand),
-            to=target.name,
-            to_on_hand=arrived.on_hand,
+            Text(
+                "stock.transfer_done",
+                {**_params(item, place, quantity, moved.on_hand), "to": target.name, "to_on_hand": arrived.on_hand},
+            )
         )
         alert_if_low(ctx, item=item, place=place.key, on_hand=moved.on_hand)
     else:
@@ -160,7 +160,11 @@ def _record(ctx: MemberContext, verb: str, words: list[str]) -> None:
             session=ctx.session, now=ctx.now, day=day, kind=KIND_COUNT, item=item.name, place=place.key,
             quantity=difference, member_id=ctx.member_id, reason=reason,
         )  # fmt: skip
-        ctx.reply("stock.count_done", **_params(item, place, quantity, moved.on_hand), difference=f"{difference:+d}")
+        ctx.reply(
+            Text(
+                "stock.count_done", {**_params(item, place, quantity, moved.on_hand), "difference": f"{difference:+d}"}
+            )
+        )
         alert_if_low(ctx, item=item, place=place.key, on_hand=moved.on_hand)
 
 
@@ -179,7 +183,9 @@ def _stock_in(ctx: MemberContext, item: Item, place: Place, quantity: int, rest:
         session=ctx.session, now=ctx.now, day=ctx.today, kind=KIND_IN, item=item.name, place=place.key,
         quantity=quantity, member_id=ctx.member_id, source=source, batch=batch, expiry=expiry,
     )  # fmt: skip
-    ctx.reply("stock.in_done", **_params(item, place, quantity, moved.on_hand), source=Text(SOURCE_TEXT[source]))
+    ctx.reply(
+        Text("stock.in_done", {**_params(item, place, quantity, moved.on_hand), "source": Text(SOURCE_TEXT[source])})
+    )
 
 
 def issue_from_stock(ctx: MemberContext, *, item: str, place: str, quantity: int, need_id: int | None) -> Moved:
