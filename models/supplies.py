@@ -232,6 +232,13 @@ def add_purchase(*, session: Session, now: datetime, member_id: int, **fields: A
     return purchase
 
 
+def waiting_purchase(*, session: Session, need_id: int) -> Purchase | None:
+    """Return a request's purchase waiting for a leader, if any."""
+    return session.exec(
+        select(Purchase).where(Purchase.need_id == need_id, Purchase.status == PURCHASE_WAITING)
+    ).first()
+
+
 def get_purchase(*, session: Session, purchase_id: int) -> Purchase | None:
     """Return a purchase by number."""
     return session.get(Purchase, purchase_id)

@@ -29,6 +29,7 @@ from lianfang.models.supplies import (
     get_need,
     get_purchase,
     spent_by_line,
+    waiting_purchase,
 )
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ def buy_for_request(ctx: MemberContext, need: SupplyNeed, args: str) -> bool:
     Return whether the request moved on now.
     """
     rules = SUPPLIES.of(ctx.org)
+    waiting = waiting_purchase(session=ctx.session, need_id=need.id or 0)
+    if waiting is not None:
+        raise TextError("funds.already_waiting", number=waiting.id, need=need.id)
     words = args.split()
     if len(words) < 3:  # noqa: PLR2004 - supplier, price, line
         lines = "、".join(line.name for line in rules.budget)

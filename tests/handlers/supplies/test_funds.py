@@ -35,6 +35,8 @@ async def test_a_purchase_within_budget_is_recorded_and_one_over_it_waits_for_a_
 
     waiting = await lead.say("物资 2 采购 某防护用品厂 45.5 街道预备费")  # 227,500 yuan on a 50,000 line
     assert keys_of(waiting) == ["funds.waiting"]
+    again = await lead.say("物资 2 采购 某防护用品厂 45.5 街道预备费")  # typed twice: one purchase waits, not two
+    assert keys_of(again)[0] == "funds.already_waiting"
     with Session(harness.app.engine) as session:
         assert session.exec(select(SupplyNeed.status).where(SupplyNeed.id == 2)).one() == "approved"
     asked = leader.unread()
