@@ -192,7 +192,7 @@ def write_off(*, session: Session, batch: StockBatch, now: datetime, day: date) 
         session.connection()
         .execute(
             update(table)
-            .where(table.c.id == batch.id, table.c.remaining == batch.remaining)
+            .where(table.c.id == batch.id, table.c.remaining == batch.remaining, table.c.remaining > 0)
             .values(remaining=0)
             .returning(table.c.id)
         )
