@@ -255,4 +255,4 @@ def follow_up_rectifications(ctx: Context) -> int:
 
 
 MARKET_FORM = Form(FORM_MARKET, Text("market.title"), static_fields(*MARKET_FIELDS), submit_market)
-COMMANDS = (Command(MARKET_COMMAND, market_command, aliases=("市场检查", "市场"), private_only=True),)
+COMMANDS = (Command(MARKET_COMMAND, market_command, aliases=("市场检查",), private_only=True),)
