@@ -19,6 +19,7 @@ from lianfang.handlers import (
     observation,
     referrals,
     screening,
+    stability,
     supplies,
     undeliverable,
 )
@@ -34,6 +35,7 @@ FEATURES: tuple[Feature, ...] = (
     screening.FEATURE,
     coverage.FEATURE,
     supplies.FEATURE,
+    stability.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

@@ -8,6 +8,8 @@ from lianfang.models.drafts import Draft
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
 from lianfang.models.inbox import InboxEvent
+from lianfang.models.incidents import Incident
+from lianfang.models.markets import MarketClosure, MarketInspection
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
@@ -15,7 +17,8 @@ from lianfang.models.referrals import Referral, ReferralStep
 from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
-from lianfang.models.supplies import SupplyNeed
+from lianfang.models.stock import StockBatch, StockLevel, StockMovement
+from lianfang.models.supplies import Purchase, SupplyNeed, SupplyStep
 from lianfang.models.tokens import PlatformToken
 
 __all__ = [
@@ -31,7 +34,10 @@ __all__ = [
     "FollowUp",
     "Identity",
     "InboxEvent",
+    "Incident",
     "Invite",
+    "MarketClosure",
+    "MarketInspection",
     "Member",
     "Observation",
     "OutboxMessage",
@@ -39,11 +45,16 @@ __all__ = [
     "PendingImport",
     "PlatformToken",
     "ProcessedEvent",
+    "Purchase",
     "Referral",
     "ReferralStep",
     "ScreeningTarget",
     "ScreeningTargetChange",
     "ScreeningVisit",
     "SendLedger",
+    "StockBatch",
+    "StockLevel",
+    "StockMovement",
     "SupplyNeed",
+    "SupplyStep",
 ]

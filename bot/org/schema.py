@@ -17,7 +17,18 @@ from pydantic import Field, model_validator
 if TYPE_CHECKING:
     from lianfang.bot.org.section import OrgSection
 
-FigureSource = Literal["checks_today", "alerts_today", "referrals_today", "ledger_verified_total", "key_persons_today"]
+FigureSource = Literal[
+    "checks_today",
+    "alerts_today",
+    "referrals_today",
+    "ledger_verified_total",
+    "key_persons_today",
+    "market_checks_today",
+    "markets_closed",
+    "incidents_today",
+    "rumours_today",
+    "incidents_open",
+]
 """Figures a daily report field can be filled from: people checked today (/check and ledger visits), fever or
 symptom cases today, referrals opened today, people verified on the ledger so far, key persons put under
 observation today."""

@@ -29,12 +29,13 @@ ORDER = (
     "screening",
     "coverage",
     "supplies",
+    "stability",
     "daily_report",
     "membership",
     "undeliverable",
 )
 """The order written in handlers/__init__.py: a feature imports only those before it."""
-GROUPS = ("coordination", "screening", "supplies")
+GROUPS = ("coordination", "screening", "supplies", "stability")
 
 
 def feature_folders() -> set[str]:
@@ -94,6 +95,10 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "followup",
         "referral",
         "supply",
+        "stock",
+        "funds",
+        "market",
+        "incident",
         "daily",
         "report",
         "coverage",
@@ -116,7 +121,12 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     """Return the /help keys as the hand-kept list in handlers/membership chose them before they were derived."""
     overseer = member.role in ("admin", "leader") or member.group_key == ctx.org.coordination_group
     screening = member.group_key == ctx.org.screening.group
-    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply"]
+    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply", "help.stock"]
+    if member.role in ("admin", "leader") or (member.role == ROLE_GROUP_LEAD and member.group_key == "supplies"):
+        keys.append("help.funds")
+    if overseer or member.group_key in ("supplies", "stability"):
+        keys.append("help.market")
+    keys.append("help.incident")
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):

@@ -1,25 +1,47 @@
-"""Supply needs (物资需求): the form, the one-line shortcut, and the notice for urgent needs."""
+"""Supply requests (物资需求): the form, the one-line shortcut, the 保障组 leads told, urgent needs announced;
+and ``/supply`` routed to the list or to a request's steps."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import date
 from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField, static_fields
-from lianfang.bot.report_parts import ReportPart
 from lianfang.bot.types import Text
-from lianfang.handlers.shared.audiences import broadcast, leadership_chats
+from lianfang.handlers.shared.audiences import broadcast, leadership_chats, send_privately
 from lianfang.handlers.shared.labels import community_choices, community_default, community_label
-from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_int, parse_text
-from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, add_supply_need, supply_figures
+from lianfang.handlers.shared.parsers import (
+    FULLWIDTH_DIGITS,
+    parse_int,
+    parse_record_number,
+    parse_text,
+    shown_number,
+)
+from lianfang.handlers.supplies.cards import (
+    STEP_APPROVE,
+    STEP_BUY,
+    STEP_ISSUE,
+    STEP_RECEIVE,
+    STEP_REJECT,
+    STEP_STOCK,
+    STEP_WORDS,
+    SUPPLY_COMMAND,
+    card,
+    may_see,
+    status_text,
+    step_buttons,
+    supplies_leads,
+)
+from lianfang.handlers.supplies.flow import list_needs, show_need, take_step
+from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, add_supply_need, get_need
 
 logger = logging.getLogger(__name__)
 
 FORM_SUPPLY = "supply"
+LIST_WORDS = ("list", "列表", "清单")
 MAX_ITEM = 64
 MAX_UNIT = 16
 MAX_REASON = 500
@@ -106,6 +128,10 @@ def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
     )
     logger.info("supply need %s stored (urgency=%s)", record.id, record.urgency)
     ctx.reply("supply.saved", number=record.id)
+    head = Text("supply.leads_new", {"number": record.id, "status": status_text(record.status)})
+    for lead in supplies_leads(ctx):
+        if lead.id != ctx.member_id:
+            send_privately(ctx, [lead], [head, *card(ctx, record)[1:]], buttons=step_buttons(ctx, lead, record))
     if record.urgency == URGENCY_HIGH:
         community = ctx.org.community(record.community)
         broadcast(
@@ -127,21 +153,37 @@ def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
 
 
 def supply_command(ctx: MemberContext, args: str) -> None:
-    """Start a supply need, prefilled from a one-line entry."""
+    """List open requests (``/supply list``), show one (``/supply 3``), take a step (``/supply 3 批准 1500``), or
+    start a new need, prefilled from a one-line entry (``/supply 口罩 2000 只 急``)."""
+    first, _, rest = args.strip().partition(" ")
+    if first.lower() in LIST_WORDS and not rest.strip():
+        list_needs(ctx)
+        return
+    number = parse_record_number(first) if first else None
+    word, _, more = rest.strip().partition(" ")
+    if number is not None and (not word or word.lower() in STEP_WORDS):
+        need = get_need(session=ctx.session, need_id=number)
+        if need is None or not may_see(ctx, ctx.member, need):
+            ctx.reply("supply.unknown", number=shown_number(first))
+        elif not word:
+            show_need(ctx, need)
+        else:
+            take_step(ctx, need, STEP_WORDS[word.lower()], more)
+        return
     ctx.start_form(FORM_SUPPLY, prefill=parse_supply_line(args) if args else {}, defaults=community_default(ctx))
 
 
 SUPPLY_FORM = Form(FORM_SUPPLY, Text("supply.title"), static_fields(*SUPPLY_FIELDS), submit_supply)
 
-COMMANDS = (Command("supply", supply_command, aliases=("物资",), private_only=True),)
+STEP_TYPED = {
+    STEP_APPROVE: "批准",
+    STEP_REJECT: "不予批准",
+    STEP_STOCK: "调拨",
+    STEP_BUY: "采购",
+    STEP_ISSUE: "发放",
+    STEP_RECEIVE: "签收",
+}
+"""The words a member types for each step's button value (``/supply 3 approve`` is ``物资 3 批准``)."""
+
+COMMANDS = (Command(SUPPLY_COMMAND, supply_command, aliases=("物资",), private_only=True, arg_words=STEP_TYPED),)
 FORMS = (SUPPLY_FORM,)
-
-
-def report_summary(ctx: Context, day: date) -> list[Text]:
-    """Return the supply line of the merged report's 疫情变化 section: needs raised today, open, and urgent."""
-    figures = supply_figures(session=ctx.session, day=day)
-    params = {"raised": figures.raised_today, "open": figures.open_total, "urgent": figures.open_urgent}
-    return [Text("report.figures_supplies", params)]
-
-
-REPORT = ReportPart(summary=report_summary)
