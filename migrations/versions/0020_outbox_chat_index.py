@@ -1,7 +1,7 @@
 """an index for the latest outbox messages of one chat
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-11-29 23:20:00
 """
 
