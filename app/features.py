@@ -17,6 +17,7 @@ from lianfang.handlers import (
     membership,
     observation,
     referrals,
+    report_files,
     screening,
     supplies,
     undeliverable,
@@ -26,6 +27,7 @@ from lianfang.scheduler.jobs import Ticker
 FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     daily_report.FEATURE,
+    report_files.FEATURE,
     observation.FEATURE,
     alerts.FEATURE,
     referrals.FEATURE,

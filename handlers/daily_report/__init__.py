@@ -5,7 +5,17 @@ from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.daily_report.loop import LOOP_JOB, loop_times
-from lianfang.handlers.daily_report.report import COMMANDS, FIGURES, FORMS, build_daily_report, figure_values
+from lianfang.handlers.daily_report.report import (
+    COMMANDS,
+    FIGURES,
+    FORMS,
+    DayFigures,
+    build_daily_report,
+    day_figures,
+    deadline_of,
+    figure_values,
+    parse_report_date,
+)
 from lianfang.handlers.shared.access import is_overseer
 from lianfang.models.members import REPORTING_ROLES, Member
 
@@ -42,4 +52,13 @@ FEATURE = Feature(
     figures=tuple(FIGURES),
 )
 
-__all__ = ["FEATURE", "build_daily_report", "figure_values", "loop_times"]
+__all__ = [
+    "FEATURE",
+    "DayFigures",
+    "build_daily_report",
+    "day_figures",
+    "deadline_of",
+    "figure_values",
+    "loop_times",
+    "parse_report_date",
+]
