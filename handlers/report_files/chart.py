@@ -67,7 +67,7 @@ def build_png(content: ReportContent) -> bytes:
         ):
             values = [row.values[name] for row in week]
             bars = daily.bar([p + (offset - 1) * width for p in positions], values, width, label=text(key), color=color)
-            daily.bar_label(bars, fontsize=8)
+            daily.bar_label(bars, labels=[str(v) if v else "" for v in values], fontsize=8)
         daily.set_xticks(list(positions), labels)
         daily.set_title(text("report_files.chart_daily", days=TREND_DAYS))
         daily.legend(loc="upper left", fontsize=9)
@@ -101,7 +101,7 @@ def build_png(content: ReportContent) -> bytes:
         steps = [text(REFERRAL_LABELS[status]) for status in REFERRAL_STATUSES]
         counts = [content.referrals[status] for status in REFERRAL_STATUSES]
         bars = referrals.barh(steps, counts, color=COLORS[2])
-        referrals.bar_label(bars, fontsize=8)
+        referrals.bar_label(bars, labels=[str(v) if v else "" for v in counts], fontsize=8)
         referrals.invert_yaxis()
         referrals.set_title(text("report_files.chart_referrals"))
 

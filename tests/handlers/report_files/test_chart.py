@@ -51,9 +51,10 @@ def test_a_missing_glyph_is_caught() -> None:
 
 def test_thirty_days_render_in_under_a_second(content: ReportContent) -> None:
     build_png(content)  # the first call loads matplotlib's font cache
-    start = time.perf_counter()
+    # CPU time, not wall time: the machine running the tests may be busy with other work.
+    start = time.process_time()
     build_png(content)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_the_bundled_font_covers_the_chinese_wording() -> None:
