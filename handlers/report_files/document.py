@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from docx import Document as new_document
+from docx.document import Document as WordDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt
-from docx.styles.style import BaseStyle
+from docx.styles.style import CharacterStyle
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lianfang.handlers.report_files.content import ReportContent
@@ -30,7 +32,7 @@ FIELD_MARK = "\x00"
 TABLE_STYLE = "Table Grid"
 
 
-def set_fonts(styled: Run | BaseStyle, east_asian: str, size: Length | None = None) -> None:
+def set_fonts(styled: Run | CharacterStyle, east_asian: str, size: Length | None = None) -> None:
     """Set a style's or a run's Latin and east-asian font names (and size)."""
     styled.font.name = LATIN_FONT
     if size is not None:
@@ -42,7 +44,7 @@ def set_fonts(styled: Run | BaseStyle, east_asian: str, size: Length | None = No
 
 
 def _paragraph(
-    doc: object,
+    doc: WordDocument,
     text: str,
     *,
     font: str = BODY_FONT,
@@ -51,7 +53,7 @@ def _paragraph(
     center: bool = False,
     indent: bool = False,
 ) -> Paragraph:
-    paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
+    paragraph = doc.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if indent:
@@ -86,9 +88,9 @@ def _page_number(paragraph: Paragraph, template: str) -> None:
     set_fonts(paragraph.add_run(after), BODY_FONT, SMALL_SIZE)
 
 
-def _figures_table(doc: object, content: ReportContent) -> None:
+def _figures_table(doc: WordDocument, content: ReportContent) -> None:
     rows = content.figure_rows()
-    table = doc.add_table(rows=len(rows) + 1, cols=2)  # type: ignore[attr-defined]
+    table = doc.add_table(rows=len(rows) + 1, cols=2)
     table.style = TABLE_STYLE
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     header = (content.text("report_files.column_item"), content.text("report_files.column_value"))
@@ -106,7 +108,7 @@ def build_docx(content: ReportContent) -> bytes:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    set_fonts(doc.styles["Normal"], BODY_FONT, BODY_SIZE)
+    set_fonts(cast(CharacterStyle, doc.styles["Normal"]), BODY_FONT, BODY_SIZE)
     _paragraph(
         doc,
         content.text("report_files.title", name=content.org_name),

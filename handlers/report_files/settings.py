@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from lianfang.bot.org import CalendarDate, OrgModel, OrgSection
+from pydantic import Field
 
 SECTION_NAME = "report"
-AUDIENCE_COORDINATION = "coordination"
-AUDIENCE_LEADERSHIP = "leadership"
 Audience = Literal["coordination", "leadership"]
+AUDIENCE_COORDINATION: Audience = "coordination"
+AUDIENCE_LEADERSHIP: Audience = "leadership"
 
 
 class ReportSettings(OrgModel):
@@ -21,7 +22,7 @@ class ReportSettings(OrgModel):
     """签发人."""
     contact: str = ""
     """联系人 (and a work phone, if the district wants one)."""
-    files_to: list[Audience] = [AUDIENCE_COORDINATION]
+    files_to: list[Audience] = Field(default_factory=lambda: [AUDIENCE_COORDINATION])
     """The chats the day's .docx, .xlsx and chart go to after the text report: 综合组, and the leadership chat."""
     first_issue: CalendarDate | None = None
     """The day of 第1期; when not given, the first day the bot ran its daily loop."""

@@ -61,8 +61,8 @@ def build_xlsx(content: ReportContent) -> bytes:
     issue_key = "report_files.issue_updated" if content.updated else "report_files.issue"
     append(today, [content.text(issue_key, issue=content.issue, date=content.day.isoformat())])
     append(today, [content.text("report_files.column_item"), content.text("report_files.column_value")])
-    for label, value in content.figure_rows():
-        append(today, [label, value])
+    for figure, number in content.figure_rows():
+        append(today, [figure, number])
     for cell in (today["A1"], today["A3"], today["B3"]):
         cell.font = HEADER_FONT
     today.column_dimensions["A"].width = LABEL_WIDTH
