@@ -48,6 +48,10 @@ FIGURE_LABELS = {
     "supplies_urgent": "report_files.figure_supplies_urgent",
 }
 """The figures of the day's table and of the history, in their order, by the locale key of their label."""
+CURRENT_ONLY = frozenset({"ledger_verified", "ledger_coverage"})
+"""Figures the records keep only as they stand now (a target's status): right for the day, wrong for past days."""
+HISTORY_FIGURES = {name: key for name, key in FIGURE_LABELS.items() if name not in CURRENT_ONLY}
+"""The figures of the last 30 days' table."""
 REFERRAL_LABELS = {
     "referred": "report_files.referral_referred",
     "arrived": "report_files.referral_arrived",

@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Sequence
 
-from lianfang.handlers.report_files.content import FIGURE_LABELS, ReportContent
+from lianfang.handlers.report_files.content import HISTORY_FIGURES, ReportContent
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -68,13 +68,13 @@ def build_xlsx(content: ReportContent) -> bytes:
     today.column_dimensions["A"].width = LABEL_WIDTH
 
     trend = book.create_sheet(sheet_name(content.text("report_files.sheet_history"), taken))
-    append(trend, [content.text("report_files.column_date"), *(content.text(key) for key in FIGURE_LABELS.values())])
+    append(trend, [content.text("report_files.column_date"), *(content.text(key) for key in HISTORY_FIGURES.values())])
     for row in content.history:
-        append(trend, [row.day, *(row.values[name] for name in FIGURE_LABELS)])
+        append(trend, [row.day, *(row.values[name] for name in HISTORY_FIGURES)])
     for cell in trend[1]:
         cell.font = HEADER_FONT
         cell.alignment = WRAP
-    for column in range(1, len(FIGURE_LABELS) + 2):
+    for column in range(1, len(HISTORY_FIGURES) + 2):
         trend.column_dimensions[get_column_letter(column)].width = NUMBER_WIDTH
     for row in trend.iter_rows(min_row=2, max_col=1):
         row[0].number_format = "yyyy-mm-dd"
