@@ -120,7 +120,7 @@ def post_files(ctx: Context, day: date) -> bool:
         return False
     chats = file_chats(ctx)
     if not chats:
-        logger.warning("report files of %s built but no 综合组 chat is bound", day)
+        logger.warning("report files of %s not sent: no 综合组 chat is bound", day)
         return False
     send_files(ctx, chats, build_content(ctx, day, updated=updated))
     logger.info("report files of %s sent to %d chat(s) (updated=%s)", day, len(chats), updated)
