@@ -102,8 +102,14 @@ def latest_late_report(ctx: Context, day: date) -> str | None:
 
 
 def post_files(ctx: Context, day: date) -> bool:
-    """Send a day's files once its merged report went out, and again, as 更新版, after each 补报; True if sent."""
+    """Send a day's files once its merged report went out, and again, as 更新版, after each 补报; True if sent.
+
+    With no 综合组 chat bound yet, nothing is claimed: the files go on the first tick after one is bound.
+    """
     if not is_claimed(session=ctx.session, key=ledger_key(day, KIND_REPORT)):
+        return False
+    chats = file_chats(ctx)
+    if not chats:
         return False
     late = latest_late_report(ctx, day)
     first = ledger_key(day, KIND_FILES, FIRST_VERSION)
@@ -117,10 +123,6 @@ def post_files(ctx: Context, day: date) -> bool:
     ):
         updated = True
     else:
-        return False
-    chats = file_chats(ctx)
-    if not chats:
-        logger.warning("report files of %s not sent: no 综合组 chat is bound", day)
         return False
     send_files(ctx, chats, build_content(ctx, day, updated=updated))
     logger.info("report files of %s sent to %d chat(s) (updated=%s)", day, len(chats), updated)

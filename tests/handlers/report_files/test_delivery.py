@@ -112,6 +112,19 @@ async def test_files_to_leadership_when_the_org_file_says(database_url: str) -> 
         harness.app.engine.dispose()
 
 
+async def test_files_wait_for_a_coordination_chat(harness: Harness) -> None:
+    admin = await harness.member("龙雅俐", "coordination", "admin")
+    await harness.tick("15:30")
+    admin.catch_up()  # the report itself, privately: no chat is bound
+    coordination = harness.group("g-coordination", admin)
+    await coordination.say("/bind group coordination")
+    coordination.catch_up()
+    harness.at("15:40")
+    await harness.tick()
+    assert heads(coordination.unread()) == FILE_KEYS
+    assert await harness.tick() == []
+
+
 async def test_report_file_on_demand_for_overseers_only(harness: Harness) -> None:
     admin, _, coordination = await harness.bound_org_chats()
     answer = await admin.say("/report file")
