@@ -18,6 +18,7 @@ from lianfang.handlers import (
     membership,
     observation,
     referrals,
+    report_files,
     screening,
     stability,
     supplies,
@@ -28,6 +29,7 @@ from lianfang.scheduler.jobs import Ticker
 FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     daily_report.FEATURE,
+    report_files.FEATURE,
     observation.FEATURE,
     alerts.FEATURE,
     referrals.FEATURE,

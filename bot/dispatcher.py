@@ -39,6 +39,8 @@ FILE_COMMAND = "~file"
 DEEP_LINK_SEPARATOR = "_"
 ALIAS_SEPARATOR = re.compile(r"[\s:]+")
 """What may stand between a Chinese alias and its argument once folded: spaces of any kind, ``:`` or ``：``."""
+SUBCOMMAND_SEPARATOR = " "
+"""A command named ``report file`` is a subcommand: ``/report file ...`` reaches it (``/report ...`` does not)."""
 TYPED_BUTTON_WINDOW = timedelta(hours=24)
 TYPED_BUTTON_MESSAGES = 5
 """A typed button label is looked for among this many of the latest messages to the chat, within the window."""
@@ -296,6 +298,14 @@ class Dispatcher:
             return parsed
         return ParsedCommand(name, rest.replace(DEEP_LINK_SEPARATOR, " ").strip())
 
+    def _subcommand(self, parsed: ParsedCommand) -> ParsedCommand:
+        """Turn ``/report file 2020-01-28`` into the command named ``report file``, when a feature declares one."""
+        words = parsed.args.split(maxsplit=1)
+        if not words:
+            return parsed
+        name = f"{parsed.name}{SUBCOMMAND_SEPARATOR}{words[0].casefold()}"
+        return ParsedCommand(name, words[1] if len(words) > 1 else "") if name in self.commands else parsed
+
     def _no_command(self, ctx: Context, text: str) -> None:
         if ctx.member_id is None:
             ctx.reply("common.stranger")
@@ -307,7 +317,7 @@ class Dispatcher:
             ctx.reply("common.not_understood")
 
     def _run_command(self, ctx: Context, parsed: ParsedCommand) -> None:
-        parsed = self._deep_link(parsed)
+        parsed = self._subcommand(self._deep_link(parsed))
         command = self.commands.get(parsed.name)
         assert ctx.msg is not None
         if command is None:

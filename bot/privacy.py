@@ -91,13 +91,15 @@ def _strings(value: Any, lang: str) -> Iterator[str]:
 
 
 def message_text(message: OutgoingMessage) -> str:
-    """Return everything a reader of a message sees or can reach: lines, parameters, button labels and values."""
+    """Return everything a reader of a message sees or can reach: lines, parameters, buttons, a document's words."""
     parts: list[str] = []
     for line in message.lines:
         parts += _strings(line, message.lang)
     for button in message.buttons:
         parts += _strings(button.label, message.lang)
         parts.append(button.value)
+    if message.document is not None:
+        parts += [message.document.file_name, message.document.text]
     return "\n".join(parts)
 
 
@@ -165,4 +167,3 @@ def block(*, session: Session, claimed: Claimed, found: list[str], now: datetime
         chat = ChatRef(identity.platform, identity.chat_id)
         notice = OutgoingMessage(chat, (Text("privacy.blocked", {"number": claimed.id}),), admin.lang, private=True)
         enqueue(session=session, platform=chat.platform, chat_id=chat.chat_id, payload=notice.to_json(), now=now)
-

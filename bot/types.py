@@ -120,15 +120,27 @@ class Document:
     file_id: int | None = None
     """The row holding the bytes, once stored."""
     data: bytes | None = field(default=None, repr=False, compare=False)
+    text: str = field(default="", repr=False, compare=False)
+    """The words the file shows a reader, for the privacy guard, when a group chat is to get it (a report)."""
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict without the bytes."""
-        return {"file_id": self.file_id, "file_name": self.file_name, "size": self.size, "mime_type": self.mime_type}
+        data: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_name": self.file_name,
+            "size": self.size,
+            "mime_type": self.mime_type,
+        }
+        if self.text:
+            data["text"] = self.text
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Document:
         """Build from the dict made by ``to_json``; the bytes are loaded separately."""
-        return cls(data["file_name"], int(data["size"]), data["mime_type"], data.get("file_id"))
+        return cls(
+            data["file_name"], int(data["size"]), data["mime_type"], data.get("file_id"), text=data.get("text", "")
+        )
 
 
 @dataclass(frozen=True)

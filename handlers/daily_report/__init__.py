@@ -5,7 +5,16 @@ from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.daily_report.loop import LOOP_JOB, loop_times
-from lianfang.handlers.daily_report.report import COMMANDS, FORMS, REPORT, build_daily_report
+from lianfang.handlers.daily_report.report import (
+    COMMANDS,
+    FORMS,
+    REPORT,
+    DayFigures,
+    build_daily_report,
+    day_figures,
+    deadline_of,
+    parse_report_date,
+)
 from lianfang.handlers.shared.access import is_overseer
 from lianfang.models.members import REPORTING_ROLES, Member
 
@@ -42,4 +51,12 @@ FEATURE = Feature(
     report=REPORT,
 )
 
-__all__ = ["FEATURE", "build_daily_report", "loop_times"]
+__all__ = [
+    "FEATURE",
+    "DayFigures",
+    "build_daily_report",
+    "day_figures",
+    "deadline_of",
+    "loop_times",
+    "parse_report_date",
+]

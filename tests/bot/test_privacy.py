@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from lianfang.bot.db import session_scope
 from lianfang.bot.privacy import PersonalData, inspect
-from lianfang.bot.types import SUBJECT_CHECK, SUBJECT_REFERRAL, Button, ChatRef, OutgoingMessage, Text
+from lianfang.bot.types import (
+    SUBJECT_CHECK,
+    SUBJECT_REFERRAL,
+    Button,
+    ChatRef,
+    Document,
+    OutgoingMessage,
+    Text,
+)
 from lianfang.models.audit import AuditEntry
 from lianfang.models.outbox import REASON_PRIVACY, STATUS_FAILED, FailureKind, OutboxMessage
 from sqlmodel import Session, col, select
@@ -116,6 +124,15 @@ def test_masked_lines_and_everyday_numbers_pass() -> None:
     ]
     for line in ordinary:
         assert inspect(message(Text.raw(line)), [CN, EN]) == [], line
+
+
+def test_the_guard_reads_the_words_a_document_carries() -> None:
+    report = Document("日报.docx", 10, "application/octet-stream", text="排查组：户主 欧阳娜娜 138 1234 5678")
+    found = inspect(OutgoingMessage(GROUP, (Text.raw("📎"),), "zh_CN", document=report), [CN])
+    assert found == ["mobile pattern", "name", "phone"]
+    kept = OutgoingMessage.from_json(GROUP, OutgoingMessage(GROUP, (), "zh_CN", document=report).to_json())
+    assert kept.document is not None and kept.document.text == report.text
+    assert inspect(message(Text.raw("📎")), [CN]) == []
 
 
 def test_subjects_survive_the_outbox_payload() -> None:

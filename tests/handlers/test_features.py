@@ -31,6 +31,7 @@ ORDER = (
     "supplies",
     "stability",
     "daily_report",
+    "report_files",
     "membership",
     "undeliverable",
 )
@@ -134,7 +135,7 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     if member.role in REPORTING_ROLES:
         keys.append("help.daily")
     if overseer:
-        keys.append("help.report")
+        keys += ["help.report", "report_files.help"]
     if overseer or member.role in ctx.org.access.full_data_roles:
         keys.append("help.ack")
     if member.role == ROLE_ADMIN:

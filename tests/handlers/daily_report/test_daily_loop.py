@@ -66,8 +66,8 @@ async def test_chasers_go_only_to_pending_and_report_lists_them(harness: Harness
     assert keys_of(reporters["supervision"].unread()) == ["reminder.chase_title", "reminder.chase"]
     await harness.tick("15:30")
     [report] = leadership.unread()
-    [copy] = coordination.unread()
-    assert report.lines == copy.lines
+    copy, *files = coordination.unread()  # then the report's files (see report_files)
+    assert report.lines == copy.lines and all(message.document for message in files)
     text = texts_of([report])
     assert "2020-01-28" in text and "五里牌街道" in text
     assert text.index("一、疫情变化") < text.index("二、各工作组工作情况") < text.index("三、未报")
