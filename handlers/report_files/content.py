@@ -21,7 +21,7 @@ from lianfang.models.supplies import supply_figures
 
 HISTORY_DAYS = 30
 TREND_DAYS = 7
-SECTION_PREFIX = "report.section_"
+SECTION_TITLE = "report.section_numbered"
 TITLE_KEY = "report.title"
 GROUPS_SECTION = "report.section_groups"
 SECTION_TITLES = {
@@ -189,11 +189,14 @@ def split_report(lines: list[Text], lang: str) -> tuple[list[str], list[Section]
     for line in lines:
         if line.key == TITLE_KEY:
             continue
-        if line.key.startswith(SECTION_PREFIX):
-            title = render(Text(SECTION_TITLES[line.key]), lang) if line.key in SECTION_TITLES else render(line, lang)
+        if line.key == SECTION_TITLE:
+            # the chat report numbers its sections; the files number theirs, under the district's names
+            inner: Text = line.params["title"]
+            named = SECTION_TITLES.get(inner.key)
+            title = render(Text(named) if named else inner, lang)
             current = Section(title, [])
             sections.append(current)
-            in_groups = line.key == GROUPS_SECTION
+            in_groups = inner.key == GROUPS_SECTION
             continue
         if current is None:
             notes.append(render(line, lang))
