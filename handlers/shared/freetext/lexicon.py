@@ -29,7 +29,8 @@ DYSPNEA_WORDS = words(
 )
 DIARRHEA_WORDS = words("腹泻|拉肚子|拉稀|闹肚子|diarrhea|diarrhoea")
 SORE_THROAT_WORDS = words(
-    "咽痛|嗓子疼|嗓子痛|喉咙痛|喉咙疼|咽喉痛|咽喉疼|喉咙不舒服|嗓子不舒服|咽部不适|喉咙有点痛|嗓子有点疼|sore throat"
+    "咽喉不适|喉咙不适|嗓子不适|咽痛|"
+    "嗓子疼|嗓子痛|喉咙痛|喉咙疼|咽喉痛|咽喉疼|喉咙不舒服|嗓子不舒服|咽部不适|喉咙有点痛|嗓子有点疼|sore throat"
 )
 HEADACHE_WORDS = words("头痛|头疼|脑壳痛|脑壳疼|脑壳有点痛|头有点痛|头有点疼|headache")
 SYMPTOM_WORDS: dict[str, str] = {
@@ -57,6 +58,7 @@ CONDITIONALS = words("如有|如果|如出现|若有|若|一旦|如|万一|有�
 CONDITIONAL_AFTER = words("就|及时|立即|马上|随时")
 PAST_BEFORE = words("昨天|前几天|前两天|之前|以前|原来|曾经|曾")
 NO_COMPLAINT = words(
+    "没得么子问题|冇得么子问题|冇得么子|没得么子|没么子事|冇么子事|没什么问题|没什么事|精神蛮好|精神好|"
     "无症状|没有症状|没症状|无不适|没有不适|无不舒服|没有不舒服|无异常|没有异常|一切正常|体温正常|都正常|其他正常|"
     "均正常|正常|蛮好|都好|很好|挺好|好着呢|冇事|冇得事|没事|都没事|没问题|身体健康|"
     "健康|无特殊|未见异常|无明显症状|呼吸正常|no symptoms|no symptom|asymptomatic|fine|all good|ok|okay|normal|"

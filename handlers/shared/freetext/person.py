@@ -30,6 +30,7 @@ LATIN_NOT_NAMES = frozenset(
 POINTER = re.compile(r"^的?(?:" + "|".join(RELATIONS) + ")")
 """``王德明的老伴``: a relative's name that points at the person, who is then unnamed."""
 BEFORE_WINDOW = 6
+PARTICLES = frozenset("的了说讲是在和与及跟不没无冇未也都男女已从到去回")
 MAX_GIVEN = 2
 
 
@@ -71,7 +72,8 @@ def _candidate(run: str, at: int) -> tuple[str, int] | None:
             if end == at + len(surname):
                 return run[at : end + len(title)], end + len(title)
             break
-        if _word_at(run, end):
+        # a name's first given character may be a word of its own (张家豪), unless it is a particle
+        if _word_at(run, end, shortest=1 if end > at + len(surname) else 2) or run[end] in PARTICLES:
             break
         end += 1
     if end == at + len(surname):

@@ -92,7 +92,11 @@ def _mentions(message: Message) -> list[Mention]:
     for match in SYMPTOM.finditer(text):
         start, end = match.span()
         word = match.group(0)
-        if text.startswith(PLACE_AFTER, end) or (start > 0 and text[start - 1] == REVERSAL_BEFORE):
+        if (
+            text.startswith(PLACE_AFTER, end)
+            or text[end:].casefold().startswith(" clinic")
+            or (start > 0 and text[start - 1] == REVERSAL_BEFORE)
+        ):
             continue
         if message.is_other(start) and not about_everyone(message, start, end):
             continue
