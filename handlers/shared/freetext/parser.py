@@ -70,7 +70,6 @@ def parse_check(text: str, compounds: Sequence[str] = ()) -> Understood:
         leftover = LEFTOVER.sub("", message.masked)
         if len(leftover) > MAX_LEFTOVER:
             return Understood()
-    community = None
     return Understood(
         address=address,
         name=name,
@@ -79,6 +78,5 @@ def parse_check(text: str, compounds: Sequence[str] = ()) -> Understood:
         symptoms=symptoms,
         history=history,
         measure=measure,
-        community=community,
         others=bool(message.others),
     )

@@ -20,8 +20,6 @@ class Understood:
     symptoms: list[str] | None = None
     history: str | None = None
     measure: str | None = None
-    community: str | None = None
-    """The community whose compound the address names (from the org file); not one of the printed fields."""
     others: bool = False
     """The message speaks of more than one person; the fields are the first person's."""
 
