@@ -35,7 +35,9 @@ NONE = re.compile(
     r"didn'?t travel|not travel",
     re.I,
 )
-NEGATION_BEFORE = re.compile(r"(?:没有?去过|冇去过|未去过|没有?接触过?|未接触过?|无|没|冇|未|no|not|never)\s*$", re.I)
+NEGATION_BEFORE = re.compile(
+    r"(?:没有?去过|冇去过|未去过|没有?接触过?|未接触过?|无|没|冇|未)$|\b(?:no|not|never)\s+$", re.I
+)
 ANSWER_NO = re.compile(r"吗\s*[?？]?\s*(?:说|答)?\s*(?:没有|没去过|没|不)")
 BEFORE_WINDOW = 8
 RANK = (HISTORY_CONTACT, HISTORY_WUHAN, HISTORY_OTHER, HISTORY_NONE)
