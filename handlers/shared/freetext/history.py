@@ -5,17 +5,18 @@ from __future__ import annotations
 import re
 
 from lianfang.handlers.shared.freetext.symptoms import about_everyone
-from lianfang.handlers.shared.freetext.text import Message
+from lianfang.handlers.shared.freetext.text import Message, alternation
 from lianfang.handlers.shared.masking import HISTORY_CONTACT, HISTORY_NONE, HISTORY_OTHER, HISTORY_WUHAN
 
 CASE = r"(?:确诊|疑似)"
 CONTACT = re.compile(
-    rf"密切接触|密接|接触过?的?{CASE}|与{CASE}|和{CASE}|{CASE}(?:病例|病人|患者)?的?(?:密接|密切接触)"
+    r"(?=[密接与和确疑老丈妻家同爱父母儿女室cC])"  # first characters: see text.alternation
+    rf"(?:密切接触|密接|接触过?的?{CASE}|与{CASE}|和{CASE}|{CASE}(?:病例|病人|患者)?的?(?:密接|密切接触)"
     rf"|(?:老公|老婆|丈夫|妻子|家人|同事|爱人|同住人?|父亲|母亲|儿子|女儿|室友)(?:是|为)?{CASE}"
-    r"|close contact|contact with (?:a )?(?:confirmed|suspected)",
+    r"|close contact|contact with (?:a )?(?:confirmed|suspected))",
     re.I,
 )
-WUHAN = re.compile(r"武汉|汉口|武昌|汉阳|wuhan|hankou|wuchang", re.I)
+WUHAN = re.compile(r"(?=[武汉wWhH])(?:武汉|汉口|武昌|汉阳|wuhan|hankou|wuchang)", re.I)
 PLACES = (
     "湖北|孝感|黄冈|十堰|宜昌|荆州|襄阳|随州|咸宁|鄂州|黄石|荆门|恩施|仙桃|天门|潜江|岳阳|株洲|湘潭|常德|衡阳|益阳|"
     "郴州|邵阳|娄底|怀化|永州|张家界|湘西|北京|上海|天津|重庆|广州|深圳|东莞|广东|浙江|温州|杭州|宁波|江西|南昌|"
@@ -23,16 +24,17 @@ PLACES = (
     "西安|云南|昆明|贵州|贵阳|广西|南宁|海南|三亚|东北|新疆|香港|澳门|台湾|国外|外地|外省|出差|返湘|返长|"
     "beijing|shanghai|guangzhou|shenzhen|hubei|changde|yueyang|zhuzhou|xiangtan|hangzhou|chengdu|abroad"
 )
-OTHER_PLACE = re.compile(PLACES, re.I)
+OTHER_PLACE = re.compile(alternation(PLACES.split("|")), re.I)
 RETURNEE = re.compile(r"(?:回来|返乡|返回|过来|来)的?(?:亲戚|人员|人|朋友|同事|家人|老乡)")
 NATIVE = re.compile(r"^人(?![员])")
 """``武汉人``: where someone is from, not where they went."""
 NONE = re.compile(
-    r"无外出|没有外出|未外出|没外出|没出门|没出过门|冇出门|冇出过门|没有出门|不出门|未出门|一直在家|一直屋里|"
+    r"(?=[无没未冇不一在都接旅长近sndSND])"  # first characters: see text.alternation
+    r"(?:无外出|没有外出|未外出|没外出|没出门|没出过门|冇出门|冇出过门|没有出门|不出门|未出门|一直在家|一直屋里|"
     r"一直待在家|一直呆在家|在家没出|都没出门|无.{0,5}旅居史|无.{0,5}接触史|(?:接触史|旅居史)\s*[:：]?\s*无|"
     r"没去过|没有去过|冇去过|未去过|没有接触|没接触|无接触|未接触|一直在长沙|长沙本地|没出长沙|没离开长沙|未离开|"
     r"没回去|没有回去|近\d+天无外出|stayed home|stay(?:ed)? at home|never left home|no travel|no contact|"
-    r"didn'?t travel|not travel",
+    r"didn'?t travel|not travel)",
     re.I,
 )
 NEGATION_BEFORE = re.compile(

@@ -9,7 +9,8 @@ from lianfang.handlers.shared.freetext.text import Message
 from lianfang.models.checks import MEASURE_CENTRAL, MEASURE_HOME, MEASURE_NONE, MEASURE_REFERRED
 
 MEASURES = re.compile(
-    r"(?P<none>(?:居家|集中|在家)(?:医学)?(?:观察|隔离)已?(?:结束|期满)|解除(?:居家|集中)?(?:医学)?(?:观察|隔离|管控)|观察结束|隔离结束|(?:隔离|观察)?期满(?:解除)?|解除|"
+    r"(?=[居集在解观隔期无不措处别送转去到已前就看住1lorcqhsfLORCQHSF])"  # first characters: see text.alternation
+    r"(?:(?P<none>(?:居家|集中|在家)(?:医学)?(?:观察|隔离)已?(?:结束|期满)|解除(?:居家|集中)?(?:医学)?(?:观察|隔离|管控)|观察结束|隔离结束|(?:隔离|观察)?期满(?:解除)?|解除|"
     r"无需隔离|不需要隔离|不用隔离了|无需(?:采取)?措施|不需要采取措施|(?:措施|处置)\s*[:：]?\s*(?:正常|无)(?![症])|"
     r"lifted(?: observation)?|observation lifted|released)"
     r"|(?P<central>集中(?:医学)?(?:观察|隔离)点?|隔离酒店|隔离点|central(?:ized)? quarantine|quarantine hotel)"
@@ -17,7 +18,7 @@ MEASURES = re.compile(
     r"home obs(?:ervation)?|home quarantine|home isolation|self[- ]isolat\w*)"
     r"|(?P<referred>(?:送|转|去|到|已去|送往|转至|转到|转往|前往)(?!过)(?:了)?(?:市|区|县)?[\u4e00-\u9fff]{0,6}?发热门诊|"
     r"转诊|送医院|送医|就医|就诊|看医生|去医院|到医院|住院|(?<!\d)120(?!\d)|fever clinic|hospital|referred|"
-    r"see a doctor)",
+    r"see a doctor))",
     re.I,
 )
 KINDS = {"none": MEASURE_NONE, "central": MEASURE_CENTRAL, "home": MEASURE_HOME, "referred": MEASURE_REFERRED}

@@ -16,12 +16,12 @@ from lianfang.handlers.shared.freetext.phone import read_phone
 from lianfang.handlers.shared.freetext.result import Understood
 from lianfang.handlers.shared.freetext.symptoms import read_symptoms
 from lianfang.handlers.shared.freetext.temperature import read_temperature
-from lianfang.handlers.shared.freetext.text import CLAUSE_BREAK, Message
+from lianfang.handlers.shared.freetext.text import CLAUSE_BREAK, Message, alternation
 
 MAX_CHARS = 1000
 """Longer texts are read up to here: a check is a few lines, and the parser stays fast on a pasted essay."""
-RELATION = re.compile("|".join(sorted((re.escape(w) for w in RELATIONS), key=len, reverse=True)), re.I)
-SELF = re.compile("|".join(sorted(SELVES, key=len, reverse=True)))
+RELATION = re.compile(alternation(RELATIONS), re.I)
+SELF = re.compile(alternation(SELVES))
 PERSISTENT = ("另外", "另一户", "对门")
 """Words that turn to another household: they stay spoken of, named or not."""
 CASE_AFTER = re.compile(r"(?:是|为)?(?:确诊|疑似)")

@@ -15,7 +15,7 @@ from lianfang.handlers.shared.freetext.names import (
     TITLES,
     WORKER_LABELS,
 )
-from lianfang.handlers.shared.freetext.text import Message
+from lianfang.handlers.shared.freetext.text import Message, alternation
 
 WORDS = frozenset(COMMON_WORDS) | frozenset(LABELS) | frozenset(RELATIONS) | frozenset(OFFICIALS)
 LONGEST_WORD = max(len(word) for word in WORDS)
@@ -30,6 +30,8 @@ LATIN_NOT_NAMES = frozenset(
 POINTER = re.compile(r"^的?(?:" + "|".join(RELATIONS) + ")")
 """``王德明的老伴``: a relative's name that points at the person, who is then unnamed."""
 BEFORE_WINDOW = 6
+TITLE = re.compile(alternation(TITLES))
+OFFICIAL = re.compile(alternation(OFFICIALS))
 PARTICLES = frozenset("的了说讲是在和与及跟不没无冇未也都男女已从到去回")
 MAX_GIVEN = 2
 
@@ -43,11 +45,12 @@ def _word_at(text: str, at: int, *, shortest: int = 1) -> str | None:
 
 
 def _title_at(text: str, at: int) -> str | None:
-    return next((title for title in sorted(TITLES, key=len, reverse=True) if text.startswith(title, at)), None)
+    match = TITLE.match(text, at)
+    return match.group(0) if match else None
 
 
 def _official_at(text: str, at: int) -> bool:
-    return any(text.startswith(word, at) for word in OFFICIALS)
+    return OFFICIAL.match(text, at) is not None
 
 
 def _candidate(run: str, at: int) -> tuple[str, int] | None:

@@ -20,20 +20,10 @@ from lianfang.handlers.shared.freetext.lexicon import (
     SPLIT_SYMPTOMS,
     SYMPTOM_WORDS,
 )
-from lianfang.handlers.shared.freetext.text import Message
+from lianfang.handlers.shared.freetext.text import Message, alternation
 
-
-def _alternation(words: object) -> str:
-    """Return a regex alternation of words, longest first; latin words match whole."""
-    parts = []
-    for word in sorted(words, key=len, reverse=True):  # type: ignore[call-overload]
-        escaped = re.escape(word.strip())
-        parts.append(rf"\b{escaped}\b" if word.isascii() else escaped)
-    return "|".join(parts)
-
-
-SYMPTOM = re.compile(_alternation([*SYMPTOM_WORDS, *SPLIT_SYMPTOMS]), re.I)
-NO_COMPLAINT_WORDS = re.compile(_alternation([*NO_COMPLAINT, *OTHER_COMPLAINTS]), re.I)
+SYMPTOM = re.compile(alternation([*SYMPTOM_WORDS, *SPLIT_SYMPTOMS]), re.I)
+NO_COMPLAINT_WORDS = re.compile(alternation([*NO_COMPLAINT, *OTHER_COMPLAINTS]), re.I)
 NO_SYMPTOM_LABEL = re.compile(r"(?:症状|symptoms?)\s*[:：]?\s*(?:无|没有|冇|none|no\b|否)|(?:^|\s)无(?=\s|$)", re.I)
 MEASURE_LABEL = re.compile(r"(?:措施|处置|处理)\s*[:：]?\s*$")
 RESOLUTION_LEAD = re.compile(r"^[\s,，]*(?:今天|现在|目前|已经|已|都|也)*")
