@@ -9,7 +9,7 @@ from lianfang.handlers.shared.freetext.text import HAN_DIGIT_CLASS, Message
 
 NUM = rf"(?:\d+|[{HAN_DIGIT_CLASS}十百]+|[A-Za-z](?![A-Za-z]))"
 UNIT = r"(?:号楼|栋|幢|东|座|单元|楼|层|室|房|号|门)"
-PIECE = rf"第?{NUM}{UNIT}"
+PIECE = rf"第?{NUM} ?{UNIT}"
 DASH = r"\d+#?(?:-\d+){1,2}(?![\d.])|\d+#\d+(?:-\d+)?(?![\d.])"
 ROOM = rf"(?:\d{{2,4}}|[{HAN_DIGIT_CLASS}]{{3,4}})(?:室|房)?(?![\d.,度岁天号栋幢℃°])"
 CHAIN = re.compile(rf"(?<![\d#-])(?:{DASH}|{PIECE}(?:\s*{PIECE})*(?:\s*{ROOM})?)")

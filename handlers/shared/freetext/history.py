@@ -22,26 +22,32 @@ PLACES = (
     "郴州|邵阳|娄底|怀化|永州|张家界|湘西|北京|上海|天津|重庆|广州|深圳|东莞|广东|浙江|温州|杭州|宁波|江西|南昌|"
     "九江|四川|成都|河南|信阳|南阳|郑州|江苏|南京|苏州|福建|厦门|福州|安徽|合肥|山东|青岛|济南|河北|山西|陕西|"
     "西安|云南|昆明|贵州|贵阳|广西|南宁|海南|三亚|东北|新疆|香港|澳门|台湾|国外|外地|外省|出差|返湘|返长|"
-    "beijing|shanghai|guangzhou|shenzhen|hubei|changde|yueyang|zhuzhou|xiangtan|hangzhou|chengdu|abroad"
+    "beijing|shanghai|guangzhou|shenzhen|hubei|changde|yueyang|zhuzhou|xiangtan|hangzhou|chengdu|abroad|xiaogan|"
+    "huanggang|shiyan|yichang|jingzhou|xiangyang|suizhou|xianning|ezhou|huangshi|jingmen|enshi|xiantao|tianmen|"
+    "qianjiang|hengyang|yiyang|chenzhou|shaoyang|loudi|huaihua|yongzhou|zhangjiajie|chongqing|tianjin|nanjing|"
+    "guangdong|zhejiang|jiangxi|henan|hong kong|overseas"
 )
 OTHER_PLACE = re.compile(alternation(PLACES.split("|")), re.I)
-RETURNEE = re.compile(r"(?:回来|返乡|返回|过来|来)的?(?:亲戚|人员|人|朋友|同事|家人|老乡)")
+RETURNEE = re.compile(r"(?:回来|返乡|返回|过来|来)的?(?:亲戚|人员|人|朋友|同事|家人|老乡)|接触史|人员")
 NATIVE = re.compile(r"^人(?![员])")
 """``武汉人``: where someone is from, not where they went."""
 NONE = re.compile(
     r"(?=[无没未冇不一在都接旅长近sndSND])"  # first characters: see text.alternation
     r"(?:无外出|没有外出|未外出|没外出|没出门|没出过门|冇出门|冇出过门|没有出门|不出门|未出门|一直在家|一直屋里|"
-    r"一直待在家|一直呆在家|在家没出|都没出门|无.{0,5}旅居史|无.{0,5}接触史|(?:接触史|旅居史)\s*[:：]?\s*无|"
+    r"一直待在家|一直呆在家|在家没出|都没出门|没出去过|没有出去过?|冇出去过?|没出去|冇人出去过|没人出去过|都没出去|未出过门|"
+    r"无.{0,5}旅居史|无.{0,5}接触史|(?:接触史|旅居史)\s*[:：]?\s*无|"
     r"没去过|没有去过|冇去过|未去过|没有接触|没接触|无接触|未接触|一直在长沙|长沙本地|没出长沙|没离开长沙|未离开|"
     r"没回去|没有回去|近\d+天无外出|stayed home|stay(?:ed)? at home|never left home|no travel|no contact|"
     r"didn'?t travel|not travel)",
     re.I,
 )
 NEGATION_BEFORE = re.compile(
-    r"(?:没有?去过|冇去过|未去过|没有?接触过?|未接触过?|无|没|冇|未)$|\b(?:no|not|never)\s+$", re.I
+    r"(?:没有?去过|冇去过|未去过|没有?接触过?|未接触过?|无|没|冇|未)$"
+    r"|\b(?:no|not|never|hasn'?t|haven'?t)\s+(?:been\s+)?(?:to\s+|travel\w*\s+(?:to\s+)?)?$",
+    re.I,
 )
 ANSWER_NO = re.compile(r"吗\s*[?？]?\s*(?:说|答)?\s*(?:没有|没去过|没|不)")
-BEFORE_WINDOW = 8
+BEFORE_WINDOW = 16
 RANK = (HISTORY_CONTACT, HISTORY_WUHAN, HISTORY_OTHER, HISTORY_NONE)
 """When several apply, the first of these wins."""
 

@@ -16,7 +16,8 @@ MEASURES = re.compile(
     r"|(?P<central>集中(?:医学)?(?:观察|隔离)点?|隔离酒店|隔离点|central(?:ized)? quarantine|quarantine hotel)"
     r"|(?P<home>居家(?:医学)?(?:观察|隔离)?|在家(?:医学)?(?:观察|隔离)|别出门|不要出门|别出去|不要出去|不准出门|"
     r"home obs(?:ervation)?|home quarantine|home isolation|self[- ]isolat\w*)"
-    r"|(?P<referred>(?:送|转|去|到|已去|送往|转至|转到|转往|前往)(?!过)(?:了)?(?:市|区|县)?[\u4e00-\u9fff]{0,6}?发热门诊|"
+    r"|(?P<referred>(?:送|转|去|到|已去|送往|转至|转到|转往|转入|前往)(?!过)(?:了)?[\u4e00-\u9fff]{0,8}?"
+    r"(?:发热门诊|医院|卫生服务中心|卫生院|诊所)|"
     r"转诊|送医院|送医|就医|就诊|看医生|去医院|到医院|住院|(?<!\d)120(?!\d)|fever clinic|hospital|referred|"
     r"see a doctor))",
     re.I,
