@@ -16,6 +16,8 @@ CONTACT = re.compile(
     r"|close contact|contact with (?:a )?(?:confirmed|suspected))",
     re.I,
 )
+CONTACT_DENIED = re.compile(r"没有接触|没接触|无接触|未接触|no contact")
+"""The person says they had no contact: a case mentioned nearby is not their history."""
 WUHAN = re.compile(r"(?=[武汉wWhH])(?:武汉|汉口|武昌|汉阳|wuhan|hankou|wuchang)", re.I)
 PLACES = (
     "湖北|孝感|黄冈|十堰|宜昌|荆州|襄阳|随州|咸宁|鄂州|黄石|荆门|恩施|仙桃|天门|潜江|岳阳|株洲|湘潭|常德|衡阳|益阳|"
@@ -96,4 +98,6 @@ def read_history(message: Message) -> str | None:
     for match in NONE.finditer(text):
         if _own(message, match.start(), match.end()):
             found.add(HISTORY_NONE)
+            if CONTACT_DENIED.fullmatch(match.group(0)):
+                found.discard(HISTORY_CONTACT)  # 和确诊病人是邻居 无接触
     return next((category for category in RANK if category in found), None)

@@ -8,7 +8,7 @@ from lianfang.handlers.shared.freetext.text import Message
 
 PHONE = re.compile(
     r"(?<![\d-])(?:(?:\+|00)\s*86[\s-]*)?"
-    r"(?P<number>1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4})(?![\d])"
+    r"(?P<number>1[3-9]\d(?:[\s-]?\d){8}|[(（]?0\d{2,3}[)）]?[\s-]?\d{3,4}[\s-]?\d{4})(?![\d])"
 )
 """A mainland mobile (138 1234 5678) or a landline with its area code (0731-84512345)."""
 PARTIAL = re.compile(r"(?:尾号|末尾|后四位)\s*\d+")
