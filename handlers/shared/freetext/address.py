@@ -11,8 +11,10 @@ NUM = rf"(?:\d+|[{HAN_DIGIT_CLASS}十百]+|[A-Za-z](?![A-Za-z]))"
 UNIT = r"(?:号楼|栋|幢|东|座|单元|楼|层|室|房|号|门)"
 PIECE = rf"第?{NUM} ?{UNIT}"
 DASH = r"\d+#?(?:-\d+){1,2}(?![\d.])|\d+#\d+(?:-\d+)?(?![\d.])"
-ROOM = rf"(?:\d{{2,4}}|[{HAN_DIGIT_CLASS}]{{3,4}})(?:室|房)?(?![\d.,度岁天号栋幢℃°])"
-CHAIN = re.compile(rf"(?<![\d#-])(?:{DASH}|{PIECE}(?:\s*{PIECE})*(?:\s*{ROOM})?)")
+ROOM = rf"(?:\d{{2,4}}|[{HAN_DIGIT_CLASS}]{{3,4}})(?:室|房)?(?![\d.,度点岁天号栋幢℃°])"
+ROOM_SPACED = rf"(?:\d{{3,4}}|[{HAN_DIGIT_CLASS}]{{3,4}})(?:室|房)?(?![\d.,度点岁天号栋幢℃°])"
+"""A room typed after a space has three or four digits: ``3栋 37`` is a building and a temperature."""
+CHAIN = re.compile(rf"(?<![\d#-])(?:{DASH}|{PIECE}(?:\s*{PIECE})*(?:{ROOM}|\s+{ROOM_SPACED})?)")
 BUILDING = re.compile(r"号楼|栋|幢|东|座|单元|楼|#|-")
 """A chain is an address only if it names a building or unit (a lone ``20号`` or ``3门`` is not)."""
 GENERIC_PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:小区|新村|花园|家园|公寓|大院|苑|路|街|巷|大道|村|院)$")
