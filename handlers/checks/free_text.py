@@ -11,8 +11,7 @@ from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.types import Text
-from lianfang.handlers.shared.freetext import Understood, parse_check
-from lianfang.handlers.shared.health import NO_SYMPTOMS
+from lianfang.handlers.shared.freetext import Understood, parse_check, symptoms_answer
 from lianfang.handlers.shared.labels import community_default
 
 FORM_CHECK = "check"
@@ -46,7 +45,7 @@ def understood_answers(ctx: Context, understood: Understood) -> dict[str, Any]:
     if understood.temperature is not None:
         answers["temperature"] = understood.temperature
     if understood.symptoms is not None:
-        answers["symptoms"] = "、".join(understood.symptoms) or NO_SYMPTOMS
+        answers["symptoms"] = symptoms_answer(understood.symptoms)
     if understood.history:
         answers["history"] = understood.history
     if understood.measure:

@@ -52,8 +52,12 @@ def _persons(message: Message) -> None:
         message.selves.append(match.start())
 
 
-def parse_check(text: str, compounds: Sequence[str] = ()) -> Understood:
-    """Read a check from free text; ``compounds`` are the org file's compound and road names, longest first."""
+def parse_check(text: str, compounds: Sequence[str] = (), *, known_person: bool = False) -> Understood:
+    """Read a check from free text; ``compounds`` are the org file's compound and road names, longest first.
+
+    A text that names no person, place or temperature reads as nothing (chatter), unless ``known_person`` says it
+    follows a record number (``/verify 12 无症状 居家观察``).
+    """
     message = Message(text[:MAX_CHARS])
     _persons(message)
     phone = read_phone(message)
@@ -64,9 +68,9 @@ def parse_check(text: str, compounds: Sequence[str] = ()) -> Understood:
     symptoms = read_symptoms(message)
     history = read_history(message)
     measure = read_measure(message)
-    if name is None and address is None and temperature is None:
+    if name is None and address is None and temperature is None and not known_person:
         return Understood()
-    if (name, temperature, phone, symptoms, history, measure) == (None,) * 6:
+    if (name, temperature, phone, symptoms, history, measure) == (None,) * 6 and not known_person:
         leftover = LEFTOVER.sub("", message.masked)
         if len(leftover) > MAX_LEFTOVER:
             return Understood()
