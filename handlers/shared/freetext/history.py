@@ -36,8 +36,8 @@ NATIVE = re.compile(r"^人(?![员])")
 NONE = re.compile(
     r"(?=[无没未冇不一在都接旅长近sndSND])"  # first characters: see text.alternation
     r"(?:无外出|没有外出|未外出|没外出|没出门|没出过门|冇出门|冇出过门|没有出门|不出门|未出门|一直在家|一直屋里|"
-    r"一直待在家|一直呆在家|在家没出|都没出门|没出去过|没有出去过?|冇出去过?|没出去|冇人出去过|没人出去过|都没出去|未出过门|"
-    r"无.{0,5}旅居史|无.{0,5}接触史|(?:接触史|旅居史)\s*[:：]?\s*无|"
+    r"一直待在家|一直呆在家|一直在屋里?|在屋里没出|在家没出|都没出门|没出去过|没有出去过?|冇出去过?|没出去|冇人出去过|没人出去过|都没出去|未出过门|"
+    r"无.{0,10}旅居史|无.{0,10}接触史|(?:接触史|旅居史)\s*[:：]?\s*无|"
     r"没去过|没有去过|冇去过|未去过|没有接触|没接触|无接触|未接触|一直在长沙|长沙本地|没出长沙|没离开长沙|未离开|"
     r"没回去|没有回去|近\d+天无外出|stayed home|stay(?:ed)? at home|never left home|no travel|no contact|"
     r"didn'?t travel|not travel)",
@@ -50,6 +50,8 @@ NEGATION_BEFORE = re.compile(
 )
 ANSWER_NO = re.compile(r"吗\s*[?？]?\s*(?:说|答)?\s*(?:没有|没去过|没|不)")
 BEFORE_WINDOW = 16
+RETURNEE_CONTACT = "returnee"
+"""Contact with someone back from Wuhan who is not a case: ``other``, unless the person denies any contact."""
 RANK = (HISTORY_CONTACT, HISTORY_WUHAN, HISTORY_OTHER, HISTORY_NONE)
 """When several apply, the first of these wins."""
 
@@ -66,21 +68,21 @@ def _negated(message: Message, start: int, end: int) -> bool:
     return bool(ANSWER_NO.search(message.folded[end : end + 10]))
 
 
-def _place(message: Message, match: re.Match[str], found: set[str], category: str) -> None:
+def _place(message: Message, match: re.Match[str], found: set[str], category: str, denials: list[range]) -> None:
     start, end = match.span()
     text = message.folded
     if NATIVE.match(text[end:]):
         return
     if RETURNEE.match(text, end) or RETURNEE.match(text[end:].lstrip("从")):
-        found.add(HISTORY_NONE if _negated(message, start, end) else HISTORY_OTHER)
+        found.add(HISTORY_NONE if _negated(message, start, end) else RETURNEE_CONTACT)
         return
-    if _negated(message, start, end):
+    if _negated(message, start, end) or any(start in denial for denial in denials):
         found.add(HISTORY_NONE)
         return
     if _own(message, start, end):
         found.add(category)
     elif re.search(r"回|返", text[end : end + 6]):
-        found.add(HISTORY_OTHER)  # someone the person lives with came back from there
+        found.add(RETURNEE_CONTACT)  # someone near the person came back from there
 
 
 def read_history(message: Message) -> str | None:
@@ -91,13 +93,17 @@ def read_history(message: Message) -> str | None:
         # contact with a case is the person's history, whoever the case is
         if not NEGATION_BEFORE.search(message.folded[max(0, match.start() - 4) : match.start()]):
             found.add(HISTORY_CONTACT)
+    denials = [range(match.start(), match.end()) for match in NONE.finditer(text)]  # 无武汉及湖北旅居史
     for match in WUHAN.finditer(text):
-        _place(message, match, found, HISTORY_WUHAN)
+        _place(message, match, found, HISTORY_WUHAN, denials)
     for match in OTHER_PLACE.finditer(text):
-        _place(message, match, found, HISTORY_OTHER)
+        _place(message, match, found, HISTORY_OTHER, denials)
     for match in NONE.finditer(text):
         if _own(message, match.start(), match.end()):
             found.add(HISTORY_NONE)
             if CONTACT_DENIED.fullmatch(match.group(0)):
-                found.discard(HISTORY_CONTACT)  # 和确诊病人是邻居 无接触
+                found -= {HISTORY_CONTACT, RETURNEE_CONTACT}  # 和确诊病人是邻居 无接触
+    if RETURNEE_CONTACT in found:
+        found.discard(RETURNEE_CONTACT)
+        found.add(HISTORY_OTHER)
     return next((category for category in RANK if category in found), None)

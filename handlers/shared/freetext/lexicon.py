@@ -51,6 +51,7 @@ NEGATION_LIST_JOINERS = "、,/和及或与跟也"
 NEGATED_AFTER = words("(-)|（-）|阴性")
 POSITIVE_AFTER = words("(+)|（+）")
 RESOLVED_AFTER = words(
+    "现已正常|已正常|恢复正常|现正常|已恢复|"
     "退|已经好了|已好了|好了|已好|退了|已退|退烧了|痊愈|已消失|消失了|没了|已经退了|已经没有了|好多了了"
 )
 NOT_RESOLVED = words("好转")

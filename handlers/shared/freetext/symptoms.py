@@ -26,7 +26,7 @@ SYMPTOM = re.compile(alternation([*SYMPTOM_WORDS, *SPLIT_SYMPTOMS]), re.I)
 NO_COMPLAINT_WORDS = re.compile(alternation([*NO_COMPLAINT, *OTHER_COMPLAINTS]), re.I)
 NO_SYMPTOM_LABEL = re.compile(r"(?:症状|symptoms?)\s*[:：]?\s*(?:无|没有|冇|none|no\b|否)|(?:^|\s)无(?=\s|$)", re.I)
 MEASURE_LABEL = re.compile(r"(?:措施|处置|处理)\s*[:：]?\s*$")
-RESOLUTION_LEAD = re.compile(r"^[\s,，]*(?:今天|现在|目前|已经|已|都|也)*")
+RESOLUTION_LEAD = re.compile(r"^[\s,，]*(?:今天|现在|目前|已经|现|已|都|也)*")
 AFTER_WINDOW = 10
 NEGATION_WINDOW = 10
 EVERYONE_WINDOW = 6
@@ -60,11 +60,11 @@ def about_everyone(message: Message, start: int, end: int) -> bool:
 
 
 def _resolved(message: Message, end: int) -> bool:
-    after = message.folded[end : end + AFTER_WINDOW]
-    after = after[RESOLUTION_LEAD.match(after).end() :]  # type: ignore[union-attr]
+    raw = message.folded[end : end + AFTER_WINDOW].lstrip(" ,，")
+    after = raw[RESOLUTION_LEAD.match(raw).end() :]  # type: ignore[union-attr]
     if any(after.startswith(word) for word in NOT_RESOLVED):
         return False
-    return any(after.startswith(word) for word in RESOLVED_AFTER)
+    return any(text.startswith(word) for text in (raw, after) for word in RESOLVED_AFTER)
 
 
 def _conditional(message: Message, start: int, end: int) -> bool:
