@@ -2,7 +2,7 @@
 
 The texts are the development corpus (``tests/handlers/shared/freetext/corpus.jsonl``), cycled. The floor is one
 regex pass over the same texts that finds the numbers in them: what any reader of these messages must at least do.
-The target is 2,000 messages per second.
+The target is 2,000 messages per second of one core's CPU time.
 
 Run: python benchmarks/freetext.py [--quick]. Each result is one JSON line.
 """
@@ -35,12 +35,15 @@ def texts(count: int) -> list[str]:
     return [corpus[n % len(corpus)] for n in range(count)]
 
 
-def per_second(read: Callable[[str], object], messages: list[str]) -> float:
-    """Return how many messages per second a reader gets through."""
-    start = time.perf_counter()
+def per_second(read: Callable[[str], object], messages: list[str]) -> tuple[float, float]:
+    """Return how many messages per second a reader gets through: (per second of CPU time, per wall-clock second).
+
+    CPU time is the figure: on a shared machine the wall clock counts other processes' turns too.
+    """
+    start, wall = time.process_time(), time.perf_counter()
     for text in messages:
         read(text)
-    return len(messages) / (time.perf_counter() - start)
+    return len(messages) / (time.process_time() - start), len(messages) / (time.perf_counter() - wall)
 
 
 def main() -> None:
@@ -49,14 +52,15 @@ def main() -> None:
     args = parser.parse_args()
     messages = texts(QUICK_MESSAGES if args.quick else MESSAGES)
     parse_check(messages[0], COMPOUNDS)  # compile the patterns outside the timing
-    rate = per_second(lambda text: parse_check(text, COMPOUNDS), messages)
-    floor = per_second(FLOOR.findall, messages)
+    rate, wall = per_second(lambda text: parse_check(text, COMPOUNDS), messages)
+    floor, _ = per_second(FLOOR.findall, messages)
     emit(
         "freetext_parse",
         rate,
         "messages/s",
         f">= {TARGET} messages/s on one core",
         floor=round(floor),
+        wall_clock=round(wall),
         messages=len(messages),
     )
 

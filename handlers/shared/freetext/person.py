@@ -31,6 +31,9 @@ POINTER = re.compile(r"^的?(?:" + "|".join(RELATIONS) + ")")
 """``王德明的老伴``: a relative's name that points at the person, who is then unnamed."""
 BEFORE_WINDOW = 6
 TITLE = re.compile(alternation(TITLES))
+NOT_THE_PERSON_BEFORE = re.compile("(?:" + "|".join(re.escape(w) for w in (*WORKER_LABELS, *RELATIONS)) + ")$")
+"""A worker's label or a relation right before a name: the name is not the person checked's."""
+COMPOUND_SURNAME = re.compile(alternation(COMPOUND_SURNAMES))
 OFFICIAL = re.compile(alternation(OFFICIALS))
 PARTICLES = frozenset("的了说讲是在和与及跟不没无冇未也都男女已从到去回")
 MAX_GIVEN = 2
@@ -55,7 +58,8 @@ def _official_at(text: str, at: int) -> bool:
 
 def _candidate(run: str, at: int) -> tuple[str, int] | None:
     """Read a name starting at ``at`` in a run of Han characters: (name as typed, where it ends) or None."""
-    surname = next((s for s in COMPOUND_SURNAMES if run.startswith(s, at)), None)
+    compound = COMPOUND_SURNAME.match(run, at)
+    surname = compound.group(0) if compound else None
     if surname is None and run[at] in PREFIX_TITLES and at + 1 < len(run) and run[at + 1] in SURNAMES:
         end = at + 2
         if end == len(run) or _word_at(run, end) or _title_at(run, end):
@@ -92,7 +96,7 @@ def _candidate(run: str, at: int) -> tuple[str, int] | None:
 def _excluded(message: Message, start: int) -> bool:
     """Tell whether a name at a position belongs to someone other than the person checked."""
     before = message.folded[max(0, start - BEFORE_WINDOW) : start].rstrip(" :：")
-    if before.endswith("@") or any(before.endswith(label) for label in (*WORKER_LABELS, *RELATIONS)):
+    if before.endswith("@") or NOT_THE_PERSON_BEFORE.search(before):
         return True
     return message.is_other(start)
 
