@@ -24,7 +24,12 @@ from lianfang.handlers.shared.freetext.text import Message, alternation
 
 SYMPTOM = re.compile(alternation([*SYMPTOM_WORDS, *SPLIT_SYMPTOMS]), re.I)
 NO_COMPLAINT_WORDS = re.compile(alternation([*NO_COMPLAINT, *OTHER_COMPLAINTS]), re.I)
-NO_SYMPTOM_LABEL = re.compile(r"(?:症状|symptoms?)\s*[:：]?\s*(?:无|没有|冇|none|no\b|否)|(?:^|\s)无(?=\s|$)", re.I)
+NO_SYMPTOM_LABEL = re.compile(
+    r"(?:症状|symptoms?)\s*[:：]?\s*(?:无|没有|冇|none|no\b|否)|(?:^|\s)无(?=\s|$)"
+    r"|(?:没|无|冇|未见|未发现)(?:有|得)?(?:啥|什么|任何|明显|其他|别的)?(?:症状|不适|异常|不舒服|毛病)",
+    re.I,
+)
+"""``症状：无``, a lone ``无``, and the ways of saying "nothing wrong" the word list does not spell out."""
 MEASURE_LABEL = re.compile(r"(?:措施|处置|处理)\s*[:：]?\s*$")
 RESOLUTION_LEAD = re.compile(r"^[\s,，]*(?:今天|现在|目前|已经|现|已|都|也)*")
 AFTER_WINDOW = 10
