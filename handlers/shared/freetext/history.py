@@ -32,7 +32,8 @@ PLACES = (
 OTHER_PLACE = re.compile(alternation(PLACES.split("|")), re.I)
 RETURNEE = re.compile(r"(?:回来|返乡|返回|过来|来)的?(?:亲戚|人员|人|朋友|同事|家人|老乡)|接触史|人员")
 NATIVE = re.compile(r"^人(?![员])")
-"""``武汉人``: where someone is from, not where they went."""
+NATIVE_BEFORE = re.compile(r"(?:老家|籍贯|户籍|祖籍|老家在|原籍)\s*$")
+"""``武汉人``, ``老家武汉``: where someone is from, not where they went."""
 NONE = re.compile(
     r"(?=[无没未冇不一在都接旅长近sndSND])"  # first characters: see text.alternation
     r"(?:无外出|没有外出|未外出|没外出|没出门|没出过门|冇出门|冇出过门|没有出门|不出门|未出门|一直在家|一直屋里|"
@@ -71,7 +72,7 @@ def _negated(message: Message, start: int, end: int) -> bool:
 def _place(message: Message, match: re.Match[str], found: set[str], category: str, denials: list[range]) -> None:
     start, end = match.span()
     text = message.folded
-    if NATIVE.match(text[end:]):
+    if NATIVE.match(text[end:]) or NATIVE_BEFORE.search(text[max(0, start - 4) : start]):
         return
     if RETURNEE.match(text, end) or RETURNEE.match(text[end:].lstrip("从")):
         found.add(HISTORY_NONE if _negated(message, start, end) else RETURNEE_CONTACT)

@@ -63,8 +63,8 @@ def parse_check(text: str, compounds: Sequence[str] = (), *, known_person: bool 
     phone = read_phone(message)
     mask_non_fields(message)
     address = read_address(message, compounds)
-    temperature = read_temperature(message)
-    name = read_name(message)
+    name, pair = read_name(message)
+    temperature = read_temperature(message, pair=pair)
     symptoms = read_symptoms(message)
     history = read_history(message)
     measure = read_measure(message)
@@ -82,5 +82,5 @@ def parse_check(text: str, compounds: Sequence[str] = (), *, known_person: bool 
         symptoms=symptoms,
         history=history,
         measure=measure,
-        others=bool(message.others),
+        others=bool(message.others) or pair,
     )

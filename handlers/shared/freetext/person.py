@@ -30,6 +30,7 @@ LATIN_NOT_NAMES = frozenset(
 POINTER = re.compile(r"^的?(?:" + "|".join(RELATIONS) + ")")
 """``王德明的老伴``: a relative's name that points at the person, who is then unnamed."""
 BEFORE_WINDOW = 6
+PAIR_JOINER = re.compile(r"[\s和与及跟、,，/]{1,3}")
 TITLE = re.compile(alternation(TITLES))
 NOT_THE_PERSON_BEFORE = re.compile("(?:" + "|".join(re.escape(w) for w in (*WORKER_LABELS, *RELATIONS)) + ")$")
 """A worker's label or a relation right before a name: the name is not the person checked's."""
@@ -101,8 +102,8 @@ def _excluded(message: Message, start: int) -> bool:
     return message.is_other(start)
 
 
-def _han_names(message: Message) -> list[tuple[int, str | None]]:
-    found: list[tuple[int, str | None]] = []
+def _han_names(message: Message) -> list[tuple[int, int, str | None]]:
+    found: list[tuple[int, int, str | None]] = []
     for match in HAN_RUN.finditer(message.masked):
         run, base = match.group(0), match.start()
         at = 0
@@ -114,20 +115,27 @@ def _han_names(message: Message) -> list[tuple[int, str | None]]:
                 continue
             name, end = candidate
             if POINTER.match(run[end:]):
-                found.append((base + at, None))
+                found.append((base + at, base + end, None))
             elif not _excluded(message, base + at):
-                found.append((base + at, name))
+                found.append((base + at, base + end, name))
             at = end
     return found
 
 
-def read_name(message: Message) -> str | None:
-    """Return the first person's name as typed (a title after a full name dropped), or None."""
+def read_name(message: Message) -> tuple[str | None, bool]:
+    """Return the first person's name as typed (a title after a full name dropped), or None.
+
+    Also return whether a second name is joined to it (``陈爷爷和陈奶奶``, ``何强 何丽``): the message is about a
+    pair, and its readings are given in the same order.
+    """
     found = _han_names(message)
     for match in LATIN_NAME.finditer(message.masked):
         words = {word.casefold() for word in match.group(0).split()}
         if not words & LATIN_NOT_NAMES and not _excluded(message, match.start()):
-            found.append((match.start(), message.text[match.start() : match.end()]))
+            found.append((match.start(), match.end(), message.text[match.start() : match.end()]))
     if not found:
-        return None
-    return min(found, key=lambda item: item[0])[1]
+        return None, False
+    found.sort()
+    pair = len(found) > 1 and found[0][2] is not None and found[1][2] is not None
+    pair = pair and PAIR_JOINER.fullmatch(message.folded[found[0][1] : found[1][0]]) is not None
+    return found[0][2], pair

@@ -62,10 +62,16 @@ def _readings(message: Message) -> list[Reading]:
     return readings
 
 
-def read_temperature(message: Message) -> float | None:
-    """Return the latest reading the message marks as such, else the last one; None when there is none."""
+def read_temperature(message: Message, *, pair: bool = False) -> float | None:
+    """Return the latest reading the message marks as such, else the last one; None when there is none.
+
+    With ``pair`` (two people named together, then their readings: ``陈爷爷和陈奶奶 36.4 36.6``) an unmarked list
+    of readings gives the first person's, the first.
+    """
     readings = _readings(message)
     if not readings:
         return None
     marked = [reading for reading in readings if reading.latest]
-    return (marked or readings)[-1].value
+    if marked:
+        return marked[-1].value
+    return readings[0 if pair else -1].value
