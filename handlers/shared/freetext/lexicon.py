@@ -20,6 +20,7 @@ SYMPTOMS = (FEVER, COUGH, FATIGUE, DYSPNEA, DIARRHEA, SORE_THROAT, HEADACHE)
 FEVER_WORDS = words("发热|发烧|低烧|高烧|低热|高热|发高烧|烧|热度|fever|febrile")
 COUGH_WORDS = words("咳嗽|干咳|咳痰|咳|cough|coughing")
 FATIGUE_WORDS = words(
+    "有点累|很累|好累|疲倦|没精神|没有精神|冇精神|"
     "乏力|没力气|没有力气|冇得力气|冇力气|没劲|全身没劲|浑身没劲|无力|疲乏|疲劳|四肢无力|全身无力|浑身无力|fatigue|"
     "tired|weak"
 )
@@ -70,6 +71,7 @@ NO_COMPLAINT = words(
 )
 """Health statements that say the person has none of the seven symptoms."""
 OTHER_COMPLAINTS = words(
+    "嗓子干|喉咙干|口干|嗓子哑|喉咙哑|声音哑|"
     "流鼻涕|流涕|鼻塞|头晕|胸闷|打喷嚏|喷嚏|肚子痛|肚子疼|肚子不舒服|喉咙痒|恶心|呕吐|眼睛痛|腰痛|失眠|runny nose"
 )
 """Complaints outside the seven: a health statement that lists none of them."""

@@ -57,6 +57,13 @@ def _official_at(text: str, at: int) -> bool:
     return OFFICIAL.match(text, at) is not None
 
 
+def _one_more(run: str, at: int) -> bool:
+    """Tell whether exactly one character that starts no word stands at ``at`` before the run ends or a word starts."""
+    if at >= len(run) or _word_at(run, at, shortest=2) or run[at] in PARTICLES:
+        return False
+    return at + 1 == len(run) or _word_at(run, at + 1, shortest=1) is not None
+
+
 def _candidate(run: str, at: int) -> tuple[str, int] | None:
     """Read a name starting at ``at`` in a run of Han characters: (name as typed, where it ends) or None."""
     compound = COMPOUND_SURNAME.match(run, at)
@@ -80,8 +87,10 @@ def _candidate(run: str, at: int) -> tuple[str, int] | None:
             if end == at + len(surname):
                 return run[at : end + len(title)], end + len(title)
             break
-        # a name's first given character may be a word of its own (张家豪), unless it is a particle
-        if _word_at(run, end, shortest=1 if end > at + len(surname) else 2) or run[end] in PARTICLES:
+        # a name's given characters may be words of their own (张家豪, 郭沫若); a particle ends the name unless it
+        # is the first given character with one more after it (沈从文, but not 王从武汉)
+        first = end == at + len(surname)
+        if _word_at(run, end, shortest=2) or (run[end] in PARTICLES and not (first and _one_more(run, end + 1))):
             break
         end += 1
     if end == at + len(surname):
