@@ -60,6 +60,9 @@ class Command:
     """For the file command: whether a file is worth downloading before the handler runs (who sent it, what)."""
     arg_words: Mapping[str, str] = field(default_factory=dict)
     """Words a member types for the command's arguments, where the button's value uses another (``nil``: 无)."""
+    reads_plain: Callable[[MemberContext, str], bool] | None = None
+    """For a plain private message from a member that names no command: take it and return True, or return False
+    to leave it to the "not understood" answer (the checks feature reads a free-text check this way)."""
 
 
 @dataclass(frozen=True)
@@ -313,8 +316,16 @@ class Dispatcher:
             ctx.reply("form.stale_button")
         elif not text:
             ctx.reply("common.empty")
-        else:
+        elif not (isinstance(ctx, MemberContext) and self._read_plain(ctx, text)):
             ctx.reply("common.not_understood")
+
+    def _read_plain(self, ctx: MemberContext, text: str) -> bool:
+        """Offer a plain private message to the commands that read one, in order; return whether one took it."""
+        for command in self.commands.values():
+            allowed = command.roles is None or ctx.member.role in command.roles
+            if command.reads_plain is not None and allowed and command.reads_plain(ctx, text):
+                return True
+        return False
 
     def _run_command(self, ctx: Context, parsed: ParsedCommand) -> None:
         parsed = self._subcommand(self._deep_link(parsed))

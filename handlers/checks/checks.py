@@ -12,9 +12,18 @@ from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import FieldError, Form, FormField, Parser, static_fields
 from lianfang.bot.types import Text
 from lianfang.handlers.alerts import raise_check_alert
+from lianfang.handlers.checks.free_text import (
+    FORM_CHECK,
+    compounds,
+    read_plain_check,
+    start_understood,
+    understood_answers,
+)
 from lianfang.handlers.observation import start_from_check
 from lianfang.handlers.referrals import open_referral
+from lianfang.handlers.shared.freetext import parse_check
 from lianfang.handlers.shared.health import (
+    HISTORY_KEYS,
     MEASURE_FIELD,
     NO_SYMPTOMS,
     SYMPTOM_SPLIT,
@@ -34,14 +43,12 @@ from lianfang.models.checks import MEASURE_REFERRED, add_check
 
 logger = logging.getLogger(__name__)
 
-FORM_CHECK = "check"
+SHORTCUT_EXTRAS = ("history", "measure")
+"""What the free-text parser adds to a fixed-order shortcut, which has no place for them."""
 ADDRESS_HINT = re.compile(r"\d|栋|幢|单元|号|室|楼|路|街|巷|小区|村")
 MAX_ADDRESS = 200
 MAX_PERSON = 64
 MAX_HISTORY = 500
-MAX_SHOWN = 100
-"""Characters of a one-line ``/check``'s leftovers quoted back to the user."""
-ELLIPSIS = "…"
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z.' -]*$")
 LINE_ADDRESS = "address"
 LINE_PERSON = "person"
@@ -56,6 +63,12 @@ LINE_PARSERS: dict[str, Parser] = {
     LINE_PHONE: parse_phone,
     LINE_TEMPERATURE: parse_temperature,
 }
+
+
+def show_history(value: Any) -> Text:
+    """Show a history: a category the parser read by its label, anything typed as typed."""
+    key = HISTORY_KEYS.get(str(value))
+    return Text(key) if key is not None else Text.raw(str(value))
 
 
 CHECK_FIELDS = (
@@ -76,6 +89,7 @@ CHECK_FIELDS = (
         Text("check.label_history"),
         parse=parse_text(MAX_HISTORY),
         choices=history_choices,
+        display=show_history,
     ),
     MEASURE_FIELD,
 )
@@ -212,15 +226,25 @@ def parse_check_line(ctx: Context, text: str) -> CheckLine:
 
 
 def check_command(ctx: MemberContext, args: str) -> None:
-    """Start a check result, prefilled from a one-line entry; say which words of it were not understood."""
+    """Start a check result, prefilled from what was typed after the command.
+
+    The fixed-order shortcut (``3栋2单元501 张三 37.9 咳嗽``) is read token by token as before, with the free-text
+    parser adding what the shortcut has no place for (history, measure); any other text is read by the free-text
+    parser alone. Either way the questions still open follow, the optional ones included.
+    """
     line = parse_check_line(ctx, args) if args else CheckLine({}, [])
-    if line.leftovers:
-        shown = " ".join(line.leftovers)
-        ctx.reply("check.line_leftovers", tokens=shown if len(shown) <= MAX_SHOWN else shown[:MAX_SHOWN] + ELLIPSIS)
+    if args:
+        understood = parse_check(args, compounds(ctx))
+        glued = understood.name is not None and understood.name in str(line.prefill.get(LINE_ADDRESS, ""))
+        if line.leftovers or glued:  # free text, not the shortcut (3栋2单元501张三 reads as one address token)
+            start_understood(ctx, understood, ask_optional=True)
+            return
+        extra = understood_answers(ctx, understood)
+        line = CheckLine({**{k: v for k, v in extra.items() if k in SHORTCUT_EXTRAS}, **line.prefill}, [])
     ctx.start_form(FORM_CHECK, prefill=line.prefill, defaults=community_default(ctx))
 
 
 CHECK_FORM = Form(FORM_CHECK, Text("check.title"), static_fields(*CHECK_FIELDS), submit_check)
 
-COMMANDS = (Command("check", check_command, aliases=("排查", "登记"), private_only=True),)
+COMMANDS = (Command("check", check_command, aliases=("排查", "登记"), private_only=True, reads_plain=read_plain_check),)
 FORMS = (CHECK_FORM,)

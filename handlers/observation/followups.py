@@ -17,7 +17,9 @@ from lianfang.handlers.alerts import raise_check_alert
 from lianfang.handlers.observation.settings import OBSERVATION
 from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_all_communities, sees_full_data
 from lianfang.handlers.shared.audiences import group_chat, send_privately
+from lianfang.handlers.shared.freetext import health_answers, parse_check
 from lianfang.handlers.shared.health import (
+    MEASURE_FIELD,
     NO_SYMPTOMS,
     SYMPTOMS_FIELD,
     TEMPERATURE_FIELD,
@@ -208,10 +210,11 @@ def followup_command(ctx: MemberContext, args: str) -> None:
         lines, buttons = due_list(ctx, ctx.member, due, ctx.today)
         ctx.reply(*lines, buttons=buttons)
         return
-    observation = _find(ctx, args)
+    number, _, text = args.strip().partition(" ")
+    observation = _find(ctx, number)
     if observation is None:
         # The same answer for "no such number" and "not yours": numbers must not reveal other communities' people.
-        ctx.reply("observation.unknown", number=shown_number(args))
+        ctx.reply("observation.unknown", number=shown_number(number))
         return
     full = sees_full_data(ctx, ctx.member)
     if full:
@@ -230,7 +233,7 @@ def followup_command(ctx: MemberContext, args: str) -> None:
     if ctx.today >= observation.end_on:
         card.append(Text("observation.final_check"))
     ctx.reply(*card)
-    ctx.start_form(FORM_FOLLOWUP, context={CONTEXT_OBSERVATION: observation.id})
+    ctx.start_form(FORM_FOLLOWUP, context={CONTEXT_OBSERVATION: observation.id}, prefill=followup_answers(text))
 
 
 def _managed(ctx: MemberContext, args: str, usage: str, *, with_days: bool) -> tuple[Observation, int, str] | None:
@@ -345,6 +348,21 @@ FOLLOWUP_FIELDS = (
         optional=True,
     ),
 )
+
+
+def followup_answers(text: str) -> dict[str, Any]:
+    """Return the answers free text after ``/followup 12`` gives, read by the free-text check parser: symptoms
+    said make the status "seen, with symptoms", none said "seen, fine"; a temperature alone leaves the status asked."""
+    if not text.strip():
+        return {}
+    answers = health_answers(parse_check(text, known_person=True))
+    answers.pop(MEASURE_FIELD.name, None)  # a follow-up records no measure
+    symptoms = answers.get(SYMPTOMS_FIELD.name)
+    if symptoms is not None:
+        answers["status"] = FOLLOWUP_SEEN_OK if symptoms == NO_SYMPTOMS else FOLLOWUP_SEEN_SYMPTOMS
+        if symptoms == NO_SYMPTOMS:
+            del answers[SYMPTOMS_FIELD.name]  # asked only with symptoms
+    return answers
 
 
 def followup_fields(_ctx: Context, _context: dict[str, Any]) -> tuple[FormField, ...]:

@@ -14,6 +14,7 @@ from lianfang.handlers.alerts import raise_check_alert
 from lianfang.handlers.observation import start_from_visit
 from lianfang.handlers.referrals import open_referral
 from lianfang.handlers.shared.access import audit_private_view, in_reach, sees_full_data
+from lianfang.handlers.shared.freetext import health_answers, parse_check
 from lianfang.handlers.shared.health import (
     MEASURE_FIELD,
     NO_SYMPTOMS,
@@ -149,18 +150,22 @@ def tasks_command(ctx: MemberContext, _args: str) -> None:
 
 
 def verify_command(ctx: MemberContext, args: str) -> None:
-    """Show one target and start recording its verification."""
-    target_id = parse_record_number(args)
+    """Show one target and start recording its verification; free text after the number (``/verify 12 体温36.5
+    无症状 居家观察``) answers what it says, read by the same parser as a free-text check."""
+    number, _, text = args.strip().partition(" ")
+    target_id = parse_record_number(number)
     target = get_target(session=ctx.session, target_id=target_id) if target_id is not None else None
     if target is None or not may_see(ctx, ctx.member, target):
         # The same answer for "no such target" and "not yours": numbers must not reveal other communities' lists.
-        ctx.reply("screening.target_unknown", number=shown_number(args))
+        ctx.reply("screening.target_unknown", number=shown_number(number))
         return
     full = sees_full_data(ctx, ctx.member)
     if full:
         audit_view(ctx, [target])
     ctx.reply(*target_card(ctx, target, full=full))
-    ctx.start_form(FORM_VERIFY, context={CONTEXT_TARGET: target.id})
+    answers = health_answers(parse_check(text, known_person=True)) if text.strip() else {}
+    prefill = {"reached": ANSWER_YES, **answers} if answers else None  # a person measured or described was reached
+    ctx.start_form(FORM_VERIFY, context={CONTEXT_TARGET: target.id}, prefill=prefill)
 
 
 # -- the verification form --------------------------------------------------------------------------------

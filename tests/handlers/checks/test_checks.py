@@ -73,14 +73,26 @@ async def test_one_line_check_joins_address_pieces_and_keeps_latin_names(harness
         ]
 
 
-async def test_one_line_check_says_what_it_did_not_understand(harness: Harness) -> None:
+async def test_check_with_free_text_reads_it_and_still_asks_the_optional_questions(harness: Harness) -> None:
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
-    answer = await staff.say("/check 3栋 张三 李四 37.2 38.5 流涕")
-    assert keys_of(answer)[:3] == ["check.line_leftovers", "form.started_prefilled", "check.ask_phone"]
-    assert answer[0].lines[0].params == {"tokens": "李四 38.5 流涕"}
-    assert "没有看懂：李四 38.5 流涕" in texts_of(answer)
-    nothing_left = await staff.say("/check 3栋 张三")
-    assert "check.line_leftovers" not in keys_of(nothing_left)
+    answer = await staff.say("/check 3栋2单元501张三 体温37.9 有点咳 1月20号从武汉回来的 已居家观察")
+    assert keys_of(answer)[:2] == ["freetext.understood", "check.ask_phone"]  # the guided command asks the phone
+    summary = await staff.say("/skip")
+    assert keys_of(summary)[0] == "form.summary_title"
+    shown = texts_of(summary)
+    assert "3栋2单元501" in shown and "张三" in shown and "37.9" in shown and "咳嗽" in shown
+    assert "武汉旅居史" in shown and "居家观察" in shown
+
+
+async def test_the_shortcut_gets_history_and_measure_from_the_parser(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    answer = await staff.say("/check 3栋 张三 36.5 无 武汉回来 居家观察")
+    assert keys_of(answer)[:2] == ["freetext.understood", "check.ask_phone"]
+    await staff.say("/skip")
+    await staff.say("提交")
+    with Session(harness.app.engine) as session:
+        record = session.exec(select(CheckResult)).one()
+        assert (record.address, record.person, record.history, record.measure) == ("3栋", "张三", "wuhan", "home")
 
 
 async def test_symptom_alone_alerts_and_phone_is_masked_in_groups(harness: Harness) -> None:

@@ -585,3 +585,15 @@ async def test_a_responsible_lead_gets_the_list_in_full_and_audited(harness: Har
     assert "李四" in texts_of(listed)
     views = [(e.actor, e.detail) for e in audit(harness) if e.action == ACTION_VIEW]
     assert views == [("刘组长", f"observation {observation.id}")]
+
+
+async def test_followup_with_free_text_answers_what_it_says(harness: Harness) -> None:
+    staff, _, _, observation = await observed(harness)
+    harness.at("10:00", DAY1)
+    opened = await staff.say(f"/followup {observation.id} 体温37.8 有点咳 嗓子疼")
+    assert keys_of(opened)[-2] == "observation.ask_notes"  # seen with symptoms, temperature and symptoms understood
+    await staff.say("/skip")
+    saved = await staff.say("提交")
+    assert "observation.recorded" in keys_of(saved)  # after the alert a fever raises
+    [row] = followups(harness)
+    assert (row.status, row.temperature, row.symptoms) == (FOLLOWUP_SEEN_SYMPTOMS, 37.8, "咳嗽、咽痛")

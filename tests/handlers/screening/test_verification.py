@@ -223,3 +223,18 @@ async def test_the_export_carries_the_latest_verification(harness: Harness, tmp_
     rows = list(load_workbook(out, read_only=True)["东风社区"].iter_rows(min_row=2, values_only=True))
     assert list(rows[0][10:]) == ["王芳", "2020-01-28 10:00", "是", 36.6, "无", "居家观察", None]
     assert rows[1][1] == "王五" and list(rows[1][10:]) == ["王芳", None, None, None, None, None, None]
+
+
+async def test_verify_with_free_text_answers_what_it_says(harness: Harness, tmp_path: Path) -> None:
+    staff = await harness.member("王芳", "screening", "staff", "dongfeng")
+    ids = load_list(harness, tmp_path)
+    opened = await staff.say(f"/verify {ids['李四']} 体温三十六度五 冇咳冇烧 叫他别出门")
+    assert keys_of(opened)[-2] == "screening.ask_at_home"  # reached, temperature, symptoms and measure understood
+    await staff.tap("是")
+    await staff.say("/skip")
+    saved = await staff.say("提交")
+    assert keys_of(saved)[0] == "screening.verified"
+    with Session(harness.app.engine) as session:
+        visit = session.exec(select(ScreeningVisit)).one()
+        assert (visit.reached, visit.temperature, visit.symptoms, visit.measure) == (True, 36.5, "无", "home")
+    assert keys_of(await staff.say("/verify 999 体温36.5")) == ["screening.target_unknown"]
