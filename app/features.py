@@ -18,6 +18,7 @@ from lianfang.handlers import (
     observation,
     referrals,
     screening,
+    supervision,
     supplies,
     undeliverable,
 )
@@ -33,6 +34,7 @@ FEATURES: tuple[Feature, ...] = (
     screening.FEATURE,
     coverage.FEATURE,
     supplies.FEATURE,
+    supervision.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

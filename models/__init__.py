@@ -14,6 +14,7 @@ from lianfang.models.referrals import Referral, ReferralStep
 from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
+from lianfang.models.supervision import SupervisionEvent, SupervisionItem
 from lianfang.models.supplies import SupplyNeed
 from lianfang.models.tokens import PlatformToken
 
@@ -43,5 +44,7 @@ __all__ = [
     "ScreeningTargetChange",
     "ScreeningVisit",
     "SendLedger",
+    "SupervisionEvent",
+    "SupervisionItem",
     "SupplyNeed",
 ]

@@ -29,6 +29,7 @@ ORDER = (
     "screening",
     "coverage",
     "supplies",
+    "supervision",
     "daily_report",
     "membership",
     "undeliverable",
@@ -94,6 +95,7 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "followup",
         "referral",
         "supply",
+        "supervise",
         "daily",
         "report",
         "coverage",
@@ -119,6 +121,8 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply"]
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
+    if overseer or member.role in ("group_lead", "reporter") or member.group_key == ctx.org.supervision.group:
+        keys.append("supervision.help")
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
         keys.append("observation.help_manage")
     if member.role in REPORTING_ROLES:

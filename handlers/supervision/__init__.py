@@ -1,0 +1,32 @@
+"""督办 (supervised tasks): leaders' instructions tracked to done, chased by colour, with a daily digest."""
+
+from lianfang.bot.feature import Feature
+from lianfang.bot.menu import MenuEntry
+from lianfang.bot.types import Text
+from lianfang.handlers.supervision.escalation import SUPERVISION_JOB, digest_lines
+from lianfang.handlers.supervision.figures import FIGURES, figure_values, report_section
+from lianfang.handlers.supervision.items import ITEM_FORM
+from lianfang.handlers.supervision.listing import SUPERVISE_COMMAND
+from lianfang.handlers.supervision.scope import uses_supervision
+from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.handlers.supervision.steps import STEP_FORM
+
+FEATURE = Feature(
+    name="supervision",
+    settings=SUPERVISION,
+    commands=(SUPERVISE_COMMAND,),
+    forms=(ITEM_FORM, STEP_FORM),
+    jobs=(SUPERVISION_JOB,),
+    menu=(
+        MenuEntry(
+            "supervise",
+            label=Text("menu.supervise"),
+            private_at=85,
+            help=Text("supervision.help"),
+            help_at=65,
+            shown_to=uses_supervision,
+        ),
+    ),
+)
+
+__all__ = ["FEATURE", "FIGURES", "digest_lines", "figure_values", "report_section"]
