@@ -394,10 +394,13 @@ def closed_between(*, session: Session, start: datetime, end: datetime, limit: i
 
 
 def supervision_figures(*, session: Session, start: datetime, end: datetime, now: datetime) -> SupervisionFigures:
-    """Count, in SQL, open and overdue items at ``now`` and items closed and created within [start, end)."""
+    """Count, in SQL, items open at ``end`` (of which overdue at ``now``), and items closed and created within
+    [start, end)."""
     first, last, stamp = to_db_time(start), to_db_time(end), to_db_time(now)
     item = SupervisionItem
-    is_open = col(item.state).in_(OPEN)
+    # Open at the end of the window: created before it, and still open or confirmed done only after it.
+    done_later = and_(item.state == STATE_DONE, col(item.closed_at) >= last)
+    is_open = and_(col(item.created_at) < last, or_(col(item.state).in_(OPEN), done_later))
     row = session.exec(
         select(
             func.count().filter(is_open),

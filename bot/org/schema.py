@@ -17,10 +17,19 @@ from pydantic import Field, model_validator
 if TYPE_CHECKING:
     from lianfang.bot.org.section import OrgSection
 
-FigureSource = Literal["checks_today", "alerts_today", "referrals_today", "ledger_verified_total", "key_persons_today"]
+FigureSource = Literal[
+    "checks_today",
+    "alerts_today",
+    "referrals_today",
+    "ledger_verified_total",
+    "key_persons_today",
+    "supervision_open",
+    "supervision_overdue",
+    "supervision_closed_today",
+]
 """Figures a daily report field can be filled from: people checked today (/check and ledger visits), fever or
 symptom cases today, referrals opened today, people verified on the ledger so far, key persons put under
-observation today."""
+observation today, 督办 items open, overdue, and confirmed done today."""
 Role = Literal["admin", "leader", "group_lead", "reporter", "staff"]
 FieldType = Literal["text", "int", "choice"]
 

@@ -4,7 +4,7 @@ from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.supervision.escalation import SUPERVISION_JOB, digest_lines
-from lianfang.handlers.supervision.figures import FIGURES, figure_values, report_section
+from lianfang.handlers.supervision.figures import REPORT, count_closed, count_open, count_overdue, section_lines
 from lianfang.handlers.supervision.items import ITEM_FORM
 from lianfang.handlers.supervision.listing import SUPERVISE_COMMAND
 from lianfang.handlers.supervision.scope import uses_supervision
@@ -17,6 +17,7 @@ FEATURE = Feature(
     commands=(SUPERVISE_COMMAND,),
     forms=(ITEM_FORM, STEP_FORM),
     jobs=(SUPERVISION_JOB,),
+    report=REPORT,
     menu=(
         MenuEntry(
             "supervise",
@@ -29,4 +30,4 @@ FEATURE = Feature(
     ),
 )
 
-__all__ = ["FEATURE", "FIGURES", "digest_lines", "figure_values", "report_section"]
+__all__ = ["FEATURE", "count_closed", "count_open", "count_overdue", "digest_lines", "section_lines"]

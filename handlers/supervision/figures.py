@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from lianfang.bot.context import Context
+from lianfang.bot.report_parts import ReportPart, ReportSection
 from lianfang.bot.types import Text
 from lianfang.handlers.supervision.cards import content_for, group_name
 from lianfang.handlers.supervision.settings import SUPERVISION
-from lianfang.models.supervision import COLOUR_RED, open_items, supervision_figures
-from sqlmodel import Session
+from lianfang.models.supervision import COLOUR_RED, SupervisionFigures, open_items, supervision_figures
 
 FIGURE_OPEN = "supervision_open"
 FIGURE_OVERDUE = "supervision_overdue"
 FIGURE_CLOSED_TODAY = "supervision_closed_today"
-FIGURES = (FIGURE_OPEN, FIGURE_OVERDUE, FIGURE_CLOSED_TODAY)
-"""The report figures this feature computes, by the name a report field's ``source`` gives."""
 SECTION_LINES = 10
 """Overdue items listed by name in the report section; the count covers the rest."""
 
@@ -26,35 +24,45 @@ def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def figure_values(session: Session, day: date, tz: tzinfo, now: datetime) -> dict[str, int]:
-    """Return the day's 督办 figures, counted in SQL: open and overdue items at ``now`` (or the day's end, if
-    earlier), and items confirmed done that day."""
-    start, end = day_bounds(day, tz)
-    figures = supervision_figures(session=session, start=start, end=end, now=min(now, end))
-    return {FIGURE_OPEN: figures.open, FIGURE_OVERDUE: figures.overdue, FIGURE_CLOSED_TODAY: figures.closed_today}
-
-
-def report_section(ctx: Context, day: date) -> list[Text]:
-    """Return the report's 督办事项 section: open, of which overdue (with group and content), closed and new today.
-
-    The report goes to group chats, so contents are masked.
-    """
+def _figures(ctx: Context, day: date) -> SupervisionFigures:
+    """Count the day's figures in SQL: open and overdue at ``now`` (or the day's end, if earlier), closed and new
+    that day."""
     start, end = day_bounds(day, ctx.tz)
-    moment = min(ctx.now, end)
-    figures = supervision_figures(session=ctx.session, start=start, end=end, now=moment)
-    lines = [
-        Text("supervision.report_title"),
-        Text(
-            "supervision.report_counts",
-            {
-                "open": figures.open,
-                "overdue": figures.overdue,
-                "closed": figures.closed_today,
-                "new": figures.new_today,
-            },
-        ),
-    ]
+    return supervision_figures(session=ctx.session, start=start, end=end, now=min(ctx.now, end))
+
+
+def count_open(ctx: Context, day: date) -> int:
+    """Count the items open on a day."""
+    return _figures(ctx, day).open
+
+
+def count_overdue(ctx: Context, day: date) -> int:
+    """Count the open items overdue on a day."""
+    return _figures(ctx, day).overdue
+
+
+def count_closed(ctx: Context, day: date) -> int:
+    """Count the items confirmed done on a day."""
+    return _figures(ctx, day).closed_today
+
+
+def section_lines(ctx: Context, day: date) -> list[Text]:
+    """Return the report's 督办事项 lines: open, of which overdue (with group and content), closed and new today.
+
+    The report goes to group chats, so contents are masked; a day without any item leaves the section out.
+    """
+    figures = _figures(ctx, day)
+    if not (figures.open or figures.closed_today or figures.new_today):
+        return []
+    params = {
+        "open": figures.open,
+        "overdue": figures.overdue,
+        "closed": figures.closed_today,
+        "new": figures.new_today,
+    }
+    lines = [Text("supervision.report_counts", params)]
     rules = SUPERVISION.of(ctx.org).colour_rules()
+    moment = min(ctx.now, day_bounds(day, ctx.tz)[1])
     overdue = open_items(session=ctx.session, now=moment, rules=rules, colour=COLOUR_RED, limit=SECTION_LINES)
     lines += [
         Text(
@@ -68,3 +76,10 @@ def report_section(ctx: Context, day: date) -> list[Text]:
         for item, _colour in overdue
     ]
     return lines
+
+
+REPORT = ReportPart(
+    figures={FIGURE_OPEN: count_open, FIGURE_OVERDUE: count_overdue, FIGURE_CLOSED_TODAY: count_closed},
+    section=ReportSection(Text("supervision.report_title"), section_lines),
+)
+"""What 督办 adds to the merged daily report: three figures and the 督办事项 section."""
