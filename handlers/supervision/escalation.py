@@ -189,11 +189,14 @@ def send_digest(ctx: Context) -> None:
     if late:
         logger.warning("supervision digest of %s was due at %s; skipped (now %s)", ctx.today, due, ctx.now)
         return
-    broadcast(ctx, leadership_chats(ctx), digest_lines(ctx))
+    lines = digest_lines(ctx)
+    if lines:
+        broadcast(ctx, leadership_chats(ctx), lines)
 
 
 def digest_lines(ctx: Context) -> list[Text]:
-    """Return the digest: open items by colour, the overdue ones with group and days, and yesterday's closings."""
+    """Return the digest: open items by colour, the overdue ones with group and days, and yesterday's closings;
+    nothing on a day without any."""
     rules = SUPERVISION.of(ctx.org).colour_rules()
     counts = colour_counts(session=ctx.session, now=ctx.now, rules=rules)
     title = {"date": ctx.today.isoformat(), "total": sum(counts.values()), **{c: counts[c] for c in COLOURS}}
@@ -219,8 +222,8 @@ def digest_lines(ctx: Context) -> list[Text]:
         lines.append(
             Text("supervision.digest_closed_line", {**params, "content": content_for(item, in_group=True, short=True)})
         )
-    if not overdue and not closed and not sum(counts.values()):
-        lines.append(Text("supervision.digest_quiet"))
+    if not closed and not sum(counts.values()):
+        return []  # nothing open and nothing closed: no digest
     return lines
 
 
