@@ -7,6 +7,7 @@ from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.inspections import Inspection
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
@@ -30,6 +31,7 @@ __all__ = [
     "Draft",
     "FollowUp",
     "Identity",
+    "Inspection",
     "Invite",
     "Member",
     "Observation",

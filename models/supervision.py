@@ -67,7 +67,9 @@ ACTION_CONFIRM = "confirm"
 ACTION_RETURN = "return"
 ACTION_WITHDRAW = "withdraw"
 ACTION_ESCALATE = "escalate"
-"""A chase the scheduler sent (its colour in the note)."""
+"""A chase the scheduler sent (its colour in the note, or ``FLAG_ACCOUNTABILITY``)."""
+FLAG_ACCOUNTABILITY = "accountability"
+"""The note of the 问责提示 sent for a 整改 item overdue too long."""
 
 MAX_CONTENT = 500
 MAX_REFERENCE = 64
@@ -109,6 +111,8 @@ class SupervisionItem(SQLModel, table=True):
     returns: int = 0
     red_repeats: int = 0
     """Daily red chases sent since the item last went red."""
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
+    """For a 整改 item: the inspection that found the problem."""
 
     @property
     def assisting(self) -> tuple[str, ...]:
@@ -188,6 +192,7 @@ def create_item(
     priority: str = PRIORITY_NORMAL,
     reference: str = "",
     assist_groups: tuple[str, ...] = (),
+    inspection_id: int | None = None,
 ) -> SupervisionItem:
     """Store a new item and its first history row, in the caller's transaction."""
     stamp = to_db_time(now)
@@ -202,6 +207,7 @@ def create_item(
         priority=priority,
         due_at=to_db_time(due_at),
         last_activity_at=stamp,
+        inspection_id=inspection_id,
     )
     session.add(item)
     session.flush()
@@ -410,3 +416,31 @@ def supervision_figures(*, session: Session, start: datetime, end: datetime, now
         )
     ).one()
     return SupervisionFigures(open=int(row[0]), overdue=int(row[1]), closed_today=int(row[2]), new_today=int(row[3]))
+
+
+def rectifications(
+    *, session: Session, groups: tuple[str, ...] | None = None, limit: int = 50
+) -> list[tuple[SupervisionItem, bool]]:
+    """Return 整改 items (newest first) with whether each was flagged 问责提示; None groups: every group's."""
+    flagged = (
+        select(SupervisionEvent.item_id)
+        .where(SupervisionEvent.action == ACTION_ESCALATE, SupervisionEvent.note == FLAG_ACCOUNTABILITY)
+        .scalar_subquery()
+    )
+    query = select(SupervisionItem, col(SupervisionItem.id).in_(flagged)).where(
+        col(SupervisionItem.inspection_id).is_not(None)
+    )
+    if groups is not None:
+        query = query.where(col(SupervisionItem.lead_group).in_(groups))
+    query = query.order_by(col(SupervisionItem.id).desc()).limit(limit)
+    return [(item, bool(flag)) for item, flag in session.exec(query)]
+
+
+def overdue_rectifications(*, session: Session, before: datetime, limit: int = 500) -> list[SupervisionItem]:
+    """Return open 整改 items due before a moment (overdue by more than the accountability days)."""
+    query = select(SupervisionItem).where(
+        col(SupervisionItem.inspection_id).is_not(None),
+        col(SupervisionItem.state).in_(WORKING),
+        col(SupervisionItem.due_at) < to_db_time(before),
+    )
+    return list(session.exec(query.order_by(col(SupervisionItem.due_at)).limit(limit)))

@@ -10,9 +10,21 @@ from lianfang.bot.forms import FieldError
 from lianfang.handlers.supervision.settings import SUPERVISION
 
 DATE = re.compile(r"^(?:(?P<year>\d{4})\s*[年\-/.]\s*)?(?P<month>\d{1,2})\s*[月\-/.]\s*(?P<day>\d{1,2})\s*[日号]?")
-RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "today": 0, "tomorrow": 1}
+RELATIVE = {
+    "今天": 0,
+    "今日": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "昨天": -1,
+    "today": 0,
+    "tomorrow": 1,
+    "yesterday": -1,
+}
 TIME = re.compile(r"^(?P<hour>\d{1,2})\s*(?:[:：点时]\s*(?P<minute>\d{1,2})?\s*分?)?$")
-DATE_LIKE = re.compile(r"^(?:\d{4}\s*[年\-/.])?\d{1,2}\s*[月\-/.]|^(?:今天|今日|明天|明日|后天|today|tomorrow)", re.I)
+DATE_LIKE = re.compile(
+    r"^(?:\d{4}\s*[年\-/.])?\d{1,2}\s*[月\-/.]|^(?:今天|今日|明天|明日|后天|昨天|today|tomorrow)", re.I
+)
 """A word that is meant as a date, well formed or not (1月32日 is meant as one)."""
 YEAR_WRAP = timedelta(days=183)
 """A month and day further back than this mean next year's (1月5日 typed in December)."""
@@ -29,7 +41,7 @@ def read_due(text: str, now: datetime, tz: tzinfo, default_time: time) -> dateti
     """Read a due date and optional time, local to ``tz``; refuse one that is unreadable, impossible or past."""
     local = now.astimezone(tz)
     text = text.strip()
-    day, rest = _read_day(text, local.date())
+    day, rest = read_day(text, local.date())
     moment = _read_time(rest, default_time)
     due = datetime.combine(day, moment, tz)
     if due <= local:
@@ -39,8 +51,8 @@ def read_due(text: str, now: datetime, tz: tzinfo, default_time: time) -> dateti
     return due
 
 
-def _read_day(text: str, today: date) -> tuple[date, str]:
-    """Return the day a text starts with and the rest of it."""
+def read_day(text: str, today: date) -> tuple[date, str]:
+    """Return the day a text starts with and the rest of it; raise a FieldError if it starts with none."""
     for word, offset in RELATIVE.items():
         if text.lower().startswith(word):
             return today + timedelta(days=offset), text[len(word) :]

@@ -30,6 +30,7 @@ from lianfang.models.supervision import (
     COLOUR_RED,
     COLOUR_YELLOW,
     COLOURS,
+    FLAG_ACCOUNTABILITY,
     STATE_PENDING,
     WORKING,
     SupervisionItem,
@@ -37,6 +38,7 @@ from lianfang.models.supervision import (
     colour_counts,
     get_item,
     open_items,
+    overdue_rectifications,
     record_escalation,
 )
 
@@ -120,6 +122,11 @@ def due_chases(ctx: Context) -> list[Chase]:
             ):
                 key = ledger_key(today, KIND_SUPERVISION, RED_REPEAT, item.id, stamp)
                 wanted.append(Chase(item.id, colour, key, today, repeat=True))
+    late = ctx.now - timedelta(days=settings.accountability_days)
+    for item in overdue_rectifications(session=ctx.session, before=late, limit=BATCH):
+        due = item.due_at.astimezone(ctx.tz).date()
+        key = ledger_key(due, KIND_SUPERVISION, FLAG_ACCOUNTABILITY, item.id, item.due_at.isoformat())
+        wanted.append(Chase(item.id or 0, FLAG_ACCOUNTABILITY, key, due))
     done = claimed_keys(session=ctx.session, keys=[chase.key for chase in wanted])
     firsts = {
         chase.item_id for chase in wanted if chase.colour == COLOUR_RED and not chase.repeat and chase.key not in done
@@ -138,6 +145,9 @@ def send_chase(ctx: Context, chase: Chase) -> None:
     ):
         return
     record_escalation(session=ctx.session, item=item, colour=chase.colour, now=ctx.now, repeat=chase.repeat)
+    if chase.colour == FLAG_ACCOUNTABILITY:
+        _accountability(ctx, item)
+        return
     if chase.colour == COLOUR_RED:
         _red(ctx, item, repeat=chase.repeat)
         return
@@ -167,6 +177,16 @@ def _red(ctx: Context, item: SupervisionItem, *, repeat: bool) -> None:
     if oversight is not None and oversight not in chats:
         chats.append(oversight)
     broadcast(ctx, chats, [head, *card(ctx, item, COLOUR_RED, in_group=True)])
+
+
+def _accountability(ctx: Context, item: SupervisionItem) -> None:
+    """Flag a rectification overdue too long (问责提示) to the 执纪督查组's leads, and masked to the leadership chat."""
+    settings = SUPERVISION.of(ctx.org)
+    params = {"number": item.id, "group": group_name(ctx, item.lead_group), "days": overdue_days(ctx, item)}
+    head = Text("supervision.accountability", {**params, "limit": settings.accountability_days})
+    leads = list_members(session=ctx.session, group_key=settings.group, roles=(ROLE_GROUP_LEAD,))
+    send_privately(ctx, leads, [head, *card(ctx, item, COLOUR_RED)])
+    broadcast(ctx, leadership_chats(ctx), [head, *card(ctx, item, COLOUR_RED, in_group=True)])
 
 
 def overdue_days(ctx: Context, item: SupervisionItem) -> int:

@@ -9,11 +9,13 @@ from lianfang.bot.report_parts import ReportPart, ReportSection
 from lianfang.bot.types import Text
 from lianfang.handlers.supervision.cards import content_for, group_name
 from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.models.inspections import inspections_on
 from lianfang.models.supervision import COLOUR_RED, SupervisionFigures, open_items, supervision_figures
 
 FIGURE_OPEN = "supervision_open"
 FIGURE_OVERDUE = "supervision_overdue"
 FIGURE_CLOSED_TODAY = "supervision_closed_today"
+FIGURE_INSPECTIONS = "inspections_today"
 SECTION_LINES = 10
 """Overdue items listed by name in the report section; the count covers the rest."""
 
@@ -44,6 +46,11 @@ def count_overdue(ctx: Context, day: date) -> int:
 def count_closed(ctx: Context, day: date) -> int:
     """Count the items confirmed done on a day."""
     return _figures(ctx, day).closed_today
+
+
+def count_inspections(ctx: Context, day: date) -> int:
+    """Count the inspections of a day (the 执纪督查组's 督查次数)."""
+    return inspections_on(session=ctx.session, day=day)
 
 
 def section_lines(ctx: Context, day: date) -> list[Text]:
@@ -79,7 +86,12 @@ def section_lines(ctx: Context, day: date) -> list[Text]:
 
 
 REPORT = ReportPart(
-    figures={FIGURE_OPEN: count_open, FIGURE_OVERDUE: count_overdue, FIGURE_CLOSED_TODAY: count_closed},
+    figures={
+        FIGURE_OPEN: count_open,
+        FIGURE_OVERDUE: count_overdue,
+        FIGURE_CLOSED_TODAY: count_closed,
+        FIGURE_INSPECTIONS: count_inspections,
+    },
     section=ReportSection(Text("supervision.report_title"), section_lines),
 )
-"""What 督办 adds to the merged daily report: three figures and the 督办事项 section."""
+"""What 督办 adds to the merged daily report: four figures and the 督办事项 section."""

@@ -17,9 +17,9 @@ from lianfang.handlers.shared.parsers import parse_text
 from lianfang.handlers.supervision.cards import card, handler_buttons
 from lianfang.handlers.supervision.due import SHOWN_FORMAT, TIME, looks_like_date, parse_due
 from lianfang.handlers.supervision.scope import HANDLER_ROLES
+from lianfang.handlers.supervision.settings import SUPERVISION
 from lianfang.models.members import ROLE_LEADER, Member, list_members
 from lianfang.models.supervision import (
-    COLOUR_GREEN,
     MAX_CONTENT,
     MAX_REFERENCE,
     PRIORITY_NORMAL,
@@ -30,6 +30,7 @@ from lianfang.models.supervision import (
     SOURCE_SUPERIOR,
     SupervisionItem,
     create_item,
+    item_colour,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,10 @@ def handlers_of(ctx: Context, item: SupervisionItem) -> list[Member]:
 
 def deliver(ctx: Context, item: SupervisionItem, lead: Text | None = None) -> list[Member]:
     """Send an item to its lead group's leads and reporters privately, with its buttons; return who it reached."""
-    lines = [lead or Text("supervision.delivered_title"), *card(ctx, item, COLOUR_GREEN)]
+    assert item.id is not None
+    rules = SUPERVISION.of(ctx.org).colour_rules()
+    colour = item_colour(session=ctx.session, item_id=item.id, now=ctx.now, rules=rules)
+    lines = [lead or Text("supervision.delivered_title"), *card(ctx, item, colour)]
     return send_privately(ctx, handlers_of(ctx, item), lines, buttons=handler_buttons(item))
 
 

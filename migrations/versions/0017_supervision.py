@@ -1,4 +1,4 @@
-"""督办 items and their history
+"""督办 items, their history, and 督查 inspections
 
 Revision ID: 0017
 Revises: 0016
@@ -22,6 +22,21 @@ def upgrade() -> None:
     text = sqlmodel.sql.sqltypes.AutoString
     moment = sqlmodel.sql.sqltypes.UTCDateTime
     op.create_table(
+        "inspection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("created_at", moment(), nullable=False),
+        sa.Column("inspector_id", sa.Integer(), nullable=False),
+        sa.Column("subject_kind", text(length=16), nullable=False),
+        sa.Column("subject", text(length=64), nullable=False),
+        sa.Column("owner_group", text(length=32), nullable=False),
+        sa.Column("kind", text(length=16), nullable=False),
+        sa.Column("problems", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["inspector_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_inspection_day", "inspection", ["day"], unique=False)
+    op.create_table(
         "supervisionitem",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", moment(), nullable=False),
@@ -42,13 +57,16 @@ def upgrade() -> None:
         sa.Column("extensions", sa.Integer(), nullable=False),
         sa.Column("returns", sa.Integer(), nullable=False),
         sa.Column("red_repeats", sa.Integer(), nullable=False),
+        sa.Column("inspection_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["creator_id"], ["member.id"]),
+        sa.ForeignKeyConstraint(["inspection_id"], ["inspection.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_supervisionitem_state_due", "supervisionitem", ["state", "due_at"], unique=False)
     op.create_index("ix_supervisionitem_group_state", "supervisionitem", ["lead_group", "state"], unique=False)
     op.create_index("ix_supervisionitem_closed_at", "supervisionitem", ["closed_at"], unique=False)
     op.create_index("ix_supervisionitem_created_at", "supervisionitem", ["created_at"], unique=False)
+    op.create_index("ix_supervisionitem_inspection_id", "supervisionitem", ["inspection_id"], unique=False)
     op.create_table(
         "supervisionevent",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,6 +87,8 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_index("ix_supervisionevent_item_id", table_name="supervisionevent")
     op.drop_table("supervisionevent")
-    for name in ("created_at", "closed_at", "group_state", "state_due"):
+    for name in ("inspection_id", "created_at", "closed_at", "group_state", "state_due"):
         op.drop_index(f"ix_supervisionitem_{name}", table_name="supervisionitem")
     op.drop_table("supervisionitem")
+    op.drop_index("ix_inspection_day", table_name="inspection")
+    op.drop_table("inspection")

@@ -123,6 +123,8 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
         keys[2:2] = ["screening.help", "observation.help"]
     if overseer or member.role in ("group_lead", "reporter") or member.group_key == ctx.org.supervision.group:
         keys.append("supervision.help")
+    if member.role == ROLE_GROUP_LEAD or member.group_key == ctx.org.supervision.group:
+        keys.append("supervision.help_inspect")
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
         keys.append("observation.help_manage")
     if member.role in REPORTING_ROLES:
