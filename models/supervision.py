@@ -444,3 +444,22 @@ def overdue_rectifications(*, session: Session, before: datetime, limit: int = 5
         col(SupervisionItem.due_at) < to_db_time(before),
     )
     return list(session.exec(query.order_by(col(SupervisionItem.due_at)).limit(limit)))
+
+
+def items_with_colour(
+    *, session: Session, now: datetime, rules: ColourRules
+) -> list[tuple[SupervisionItem, str | None]]:
+    """Return every item in number order with its colour at ``now`` (None for a closed item), for the export."""
+    shade = colour_of(now, rules)
+    query = select(SupervisionItem, shade, col(SupervisionItem.state).in_(OPEN)).order_by(col(SupervisionItem.id))
+    return [(item, str(colour) if is_open else None) for item, colour, is_open in session.exec(query)]
+
+
+def latest_notes(*, session: Session, actions: tuple[str, ...]) -> dict[int, str]:
+    """Return each item's latest note among some actions (progress, done), in one query."""
+    query = (
+        select(SupervisionEvent.item_id, SupervisionEvent.note)
+        .where(col(SupervisionEvent.action).in_(actions), SupervisionEvent.note != "")
+        .order_by(col(SupervisionEvent.id))
+    )
+    return dict(session.exec(query).all())

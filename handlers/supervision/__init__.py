@@ -3,6 +3,7 @@
 from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
+from lianfang.handlers.supervision.cli import add_subcommands
 from lianfang.handlers.supervision.escalation import SUPERVISION_JOB, digest_lines
 from lianfang.handlers.supervision.figures import REPORT, count_closed, count_open, count_overdue, section_lines
 from lianfang.handlers.supervision.inspections import INSPECT_COMMAND, INSPECT_FORM, may_inspect
@@ -15,6 +16,7 @@ from lianfang.handlers.supervision.steps import STEP_FORM
 FEATURE = Feature(
     name="supervision",
     settings=SUPERVISION,
+    cli=add_subcommands,
     commands=(SUPERVISE_COMMAND, INSPECT_COMMAND),
     forms=(ITEM_FORM, STEP_FORM, INSPECT_FORM),
     jobs=(SUPERVISION_JOB,),

@@ -19,6 +19,7 @@ from lianfang.handlers.supervision.cards import (
     state_label,
 )
 from lianfang.handlers.supervision.due import shown_due
+from lianfang.handlers.supervision.export import send_export
 from lianfang.handlers.supervision.items import start_item
 from lianfang.handlers.supervision.scope import may_create, may_see, visible_groups
 from lianfang.handlers.supervision.settings import SUPERVISION
@@ -40,6 +41,8 @@ from lianfang.models.supervision import (
 LIST_LIMIT = 20
 LIST_BUTTONS = 10
 NEW_WORDS = ("new", "新建", "交办")
+EXPORT_WORDS = ("export", "导出")
+"""What follows /supervise to get both ledgers as .xlsx."""
 """What follows /supervise to open a blank form for a new item."""
 EVENT_TEXT = {
     ACTION_CREATE: "supervision.event_create",
@@ -57,6 +60,7 @@ EVENT_TEXT = {
 HISTORY_TIME = "%m-%d %H:%M"
 TYPED_WORDS = {
     "new": "新建",
+    "export": "导出",
     "accept": "签收",
     "progress": "进展",
     "extend": "延期",
@@ -80,6 +84,9 @@ def supervise_command(ctx: MemberContext, args: str) -> None:
         list_items(ctx)
         return
     number = parse_record_number(first)
+    if number is None and first.lower() in EXPORT_WORDS and not rest:
+        send_export(ctx)
+        return
     if number is None:
         if not may_create(ctx, ctx.member):
             ctx.reply("supervision.may_not_create")
