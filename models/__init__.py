@@ -15,7 +15,7 @@ from lianfang.models.referrals import Referral, ReferralStep
 from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
-from lianfang.models.supervision import SupervisionEvent, SupervisionItem
+from lianfang.models.supervision import SupervisionEvent, SupervisionItem, SupervisionShare
 from lianfang.models.supplies import SupplyNeed
 from lianfang.models.tokens import PlatformToken
 
@@ -48,5 +48,6 @@ __all__ = [
     "SendLedger",
     "SupervisionEvent",
     "SupervisionItem",
+    "SupervisionShare",
     "SupplyNeed",
 ]

@@ -134,6 +134,16 @@ class SupervisionEvent(SQLModel, table=True):
     """The due date the step set or asked for (an extension)."""
 
 
+class SupervisionShare(SQLModel, table=True):
+    """One group an item belongs to, leading or assisting: what a group's list is looked up by (written once)."""
+
+    __table_args__ = (Index("ix_supervisionshare_group_item", "group_key", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="supervisionitem.id")
+    group_key: str = Field(max_length=32)
+
+
 @dataclass(frozen=True)
 class ColourRules:
     """When an open item changes colour."""
@@ -213,6 +223,8 @@ def create_item(
     session.flush()
     assert item.id is not None
     session.add(SupervisionEvent(item_id=item.id, at=stamp, member_id=creator_id, action=ACTION_CREATE))
+    for group in dict.fromkeys((lead_group, *assist_groups)):
+        session.add(SupervisionShare(item_id=item.id, group_key=group))
     session.flush()
     return item
 
@@ -337,13 +349,12 @@ def colour_of(now: datetime, rules: ColourRules) -> ColumnElement[str]:
     )
 
 
-def _scope(query: Any, groups: tuple[str, ...] | None, member_id: int | None) -> Any:
-    """Keep the items of some groups (leading or assisting) or created by a member; None groups: every item."""
-    if groups is None:
+def _scope(query: Any, group: str | None) -> Any:
+    """Keep the items a group leads or assists, driven by the share index; None: every item."""
+    if group is None:
         return query
-    assisting = [col(SupervisionItem.assist_groups).contains(f" {group} ") for group in groups]
-    mine = [col(SupervisionItem.creator_id) == member_id] if member_id is not None else []
-    return query.where(or_(col(SupervisionItem.lead_group).in_(groups), *assisting, *mine))
+    joined = query.join(SupervisionShare, col(SupervisionShare.item_id) == col(SupervisionItem.id))
+    return joined.where(SupervisionShare.group_key == group)
 
 
 def open_items(
@@ -351,15 +362,14 @@ def open_items(
     session: Session,
     now: datetime,
     rules: ColourRules,
-    groups: tuple[str, ...] | None = None,
-    member_id: int | None = None,
+    group: str | None = None,
     colour: str | None = None,
     limit: int = 50,
 ) -> list[tuple[SupervisionItem, str]]:
-    """Return open items with their colour, most urgent first, then by due time; scoped as ``_scope`` says."""
+    """Return open items with their colour, most urgent first, then by due time; of one group, or all."""
     shade = colour_of(now, rules).label("colour")
     rank = case({name: index for index, name in enumerate(COLOURS)}, value=shade)
-    query = _scope(select(SupervisionItem, shade).where(col(SupervisionItem.state).in_(OPEN)), groups, member_id)
+    query = _scope(select(SupervisionItem, shade).where(col(SupervisionItem.state).in_(OPEN)), group)
     if colour is not None:
         query = query.where(shade == colour)
     query = query.order_by(rank, col(SupervisionItem.due_at), col(SupervisionItem.id)).limit(limit)
@@ -371,12 +381,11 @@ def colour_counts(
     session: Session,
     now: datetime,
     rules: ColourRules,
-    groups: tuple[str, ...] | None = None,
-    member_id: int | None = None,
+    group: str | None = None,
 ) -> dict[str, int]:
     """Count open items by colour, in SQL."""
     shade = colour_of(now, rules)
-    query = _scope(select(shade, func.count()).where(col(SupervisionItem.state).in_(OPEN)), groups, member_id)
+    query = _scope(select(shade, func.count()).where(col(SupervisionItem.state).in_(OPEN)), group)
     counts = dict.fromkeys(COLOURS, 0)
     counts.update({str(name): int(count) for name, count in session.exec(query.group_by(shade))})
     return counts

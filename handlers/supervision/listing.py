@@ -21,7 +21,7 @@ from lianfang.handlers.supervision.cards import (
 from lianfang.handlers.supervision.due import shown_due
 from lianfang.handlers.supervision.export import send_export
 from lianfang.handlers.supervision.items import start_item
-from lianfang.handlers.supervision.scope import may_create, may_see, visible_groups
+from lianfang.handlers.supervision.scope import may_create, may_see, visible_group
 from lianfang.handlers.supervision.settings import SUPERVISION
 from lianfang.handlers.supervision.steps import VERBS, take_step
 from lianfang.models.members import get_member
@@ -112,11 +112,9 @@ def list_items(ctx: MemberContext) -> None:
     """List the open items the member may see, by colour, with counts."""
     member = ctx.member
     rules = SUPERVISION.of(ctx.org).colour_rules()
-    groups = visible_groups(ctx, member)
-    counts = colour_counts(session=ctx.session, now=ctx.now, rules=rules, groups=groups, member_id=member.id)
-    shown = open_items(
-        session=ctx.session, now=ctx.now, rules=rules, groups=groups, member_id=member.id, limit=LIST_LIMIT
-    )
+    group = visible_group(ctx, member)
+    counts = colour_counts(session=ctx.session, now=ctx.now, rules=rules, group=group)
+    shown = open_items(session=ctx.session, now=ctx.now, rules=rules, group=group, limit=LIST_LIMIT)
     extra = [NEW_BUTTON] if may_create(ctx, member) else []
     if not shown:
         ctx.reply("supervision.none", buttons=extra)

@@ -59,6 +59,9 @@ def oversees(ctx: Context, member: Member, item: SupervisionItem) -> bool:
     return item.creator_id == member.id or member.role == ROLE_ADMIN or member.group_key == ctx.org.coordination_group
 
 
-def visible_groups(ctx: Context, member: Member) -> tuple[str, ...] | None:
-    """Return the groups whose items a member's list shows, or None for every group."""
-    return None if sees_every_item(ctx, member) else (member.group_key,)
+def visible_group(ctx: Context, member: Member) -> str | None:
+    """Return the group whose items a member's list shows (leading or assisting), or None for every group.
+
+    Whoever may create items sees every group's, so a list needs no "created by me" besides the groups.
+    """
+    return None if sees_every_item(ctx, member) else member.group_key

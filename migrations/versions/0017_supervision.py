@@ -81,10 +81,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_supervisionevent_item_id", "supervisionevent", ["item_id"], unique=False)
+    op.create_table(
+        "supervisionshare",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("group_key", text(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["supervisionitem.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_supervisionshare_group_item", "supervisionshare", ["group_key", "item_id"], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_supervisionshare_group_item", table_name="supervisionshare")
+    op.drop_table("supervisionshare")
     op.drop_index("ix_supervisionevent_item_id", table_name="supervisionevent")
     op.drop_table("supervisionevent")
     for name in ("inspection_id", "created_at", "closed_at", "group_state", "state_due"):

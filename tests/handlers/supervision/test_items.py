@@ -108,3 +108,37 @@ async def test_bad_groups_dates_and_huge_notes_are_answered_and_nothing_is_saved
     await lead.say("/supervise 1 progress", button=True)
     assert keys_of(await lead.say("很" * 1500))[0] == "form.error_too_long"
     assert [action for action, _ in history(harness, 1)] == ["create"]
+
+
+async def test_the_form_asks_every_field_and_an_assisting_group_sees_the_item(harness: Harness) -> None:
+    leader, _lead, _reporter, _staff = await people(harness)
+    publicity = await harness.member("周丽", "publicity", "group_lead")
+    stability = await harness.member("李强", "stability", "group_lead")
+    assert keys_of(await leader.say("督办"))[0] == "supervision.none"
+    started = await leader.tap("新建督办")
+    assert keys_of(started)[:2] == ["form.started", "supervision.ask_group"]
+    await leader.say("2")
+    await leader.say("做好返长人员排查宣传")
+    await leader.say("明天 18点")
+    await leader.tap("上级交办")
+    await leader.say("区指挥部〔2020〕3号")
+    assert keys_of(await leader.say("宣传组、后勤组"))[0] == "supervision.unknown_group"
+    await leader.say("宣传组")
+    summary = await leader.tap("紧急")
+    assert "01月29日 18:00" in texts_of(summary) and "区指挥部〔2020〕3号" in texts_of(summary)
+    assert keys_of(await leader.say("提交")) == ["supervision.created"]
+    (item,) = items(harness)
+    assert (item.source, item.priority, item.assisting, item.reference) == (
+        "superior",
+        "urgent",
+        ("publicity",),
+        "区指挥部〔2020〕3号",
+    )
+    assert keys_of(await publicity.say("/supervise"))[:2] == ["supervision.list_title", "supervision.list_line"]
+    assert keys_of(await publicity.say("/supervise 1"))[0] == "supervision.card_title"
+    assert keys_of(await publicity.say("/supervise 1 accept")) == ["supervision.not_yours"]
+    assert keys_of(await stability.say("/supervise")) == ["supervision.none"]
+    withdrawn = await leader.say("督办 1 撤销 重复交办")
+    assert keys_of(withdrawn) == ["supervision.did_withdraw"]
+    assert items(harness)[0].state == "withdrawn"
+    assert [action for action, _ in history(harness, 1)] == ["create", "withdraw"]
