@@ -414,13 +414,15 @@ def supervision_figures(*, session: Session, start: datetime, end: datetime, now
     first, last, stamp = to_db_time(start), to_db_time(end), to_db_time(now)
     item = SupervisionItem
     # Open at the end of the window: created before it, and still open or confirmed done only after it.
-    done_later = and_(item.state == STATE_DONE, col(item.closed_at) >= last)
+    done_later = and_(col(item.state) == STATE_DONE, col(item.closed_at) >= last)
     is_open = and_(col(item.created_at) < last, or_(col(item.state).in_(OPEN), done_later))
     row = session.exec(
         select(
             func.count().filter(is_open),
             func.count().filter(is_open, col(item.due_at) <= stamp),
-            func.count().filter(item.state == STATE_DONE, col(item.closed_at) >= first, col(item.closed_at) < last),
+            func.count().filter(
+                col(item.state) == STATE_DONE, col(item.closed_at) >= first, col(item.closed_at) < last
+            ),
             func.count().filter(col(item.created_at) >= first, col(item.created_at) < last),
         )
     ).one()

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from lianfang.bot.context import Context
 from lianfang.bot.db import session_scope
@@ -75,7 +76,7 @@ def tick_supervision(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage
     with session_scope(runtime.engine) as session:
         chases = due_chases(runtime.context(session, now))
     for chase in chases:
-        sent += _in_transaction(runtime, now, lambda ctx, chase=chase: send_chase(ctx, chase))
+        sent += _in_transaction(runtime, now, partial(send_chase, chase=chase))
     return sent
 
 
@@ -124,9 +125,9 @@ def due_chases(ctx: Context) -> list[Chase]:
                 wanted.append(Chase(item.id, colour, key, today, repeat=True))
     late = ctx.now - timedelta(days=settings.accountability_days)
     for item in overdue_rectifications(session=ctx.session, before=late, limit=BATCH):
-        due = item.due_at.astimezone(ctx.tz).date()
-        key = ledger_key(due, KIND_SUPERVISION, FLAG_ACCOUNTABILITY, item.id, item.due_at.isoformat())
-        wanted.append(Chase(item.id or 0, FLAG_ACCOUNTABILITY, key, due))
+        due_day = item.due_at.astimezone(ctx.tz).date()
+        key = ledger_key(due_day, KIND_SUPERVISION, FLAG_ACCOUNTABILITY, item.id, item.due_at.isoformat())
+        wanted.append(Chase(item.id or 0, FLAG_ACCOUNTABILITY, key, due_day))
     done = claimed_keys(session=ctx.session, keys=[chase.key for chase in wanted])
     firsts = {
         chase.item_id for chase in wanted if chase.colour == COLOUR_RED and not chase.repeat and chase.key not in done
@@ -135,7 +136,7 @@ def due_chases(ctx: Context) -> list[Chase]:
     return [c for c in wanted if c.key not in done and not (c.repeat and c.item_id in firsts)]
 
 
-def send_chase(ctx: Context, chase: Chase) -> None:
+def send_chase(ctx: Context, *, chase: Chase) -> None:
     """Claim one chase and send it; a chase someone else claimed, or an item closed meanwhile, sends nothing."""
     item = get_item(session=ctx.session, item_id=chase.item_id)
     if item is None or item.state not in WORKING:
