@@ -139,7 +139,9 @@ def card(ctx: Context, item: SupervisionItem, colour: str | None, *, in_group: b
             "supervision.card_groups",
             {"lead": group_name(ctx, item.lead_group), "assist": groups_text(ctx, item.assisting)},
         ),
-        Text(
+        Text("supervision.card_inspection", {"inspection": item.inspection_id})
+        if item.inspection_id is not None
+        else Text(
             "supervision.card_source",
             {"source": Text(SOURCE_TEXT[item.source]), "reference": item.reference or "-"},
         ),

@@ -112,6 +112,8 @@ def due_chases(ctx: Context) -> list[Chase]:
                     Chase(item.id, colour, ledger_key(day, KIND_SUPERVISION, colour, item.id, anchor.isoformat()), day)
                 )
                 continue
+            if colour == COLOUR_BLUE and item.created_at > item.due_at - rules.near:
+                continue  # it was near its due time when sent: the delivery said so, no reminder on top
             wanted.append(
                 Chase(item.id, colour, ledger_key(due.date(), KIND_SUPERVISION, colour, item.id, stamp), due.date())
             )

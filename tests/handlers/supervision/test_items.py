@@ -142,3 +142,22 @@ async def test_the_form_asks_every_field_and_an_assisting_group_sees_the_item(ha
     assert keys_of(withdrawn) == ["supervision.did_withdraw"]
     assert items(harness)[0].state == "withdrawn"
     assert [action for action, _ in history(harness, 1)] == ["create", "withdraw"]
+
+
+async def test_on_wecom_the_steps_are_typed_as_the_buttons_words(harness: Harness) -> None:
+    leader, lead, reporter, _staff = await people(harness)
+    await leader.say("/supervise 排查组 1月30日 完成核查")
+    await leader.say("提交")
+    lead.catch_up()
+    assert keys_of(await reporter.say("签收")) == ["supervision.did_accept"]
+    asked = await reporter.say("报进展")
+    assert keys_of(asked)[:2] == ["supervision.step_title", "supervision.ask_progress"]
+    assert keys_of(await reporter.say("已核查 80 户")) == ["supervision.did_progress"]
+    assert keys_of(await lead.say("督办 1 延期 1月27日 来不及")) == ["supervision.error_due_past"]
+    assert keys_of(await lead.say("督办 1 延期 1月29日 来不及")) == ["supervision.error_extension_earlier"]
+    asked = await lead.say("督办 1 延期 2月1日")
+    assert keys_of(asked)[:2] == ["supervision.step_title", "supervision.ask_extension_reason"]
+    assert keys_of(await lead.say("名单未下发")) == ["supervision.did_ask_extension"]
+    told = texts_of(leader.unread())
+    assert "02月01日 17:00" in told and "名单未下发" in told
+    assert keys_of(await leader.say("不同意延期")) == ["supervision.did_refuse"]
