@@ -23,7 +23,7 @@ from lianfang.handlers.shared.audiences import broadcast, group_chat, leadership
 from lianfang.handlers.supervision.cards import card, content_for, group_name, handler_buttons
 from lianfang.handlers.supervision.due import shown_due
 from lianfang.handlers.supervision.items import handlers_of
-from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.handlers.supervision.settings import SUPERVISION, oversight_group
 from lianfang.models.members import ROLE_GROUP_LEAD, get_member, list_members
 from lianfang.models.send_ledger import KIND_LOOP, KIND_SKIPPED, claim, claimed_keys, is_claimed, ledger_key
 from lianfang.models.supervision import (
@@ -176,7 +176,8 @@ def _red(ctx: Context, item: SupervisionItem, *, repeat: bool) -> None:
     if creator is not None and creator.id not in {lead.id for lead in leads}:
         send_privately(ctx, [creator], [head, *card(ctx, item, COLOUR_RED)])
     chats = leadership_chats(ctx)
-    oversight = group_chat(ctx, SUPERVISION.of(ctx.org).group)
+    group = oversight_group(ctx.org)
+    oversight = group_chat(ctx, group) if group is not None else None
     if oversight is not None and oversight not in chats:
         chats.append(oversight)
     broadcast(ctx, chats, [head, *card(ctx, item, COLOUR_RED, in_group=True)])
@@ -187,7 +188,8 @@ def _accountability(ctx: Context, item: SupervisionItem) -> None:
     settings = SUPERVISION.of(ctx.org)
     params = {"number": item.id, "group": group_name(ctx, item.lead_group), "days": overdue_days(ctx, item)}
     head = Text("supervision.accountability", {**params, "limit": settings.accountability_days})
-    leads = list_members(session=ctx.session, group_key=settings.group, roles=(ROLE_GROUP_LEAD,))
+    group = oversight_group(ctx.org)
+    leads = list_members(session=ctx.session, group_key=group, roles=(ROLE_GROUP_LEAD,)) if group else []
     send_privately(ctx, leads, [head, *card(ctx, item, COLOUR_RED)])
     broadcast(ctx, leadership_chats(ctx), [head, *card(ctx, item, COLOUR_RED, in_group=True)])
 

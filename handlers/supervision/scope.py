@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lianfang.bot.context import Context
 from lianfang.handlers.shared.access import is_overseer
-from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.handlers.supervision.settings import oversight_group
 from lianfang.models.members import ROLE_ADMIN, ROLE_GROUP_LEAD, ROLE_LEADER, ROLE_REPORTER, ROLE_STAFF, Member
 from lianfang.models.supervision import SupervisionItem
 
@@ -21,7 +21,8 @@ def may_create(ctx: Context, member: Member) -> bool:
 
 def in_supervision_group(ctx: Context, member: Member) -> bool:
     """Tell whether a member belongs to the 执纪督查组."""
-    return member.group_key == SUPERVISION.of(ctx.org).group
+    group = oversight_group(ctx.org)
+    return group is not None and member.group_key == group
 
 
 def sees_every_item(ctx: Context, member: Member) -> bool:

@@ -22,8 +22,9 @@ MAX_DAYS = 60
 class SupervisionRules(OrgModel):
     """Describe how 督办 items are chased: colours, escalation, the daily digest."""
 
-    group: str = DEFAULT_GROUP
-    """The 执纪督查组: its chat gets red items; its members see every item."""
+    group: str | None = None
+    """The 执纪督查组's key: its chat gets red items; its members see every item and record inspections. Unset, the
+    group keyed ``supervision`` if the org has one (see ``oversight_group``)."""
     near_hours: int = Field(default=DEFAULT_NEAR_HOURS, ge=1, le=MAX_HOURS, strict=True)
     """An open item turns blue when it is due within this many hours."""
     stale_days: int = Field(default=DEFAULT_STALE_DAYS, ge=1, le=MAX_DAYS, strict=True)
@@ -48,9 +49,17 @@ class SupervisionRules(OrgModel):
         )
 
 
+def oversight_group(org: Org) -> str | None:
+    """Return the 执纪督查组's key: the one the section names, else ``supervision`` if the org has it, else None."""
+    rules = SUPERVISION.of(org)
+    if rules.group is not None:
+        return rules.group
+    return DEFAULT_GROUP if org.group(DEFAULT_GROUP) is not None else None
+
+
 def supervision_problems(org: Org, rules: SupervisionRules) -> Located:
-    """Require the 执纪督查组 to be one of the org's groups."""
-    if org.group(rules.group) is None:
+    """Require a 执纪督查组 named by the section to be one of the org's groups."""
+    if rules.group is not None and org.group(rules.group) is None:
         known = ", ".join(group.key for group in org.groups)
         return [(("group",), f"no group has key {rules.group!r} (groups: {known})")]
     return []

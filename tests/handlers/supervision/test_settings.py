@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from lianfang.bot.org import default_org_path
-from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.handlers.supervision.settings import SUPERVISION, oversight_group
 
+from tests.bot.test_org import MINIMAL_ORG
 from tests.org import check_test_org, load_test_org
 
 SAMPLE = Path(default_org_path())
@@ -28,7 +29,9 @@ def test_the_sample_states_the_defaults_and_an_org_without_the_section_gets_them
     bare = tmp_path / "bare.toml"
     bare.write_text(without_section(SAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
     assert "[supervision]" not in bare.read_text(encoding="utf-8")
-    assert SUPERVISION.of(load_test_org(bare)) == rules
+    org = load_test_org(bare)
+    assert SUPERVISION.of(org) == rules.model_copy(update={"group": None})
+    assert oversight_group(org) == "supervision"  # the group keyed supervision, when the section names none
 
 
 @pytest.mark.parametrize(
@@ -49,3 +52,11 @@ def test_org_check_names_a_bad_setting_by_line(tmp_path: Path, line: str, bad: s
     assert [problem.field for problem in problems] == [field]
     assert message in problems[0].message
     assert problems[0].line is not None
+
+
+def test_an_org_without_a_discipline_group_has_no_oversight_group(tmp_path: Path) -> None:
+    path = tmp_path / "minimal.toml"
+    path.write_text(MINIMAL_ORG, encoding="utf-8")
+    org = load_test_org(path)
+    assert org.group("supervision") is None
+    assert oversight_group(org) is None
