@@ -88,6 +88,11 @@ def parse_due(text: str, ctx: Context) -> datetime:
     return read_due(text, ctx.now, ctx.tz, SUPERVISION.of(ctx.org).due_time)
 
 
+def parse_due_answer(text: str, ctx: Context) -> str:
+    """Read a due date typed as a form answer; keep it as ISO text, as a draft stores answers."""
+    return parse_due(text, ctx).isoformat()
+
+
 def shown_due(ctx: Context, moment: datetime) -> str:
     """Format a due time as people read it: 01月30日 17:00."""
     return moment.astimezone(ctx.tz).strftime(SHOWN_FORMAT)

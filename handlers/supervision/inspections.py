@@ -14,7 +14,7 @@ from lianfang.bot.forms import Choice, FieldError, Form, FormField
 from lianfang.bot.types import Text
 from lianfang.handlers.shared.labels import community_label
 from lianfang.handlers.supervision.cards import group_name, state_label
-from lianfang.handlers.supervision.due import TIME, looks_like_date, parse_due, read_day, shown_due
+from lianfang.handlers.supervision.due import TIME, looks_like_date, parse_due_answer, read_day, shown_due
 from lianfang.handlers.supervision.items import deliver, find_group, group_choices
 from lianfang.handlers.supervision.scope import in_supervision_group, sees_every_item
 from lianfang.models.inspections import (
@@ -119,7 +119,7 @@ def parse_findings(text: str, ctx: Context) -> list[list[str]]:
             raise FieldError("supervision.error_problem", number=number)
         if len(description) > MAX_CONTENT:
             raise FieldError("form.error_too_long", limit=MAX_CONTENT, length=len(description))
-        problems.append([description, parse_due(" ".join(due_words), ctx).isoformat()])
+        problems.append([description, parse_due_answer(" ".join(due_words), ctx)])
     if not problems:
         raise FieldError("form.error_empty")
     return problems

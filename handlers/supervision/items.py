@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
-from lianfang.bot.forms import Choice, FieldError, Form, FormField, static_fields
+from lianfang.bot.forms import Choice, FieldError, Form, FormField
 from lianfang.bot.org import Group
 from lianfang.bot.types import Text, TextError
 from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.labels import group_label
 from lianfang.handlers.shared.parsers import parse_text
-from lianfang.handlers.supervision.cards import card, handler_buttons
-from lianfang.handlers.supervision.due import SHOWN_FORMAT, TIME, looks_like_date, parse_due
+from lianfang.handlers.supervision.cards import card, groups_text, handler_buttons
+from lianfang.handlers.supervision.due import SHOWN_FORMAT, TIME, looks_like_date, parse_due_answer
 from lianfang.handlers.supervision.scope import HANDLER_ROLES
 from lianfang.handlers.supervision.settings import SUPERVISION
 from lianfang.models.members import ROLE_LEADER, Member, list_members
@@ -106,43 +106,40 @@ def show_due(value: str) -> Text:
     return Text.raw(datetime.fromisoformat(value).strftime(SHOWN_FORMAT))
 
 
-def show_groups(value: str) -> Text:
-    """Show assisting groups' keys as typed (the summary only)."""
-    return Text.raw(value)
-
-
-ITEM_FIELDS = (
-    FormField("lead_group", Text("supervision.ask_group"), Text("supervision.label_group"), choices=group_choices),
-    FormField(
-        "content", Text("supervision.ask_content"), Text("supervision.label_content"), parse=parse_text(MAX_CONTENT)
-    ),
-    FormField(
-        "due",
-        Text("supervision.ask_due"),
-        Text("supervision.label_due"),
-        parse=lambda text, ctx: parse_due(text, ctx).isoformat(),
-        display=show_due,
-    ),
-    FormField("source", Text("supervision.ask_source"), Text("supervision.label_source"), choices=source_choices),
-    FormField(
-        "reference",
-        Text("supervision.ask_reference"),
-        Text("supervision.label_reference"),
-        parse=parse_text(MAX_REFERENCE),
-        optional=True,
-    ),
-    FormField(
-        "assist_groups",
-        Text("supervision.ask_assist"),
-        Text("supervision.label_assist"),
-        parse=parse_assisting,
-        optional=True,
-        display=show_groups,
-    ),
-    FormField(
-        "priority", Text("supervision.ask_priority"), Text("supervision.label_priority"), choices=priority_choices
-    ),
-)
+def item_fields(ctx: Context, _context: dict[str, Any]) -> list[FormField]:
+    """Return the questions of a new item."""
+    return [
+        FormField("lead_group", Text("supervision.ask_group"), Text("supervision.label_group"), choices=group_choices),
+        FormField(
+            "content", Text("supervision.ask_content"), Text("supervision.label_content"), parse=parse_text(MAX_CONTENT)
+        ),
+        FormField(
+            "due",
+            Text("supervision.ask_due"),
+            Text("supervision.label_due"),
+            parse=parse_due_answer,
+            display=show_due,
+        ),
+        FormField("source", Text("supervision.ask_source"), Text("supervision.label_source"), choices=source_choices),
+        FormField(
+            "reference",
+            Text("supervision.ask_reference"),
+            Text("supervision.label_reference"),
+            parse=parse_text(MAX_REFERENCE),
+            optional=True,
+        ),
+        FormField(
+            "assist_groups",
+            Text("supervision.ask_assist"),
+            Text("supervision.label_assist"),
+            parse=parse_assisting,
+            optional=True,
+            display=lambda value: groups_text(ctx, tuple(str(value).split())),
+        ),
+        FormField(
+            "priority", Text("supervision.ask_priority"), Text("supervision.label_priority"), choices=priority_choices
+        ),
+    ]
 
 
 def read_line(ctx: Context, text: str) -> dict[str, Any]:
@@ -157,7 +154,7 @@ def read_line(ctx: Context, text: str) -> dict[str, Any]:
         typed = rest.pop(0)
         if rest and TIME.match(rest[0]):
             typed += " " + rest.pop(0)
-        answers["due"] = parse_due(typed, ctx).isoformat()
+        answers["due"] = parse_due_answer(typed, ctx)
     if rest and rest[0] in URGENT_WORDS:
         answers["priority"] = PRIORITY_URGENT
         rest.pop(0)
@@ -220,4 +217,4 @@ def deliver(ctx: Context, item: SupervisionItem, lead: Text | None = None) -> li
     return send_privately(ctx, handlers_of(ctx, item), lines, buttons=handler_buttons(item))
 
 
-ITEM_FORM = Form(FORM_ITEM, Text("supervision.title"), static_fields(*ITEM_FIELDS), submit_item)
+ITEM_FORM = Form(FORM_ITEM, Text("supervision.title"), item_fields, submit_item)

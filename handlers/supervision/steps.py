@@ -15,7 +15,7 @@ from lianfang.handlers.shared.labels import member_label
 from lianfang.handlers.shared.parsers import parse_text
 from lianfang.handlers.supervision.cards import HANDLER_ACTIONS, buttons_for, handler_buttons, overseer_buttons
 from lianfang.handlers.supervision.cards import state_label as state_text
-from lianfang.handlers.supervision.due import TIME, parse_due, shown_due
+from lianfang.handlers.supervision.due import TIME, parse_due_answer, shown_due
 from lianfang.handlers.supervision.items import handlers_of, show_due
 from lianfang.handlers.supervision.scope import handles, oversees
 from lianfang.models.members import Member, get_member
@@ -138,7 +138,7 @@ def _extension(ctx: MemberContext, item: SupervisionItem, text: str) -> None:
         if words and TIME.match(words[0]):
             typed += " " + words.pop(0)
         try:
-            prefill["due"] = parse_due(typed, ctx).isoformat()
+            prefill["due"] = parse_due_answer(typed, ctx)
         except FieldError as error:
             ctx.reply(error.text())
             return
@@ -207,7 +207,7 @@ def step_fields(_ctx: Context, context: dict[str, Any]) -> list[FormField]:
         "due",
         Text("supervision.ask_extension_due"),
         Text("supervision.label_due"),
-        parse=lambda text, ctx: parse_due(text, ctx).isoformat(),
+        parse=parse_due_answer,
         display=show_due,
     )
     return [due, note]

@@ -126,6 +126,7 @@ async def test_the_form_asks_every_field_and_an_assisting_group_sees_the_item(ha
     await leader.say("宣传组")
     summary = await leader.tap("紧急")
     assert "01月29日 18:00" in texts_of(summary) and "区指挥部〔2020〕3号" in texts_of(summary)
+    assert "配合单位：宣传组" in texts_of(summary)
     assert keys_of(await leader.say("提交")) == ["supervision.created"]
     (item,) = items(harness)
     assert (item.source, item.priority, item.assisting, item.reference) == (
