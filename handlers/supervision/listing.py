@@ -29,6 +29,7 @@ from lianfang.models.supervision import (
     ACTION_CREATE,
     ACTION_ESCALATE,
     COLOURS,
+    FLAG_ACCOUNTABILITY,
     SupervisionEvent,
     SupervisionItem,
     colour_counts,
@@ -169,7 +170,10 @@ def show_item(ctx: MemberContext, item: SupervisionItem) -> None:
 def history_line(ctx: Context, event: SupervisionEvent) -> Text:
     """Return one line of an item's history: when, who, what, and the note."""
     by = get_member(session=ctx.session, member_id=event.member_id) if event.member_id is not None else None
-    what = Text(EVENT_TEXT[event.action], {"colour": colour_label(event.note) if event.note in COLOUR_TEXT else ""})
+    if event.action == ACTION_ESCALATE and event.note == FLAG_ACCOUNTABILITY:
+        what = Text("supervision.event_accountability")
+    else:
+        what = Text(EVENT_TEXT[event.action], {"colour": colour_label(event.note) if event.note in COLOUR_TEXT else ""})
     params = {
         "time": event.at.astimezone(ctx.tz).strftime(HISTORY_TIME),
         "name": member_label(by) if by else Text("supervision.by_system"),

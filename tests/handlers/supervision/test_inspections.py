@@ -67,6 +67,8 @@ async def test_problems_become_rectification_items_and_long_overdue_ones_are_fla
     assert ledger[0].lines[1].params["took"].key == "supervision.took_late"
     assert ledger[0].lines[3].params["took"].key == "supervision.took"
     assert keys_of(await lead.say("/inspect list"))[0] == "supervision.ledger_title"
+    shown = texts_of(await inspector.say("/supervise 2"))
+    assert "督查第 1 号" in shown and "系统 问责提示" in shown
 
 
 async def test_who_may_inspect_and_bad_findings(harness: Harness) -> None:
