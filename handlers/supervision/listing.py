@@ -92,7 +92,7 @@ def supervise_command(ctx: MemberContext, args: str) -> None:
         if not may_create(ctx, ctx.member):
             ctx.reply("supervision.may_not_create")
             return
-        start_item(ctx, "" if first.lower() in NEW_WORDS and not rest else args)
+        start_item(ctx, rest.strip() if first.lower() in NEW_WORDS else args)
         return
     item = get_item(session=ctx.session, item_id=number)
     if item is None or not may_see(ctx, ctx.member, item):

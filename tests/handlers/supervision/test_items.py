@@ -95,8 +95,7 @@ async def test_bad_groups_dates_and_huge_notes_are_answered_and_nothing_is_saved
     assert keys_of(await leader.say("/supervise 排查组 1月27日 内容")) == ["supervision.error_due_past"]
     assert keys_of(await leader.say("/supervise 排查组 13月5日 内容")) == ["supervision.error_due_no_such_day"]
     assert items(harness) == []
-    await leader.say("/supervise new")
-    await leader.say("排查组")
+    assert keys_of(await leader.say("督办 新建 排查组"))[:2] == ["form.started_prefilled", "supervision.ask_content"]
     await leader.say("核查")
     answer = await leader.say("后天下午")
     assert keys_of(answer)[0] == "supervision.error_due_format"
