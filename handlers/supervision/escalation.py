@@ -166,10 +166,8 @@ def send_chase(ctx: Context, *, chase: Chase) -> None:
 
 def _red(ctx: Context, item: SupervisionItem, *, repeat: bool) -> None:
     """Send a red item to the lead group's leads and the creator privately, and masked to the oversight chats."""
-    days = overdue_days(ctx, item)
-    head = Text(
-        "supervision.chase_red_repeat" if repeat else "supervision.chase_red", {"number": item.id, "days": days}
-    )
+    params = {"number": item.id, "days": overdue_days(ctx, item), "due": shown_due(ctx, item.due_at)}
+    head = Text("supervision.chase_red_repeat" if repeat else "supervision.chase_red", params)
     leads = list_members(session=ctx.session, group_key=item.lead_group, roles=(ROLE_GROUP_LEAD,))
     send_privately(ctx, leads, [head, *card(ctx, item, COLOUR_RED)], buttons=handler_buttons(item))
     creator = get_member(session=ctx.session, member_id=item.creator_id)
