@@ -22,7 +22,8 @@ def cmd_supervision_export(runtime: CliRuntime, args: argparse.Namespace) -> int
         ctx = app.dispatcher.context(session, app.clock())
         out = args.out or Path(f"supervision-{ctx.today:%Y%m%d}.xlsx")
         try:
-            summary = export_supervision(ctx, out, actor=cli_actor())
+            with out.open("wb") as stream:  # opened first, so a bad path fails before a workbook is built
+                summary = export_supervision(ctx, stream, actor=cli_actor())
         except OSError as error:
             print(f"lianfang: cannot write {out}: {error.strerror or error}", file=sys.stderr)
             return EXIT_ERROR

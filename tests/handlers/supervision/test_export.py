@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from lianfang.app.cli import EXIT_OK, main
 from lianfang.bot.db import session_scope
+from lianfang.bot.subcommands import EXIT_ERROR
 from lianfang.handlers.supervision.export import export_supervision
 from lianfang.models.audit import AuditEntry
 from openpyxl import load_workbook
@@ -51,3 +54,18 @@ async def test_chat_export_is_for_full_data_roles(harness: Harness) -> None:
     answer = await leader.say("/supervise export")
     assert keys_of(answer) == ["supervision.export_ready"]
     assert answer[0].document is not None and answer[0].document.file_name == "督办台账-20200128.xlsx"
+
+
+def test_the_cli_writes_the_file_and_says_how_much(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("LIANFANG_ORG_FILE", "LIANFANG_TELEGRAM_TOKEN", "LIANFANG_WECOM_CORP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LIANFANG_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIANFANG_CLOCK_START", "2020-01-28T08:00:00")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "督办台账.xlsx"
+    assert main(["supervision", "export", "--out", str(out)]) == EXIT_OK
+    assert "督办事项 0 项，问题 0 个" in capsys.readouterr().out
+    assert load_workbook(out).sheetnames == ["督办台账", "问题台账"]
+    assert main(["supervision", "export", "--out", str(tmp_path / "missing" / "x.xlsx")]) == EXIT_ERROR
