@@ -21,6 +21,7 @@ from lianfang.handlers import (
     report_files,
     screening,
     stability,
+    supervision,
     supplies,
     undeliverable,
 )
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     coverage.FEATURE,
     supplies.FEATURE,
     stability.FEATURE,
+    supervision.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

@@ -9,6 +9,7 @@ from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
 from lianfang.models.inbox import InboxEvent
 from lianfang.models.incidents import Incident
+from lianfang.models.inspections import Inspection
 from lianfang.models.markets import MarketClosure, MarketInspection
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
@@ -18,6 +19,7 @@ from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
 from lianfang.models.stock import StockBatch, StockLevel, StockMovement
+from lianfang.models.supervision import SupervisionEvent, SupervisionItem, SupervisionShare
 from lianfang.models.supplies import Purchase, SupplyNeed, SupplyStep
 from lianfang.models.tokens import PlatformToken
 
@@ -35,6 +37,7 @@ __all__ = [
     "Identity",
     "InboxEvent",
     "Incident",
+    "Inspection",
     "Invite",
     "MarketClosure",
     "MarketInspection",
@@ -55,6 +58,9 @@ __all__ = [
     "StockBatch",
     "StockLevel",
     "StockMovement",
+    "SupervisionEvent",
+    "SupervisionItem",
+    "SupervisionShare",
     "SupplyNeed",
     "SupplyStep",
 ]

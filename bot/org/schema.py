@@ -28,10 +28,14 @@ FigureSource = Literal[
     "incidents_today",
     "rumours_today",
     "incidents_open",
+    "supervision_open",
+    "supervision_overdue",
+    "supervision_closed_today",
+    "inspections_today",
 ]
 """Figures a daily report field can be filled from: people checked today (/check and ledger visits), fever or
 symptom cases today, referrals opened today, people verified on the ledger so far, key persons put under
-observation today."""
+observation today, 督办 items open, overdue, and confirmed done today, and the day's 督查 inspections."""
 Role = Literal["admin", "leader", "group_lead", "reporter", "staff"]
 FieldType = Literal["text", "int", "choice"]
 

@@ -30,6 +30,7 @@ ORDER = (
     "coverage",
     "supplies",
     "stability",
+    "supervision",
     "daily_report",
     "report_files",
     "membership",
@@ -100,6 +101,7 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "funds",
         "market",
         "incident",
+        "supervise",
         "daily",
         "report",
         "coverage",
@@ -130,6 +132,10 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     keys.append("help.incident")
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
+    if overseer or member.role in ("group_lead", "reporter") or member.group_key == ctx.org.supervision.group:
+        keys.append("supervision.help")
+    if member.role == ROLE_GROUP_LEAD or member.group_key == ctx.org.supervision.group:
+        keys.append("supervision.help_inspect")
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
         keys.append("observation.help_manage")
     if member.role in REPORTING_ROLES:

@@ -41,7 +41,8 @@ async def test_the_cron_triggers_and_the_catch_up_tick_follow_the_same_org_times
         finally:
             scheduler.shutdown(wait=False)
         declared = {f"{job.name}-{moment:%H%M}" for job in JOBS for moment in job.times(harness.org)}
-        assert triggers == declared == {"loop-1400", "loop-1420", "loop-1530", "followups-0900", "followups-1500"}
+        expected = {"loop-1400", "loop-1420", "loop-1530", "followups-0900", "followups-1500", "supervision-0830"}
+        assert triggers == declared == expected
         [loop] = [job for job in JOBS if job.name == "loop"]
         events = events_of(harness.org, harness.app.tz, TEST_DAY)
         assert [event.when.time() for event in events] == loop.times(harness.org)
