@@ -14,6 +14,7 @@ from lianfang.handlers import (
     checks,
     coverage,
     daily_report,
+    duty,
     membership,
     observation,
     referrals,
@@ -33,6 +34,7 @@ FEATURES: tuple[Feature, ...] = (
     screening.FEATURE,
     coverage.FEATURE,
     supplies.FEATURE,
+    duty.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

@@ -5,6 +5,7 @@ from lianfang.models.audit import AuditEntry
 from lianfang.models.cards import CardUse
 from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
+from lianfang.models.duty import DutyAssignment, DutyLeader
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
@@ -27,6 +28,8 @@ __all__ = [
     "DailyReport",
     "DailyReportVersion",
     "Draft",
+    "DutyAssignment",
+    "DutyLeader",
     "FollowUp",
     "Identity",
     "Invite",

@@ -29,6 +29,7 @@ ORDER = (
     "screening",
     "coverage",
     "supplies",
+    "duty",
     "daily_report",
     "membership",
     "undeliverable",
@@ -94,6 +95,7 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "followup",
         "referral",
         "supply",
+        "duty",
         "daily",
         "report",
         "coverage",
@@ -116,7 +118,7 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     """Return the /help keys as the hand-kept list in handlers/membership chose them before they were derived."""
     overseer = member.role in ("admin", "leader") or member.group_key == ctx.org.coordination_group
     screening = member.group_key == ctx.org.screening.group
-    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply"]
+    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply", "duty.help"]
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
