@@ -15,6 +15,7 @@ from lianfang.handlers import (
     coverage,
     daily_report,
     duty,
+    meetings,
     membership,
     observation,
     referrals,
@@ -35,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     coverage.FEATURE,
     supplies.FEATURE,
     duty.FEATURE,
+    meetings.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

@@ -8,6 +8,7 @@ from lianfang.models.drafts import Draft
 from lianfang.models.duty import DutyAssignment, DutyLeader
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.meetings import Meeting, MeetingAttendee, MeetingDecision
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
@@ -33,6 +34,9 @@ __all__ = [
     "FollowUp",
     "Identity",
     "Invite",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingDecision",
     "Member",
     "Observation",
     "OutboxMessage",

@@ -5,14 +5,14 @@ from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.duty.checkin import COMMANDS
 from lianfang.handlers.duty.cli import add_subcommands
-from lianfang.handlers.duty.jobs import DUTY_JOB, duty_times
+from lianfang.handlers.duty.jobs import DUTY_JOBS, duty_times
 from lianfang.handlers.duty.roster import DutySummary, duty_report_lines, duty_summary, leader_of
 from lianfang.handlers.duty.settings import DUTY
 
 FEATURE = Feature(
     name="duty",
     commands=COMMANDS,
-    jobs=(DUTY_JOB,),
+    jobs=DUTY_JOBS,
     settings=DUTY,
     cli=add_subcommands,
     menu=(MenuEntry("duty", label=Text("duty.menu"), private_at=85, help=Text("duty.help"), help_at=65),),

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from lianfang.bot.context import Context
-from lianfang.bot.db import session_scope
-from lianfang.bot.jobs import Job, JobRuntime
+from lianfang.bot.jobs import Job, in_one_transaction
 from lianfang.bot.org import Org
-from lianfang.bot.types import OutgoingMessage, Text
+from lianfang.bot.types import Text
 from lianfang.handlers.duty.checkin import checkin_button
 from lianfang.handlers.duty.roster import OnDuty, leader_of, leader_text, roster_of, shift_params
 from lianfang.handlers.duty.settings import DUTY
@@ -119,22 +118,9 @@ def _due(ctx: Context, wanted: Callable[[OnDuty], bool]) -> list[OnDuty]:
     return [entry for entry in roster_of(ctx, days) if wanted(entry)]
 
 
-STEPS: tuple[Callable[[Context], None], ...] = (remind_eve, remind_before, report_missed, escalate_missed)
-
-
-def tick_duty(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage]:
-    """Run each duty step in its own transaction, so one failure leaves the others done; return what was queued."""
-    sent: list[OutgoingMessage] = []
-    for step in STEPS:
-        try:
-            with session_scope(runtime.engine) as session:
-                ctx = runtime.context(session, now)
-                step(ctx)
-                sent += ctx.sent
-        except Exception:
-            logger.exception("duty step %s failed", step.__name__)
-    return sent
-
-
-DUTY_JOB = Job("duty", tick_duty, times=duty_times, in_quiet_hours=True)
-"""The duty reminders and alerts; a shift runs through the night, so its alerts do too (reminders keep quiet)."""
+DUTY_JOBS = tuple(
+    Job(f"duty_{work.__name__}", in_one_transaction(work), times=duty_times, in_quiet_hours=True)
+    for work in (remind_eve, remind_before, report_missed, escalate_missed)
+)
+"""The duty steps, each in its own transaction; a shift runs through the night, so its alerts do too (the eve
+reminder keeps quiet on its own)."""

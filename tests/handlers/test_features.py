@@ -30,6 +30,7 @@ ORDER = (
     "coverage",
     "supplies",
     "duty",
+    "meetings",
     "daily_report",
     "membership",
     "undeliverable",
@@ -95,6 +96,7 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "followup",
         "referral",
         "supply",
+        "meeting",
         "duty",
         "daily",
         "report",
@@ -118,7 +120,7 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     """Return the /help keys as the hand-kept list in handlers/membership chose them before they were derived."""
     overseer = member.role in ("admin", "leader") or member.group_key == ctx.org.coordination_group
     screening = member.group_key == ctx.org.screening.group
-    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply", "duty.help"]
+    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply", "meeting.help", "duty.help"]
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
