@@ -27,12 +27,14 @@ logger = logging.getLogger(__name__)
 FORM_MINUTES = "meeting_minutes"
 MAX_DECISIONS = 20
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）:：]|[一二三四五六七八九十]+\s*[、.])\s*")
+DECISION_SPLIT = re.compile(r"[\n；]")
+"""Decisions come one per line, or in one line separated by full-width semicolons (a chat line on a phone)."""
 OWNER = re.compile(r"^(?P<owner>[^：:]{1,16})[：:]\s*(?P<text>.+)$")
 
 
 def parse_decisions(text: str, ctx: Context) -> list[list[str]]:
-    """Read decisions, one per line; a line starting with a group's name and a colon is owned by that group."""
-    lines = [NUMBERING.sub("", line).strip() for line in text.splitlines()]
+    """Read decisions, one per line or separated by ；; one that starts with a group's name and a colon is its."""
+    lines = [NUMBERING.sub("", line).strip() for line in DECISION_SPLIT.split(text)]
     lines = [line for line in lines if line]
     if not lines:
         raise FieldError("form.error_empty")
