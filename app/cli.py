@@ -107,6 +107,7 @@ def build_app(
         clock=clock,
         persons=personal_data,
         menu=features.MENU,
+        report_parts=features.REPORT_PARTS,
         redelivery={p.name: window for p in PLATFORMS if (window := p.redelivery(settings)) is not None},
     )
 

@@ -8,6 +8,7 @@ from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
 from lianfang.bot.menu import Menu
 from lianfang.bot.org import OrgSection
+from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.subcommands import CliRegistrar
 from lianfang.handlers import (
     alerts,
@@ -46,7 +47,9 @@ MENU = Menu.of(FEATURES)
 COMMANDS: tuple[Command, ...] = tuple(command for feature in FEATURES for command in feature.commands)
 FORMS: tuple[Form, ...] = tuple(form for feature in FEATURES for form in feature.forms)
 JOBS: tuple[Job, ...] = tuple(job for feature in FEATURES for job in feature.jobs)
-FIGURES: tuple[str, ...] = tuple(figure for feature in FEATURES for figure in feature.figures)
+REPORT_PARTS = ReportParts.of(FEATURES)
+"""What the features add to the merged daily report."""
+FIGURES = REPORT_PARTS.figure_names
 """The report figures the features compute: the names a report field's ``source`` may give."""
 TICK = Ticker(JOBS)
 """The scheduled tick: every feature's jobs, then the kernel's upkeep."""

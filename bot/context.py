@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.config import Settings
 from lianfang.bot.menu import Menu
+from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from lianfang.models.files import store_file
 from lianfang.models.members import Member
@@ -51,6 +52,8 @@ class Context:
     """Set by ``refuse``: the message (a tapped button) did nothing, so its button must not show as chosen."""
     menu: Menu = field(default_factory=Menu)
     """The menus of every feature, for the greetings and /help."""
+    report_parts: ReportParts = field(default_factory=ReportParts)
+    """What every feature adds to the merged daily report."""
     _member: Member | None = field(default=None, repr=False)
 
     @property

@@ -17,6 +17,7 @@ from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from lianfang.bot.i18n import normalize_language
 from lianfang.bot.menu import Menu
 from lianfang.bot.org import Org
+from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.typed import fold_width, route_fold, typed_button
 from lianfang.bot.types import Button, IncomingMessage, OutgoingMessage, Text
 from lianfang.models.events import record_event
@@ -105,6 +106,7 @@ class Dispatcher:
         claim_platforms: Container[str] = (),
         menu: Menu | None = None,
         redelivery: Mapping[str, timedelta] | None = None,
+        report_parts: ReportParts | None = None,
     ) -> None:
         """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
@@ -115,6 +117,7 @@ class Dispatcher:
         self.tz = tz
         self.runner = runner
         self.menu = menu or Menu()
+        self.report_parts = report_parts or ReportParts()
         self.redelivery: Mapping[str, timedelta] = redelivery or {}
         """How long each platform may deliver the same event again, for the purge of processed deliveries."""
         self.commands = {command.name: command for command in commands}
@@ -144,6 +147,7 @@ class Dispatcher:
             lang=lang or self.settings.default_language,
             runner=self.runner,
             menu=self.menu,
+            report_parts=self.report_parts,
         )
 
     def wants_attachment(self, msg: IncomingMessage, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.org import OrgSection
+from lianfang.bot.report_parts import ReportPart
 from lianfang.bot.subcommands import CliRegistrar
 
 
@@ -28,8 +29,8 @@ class Feature:
     """Its scheduled steps, each with the times it is due at."""
     menu: tuple[MenuEntry, ...] = ()
     """Its entries in the Telegram menus and in /help."""
-    figures: tuple[str, ...] = ()
-    """The report figures it computes, by the name a report field's ``source`` gives."""
+    report: ReportPart | None = None
+    """What it adds to the merged daily report: figures a report field may name as ``source``, and lines."""
     settings: OrgSection[Any] | None = None
     """The feature's table in the org file, if it has one."""
     cli: CliRegistrar | None = None

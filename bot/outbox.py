@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -92,6 +93,8 @@ class Deliverer:
         self.persons = persons
         """Reads the records of a message's subjects for the privacy guard."""
         self._lock = asyncio.Lock()
+        self._in_hand: set[int] = set()
+        """Messages a send of this instance is working on: a lease that ran out under load must not send them twice."""
 
     async def drain(self) -> int:
         """Send every due message; return how many were delivered."""
@@ -101,14 +104,33 @@ class Deliverer:
         async with self._lock:
             while True:
                 batch = await run_db(self.engine, self._claim)
-                sent = await self.deliver(batch)
+                with self._holding(batch) as mine:
+                    sent = await self._send_all(mine)
                 delivered += sent
                 # Go round again only if more may be waiting: a full batch, or a failure that queued a reroute.
-                if len(batch) < BATCH and sent == len(batch):
+                if len(batch) < BATCH and sent == len(mine):
                     return delivered
 
     async def deliver(self, claimed: list[Claimed]) -> int:
-        """Send messages this instance has claimed, marking each as it goes; return how many were delivered."""
+        """Send messages this instance has claimed, marking each as it goes; return how many were delivered.
+
+        A message another send of this instance is already working on is left to it (and not counted).
+        """
+        with self._holding(claimed) as mine:
+            return await self._send_all(mine)
+
+    @contextmanager
+    def _holding(self, claimed: list[Claimed]) -> Iterator[list[Claimed]]:
+        """Take into hand the claimed messages no other send of this instance holds, until the block ends."""
+        mine = [row for row in claimed if row.id not in self._in_hand]
+        ids = {row.id for row in mine}
+        self._in_hand |= ids
+        try:
+            yield mine
+        finally:
+            self._in_hand -= ids
+
+    async def _send_all(self, claimed: list[Claimed]) -> int:
         sent = 0
         for rows in self._plan(claimed):
             done = await self._deliver(rows)

@@ -21,6 +21,7 @@ from lianfang.bot.org import Org
 from lianfang.bot.outbox import Deliverer
 from lianfang.bot.ports import Adapter, Outcome, SendError
 from lianfang.bot.privacy import PersonLoader
+from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.types import (
     FETCH_FAILED,
     FETCH_TOO_LARGE,
@@ -79,6 +80,7 @@ class App:
         persons: PersonLoader | None = None,
         menu: Menu | None = None,
         redelivery: Mapping[str, timedelta] | None = None,
+        report_parts: ReportParts | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -96,6 +98,7 @@ class App:
             claim_platforms=self.adapters,
             menu=menu,
             redelivery=redelivery,
+            report_parts=report_parts,
         )
         # one lease for replies claimed as they are queued and for messages a drain claims
         lease = self.dispatcher.lease

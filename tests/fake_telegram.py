@@ -137,6 +137,8 @@ class FakeTelegram:
     chat_failures: dict[str, Failure] = field(default_factory=dict)
     callback_ids: set[str] = field(default_factory=set)
     delivered: list[dict[str, Any]] = field(default_factory=list)
+    delivered_at: list[float] = field(default_factory=list)
+    """When each of ``delivered`` arrived, on the monotonic clock."""
     confirmed: int = 0
     """Updates below this id were confirmed by a getUpdates offset and are gone."""
     webhook_url: str = ""
@@ -265,6 +267,7 @@ class FakeTelegram:
         stored = StoredMessage(chat_id, next(self._message_ids), str(params["text"]), params.get("reply_markup"))
         self.messages[(chat_id, stored.message_id)] = stored
         self.delivered.append({**params, "chat_id": chat_id, "message_id": stored.message_id})
+        self.delivered_at.append(time.monotonic())
         return self._message_json(stored)
 
     def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any] | Failure:

@@ -5,7 +5,7 @@ from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.daily_report.loop import LOOP_JOB, loop_times
-from lianfang.handlers.daily_report.report import COMMANDS, FIGURES, FORMS, build_daily_report, figure_values
+from lianfang.handlers.daily_report.report import COMMANDS, FORMS, REPORT, build_daily_report
 from lianfang.handlers.shared.access import is_overseer
 from lianfang.models.members import REPORTING_ROLES, Member
 
@@ -39,7 +39,7 @@ FEATURE = Feature(
             shown_to=is_overseer,
         ),
     ),
-    figures=tuple(FIGURES),
+    report=REPORT,
 )
 
-__all__ = ["FEATURE", "build_daily_report", "figure_values", "loop_times"]
+__all__ = ["FEATURE", "build_daily_report", "loop_times"]

@@ -15,6 +15,7 @@ from lianfang.bot.dated import dated, split_day, stale_notice
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField
 from lianfang.bot.org import Group, ReportField
+from lianfang.bot.report_parts import FigureCount, ReportPart
 from lianfang.bot.types import Button, ChatRef, Text
 from lianfang.handlers.shared.access import is_overseer
 from lianfang.handlers.shared.audiences import broadcast, group_chat, leadership_chats, send_privately
@@ -57,7 +58,6 @@ from lianfang.models.send_ledger import (
     is_claimed,
     ledger_key,
 )
-from lianfang.models.supplies import supply_figures
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,17 @@ SUBMITTED_LATE = {False: "daily.submitted_late", True: "correction.submitted"}
 """The answer to a report sent after the deadline, by whether it corrects an earlier one."""
 GROUP_HEADER = {False: "report.group_header", True: "report.group_header_late"}
 ADDENDUM_TITLE = {False: "report.addendum_title", True: "correction.title"}
+SECTION_NUMBERS = {
+    1: "report.section_1",
+    2: "report.section_2",
+    3: "report.section_3",
+    4: "report.section_4",
+    5: "report.section_5",
+    6: "report.section_6",
+    7: "report.section_7",
+    8: "report.section_8",
+}
+"""How the merged report numbers its sections (一、二、… in Chinese)."""
 
 
 # -- schedule arithmetic ----------------------------------------------------------------------------------
@@ -204,8 +215,8 @@ def daily_command(ctx: MemberContext, args: str) -> None:
     if not sourced:
         ctx.start_form(FORM_DAILY, context=context)
         return
-    values = figure_values(ctx, day)
-    prefill = {field.key: values[field.source] for field in sourced if field.source is not None}
+    values = ctx.report_parts.figure_values(ctx, day, [field.source for field in sourced if field.source is not None])
+    prefill = {field.key: values[field.source] for field in sourced if field.source in values}
     lead = Text("daily.started_from_records", {"form": Text("daily.title"), "count": len(prefill)})
     ctx.start_form(FORM_DAILY, prefill=prefill, context=context, lead=lead)
 
@@ -343,20 +354,19 @@ def day_figures(ctx: Context, day: date) -> DayFigures:
     )
 
 
-FIGURES: dict[str, Callable[[DayFigures], int]] = {
-    "checks_today": lambda figures: figures.checks.checked_today + figures.ledger.reached_today,
-    "alerts_today": lambda figures: figures.checks.alerts_today + figures.ledger.alerts_today,
-    "referrals_today": lambda figures: figures.referrals_today,
-    "ledger_verified_total": lambda figures: figures.ledger.verified,
-    "key_persons_today": lambda figures: figures.observation.new,
+def _from_day(value: Callable[[DayFigures], int]) -> FigureCount:
+    return lambda ctx, day: value(day_figures(ctx, day))
+
+
+FIGURES: dict[str, FigureCount] = {
+    "checks_today": _from_day(lambda figures: figures.checks.checked_today + figures.ledger.reached_today),
+    "alerts_today": _from_day(lambda figures: figures.checks.alerts_today + figures.ledger.alerts_today),
+    "referrals_today": _from_day(lambda figures: figures.referrals_today),
+    "ledger_verified_total": _from_day(lambda figures: figures.ledger.verified),
+    "key_persons_today": _from_day(lambda figures: figures.observation.new),
 }
-"""The figures a report field's ``source`` may name (``bot.org.FigureSource``), each read from the day's figures."""
-
-
-def figure_values(ctx: Context, day: date) -> dict[str, int]:
-    """Return the values of the report figures on one day, by name."""
-    figures = day_figures(ctx, day)
-    return {name: value(figures) for name, value in FIGURES.items()}
+"""The figures of checks, alerts, referrals, the ledger and key persons a report field's ``source`` may name."""
+REPORT = ReportPart(figures=FIGURES)
 
 
 def figure_lines(ctx: Context, day: date) -> list[Text]:
@@ -394,38 +404,33 @@ def figure_lines(ctx: Context, day: date) -> list[Text]:
 
 def build_daily_report(ctx: Context, day: date, *, preview: bool = False) -> list[Text]:
     """Build the merged daily report of one day: figures, one section per group, and who has not reported."""
-    supplies = supply_figures(session=ctx.session, day=day)
     reports = reports_of_day(session=ctx.session, day=day)
     versions = earlier_versions(session=ctx.session, day=day)
     chased = chase_counts(session=ctx.session, day=day)
     lines = [Text("report.title", {"name": Text.bilingual(ctx.org.name, ctx.org.name_en), "date": day.isoformat()})]
     if preview:
         lines.append(Text("report.preview_note", {"deadline": _deadline_text(ctx)}))
-    lines += [
-        Text("report.section_figures"),
-        *figure_lines(ctx, day),
-        Text(
-            "report.figures_supplies",
-            {"raised": supplies.raised_today, "open": supplies.open_total, "urgent": supplies.open_urgent},
-        ),
-        Text("report.section_groups"),
-    ]
+    groups: list[Text] = []
     missing: list[Group] = []
     for group in ctx.org.groups:
         report = reports.get(group.key)
         if report is None:
             missing.append(group)
-            lines.append(Text("report.group_missing", {"group": group_label(group)}))
+            groups.append(Text("report.group_missing", {"group": group_label(group)}))
             continue
         # A group that corrected its report after the deadline: what the leaders received first, then the correction.
         for version in versions.get(group.key, []):
-            lines += group_section(ctx, group, version)
-        lines += group_section(ctx, group, report, correction=bool(versions.get(group.key)))
-    lines.append(Text("report.section_missing"))
-    if not missing:
-        lines.append(Text("report.missing_none"))
-    for group in missing:
-        lines.append(Text("report.missing_line", {"group": group_label(group), "count": chased.get(group.key, 0)}))
+            groups += group_section(ctx, group, version)
+        groups += group_section(ctx, group, report, correction=bool(versions.get(group.key)))
+    late = [Text("report.missing_line", {"group": group_label(g), "count": chased.get(g.key, 0)}) for g in missing]
+    sections = [
+        (Text("report.section_figures"), [*figure_lines(ctx, day), *ctx.report_parts.summary_lines(ctx, day)]),
+        (Text("report.section_groups"), groups),
+        *ctx.report_parts.sections(ctx, day),
+        (Text("report.section_missing"), late or [Text("report.missing_none")]),
+    ]
+    for number, (title, body) in enumerate(sections, 1):
+        lines += [Text("report.section_numbered", {"number": Text(SECTION_NUMBERS[number]), "title": title}), *body]
     return lines
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.forms import Choice, Form, FormField, static_fields
+from lianfang.bot.report_parts import ReportPart
 from lianfang.bot.types import Text
 from lianfang.handlers.shared.audiences import broadcast, leadership_chats
 from lianfang.handlers.shared.labels import community_choices, community_default, community_label
 from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_int, parse_text
-from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, add_supply_need
+from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, add_supply_need, supply_figures
 
 logger = logging.getLogger(__name__)
 
@@ -133,3 +135,13 @@ SUPPLY_FORM = Form(FORM_SUPPLY, Text("supply.title"), static_fields(*SUPPLY_FIEL
 
 COMMANDS = (Command("supply", supply_command, aliases=("物资",), private_only=True),)
 FORMS = (SUPPLY_FORM,)
+
+
+def report_summary(ctx: Context, day: date) -> list[Text]:
+    """Return the supply line of the merged report's 疫情变化 section: needs raised today, open, and urgent."""
+    figures = supply_figures(session=ctx.session, day=day)
+    params = {"raised": figures.raised_today, "open": figures.open_total, "urgent": figures.open_urgent}
+    return [Text("report.figures_supplies", params)]
+
+
+REPORT = ReportPart(summary=report_summary)

@@ -34,9 +34,11 @@ SUBMISSIONS_EACH = 20
 KILLS = 4
 KILL_AFTER_SECONDS = (1.0, 4.0)
 """Each run lives a random time in this range before ``kill -9``."""
-IN_FLIGHT_AT_A_KILL = 1
-"""Messages a kill can leave sent but not marked: the deliverer sends one at a time and marks each at once."""
+IN_FLIGHT_AT_A_KILL = USERS + 1
+"""Messages a kill can leave sent but not marked: each is marked right after its send, and sends go one at a time
+per chat (a chat's updates are handled in order) beside the drain's one send; chats are handled side by side."""
 LEASE_SECONDS = 2
+SETTLE_SECONDS = 0.5
 RESEND_SECONDS = 3.0
 """A simulated user who hears nothing back for this long says the same thing again."""
 FINISH_SECONDS = 120.0
@@ -162,12 +164,16 @@ async def test_kill_9_at_random_moments_stores_every_submission_once_and_deliver
 
     drivers = asyncio.gather(*(user.run() for user in users))
     kills: list[float] = []
+    restarted_at: list[float] = []
     try:
         for _ in range(KILLS):
             async with lianfang_run(fake, env, tmp_path, clock_start()) as bot:
                 await asyncio.sleep(rng.uniform(*KILL_AFTER_SECONDS))
                 bot.kill()
                 kills.append(round(time.monotonic() - started, 1))
+                # Let the fake serve what the dead process had written to its socket before the next one starts.
+                await asyncio.sleep(SETTLE_SECONDS)
+            restarted_at.append(time.monotonic())
         async with lianfang_run(fake, env, tmp_path, clock_start()) as bot:
             await asyncio.wait_for(asyncio.shield(drivers), FINISH_SECONDS)
             await bot.until(lambda: outbox_settled(harness), "every outbox message sent", timeout=FINISH_SECONDS)
@@ -202,6 +208,13 @@ async def test_kill_9_at_random_moments_stores_every_submission_once_and_deliver
     assert not queued - delivered, f"never delivered: {list((queued - delivered).items())[:5]} {context}"
     twice = delivered - queued
     assert sum(twice.values()) <= KILLS * IN_FLIGHT_AT_A_KILL, f"delivered again: {twice} {context}"
+    # A message goes again only from a process started after its first send: never twice from one live process.
+    arrivals: dict[tuple[str, str], list[float]] = {}
+    for params, at in zip(fake.sent(), fake.delivered_at, strict=True):
+        arrivals.setdefault((params["chat_id"], params["text"]), []).append(at)
+    for key in twice:
+        first, last = arrivals[key][0], arrivals[key][-1]
+        assert any(first < restart < last for restart in restarted_at), f"sent twice by one process: {key} {context}"
     harness.app.engine.dispose()
 
 

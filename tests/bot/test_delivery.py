@@ -207,6 +207,27 @@ async def test_a_reply_left_unsent_by_a_dying_instance_goes_after_its_lease(harn
     assert staff.unread() == []  # once
 
 
+async def test_a_send_that_outlasts_its_lease_is_not_sent_again_by_the_same_instance(harness: Harness) -> None:
+    staff = await harness.member("张伟", "screening", "staff", "chaoyang")
+    sending, release = asyncio.Event(), asyncio.Event()
+    send, before = harness.adapter.send, len(harness.adapter.delivered)
+
+    async def slow_platform(message: OutgoingMessage) -> None:
+        sending.set()
+        await release.wait()  # the platform answers only after the reply's lease has run out
+        await send(message)
+
+    harness.adapter.send = slow_platform  # type: ignore[method-assign]
+    answering = asyncio.create_task(staff.say("/help"))
+    await asyncio.wait_for(sending.wait(), 5)
+    harness.advance(seconds=harness.app.settings.outbox_lease_seconds + 1)
+    assert await asyncio.wait_for(harness.app.drain(), 5) == 0  # the reply is in hand: the drain leaves it
+    release.set()
+    assert keys_of(await answering)[:1] == ["help.title"]
+    assert await harness.app.drain() == 0
+    assert [keys_of([sent])[0] for sent in harness.adapter.delivered[before:]] == ["help.title"]  # once
+
+
 async def test_after_a_crash_a_restarted_instance_sends_what_was_left_claimed(database_url: str) -> None:
     harness = Harness.create(database_url)
     await harness.app.start()
