@@ -2,6 +2,7 @@
 
 from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
+from lianfang.bot.report_parts import ReportPart, ReportSection
 from lianfang.bot.types import Text
 from lianfang.handlers.duty.checkin import COMMANDS
 from lianfang.handlers.duty.cli import add_subcommands
@@ -15,6 +16,7 @@ FEATURE = Feature(
     jobs=DUTY_JOBS,
     settings=DUTY,
     cli=add_subcommands,
+    report=ReportPart(section=ReportSection(Text("duty.report_title"), duty_report_lines)),
     menu=(MenuEntry("duty", label=Text("duty.menu"), private_at=85, help=Text("duty.help"), help_at=65),),
 )
 

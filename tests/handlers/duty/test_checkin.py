@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from lianfang.bot.db import session_scope
 from lianfang.handlers.duty import duty_report_lines
+from lianfang.handlers.duty.settings import DayLeader
 
 from tests.fakes import Chat, Harness, keys_of, texts_of
 from tests.handlers.duty.roster_files import import_file, roster
@@ -39,6 +41,7 @@ async def test_check_in_inside_the_window_once(harness: Harness, tmp_path: Path)
 async def test_a_late_check_in_another_persons_shift_and_strangers_are_answered(
     harness: Harness, tmp_path: Path
 ) -> None:
+    _admin, _leadership, _coordination = await harness.bound_org_chats()
     day, night = await two_on_duty(harness, tmp_path)
     harness.at("08:20")
     assert keys_of(await day.say("/onduty")) == ["duty.outside_window"]
@@ -54,13 +57,13 @@ async def test_a_late_check_in_another_persons_shift_and_strangers_are_answered(
 
 
 async def test_the_roster_view_and_the_report_lines(harness: Harness, tmp_path: Path) -> None:
+    _admin, _leadership, _coordination = await harness.bound_org_chats()
     day, night = await two_on_duty(harness, tmp_path)
     harness.at("08:20")
     view = texts_of(await night.say("值班"))
     assert "【2020-01-28】值班领导：王宏武" in view
     assert "白班（08:00–18:00）：\n· 张伟 ❌ 未到岗" in view
     assert "夜班（18:00–08:00）：\n· 王芳 待到岗" in view
-    # The org file names 邓勇 for the 29th, but he has not joined.
     assert "【2020-01-29】值班领导：未安排" in view and "白班（08:00–18:00）：未排班" in view
     assert keys_of(await night.say("/duty 明天")) == ["duty.usage"]
     with session_scope(harness.app.engine) as session:
@@ -69,3 +72,15 @@ async def test_the_roster_view_and_the_report_lines(harness: Harness, tmp_path: 
         assert [line.key for line in lines] == ["duty.report_line", "duty.report_missed"]
         assert lines[0].params["people"] == "张伟、王芳" and lines[1].params["people"] == "张伟"
     assert keys_of(await day.say("/onduty")) == ["duty.outside_window"]  # too late: the miss stands
+    await harness.tick("15:30")
+    report = texts_of(harness.chat("g-leaders"))
+    assert "值班情况\n值班领导：王宏武；值班人员：张伟、王芳\n未到岗签到：张伟" in report
+
+
+async def test_the_org_files_leader_of_a_day_counts_once_they_joined(harness: Harness, tmp_path: Path) -> None:
+    rules = harness.org.duty.model_copy(update={"leaders": [DayLeader(date=date(2020, 1, 29), leader="邓勇")]})
+    harness.app.dispatcher.org = harness.org = harness.org.model_copy(update={"duty": rules})
+    _day, night = await two_on_duty(harness, tmp_path)
+    assert "【2020-01-29】值班领导：未安排" in texts_of(await night.say("/duty"))
+    await harness.member("邓勇", "supplies", "leader")
+    assert "【2020-01-29】值班领导：邓勇" in texts_of(await night.say("/duty"))

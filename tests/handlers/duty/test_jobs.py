@@ -25,14 +25,14 @@ async def on_duty_day(harness: Harness, tmp_path: Path) -> tuple[Chat, Chat, Cha
     supervision = harness.group("g-supervision", admin)
     await supervision.say("/bind group supervision")
     supervision.catch_up()
-    leader = await harness.member("王宏武", "coordination", "leader")  # the org file's leader of the 28th
+    leader = await harness.member("王宏武", "coordination", "leader")
     await harness.member("邓勇", "supplies", "leader")
     day = await harness.member("张伟", "screening", "staff", "chaoyang")
     night = await harness.member("王芳", "screening", "staff", "dongfeng")
     path = roster(
         tmp_path,
         [
-            ["2020-01-28", "白班", "", "张伟", "13812345678", ""],
+            ["2020-01-28", "白班", "王宏武", "张伟", "13812345678", ""],
             ["2020-01-28", "夜班", "", "王芳", "13912345678", ""],
             ["2020-01-29", "白班", "邓勇", "张伟", "", ""],
         ],
