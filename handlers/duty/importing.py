@@ -180,9 +180,9 @@ def check_roster(ctx: Context, rows: list[tuple[int, list[Any]]]) -> RosterImpor
             problems.append(Text("duty.import_bad_date", {"value": cell(get(values, COL_DATE))[:20] or "-"}))
         shift = rules.shift(cell(get(values, COL_SHIFT)))
         if shift is None:
-            names = "、".join(s.name for s in rules.shifts)
+            known = "、".join(s.name for s in rules.shifts)
             problems.append(
-                Text("duty.import_bad_shift", {"value": cell(get(values, COL_SHIFT))[:20] or "-", "shifts": names})
+                Text("duty.import_bad_shift", {"value": cell(get(values, COL_SHIFT))[:20] or "-", "shifts": known})
             )
         leader: Member | None = None
         if leader_name := cell(get(values, COL_LEADER)):

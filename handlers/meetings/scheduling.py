@@ -205,8 +205,9 @@ def answer(ctx: MemberContext, action: str, number: int) -> None:
 
 def submit_excuse(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any]) -> None:
     """Mark the speaker excused with a reason, and tell the organiser privately."""
-    meeting = ctx.session.get(Meeting, int(context["meeting"]))
-    invitation = attendance(session=ctx.session, meeting_id=meeting.id, member_id=ctx.member_id) if meeting else None
+    number = int(context["meeting"])
+    meeting = ctx.session.get(Meeting, number)
+    invitation = attendance(session=ctx.session, meeting_id=number, member_id=ctx.member_id) if meeting else None
     if meeting is None or invitation is None or ctx.now >= meeting.starts_at.astimezone(ctx.tz):
         ctx.reply("meeting.answer_closed_plain")
         return

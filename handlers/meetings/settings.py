@@ -15,6 +15,7 @@ DEFAULT_CHECKIN_CLOSES = 30
 DEFAULT_DURATION = 60
 MAX_MINUTES = 12 * 60
 KIND_UNITS = "units"
+EVERY_DAY: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class RecurringMeeting(OrgModel):
@@ -25,7 +26,7 @@ class RecurringMeeting(OrgModel):
     group: Identifier = KIND_UNITS
     """A group's key for its 工作组例会, or "units" for the 成员单位例会."""
     time: ClockTime
-    weekdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(EVERY_DAY))
     duration_minutes: int = Field(default=DEFAULT_DURATION, ge=5, le=MAX_MINUTES, strict=True)
     place: NonBlank
     organiser: NonBlank
