@@ -5,7 +5,7 @@ from lianfang.models.audit import AuditEntry
 from lianfang.models.cards import CardUse
 from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
-from lianfang.models.duty import DutyAssignment, DutyLeader
+from lianfang.models.duty import DutyAssignment, DutyLeader, DutySwap
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
 from lianfang.models.meetings import Meeting, MeetingAttendee, MeetingDecision
@@ -31,6 +31,7 @@ __all__ = [
     "Draft",
     "DutyAssignment",
     "DutyLeader",
+    "DutySwap",
     "FollowUp",
     "Identity",
     "Invite",

@@ -83,6 +83,8 @@ def replace_days(
         for a in assignments_on(session=session, days=days)
         if a.checked_in_at is not None
     }
+    replaced = select(DutyAssignment.id).where(col(DutyAssignment.day).in_(days))
+    session.execute(delete(DutySwap).where(col(DutySwap.assignment_id).in_(replaced)))
     session.execute(delete(DutyAssignment).where(col(DutyAssignment.day).in_(days)))
     session.execute(delete(DutyLeader).where(col(DutyLeader.day).in_(days)))
     for day, member_id in leaders.items():
@@ -107,4 +109,53 @@ def check_in(*, session: Session, assignment: DutyAssignment, now: datetime) -> 
     """Record that the member on this assignment arrived."""
     assignment.checked_in_at = to_db_time(now)
     session.add(assignment)
+    session.flush()
+
+
+SWAP_PENDING = "pending"
+SWAP_ACCEPTED = "accepted"
+SWAP_REFUSED = "refused"
+
+
+class DutySwap(SQLModel, table=True):
+    """A request that another member take over one assignment (换班), and its answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="dutyassignment.id", index=True)
+    from_member_id: int = Field(foreign_key="member.id")
+    to_member_id: int = Field(foreign_key="member.id")
+    status: str = Field(default=SWAP_PENDING, max_length=16)
+    created_at: datetime
+    decided_at: datetime | None = None
+
+
+def on_roster_since(*, session: Session, member_id: int, day: date) -> bool:
+    """Tell whether a member has any assignment from a day on."""
+    statement = select(DutyAssignment.id).where(DutyAssignment.member_id == member_id, DutyAssignment.day >= day)
+    return session.exec(statement.limit(1)).first() is not None
+
+
+def request_swap(*, session: Session, assignment: DutyAssignment, to_member_id: int, now: datetime) -> DutySwap:
+    """Store a pending swap of an assignment to another member."""
+    assert assignment.id is not None
+    swap = DutySwap(
+        assignment_id=assignment.id,
+        from_member_id=assignment.member_id,
+        to_member_id=to_member_id,
+        created_at=to_db_time(now),
+    )
+    session.add(swap)
+    session.flush()
+    return swap
+
+
+def decide_swap(*, session: Session, swap: DutySwap, assignment: DutyAssignment, accept: bool, now: datetime) -> None:
+    """Accept (the assignment passes to the other member, unchecked) or refuse a pending swap."""
+    swap.status = SWAP_ACCEPTED if accept else SWAP_REFUSED
+    swap.decided_at = to_db_time(now)
+    if accept:
+        assignment.member_id = swap.to_member_id
+        assignment.checked_in_at = None
+        session.add(assignment)
+    session.add(swap)
     session.flush()

@@ -9,6 +9,7 @@ from lianfang.bot.context import MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.duty.roster import OnDuty, roster_lines, roster_of, shift_params
+from lianfang.handlers.duty.swaps import ACTION_ACCEPT, ACTION_REFUSE, SWAP_WORDS, answer_swap, ask_swap
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.models.duty import DutyAssignment, assignments_of, check_in
 
@@ -18,6 +19,8 @@ CMD_ONDUTY = "onduty"
 CMD_DUTY = "duty"
 ONE_DAY = timedelta(days=1)
 TIME_FORMAT = "%H:%M"
+ANSWER_WORDS = 2
+"""A swap answer: the action and the swap's number."""
 
 
 def checkin_button(entry: OnDuty) -> Button:
@@ -71,7 +74,16 @@ def onduty_command(ctx: MemberContext, args: str) -> None:
 
 
 def duty_command(ctx: MemberContext, args: str) -> None:
-    """Show today's and tomorrow's roster with check-ins."""
+    """Show today's and tomorrow's roster with check-ins; ``swap DATE SHIFT NAME`` asks for a swap, and
+    ``accept N`` or ``refuse N`` answers one."""
+    words = args.split()
+    action = words[0].casefold() if words else ""
+    if action in SWAP_WORDS:
+        ask_swap(ctx, words[1:])
+        return
+    if action in (ACTION_ACCEPT, ACTION_REFUSE) and len(words) == ANSWER_WORDS:
+        answer_swap(ctx, action == ACTION_ACCEPT, words[1])
+        return
     if args:
         ctx.reply("duty.usage")
         return

@@ -95,6 +95,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("day"),
     )
+    op.create_table(
+        "dutyswap",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("assignment_id", sa.Integer(), nullable=False),
+        sa.Column("from_member_id", sa.Integer(), nullable=False),
+        sa.Column("to_member_id", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["assignment_id"], ["dutyassignment.id"]),
+        sa.ForeignKeyConstraint(["from_member_id"], ["member.id"]),
+        sa.ForeignKeyConstraint(["to_member_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("dutyswap", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_dutyswap_assignment_id"), ["assignment_id"], unique=False)
 
 
 def downgrade() -> None:
@@ -102,6 +118,7 @@ def downgrade() -> None:
     op.drop_table("meetingdecision")
     op.drop_table("meetingattendee")
     op.drop_table("meeting")
+    op.drop_table("dutyswap")
     op.drop_table("dutyleader")
     with op.batch_alter_table("dutyassignment", schema=None) as batch_op:
         batch_op.drop_index("ix_dutyassignment_member_day")
