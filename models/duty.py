@@ -12,6 +12,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 MAX_SHIFT = 32
 MAX_PHONE = 32
 MAX_NOTE = 200
+MAX_HANDOVER = 1000
 
 
 class DutyAssignment(SQLModel, table=True):
@@ -29,6 +30,9 @@ class DutyAssignment(SQLModel, table=True):
     phone: str = Field(default="", max_length=MAX_PHONE)
     note: str = Field(default="", max_length=MAX_NOTE)
     checked_in_at: datetime | None = None
+    handover_note: str = Field(default="", max_length=MAX_HANDOVER)
+    """What the person on duty hands over at the end of the shift; empty with ``handover_at`` set: nothing new."""
+    handover_at: datetime | None = None
     created_at: datetime
 
 
@@ -103,6 +107,14 @@ def replace_days(
         )
     session.flush()
     return len(rows)
+
+
+def record_handover(*, session: Session, assignment: DutyAssignment, note: str, now: datetime) -> None:
+    """Record the handover note of an assignment (empty: nothing new)."""
+    assignment.handover_note = note
+    assignment.handover_at = to_db_time(now)
+    session.add(assignment)
+    session.flush()
 
 
 def check_in(*, session: Session, assignment: DutyAssignment, now: datetime) -> None:

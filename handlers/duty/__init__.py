@@ -4,7 +4,7 @@ from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.report_parts import ReportPart, ReportSection
 from lianfang.bot.types import Text
-from lianfang.handlers.duty.checkin import COMMANDS
+from lianfang.handlers.duty.checkin import COMMANDS, FORMS
 from lianfang.handlers.duty.cli import add_subcommands
 from lianfang.handlers.duty.jobs import DUTY_JOBS, duty_times
 from lianfang.handlers.duty.roster import DutySummary, duty_report_lines, duty_summary, leader_of
@@ -13,6 +13,7 @@ from lianfang.handlers.duty.settings import DUTY
 FEATURE = Feature(
     name="duty",
     commands=COMMANDS,
+    forms=FORMS,
     jobs=DUTY_JOBS,
     settings=DUTY,
     cli=add_subcommands,

@@ -8,6 +8,7 @@ from datetime import timedelta
 from lianfang.bot.context import MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import Button, Text
+from lianfang.handlers.duty.handovers import HANDOVER_FORM, HANDOVER_WORDS, handover_command, handover_lines
 from lianfang.handlers.duty.roster import OnDuty, roster_lines, roster_of, shift_params
 from lianfang.handlers.duty.swaps import ACTION_ACCEPT, ACTION_REFUSE, SWAP_WORDS, answer_swap, ask_swap
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
@@ -70,7 +71,10 @@ def onduty_command(ctx: MemberContext, args: str) -> None:
         return
     check_in(session=ctx.session, assignment=entry.assignment, now=ctx.now)
     logger.info("duty assignment %s checked in", entry.id)
-    ctx.reply(Text("duty.checked_in", {**shift_params(ctx, entry), "time": ctx.now.strftime(TIME_FORMAT)}))
+    ctx.reply(
+        Text("duty.checked_in", {**shift_params(ctx, entry), "time": ctx.now.strftime(TIME_FORMAT)}),
+        *handover_lines(ctx, entry),
+    )
 
 
 def duty_command(ctx: MemberContext, args: str) -> None:
@@ -80,6 +84,9 @@ def duty_command(ctx: MemberContext, args: str) -> None:
     action = words[0].casefold() if words else ""
     if action in SWAP_WORDS:
         ask_swap(ctx, words[1:])
+        return
+    if action in HANDOVER_WORDS:
+        handover_command(ctx, words[1:])
         return
     if action in (ACTION_ACCEPT, ACTION_REFUSE) and len(words) == ANSWER_WORDS:
         answer_swap(ctx, action == ACTION_ACCEPT, words[1])
@@ -91,6 +98,7 @@ def duty_command(ctx: MemberContext, args: str) -> None:
     ctx.reply(Text("duty.view_title"), *lines)
 
 
+FORMS = (HANDOVER_FORM,)
 COMMANDS = (
     Command(CMD_ONDUTY, onduty_command, aliases=("到岗",)),
     Command(CMD_DUTY, duty_command, aliases=("值班",)),

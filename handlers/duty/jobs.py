@@ -14,6 +14,7 @@ from lianfang.bot.jobs import Job, in_one_transaction
 from lianfang.bot.org import Org
 from lianfang.bot.types import Text
 from lianfang.handlers.duty.checkin import checkin_button
+from lianfang.handlers.duty.handovers import handover_buttons
 from lianfang.handlers.duty.roster import OnDuty, leader_of, leader_text, roster_of, shift_params
 from lianfang.handlers.duty.settings import DUTY
 from lianfang.handlers.shared.audiences import group_chat, send_privately
@@ -27,6 +28,8 @@ STEP_EVE = "eve"
 STEP_BEFORE = "before"
 STEP_MISSED = "missed"
 STEP_ESCALATE = "escalate"
+STEP_HANDOVER = "handover"
+HANDOVER_WINDOW = timedelta(hours=2)
 ONE_DAY = timedelta(days=1)
 
 
@@ -35,13 +38,15 @@ def _clock(moment: datetime) -> time:
 
 
 def duty_times(org: Org) -> list[time]:
-    """Return the local times something is due: the eve reminder, and each shift's reminder, miss and escalation."""
+    """Return the local times something is due: the eve reminder; each shift's reminder, miss, escalation, handover."""
     rules = DUTY.of(org)
     moments = {rules.eve_time}
     for shift in rules.shifts:
         start = datetime.combine(date(2000, 1, 1), shift.start)
         for minutes in (-rules.before_minutes, rules.checkin_grace_minutes, rules.escalate_minutes):
             moments.add(_clock(start + timedelta(minutes=minutes)))
+        end = datetime.combine(date(2000, 1, 1), shift.end)
+        moments.add(_clock(end - timedelta(minutes=rules.before_minutes)))  # the handover question
     return sorted(moments)
 
 
@@ -112,6 +117,16 @@ def escalate_missed(ctx: Context) -> None:
             logger.warning("duty check-in %s escalated: the %s chat is not bound", entry.id, rules.escalate_group)
 
 
+def ask_handover(ctx: Context) -> None:
+    """Ask whoever is on duty, once, from when the next shift may check in until two hours after the end, for the
+    handover: nothing new, or the matters to hand over."""
+    for entry in _due(ctx, lambda e: e.checked_in and e.assignment.handover_at is None):
+        opens = entry.end - timedelta(minutes=DUTY.of(ctx.org).before_minutes)
+        if opens <= ctx.now < entry.end + HANDOVER_WINDOW and _claim(ctx, entry, STEP_HANDOVER):
+            lines = [Text("duty.handover_ask", shift_params(ctx, entry))]
+            send_privately(ctx, [entry.member], lines, buttons=handover_buttons(entry))
+
+
 def _due(ctx: Context, wanted: Callable[[OnDuty], bool]) -> list[OnDuty]:
     """Return the assignments of yesterday, today and tomorrow that a step wants now."""
     days = [ctx.today - ONE_DAY, ctx.today, ctx.today + ONE_DAY]
@@ -120,7 +135,7 @@ def _due(ctx: Context, wanted: Callable[[OnDuty], bool]) -> list[OnDuty]:
 
 DUTY_JOBS = tuple(
     Job(f"duty_{work.__name__}", in_one_transaction(work), times=duty_times, in_quiet_hours=True)
-    for work in (remind_eve, remind_before, report_missed, escalate_missed)
+    for work in (remind_eve, remind_before, report_missed, escalate_missed, ask_handover)
 )
 """The duty steps, each in its own transaction; a shift runs through the night, so its alerts do too (the eve
 reminder keeps quiet on its own)."""

@@ -78,6 +78,8 @@ def upgrade() -> None:
         sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("checked_in_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("handover_note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("handover_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -63,6 +63,7 @@ async def test_reminder_checkin_then_a_missed_night_shift_is_reported_then_escal
 
     await harness.tick("17:30")
     assert keys_of(ours(night.unread())) == ["duty.before_reminder"]
+    assert keys_of(ours(day.unread())) == ["duty.handover_ask"]  # the day shift ends at 18:00
     await harness.tick("18:00")  # the eve reminder of the 29th's day shift
     eve = ours(day.unread())
     assert keys_of(eve) == ["duty.eve_reminder"] and "值班领导：邓勇" in texts_of(eve)
@@ -90,7 +91,7 @@ async def test_reminder_checkin_then_a_missed_night_shift_is_reported_then_escal
         steps = sorted(
             row.key.split(":")[2] for row in session.exec(select(SendLedger).where(SendLedger.kind == "duty"))
         )
-    assert steps == ["before", "before", "escalate", "eve", "missed"]
+    assert steps == ["before", "before", "escalate", "eve", "handover", "missed"]
 
 
 async def test_nothing_is_sent_for_a_shift_of_a_past_day(harness: Harness, tmp_path: Path) -> None:
