@@ -8,7 +8,14 @@ from datetime import timedelta
 from lianfang.bot.context import MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import Button, Text
-from lianfang.handlers.meetings.meetings import checkin_window, may_manage, may_schedule, meeting_card, meeting_params
+from lianfang.handlers.meetings.meetings import (
+    checkin_window,
+    may_manage,
+    may_schedule,
+    meeting_card,
+    meeting_params,
+    roll_of,
+)
 from lianfang.handlers.meetings.minutes import FORM_MINUTES, MINUTES_FORM
 from lianfang.handlers.meetings.scheduling import (
     ACTION_ATTEND,
@@ -19,15 +26,21 @@ from lianfang.handlers.meetings.scheduling import (
     MEETING_FORM,
     answer,
 )
+from lianfang.handlers.shared.labels import member_label
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.models.base import to_db_time
-from lianfang.models.meetings import ANSWER_ATTEND, ANSWER_EXCUSED, Meeting, attendance, invitations_of
+from lianfang.models.meetings import ANSWER_ATTEND, ANSWER_EXCUSED, Meeting, attendance, attendees_of, invitations_of
+from lianfang.models.members import members_named
 
 logger = logging.getLogger(__name__)
 
 CMD_CHECKIN = "checkin"
 ACTION_NEW = "new"
 ACTION_MINUTES = "minutes"
+ACTION_TICK = "tick"
+TICK_WORDS = (ACTION_TICK, "代签")
+TICK_ARGS = 3
+"""``tick N WHO``: the action, the meeting's number, and the member's number or name."""
 NEW_WORDS = (ACTION_NEW, "新建", "安排")
 MINUTES_WORDS = (ACTION_MINUTES, "纪要")
 LISTED = 10
@@ -62,6 +75,14 @@ def show_meeting(ctx: MemberContext, number: int, typed: str) -> None:
         ctx.refuse(Text("meeting.not_found", {"number": shown_number(typed)}))
         return
     buttons = []
+    if may_manage(ctx, ctx.member, meeting) and ctx.now >= checkin_window(ctx, meeting)[0]:
+        roll = roll_of(ctx, meeting, after=True)
+        ticked = {m.id for m in roll.checked_in}
+        buttons += [
+            Button(Text("meeting.button_tick", {"name": m.name}), f"/{CMD_MEETING} {ACTION_TICK} {meeting.id} {m.id}")
+            for m in [*roll.absent, *(m for m, _reason in roll.excused)]
+            if m.id not in ticked
+        ]
     if may_manage(ctx, ctx.member, meeting) and ctx.now >= meeting.starts_at.astimezone(ctx.tz):
         buttons.append(Button(Text("meeting.button_minutes"), f"/{CMD_MEETING} {ACTION_MINUTES} {meeting.id}"))
     ctx.reply(*meeting_card(ctx, meeting, invitation), buttons=buttons)
@@ -92,6 +113,9 @@ def meeting_command(ctx: MemberContext, args: str) -> None:
             return
         ctx.start_form(FORM_MEETING)
         return
+    if action in TICK_WORDS and len(words) == TICK_ARGS:
+        tick(ctx, words[1], words[2])
+        return
     if len(words) == 1 and (number := parse_record_number(words[0])) is not None:
         show_meeting(ctx, number, words[0])
         return
@@ -106,6 +130,29 @@ def meeting_command(ctx: MemberContext, args: str) -> None:
         start_minutes(ctx, number, words[1])
     else:
         ctx.reply("meeting.usage")
+
+
+def tick(ctx: MemberContext, ref: str, who: str) -> None:
+    """Check an attendee in for them, as the organiser (or 综合组) ticks names from check-in time on."""
+    number = parse_record_number(ref)
+    meeting = ctx.session.get(Meeting, number) if number else None
+    if meeting is None or not may_manage(ctx, ctx.member, meeting):
+        ctx.refuse(Text("meeting.not_found", {"number": shown_number(ref)}))
+        return
+    if ctx.now < checkin_window(ctx, meeting)[0]:
+        ctx.refuse(Text("meeting.tick_early", meeting_params(ctx, meeting)))
+        return
+    assert meeting.id is not None
+    invited = {row.member_id: row for row in attendees_of(session=ctx.session, meeting_id=meeting.id)}
+    members = [(m, invited[m.id]) for m in members_named(session=ctx.session, ref=who) if m.id in invited]
+    if len(members) != 1:
+        ctx.refuse(Text("meeting.tick_unknown", {"name": who[:32]}))
+        return
+    member, invitation = members[0]
+    if invitation.checked_in_at is None:
+        invitation.checked_in_at = to_db_time(ctx.now)
+        ctx.session.add(invitation)
+    ctx.reply(Text("meeting.ticked", {**meeting_params(ctx, meeting), "name": member_label(member)}))
 
 
 def checkin_command(ctx: MemberContext, args: str) -> None:

@@ -128,3 +128,24 @@ async def test_bad_input_is_answered_and_nothing_is_half_saved(harness: Harness)
     with Session(harness.app.engine) as session:
         invited = session.exec(select(MeetingAttendee)).all()
         assert len(invited) == 2  # the screening group: 张伟 and 董晓波
+
+
+async def test_the_organiser_ticks_names(harness: Harness) -> None:
+    admin, _leadership, _coordination = await harness.bound_org_chats()
+    zhang = await harness.member("张伟", "screening", "staff", "chaoyang")
+    await harness.member("王芳", "screening", "staff", "dongfeng")
+    assert keys_of(await schedule(admin, "今天 10点", "张伟、王芳"))[-1] == "meeting.scheduled"
+    harness.at("09:00")
+    assert keys_of(await admin.say("/meeting tick 1 张伟")) == ["meeting.tick_early"]
+    harness.at("09:50")
+    card = await admin.say("/meeting 1")
+    assert [b.label.params["name"] for b in card[-1].buttons] == ["张伟", "王芳"]
+    assert keys_of(await admin.tap("✔ 张伟 已到")) == ["meeting.ticked"]
+    assert keys_of(await admin.say("/meeting 代签 1 李明")) == ["meeting.tick_unknown"]
+    assert keys_of(await zhang.say("/meeting tick 1 王芳")) == ["meeting.not_found"]
+    assert keys_of(await zhang.say("签到")) == ["meeting.checkin_already"]
+    with Session(harness.app.engine) as session:
+        ticked = [
+            a.checked_in_at is not None for a in session.exec(select(MeetingAttendee).order_by(MeetingAttendee.id))
+        ]
+        assert ticked == [True, False]
