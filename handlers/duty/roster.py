@@ -23,6 +23,12 @@ TIME_FORMAT = "%H:%M"
 STATUS_CHECKED = "checked"
 STATUS_MISSED = "missed"
 STATUS_PENDING = "pending"
+PERSON_STATUS_KEYS = {
+    STATUS_CHECKED: "duty.status_checked",
+    STATUS_MISSED: "duty.status_missed",
+    STATUS_PENDING: "duty.status_pending",
+}
+"""A person's check-in status as one word, for the export."""
 PERSON_KEYS = {
     STATUS_CHECKED: "duty.person_checked",
     STATUS_MISSED: "duty.person_missed",

@@ -146,3 +146,38 @@ def test_the_cli_exits_2_on_bad_rows_and_0_on_a_good_roster(
     assert stored(database_url) == [(DAY, "day", "张伟")]
     assert main(["duty", "import", str(cli / "nothing.txt")]) == EXIT_INVALID
     assert "不支持 .txt 文件" in capsys.readouterr().err
+
+
+def test_the_month_is_exported_with_check_ins(cli: Path, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    engine = make_engine(database_url)
+    # The first import creates the schema and refuses the unknown member; then the member exists.
+    assert (
+        main(["duty", "import", str(roster(cli, [["2020-01-28", "白班", "", "张伟", "", ""]], "none.xlsx"))])
+        == EXIT_INVALID
+    )
+    with Session(engine) as session:
+        create_member(
+            session=session,
+            name="张伟",
+            group_key="screening",
+            role="staff",
+            community=None,
+            lang="zh_CN",
+            now=datetime.now().astimezone(),
+        )
+        session.commit()
+    engine.dispose()
+    path = roster(
+        cli, [["2020-01-28", "白班", "", "张伟", "13812345678", "春节"], ["2020-02-01", "夜班", "", "张伟", "", ""]]
+    )
+    assert main(["duty", "import", str(path)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["duty", "export", "--month", "2020-1月"]) == EXIT_INVALID
+    assert "月份“2020-1月”无法识别" in capsys.readouterr().err
+    assert main(["duty", "export"]) == EXIT_OK
+    assert "值班表已导出到 duty-roster-202001.xlsx：1 行" in capsys.readouterr().out
+    rows = list(load_workbook(cli / "duty-roster-202001.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("日期", "班次", "值班领导", "值班人员")
+    assert rows[1] == ("2020-01-28", "白班", None, "张伟", "13812345678", "春节", "待到岗", None, None)
