@@ -16,6 +16,7 @@ from lianfang.handlers import (
     coverage,
     daily_report,
     duty,
+    leave,
     meetings,
     membership,
     observation,
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     supplies.FEATURE,
     duty.FEATURE,
     meetings.FEATURE,
+    leave.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

@@ -8,6 +8,7 @@ from lianfang.models.drafts import Draft
 from lianfang.models.duty import DutyAssignment, DutyLeader, DutySwap
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.leave import Leave
 from lianfang.models.meetings import Meeting, MeetingAttendee, MeetingDecision
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
@@ -35,6 +36,7 @@ __all__ = [
     "FollowUp",
     "Identity",
     "Invite",
+    "Leave",
     "Meeting",
     "MeetingAttendee",
     "MeetingDecision",

@@ -18,6 +18,7 @@ from lianfang.handlers.duty.handovers import handover_buttons
 from lianfang.handlers.duty.roster import OnDuty, leader_of, leader_text, roster_of, shift_params
 from lianfang.handlers.duty.settings import DUTY
 from lianfang.handlers.shared.audiences import group_chat, send_privately
+from lianfang.handlers.shared.standins import stand_ins
 from lianfang.models.send_ledger import claim, ledger_key
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def remind_eve(ctx: Context) -> None:
     for entry in roster_of(ctx, [tomorrow]):
         if ctx.now < entry.start and _claim(ctx, entry, STEP_EVE):
             params = {**shift_params(ctx, entry), "leader": leader_text(ctx, tomorrow)}
-            send_privately(ctx, [entry.member], [Text("duty.eve_reminder", params)])
+            send_privately(ctx, stand_ins(ctx, [entry.member], tomorrow), [Text("duty.eve_reminder", params)])
 
 
 def remind_before(ctx: Context) -> None:
@@ -77,7 +78,7 @@ def remind_before(ctx: Context) -> None:
         if _claim(ctx, entry, STEP_BEFORE):
             send_privately(
                 ctx,
-                [entry.member],
+                stand_ins(ctx, [entry.member], entry.assignment.day),
                 [Text("duty.before_reminder", shift_params(ctx, entry))],
                 buttons=[checkin_button(entry)],
             )

@@ -16,6 +16,7 @@ from lianfang.handlers.meetings.meetings import excused_names, meeting_params, n
 from lianfang.handlers.meetings.scheduling import invite
 from lianfang.handlers.meetings.settings import KIND_UNITS, MEETINGS, RecurringMeeting
 from lianfang.handlers.shared.audiences import send_privately
+from lianfang.handlers.shared.standins import stand_ins
 from lianfang.models.base import to_db_time
 from lianfang.models.meetings import (
     ANSWER_EXCUSED,
@@ -89,7 +90,7 @@ def create_recurring(ctx: Context) -> None:
                 continue
             if series_meeting(session=ctx.session, series=series.key, day=day) is not None:
                 continue
-            members = resolve_attendees(ctx, " ".join(series.attendees), strict=False)
+            members = stand_ins(ctx, resolve_attendees(ctx, " ".join(series.attendees), strict=False), day)
             organiser = _organiser(ctx, series)
             meeting = add_meeting(
                 session=ctx.session,

@@ -19,6 +19,7 @@ from lianfang.handlers.meetings.meetings import (
 from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.labels import group_label, member_label
 from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_int, parse_text
+from lianfang.handlers.shared.standins import stand_ins
 from lianfang.models.base import to_db_time
 from lianfang.models.meetings import (
     ANSWER_ATTEND,
@@ -161,7 +162,7 @@ def submit_meeting(ctx: MemberContext, data: dict[str, Any], _context: dict[str,
     if not spec:
         ctx.reply("meeting.error_no_attendees")
         return
-    members = resolve_attendees(ctx, spec)
+    members = stand_ins(ctx, resolve_attendees(ctx, spec), start.astimezone(ctx.tz).date())
     meeting = add_meeting(
         session=ctx.session,
         meeting=Meeting(

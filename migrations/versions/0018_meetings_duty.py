@@ -115,8 +115,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_dutyswap_assignment_id"), ["assignment_id"], unique=False)
 
 
+    op.create_table(
+        "leave",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("start_day", sa.Date(), nullable=False),
+        sa.Column("end_day", sa.Date(), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("approver_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["approver_id"], ["member.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("leave", schema=None) as batch_op:
+        batch_op.create_index("ix_leave_member_days", ["member_id", "start_day", "end_day"], unique=False)
+
+
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("leave")
     op.drop_table("meetingdecision")
     op.drop_table("meetingattendee")
     op.drop_table("meeting")

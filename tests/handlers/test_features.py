@@ -31,6 +31,7 @@ ORDER = (
     "supplies",
     "duty",
     "meetings",
+    "leave",
     "daily_report",
     "membership",
     "undeliverable",
@@ -120,7 +121,8 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
     """Return the /help keys as the hand-kept list in handlers/membership chose them before they were derived."""
     overseer = member.role in ("admin", "leader") or member.group_key == ctx.org.coordination_group
     screening = member.group_key == ctx.org.screening.group
-    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply", "meeting.help", "duty.help"]
+    keys = ["help.title", "help.check", "help.referral", "help.coverage", "help.supply"]
+    keys += ["meeting.help", "duty.help", "leave.help"]
     if screening:
         keys[2:2] = ["screening.help", "observation.help"]
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
