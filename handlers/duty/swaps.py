@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime, timedelta
 
 from lianfang.bot.context import MemberContext
@@ -11,8 +10,9 @@ from lianfang.bot.types import Button, Text
 from lianfang.handlers.duty.roster import on_duty, shift_bounds, shift_params
 from lianfang.handlers.duty.settings import DUTY
 from lianfang.handlers.shared.audiences import group_chat, send_privately
+from lianfang.handlers.shared.days import parse_day
 from lianfang.handlers.shared.labels import member_label
-from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_record_number
+from lianfang.handlers.shared.parsers import parse_record_number
 from lianfang.models.duty import (
     SWAP_PENDING,
     DutyAssignment,
@@ -30,22 +30,7 @@ ACTION_SWAP = "swap"
 ACTION_ACCEPT = "accept"
 ACTION_REFUSE = "refuse"
 SWAP_WORDS = (ACTION_SWAP, "换班")
-DAY_WORDS = {"今天": 0, "明天": 1, "后天": 2}
-DAY_PATTERN = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")
 ONE_DAY = timedelta(days=1)
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """Read 今天, 明天, 2020-01-29 or 1月29日; None if it is none of these."""
-    if text in DAY_WORDS:
-        return today + timedelta(days=DAY_WORDS[text])
-    match = DAY_PATTERN.match(text.translate(FULLWIDTH_DIGITS))
-    if match is None:
-        return None
-    try:
-        return date(int(match[1] or today.year), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
 
 
 def _own_assignment(ctx: MemberContext, day: date, shift_key: str) -> DutyAssignment | None:

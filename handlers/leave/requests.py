@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.shared.audiences import send_privately
+from lianfang.handlers.shared.days import parse_day
 from lianfang.handlers.shared.labels import member_label
-from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_record_number
+from lianfang.handlers.shared.parsers import parse_record_number
 from lianfang.models.leave import (
     LEAVE_PENDING,
     MAX_REASON,
@@ -27,26 +27,11 @@ logger = logging.getLogger(__name__)
 CMD_LEAVE = "leave"
 ACTION_APPROVE = "approve"
 ACTION_REFUSE = "refuse"
-DAY_WORDS = {"今天": 0, "明天": 1, "后天": 2}
-DAY_PATTERN = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")
 LATEST_PAST_DAYS = 3
 """Leave may start this many days back (sick leave is often told late); earlier is a date long past."""
 MAX_DAYS = 60
 ANSWER_ARGS = 2
 DATE_FORMAT = "%Y-%m-%d"
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """Read 今天, 明天, 2020-01-29 or 1月29日; None if it is none of these."""
-    if text in DAY_WORDS:
-        return today + timedelta(days=DAY_WORDS[text])
-    match = DAY_PATTERN.match(text.translate(FULLWIDTH_DIGITS))
-    if match is None:
-        return None
-    try:
-        return date(int(match[1] or today.year), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
 
 
 def approvers_of(ctx: Context, member: Member) -> list[Member]:

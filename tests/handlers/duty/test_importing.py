@@ -12,6 +12,7 @@ from lianfang.bot.db import make_engine
 from lianfang.bot.i18n import render
 from lianfang.models.duty import DutyAssignment, DutyLeader
 from lianfang.models.members import create_member
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from tests.fakes import Harness
@@ -102,6 +103,21 @@ async def test_a_shift_overlapping_the_kept_roster_is_refused(harness: Harness, 
     assert result.written  # the 29th is replaced as a whole: its day shift goes, its night shift comes
 
 
+def add_member(engine: Engine, name: str) -> None:
+    """Add a screening staff member straight to the database, as the CLI tests have no chat."""
+    with Session(engine) as session:
+        create_member(
+            session=session,
+            name=name,
+            group_key="screening",
+            role="staff",
+            community=None,
+            lang="zh_CN",
+            now=datetime.now().astimezone(),
+        )
+        session.commit()
+
+
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the command line at the test database, on a drill clock at 08:00 on 28 January 2020."""
@@ -120,17 +136,7 @@ def test_the_cli_exits_2_on_bad_rows_and_0_on_a_good_roster(
     assert main(["duty", "import", str(roster(cli, [["2020-01-28", "白班", "", "张伟", "", ""]]))]) == EXIT_INVALID
     assert "“张伟”不是在册成员" in capsys.readouterr().out  # the schema exists now: add the member
     engine = make_engine(database_url)
-    with Session(engine) as session:
-        create_member(
-            session=session,
-            name="张伟",
-            group_key="screening",
-            role="staff",
-            community=None,
-            lang="zh_CN",
-            now=datetime.now().astimezone(),
-        )
-        session.commit()
+    add_member(engine, "张伟")
     engine.dispose()
     bad = roster(
         cli, [["2020-01-28", "白班", "", "张伟", "", ""], ["2020-01-28", "早班", "", "张伟", "", ""]], "bad.xlsx"
@@ -157,17 +163,7 @@ def test_the_month_is_exported_with_check_ins(cli: Path, database_url: str, caps
         main(["duty", "import", str(roster(cli, [["2020-01-28", "白班", "", "张伟", "", ""]], "none.xlsx"))])
         == EXIT_INVALID
     )
-    with Session(engine) as session:
-        create_member(
-            session=session,
-            name="张伟",
-            group_key="screening",
-            role="staff",
-            community=None,
-            lang="zh_CN",
-            now=datetime.now().astimezone(),
-        )
-        session.commit()
+    add_member(engine, "张伟")
     engine.dispose()
     path = roster(
         cli, [["2020-01-28", "白班", "", "张伟", "13812345678", "春节"], ["2020-02-01", "夜班", "", "张伟", "", ""]]
