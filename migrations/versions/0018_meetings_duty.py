@@ -114,7 +114,6 @@ def upgrade() -> None:
     with op.batch_alter_table("dutyswap", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dutyswap_assignment_id"), ["assignment_id"], unique=False)
 
-
     op.create_table(
         "leave",
         sa.Column("id", sa.Integer(), nullable=False),
