@@ -15,6 +15,9 @@ from lianfang.handlers import (
     checks,
     coverage,
     daily_report,
+    duty,
+    leave,
+    meetings,
     membership,
     observation,
     referrals,
@@ -40,6 +43,9 @@ FEATURES: tuple[Feature, ...] = (
     supplies.FEATURE,
     stability.FEATURE,
     supervision.FEATURE,
+    duty.FEATURE,
+    meetings.FEATURE,
+    leave.FEATURE,
     undeliverable.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""

@@ -5,12 +5,15 @@ from lianfang.models.audit import AuditEntry
 from lianfang.models.cards import CardUse
 from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
+from lianfang.models.duty import DutyAssignment, DutyLeader, DutySwap
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.files import OutgoingFile, PendingImport
 from lianfang.models.inbox import InboxEvent
 from lianfang.models.incidents import Incident
 from lianfang.models.inspections import Inspection
+from lianfang.models.leave import Leave
 from lianfang.models.markets import MarketClosure, MarketInspection
+from lianfang.models.meetings import Meeting, MeetingAttendee, MeetingDecision
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
@@ -33,6 +36,9 @@ __all__ = [
     "DailyReport",
     "DailyReportVersion",
     "Draft",
+    "DutyAssignment",
+    "DutyLeader",
+    "DutySwap",
     "FollowUp",
     "Identity",
     "InboxEvent",
@@ -41,6 +47,10 @@ __all__ = [
     "Invite",
     "MarketClosure",
     "MarketInspection",
+    "Leave",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingDecision",
     "Member",
     "Observation",
     "OutboxMessage",

@@ -31,6 +31,9 @@ ORDER = (
     "supplies",
     "stability",
     "supervision",
+    "duty",
+    "meetings",
+    "leave",
     "daily_report",
     "report_files",
     "membership",
@@ -102,6 +105,8 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "market",
         "incident",
         "supervise",
+        "meeting",
+        "duty",
         "daily",
         "report",
         "coverage",
@@ -136,6 +141,7 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
         keys.append("supervision.help")
     if member.role == ROLE_GROUP_LEAD or member.group_key == ctx.org.supervision.group:
         keys.append("supervision.help_inspect")
+    keys += ["meeting.help", "duty.help", "leave.help"]
     if overseer or (member.role == ROLE_GROUP_LEAD and screening):
         keys.append("observation.help_manage")
     if member.role in REPORTING_ROLES:
