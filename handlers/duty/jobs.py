@@ -19,6 +19,7 @@ from lianfang.handlers.duty.roster import OnDuty, leader_of, leader_text, roster
 from lianfang.handlers.duty.settings import DUTY
 from lianfang.handlers.shared.audiences import group_chat, send_privately
 from lianfang.handlers.shared.standins import stand_ins
+from lianfang.handlers.supervision import oversight_group
 from lianfang.models.send_ledger import claim, ledger_key
 
 logger = logging.getLogger(__name__)
@@ -110,12 +111,13 @@ def escalate_missed(ctx: Context) -> None:
     for entry in _due(ctx, lambda e: e.escalates <= ctx.now < e.end and not e.checked_in):
         if not _claim(ctx, entry, STEP_ESCALATE):
             continue
-        chat = group_chat(ctx, rules.escalate_group)
+        group = rules.escalate_group or oversight_group(ctx.org)
+        chat = group_chat(ctx, group) if group is not None else None
         params = {**shift_params(ctx, entry), "minutes": rules.escalate_minutes}
         if chat is not None:
             ctx.send(chat, [Text("duty.escalated", params)], ctx.settings.default_language)
         else:
-            logger.warning("duty check-in %s escalated: the %s chat is not bound", entry.id, rules.escalate_group)
+            logger.warning("duty check-in %s escalated: no chat of the %s group is bound", entry.id, group)
 
 
 def ask_handover(ctx: Context) -> None:

@@ -12,7 +12,6 @@ DEFAULT_EVE_TIME = time(18, 0)
 DEFAULT_BEFORE_MINUTES = 30
 DEFAULT_GRACE_MINUTES = 15
 DEFAULT_ESCALATE_MINUTES = 30
-DEFAULT_ESCALATE_GROUP = "supervision"
 MAX_MINUTES = 12 * 60
 
 
@@ -52,8 +51,8 @@ class DutyRules(OrgModel):
     """How long after the start a check-in is still on time; then the miss is reported."""
     escalate_minutes: int = Field(default=DEFAULT_ESCALATE_MINUTES, ge=1, le=MAX_MINUTES, strict=True)
     """How long after the start a miss still not made good goes to the escalation group's chat."""
-    escalate_group: Identifier = DEFAULT_ESCALATE_GROUP
-    """The group whose chat gets the second miss (执纪督查组)."""
+    escalate_group: Identifier | None = None
+    """The group whose chat gets the second miss; unset, the 执纪督查组 (see ``supervision.group``), if any."""
     shifts: list[Shift] = Field(default_factory=default_shifts, min_length=1)
     leaders: list[DayLeader] = Field(default_factory=list)
 
@@ -74,7 +73,7 @@ class DutyRules(OrgModel):
 def duty_problems(org: Org, rules: DutyRules) -> Located:
     """Require distinct shifts, an existing escalation group, an escalation after the grace, one leader a day."""
     problems: Located = []
-    if org.group(rules.escalate_group) is None:
+    if rules.escalate_group is not None and org.group(rules.escalate_group) is None:
         known = ", ".join(group.key for group in org.groups)
         problems.append((("escalate_group",), f"no group has key {rules.escalate_group!r} (groups: {known})"))
     if rules.escalate_minutes <= rules.checkin_grace_minutes:

@@ -10,7 +10,7 @@ from lianfang.handlers.supervision.inspections import INSPECT_COMMAND, INSPECT_F
 from lianfang.handlers.supervision.items import ITEM_FORM
 from lianfang.handlers.supervision.listing import SUPERVISE_COMMAND
 from lianfang.handlers.supervision.scope import uses_supervision
-from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.handlers.supervision.settings import SUPERVISION, oversight_group
 from lianfang.handlers.supervision.steps import STEP_FORM
 
 FEATURE = Feature(
@@ -34,4 +34,12 @@ FEATURE = Feature(
     ),
 )
 
-__all__ = ["FEATURE", "count_closed", "count_open", "count_overdue", "digest_lines", "section_lines"]
+__all__ = [
+    "FEATURE",
+    "count_closed",
+    "count_open",
+    "count_overdue",
+    "digest_lines",
+    "oversight_group",
+    "section_lines",
+]
