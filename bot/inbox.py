@@ -15,6 +15,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import count
 from typing import Any, Protocol
 
@@ -184,7 +185,7 @@ class Inbox:
                 continue
             stored = self._queue.popleft()
             # waits while the order has no free slot: the queue, not the platform's answer, takes the wait
-            await self.order.submit(stored.chat_key, lambda stored=stored: self._handled(stored), self.what)
+            await self.order.submit(stored.chat_key, partial(self._handled, stored), self.what)
 
     async def _handled(self, stored: Stored) -> None:
         try:

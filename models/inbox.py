@@ -56,16 +56,17 @@ def accept_event(
     lease: timedelta,
 ) -> Stored | None:
     """Keep a delivery, claimed by the caller for ``lease``; None if it is in the inbox already (a retry)."""
+    key = chat_key[:KEY_LENGTH]
     values = {
         "platform": platform,
         "event_id": event_id,
-        "chat_key": chat_key[:KEY_LENGTH],
+        "chat_key": key,
         "payload": payload,
         "received_at": to_db_time(now),
         "claimed_until": to_db_time(now + lease),
     }
     row_id = inserted_id(session, InboxEvent, values, ["platform", "event_id"])
-    return None if row_id is None else Stored(row_id, values["chat_key"], payload)
+    return None if row_id is None else Stored(row_id, key, payload)
 
 
 def claim_abandoned(*, session: Session, platform: str, now: datetime, lease: timedelta, limit: int) -> list[Stored]:
