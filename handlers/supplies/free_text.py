@@ -12,6 +12,7 @@ from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.forms import FieldError, Form, FormField, static_fields
+from lianfang.bot.org import Org
 from lianfang.bot.types import Text
 from lianfang.handlers.shared.freetext import DEFAULT_UNITS, SupplyReading, community_words, parse_check, parse_supply
 from lianfang.handlers.shared.labels import community_default
@@ -27,10 +28,10 @@ URGENCY_BY_READING = {True: URGENCY_HIGH, False: URGENCY_NORMAL, None: URGENCY_N
 """急/急需/紧急 make a need urgent; a need that does not say so is normal (the summary shows it; 修改 changes it)."""
 
 
-def read_supply_text(ctx: Context, text: str) -> SupplyReading:
+def read_supply_text(org: Org, text: str) -> SupplyReading:
     """Read a supply need with the org file's items and communities."""
-    pairs = [(community.key, community.name, community.compounds) for community in ctx.org.communities]
-    items = [item.name for item in SUPPLIES.of(ctx.org).items]
+    pairs = [(community.key, community.name, community.compounds) for community in org.communities]
+    items = [item.name for item in SUPPLIES.of(org).items]
     return parse_supply(text, items=items, communities=community_words(pairs))
 
 
@@ -53,7 +54,7 @@ def complete_items(ctx: Context, reading: SupplyReading) -> list[dict[str, Any]]
 
 def parse_items(text: str, ctx: Context) -> list[dict[str, Any]]:
     """Read the items question's answer (``口罩2000只、消毒液50瓶``)."""
-    reading = read_supply_text(ctx, text)
+    reading = read_supply_text(ctx.org, text)
     if len(reading.items) > MAX_ITEMS:
         raise FieldError("supply_text.too_many", {"count": MAX_ITEMS})
     answers = complete_items(ctx, reading)
@@ -109,7 +110,7 @@ def reads_as_supply(ctx: Context, text: str, reading: SupplyReading) -> bool:
 
 def read_plain_supply(ctx: MemberContext, text: str) -> bool:
     """Take a plain private message that reads as a supply need to its summary; False for anything else."""
-    reading = read_supply_text(ctx, text)
+    reading = read_supply_text(ctx.org, text)
     if not reads_as_supply(ctx, text, reading):
         return False
     start_supply_text(ctx, reading)

@@ -208,7 +208,7 @@ def supply_command(ctx: MemberContext, args: str) -> None:
             take_step(ctx, need, STEP_WORDS[word.lower()], more)
         return
     if args and not is_spaced_shortcut(args):
-        reading = read_supply_text(ctx, args)
+        reading = read_supply_text(ctx.org, args)
         if len(reading.items) >= 2 or any(found.quantity is not None for found in reading.items):
             start_supply_text(ctx, reading)
             return
