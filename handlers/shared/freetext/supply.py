@@ -44,7 +44,9 @@ NOT_QUANTITY_NEXT = re.compile(r"[栋幢号岁月日点时分楼层室单元块%
 """A number followed by one of these is a building, an age, a date or money, not a quantity."""
 DENIED_BEFORE = re.compile(r"(?:不需要|不用|不缺|无需|不要|没有缺)\s*$")
 DENIED_AFTER = re.compile(r"\s*(?:够了|够用|足够|充足|不缺|不用了|不要了|不需要|暂不需要|不要)")
-NEXT_CLAUSE_ASK = re.compile(rf"\s*(?:还|再)?(?:急需|需要|需|要|缺|申请|补充)\s*(?P<n>{NUMBER})\s*(?P<u>{UNIT})")
+NEXT_CLAUSE_ASK = re.compile(
+    rf"\s*(?:麻烦|请|帮忙)?(?:还|再)?(?:急需|需要|需|要|缺|申请|补充|送|调|拨|发)\s*(?P<n>{NUMBER})\s*(?P<u>{UNIT})"
+)
 LIST_JOIN = re.compile(r"^[\s、,，和及与跟以及还有]*$")
 HAN_DIGITS = {
     char: value
@@ -241,6 +243,11 @@ def _share_each(text: str, found: list[_Found]) -> None:
             earlier.quantity, earlier.unit = current.quantity, current.unit
 
 
+def _named_better(item: str, counted: list[str]) -> bool:
+    """Tell whether an item without a quantity is a kind then named with one (``口罩告急，需外科口罩3000只``)."""
+    return any(other != item and other.endswith(item) for other in counted)
+
+
 def read_items(text: str, items: Sequence[str] = ()) -> list[SupplyItem]:
     """Return the items a folded text asks for, in text order, each once."""
     words = _item_words(tuple(items))
@@ -260,6 +267,8 @@ def read_items(text: str, items: Sequence[str] = ()) -> list[SupplyItem]:
             _quantity_next_clause(text, one, found, taken)
     found = [one for one in found if one not in left or one.quantity is not None]
     _share_each(text, found)
+    counted = [one.item for one in found if one.quantity is not None]
+    found = [one for one in found if one.quantity is not None or not _named_better(one.item, counted)]
     kept: dict[str, SupplyItem] = {}
     for one in found:
         if one.item not in kept or kept[one.item].quantity is None:

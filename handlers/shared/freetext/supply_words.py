@@ -108,7 +108,7 @@ NOT_URGENT_CONTEXT = ("急诊", "急救", "应急", "急性", "急躁", "救急"
 """Words holding 急 that say nothing about the need's urgency."""
 NEED_WORDS = ("急需", "需要", "需", "缺", "申请", "申领", "请求", "请拨", "请调", "求", "要", "差", "补充", "补")
 """Words that make an item named without a quantity a need (``东风社区缺口罩``)."""
-NOT_A_NEED = ("已发", "已领", "已收到", "收到了", "发放了", "领到", "已经发", "已到", "送到了")
+NOT_A_NEED = ("已发", "已领", "收到", "发放了", "领到", "已经发", "已到", "已经到", "到货", "送到了", "送达", "送来了")
 """Words saying supplies were given or received, not asked for."""
 ON_HAND = ("还剩", "只剩", "剩余", "剩下", "库存", "还有")
 """Words saying how much is left: the item is a need only when the next clause asks a quantity (``防护服只剩2套了，

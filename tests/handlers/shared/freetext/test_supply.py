@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from lianfang.handlers.shared.freetext import community_words, parse_supply
 from lianfang.handlers.shared.freetext.supply import han_number, read_quantity
@@ -127,3 +130,13 @@ def test_purpose_and_need_words() -> None:
 def test_a_huge_text_is_read_quickly_and_bounded() -> None:
     reading = parse_supply("口罩2000只、" * 5000)
     assert reading.items == parse_supply("口罩2000只").items
+
+
+def test_no_check_of_the_check_corpus_reads_as_a_supply_need() -> None:
+    """The chat reads a need before a check: a check that mentions no health fact must not read as a need."""
+    corpus = Path(__file__).with_name("corpus.jsonl")
+    health = ("temperature", "symptoms", "history", "measure")
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if sum(value is not None for value in row["gold"].values()) >= 2:
+            assert not parse_supply(row["text"]).is_need or any(row["gold"][f] is not None for f in health), row
