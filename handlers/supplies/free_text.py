@@ -56,7 +56,7 @@ def parse_items(text: str, ctx: Context) -> list[dict[str, Any]]:
     """Read the items question's answer (``口罩2000只、消毒液50瓶``)."""
     reading = read_supply_text(ctx.org, text)
     if len(reading.items) > MAX_ITEMS:
-        raise FieldError("supply_text.too_many", {"count": MAX_ITEMS})
+        raise FieldError("supply_text.too_many", count=MAX_ITEMS)
     answers = complete_items(ctx, reading)
     if answers is None:
         raise FieldError("supply_text.error_items")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lianfang.handlers.shared.freetext.supply_words import COMMON_ITEMS
 from lianfang.models.checks import CheckResult
 from lianfang.models.supplies import SupplyNeed
 from sqlmodel import Session, select
@@ -106,4 +107,14 @@ async def test_strangers_and_groups_are_not_read(harness: Harness) -> None:
     group.catch_up()
     await group.say("东风社区急需口罩2000只")
     assert "form.summary_title" not in keys_of(group.unread())
+    assert _needs(harness) == []
+
+
+async def test_too_many_items_at_once_are_refused_whole(harness: Harness) -> None:
+    staff = await harness.member("王芳", "screening", "staff", "dongfeng")
+    many = "、".join(f"{item}10个" for item in list(COMMON_ITEMS)[:21])
+    assert keys_of(await staff.say(many)) == ["supply_text.too_many"]
+    await staff.say("东风社区缺手套")
+    answer = await staff.say(many)  # typed as the answer to the items question
+    assert keys_of(answer)[:2] == ["supply_text.too_many", "supply_text.ask_items"]
     assert _needs(harness) == []
