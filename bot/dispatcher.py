@@ -63,6 +63,9 @@ class Command:
     reads_plain: Callable[[MemberContext, str], bool] | None = None
     """For a plain private message from a member that names no command: take it and return True, or return False
     to leave it to the "not understood" answer (the checks feature reads a free-text check this way)."""
+    reads_plain_first: bool = False
+    """Offer plain messages to this command before those of the commands without it, whatever the features' order
+    (a supply need is read before a check: ``东风小区卡点急需防护服50套`` also names a place)."""
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,7 @@ class Dispatcher:
 
     def _read_plain(self, ctx: MemberContext, text: str) -> bool:
         """Offer a plain private message to the commands that read one, in order; return whether one took it."""
-        for command in self.commands.values():
+        for command in sorted(self.commands.values(), key=lambda command: not command.reads_plain_first):
             allowed = command.roles is None or ctx.member.role in command.roles
             if command.reads_plain is not None and allowed and command.reads_plain(ctx, text):
                 return True

@@ -11,6 +11,7 @@ from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render
 from lianfang.bot.subcommands import EXIT_ERROR, EXIT_OK, CliRuntime, Subcommands, cli_actor
 from lianfang.bot.types import Text
+from lianfang.handlers.supplies.parse_cli import add_parse_supply
 
 
 def cmd_supplies_export(runtime: CliRuntime, args: argparse.Namespace) -> int:
@@ -31,7 +32,8 @@ def cmd_supplies_export(runtime: CliRuntime, args: argparse.Namespace) -> int:
 
 
 def add_subcommands(subcommands: Subcommands, runtime: CliRuntime) -> None:
-    """Add ``supplies export`` to ``lianfang``."""
+    """Add ``supplies export`` and ``parse supply`` to ``lianfang``."""
+    add_parse_supply(subcommands, runtime)
     supplies = subcommands.add_parser("supplies", help="supplies (物资保障)").add_subparsers(
         dest="supplies_command", required=True
     )

@@ -1,5 +1,6 @@
-"""Supply requests (物资需求): the form, the one-line shortcut, the 保障组 leads told, urgent needs announced;
-and ``/supply`` routed to the list or to a request's steps."""
+"""Supply requests (物资需求): the form, the one-line shortcut, free text (``/supply 东风社区急需口罩2000只``, or
+the same as a plain message), the 保障组 leads told, urgent needs announced; and ``/supply`` routed to the list
+or to a request's steps."""
 
 from __future__ import annotations
 
@@ -36,7 +37,13 @@ from lianfang.handlers.supplies.cards import (
     supplies_leads,
 )
 from lianfang.handlers.supplies.flow import list_needs, show_need, take_step
-from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, add_supply_need, get_need
+from lianfang.handlers.supplies.free_text import (
+    read_plain_supply,
+    read_supply_text,
+    start_supply_text,
+    supply_text_form,
+)
+from lianfang.models.supplies import URGENCY_HIGH, URGENCY_NORMAL, SupplyNeed, add_supply_need, get_need
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +119,8 @@ def parse_supply_line(text: str) -> dict[str, Any]:
     return prefill
 
 
-def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
-    """Store a supply need; urgent needs are announced to the leadership and 综合组 chats."""
+def store_need(ctx: MemberContext, data: dict[str, Any]) -> SupplyNeed:
+    """Store one supply need from a form's answers."""
     record = add_supply_need(
         session=ctx.session,
         now=ctx.now,
@@ -127,7 +134,11 @@ def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
         reason=data.get("reason") or "",
     )
     logger.info("supply need %s stored (urgency=%s)", record.id, record.urgency)
-    ctx.reply("supply.saved", number=record.id)
+    return record
+
+
+def announce_need(ctx: MemberContext, record: SupplyNeed) -> None:
+    """Tell the 保障组 leads of a new need, with its buttons; an urgent one goes to the leadership and 综合组 chats."""
     head = Text("supply.leads_new", {"number": record.id, "status": status_text(record.status)})
     for lead in supplies_leads(ctx):
         if lead.id != ctx.member_id:
@@ -152,6 +163,32 @@ def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
         )
 
 
+def submit_supply(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
+    """Store a supply need; urgent needs are announced to the leadership and 综合组 chats."""
+    record = store_need(ctx, data)
+    ctx.reply("supply.saved", number=record.id)
+    announce_need(ctx, record)
+
+
+def submit_supply_text(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
+    """Store one need per item of a free-text need, acknowledge them in one message, then announce each."""
+    shared = {name: data.get(name) for name in ("urgency", "community", "reason")}
+    records = [store_need(ctx, {**shared, **item}) for item in data["items"]]
+    lines = [
+        Text("supply_text.saved_line", {"number": r.id, "item": r.item, "quantity": r.quantity, "unit": r.unit})
+        for r in records
+    ]
+    ctx.reply(Text("supply_text.saved", {"count": len(records)}), *lines)
+    for record in records:
+        announce_need(ctx, record)
+
+
+def is_spaced_shortcut(args: str) -> bool:
+    """Tell whether ``/supply`` was given the one-line shortcut (``口罩 2000 只 急``): one word, a number, a unit."""
+    shortcut = parse_supply_line(args)
+    return "quantity" in shortcut and " " not in shortcut.get("item", " ")
+
+
 def supply_command(ctx: MemberContext, args: str) -> None:
     """List open requests (``/supply list``), show one (``/supply 3``), take a step (``/supply 3 批准 1500``), or
     start a new need, prefilled from a one-line entry (``/supply 口罩 2000 只 急``)."""
@@ -170,10 +207,16 @@ def supply_command(ctx: MemberContext, args: str) -> None:
         else:
             take_step(ctx, need, STEP_WORDS[word.lower()], more)
         return
+    if args and not is_spaced_shortcut(args):
+        reading = read_supply_text(ctx.org, args)
+        if len(reading.items) >= 2 or any(found.quantity is not None for found in reading.items):
+            start_supply_text(ctx, reading)
+            return
     ctx.start_form(FORM_SUPPLY, prefill=parse_supply_line(args) if args else {}, defaults=community_default(ctx))
 
 
 SUPPLY_FORM = Form(FORM_SUPPLY, Text("supply.title"), static_fields(*SUPPLY_FIELDS), submit_supply)
+SUPPLY_TEXT_FORM = supply_text_form(SUPPLY_FIELDS, submit_supply_text)
 
 STEP_TYPED = {
     STEP_APPROVE: "批准",
@@ -185,5 +228,15 @@ STEP_TYPED = {
 }
 """The words a member types for each step's button value (``/supply 3 approve`` is ``物资 3 批准``)."""
 
-COMMANDS = (Command(SUPPLY_COMMAND, supply_command, aliases=("物资",), private_only=True, arg_words=STEP_TYPED),)
-FORMS = (SUPPLY_FORM,)
+COMMANDS = (
+    Command(
+        SUPPLY_COMMAND,
+        supply_command,
+        aliases=("物资",),
+        private_only=True,
+        arg_words=STEP_TYPED,
+        reads_plain=read_plain_supply,
+        reads_plain_first=True,
+    ),
+)
+FORMS = (SUPPLY_FORM, SUPPLY_TEXT_FORM)

@@ -76,7 +76,7 @@ async def test_two_people_take_the_first_and_say_so(harness: Harness) -> None:
 
 async def test_chatter_and_a_lone_name_get_todays_answer(harness: Harness) -> None:
     staff = await harness.member("张伟", "screening", "staff", "chaoyang")
-    for text in ("收到👍", "好的", "明天上午9点开会", "张三", "东风社区急需口罩2000只、消毒液50瓶"):
+    for text in ("收到👍", "好的", "明天上午9点开会", "张三"):
         assert keys_of(await staff.say(text)) == ["common.not_understood"], text
 
 
