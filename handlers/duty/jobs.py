@@ -110,12 +110,13 @@ def escalate_missed(ctx: Context) -> None:
     for entry in _due(ctx, lambda e: e.escalates <= ctx.now < e.end and not e.checked_in):
         if not _claim(ctx, entry, STEP_ESCALATE):
             continue
-        chat = group_chat(ctx, rules.escalate_group)
+        escalation = rules.escalation_key(ctx.org)
+        chat = group_chat(ctx, escalation)
         params = {**shift_params(ctx, entry), "minutes": rules.escalate_minutes}
         if chat is not None:
             ctx.send(chat, [Text("duty.escalated", params)], ctx.settings.default_language)
         else:
-            logger.warning("duty check-in %s escalated: the %s chat is not bound", entry.id, rules.escalate_group)
+            logger.warning("duty check-in %s escalated: the %s chat is not bound", entry.id, escalation)
 
 
 def ask_handover(ctx: Context) -> None:

@@ -52,8 +52,8 @@ class DutyRules(OrgModel):
     """How long after the start a check-in is still on time; then the miss is reported."""
     escalate_minutes: int = Field(default=DEFAULT_ESCALATE_MINUTES, ge=1, le=MAX_MINUTES, strict=True)
     """How long after the start a miss still not made good goes to the escalation group's chat."""
-    escalate_group: Identifier = DEFAULT_ESCALATE_GROUP
-    """The group whose chat gets the second miss (执纪督查组)."""
+    escalate_group: str = ""
+    """The group whose chat gets the second miss (执纪督查组); unset, the group keyed ``supervision`` if any."""
     shifts: list[Shift] = Field(default_factory=default_shifts, min_length=1)
     leaders: list[DayLeader] = Field(default_factory=list)
 
@@ -66,6 +66,12 @@ class DutyRules(OrgModel):
             None,
         )
 
+    def escalation_key(self, org: Org) -> str:
+        """Return the key of the group whose chat gets escalations; empty when unset and there is no default group."""
+        if self.escalate_group:
+            return self.escalate_group
+        return DEFAULT_ESCALATE_GROUP if org.group(DEFAULT_ESCALATE_GROUP) is not None else ""
+
     def leader_name(self, day: date) -> str | None:
         """Return the name of the leader the org file gives for a day, if any."""
         return next((entry.leader for entry in self.leaders if entry.date == day), None)
@@ -74,7 +80,7 @@ class DutyRules(OrgModel):
 def duty_problems(org: Org, rules: DutyRules) -> Located:
     """Require distinct shifts, an existing escalation group, an escalation after the grace, one leader a day."""
     problems: Located = []
-    if org.group(rules.escalate_group) is None:
+    if rules.escalate_group and org.group(rules.escalate_group) is None:
         known = ", ".join(group.key for group in org.groups)
         problems.append((("escalate_group",), f"no group has key {rules.escalate_group!r} (groups: {known})"))
     if rules.escalate_minutes <= rules.checkin_grace_minutes:
