@@ -62,3 +62,26 @@ def stood_in(ctx: Context, members: Sequence[Member], standing: Member, day: dat
 
 def _same(one: Member | None, other: Member) -> bool:
     return one is not None and one.id == other.id
+
+
+def followup_stand_in(ctx: Context, member: Member, day: date) -> Member | None:
+    """Return who makes a field worker's key-person follow-ups on a day: themself, else while on leave another
+    active member of the same community who is not on leave (their group's first), else the general stand-in."""
+    assert member.id is not None
+    if member.id not in on_leave(session=ctx.session, member_ids=[member.id], day=day):
+        return member
+    if member.community:
+        others = [m for m in list_members(session=ctx.session) if m.community == member.community and m.id != member.id]
+        others.sort(key=lambda m: (m.group_key != member.group_key, m.id))
+        away = on_leave(session=ctx.session, member_ids=[m.id for m in others if m.id is not None], day=day)
+        found = next((m for m in others if m.id not in away), None)
+        if found is not None:
+            return found
+    return stand_in_for(ctx, member, day)
+
+
+def followups_handed_to(ctx: Context, member: Member, day: date, owner_ids: Sequence[int]) -> list[int]:
+    """Return which of these follow-up owners are on leave on a day with ``member`` making their follow-ups."""
+    away = on_leave(session=ctx.session, member_ids=[i for i in owner_ids if i != member.id], day=day)
+    owners = [m for m in list_members(session=ctx.session) if m.id in away]
+    return [m.id for m in owners if m.id is not None and _same(followup_stand_in(ctx, m, day), member)]
