@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
-from lianfang.bot.forms import Choice, FieldError, Form, FormField, static_fields
+from lianfang.bot.forms import Choice, FieldError, Form, FormField
 from lianfang.bot.i18n import render
+from lianfang.bot.org import Group
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.meetings.meetings import group_named, may_manage
 from lianfang.handlers.meetings.scheduling import CMD_MEETING
+from lianfang.handlers.shared.access import is_overseer
 from lianfang.handlers.shared.labels import group_label
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.handlers.supervision import due_from_text, supervise_decision
@@ -23,6 +25,7 @@ from lianfang.models.meetings import (
     decisions_of,
     mark_supervised,
 )
+from lianfang.models.members import ROLE_STAFF, Member
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +83,11 @@ def start_supervise(ctx: MemberContext, words: list[str]) -> None:
         if group is None:
             ctx.refuse(Text("meeting.unknown_group", {"name": words[2][:20]}))
             return
-    if group is not None:
+    allowed = allowed_groups(ctx, ctx.member, meeting)
+    if group is not None and len(words) >= 3 and group not in allowed:
+        ctx.refuse(Text("meeting.supervise_own_group", {"group": group_label(group)}))
+        return
+    if group is not None and group in allowed:
         prefill["lead_group"] = group.key
     if len(words) >= 4:
         try:
@@ -103,9 +110,31 @@ def show_due(value: Any) -> Text:
     return Text.raw(datetime.fromisoformat(str(value)).strftime(DUE_FORMAT))
 
 
-def group_choices(ctx: Context, _data: dict[str, Any]) -> list[Choice]:
-    """Offer the org's working groups as the item's lead group."""
-    return [Choice(g.key, group_label(g), (g.name, g.name_en)) for g in ctx.org.groups]
+def allowed_groups(ctx: Context, member: Member | None, meeting: Meeting | None) -> list[Group]:
+    """Return the groups a member may make a decision's lead group: any for those who create 督办 items (leaders,
+    admins, 综合组 other than staff), else only the meeting's own group (a group lead's 工作组例会)."""
+    if member is None or meeting is None:
+        return []
+    if is_overseer(ctx, member) and member.role != ROLE_STAFF:
+        return list(ctx.org.groups)
+    own = ctx.org.group(meeting.group_key) if meeting.group_key else None
+    return [own] if own is not None else []
+
+
+def supervise_fields(ctx: Context, context: dict[str, Any]) -> list[FormField]:
+    """Ask the lead group among those allowed, and the due date."""
+    meeting = ctx.session.get(Meeting, int(context.get("meeting") or 0))
+    groups = allowed_groups(ctx, ctx.member, meeting)
+    choices = [Choice(g.key, group_label(g), (g.name, g.name_en)) for g in groups]
+    return [
+        FormField(
+            "lead_group",
+            Text("meeting.ask_lead_group"),
+            Text("meeting.label_lead_group"),
+            choices=lambda _ctx, _data: choices,
+        ),
+        FormField("due", Text("meeting.ask_due"), Text("meeting.label_due"), parse=parse_due, display=show_due),
+    ]
 
 
 def submit_supervise(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any]) -> None:
@@ -116,6 +145,9 @@ def submit_supervise(ctx: MemberContext, data: dict[str, Any], context: dict[str
         decision = decision_at(session=ctx.session, meeting_id=meeting.id, position=int(context["position"]))
     if meeting is None or decision is None or decision.id is None or not may_manage(ctx, ctx.member, meeting):
         ctx.reply("meeting.not_found_plain")
+        return
+    if data["lead_group"] not in {g.key for g in allowed_groups(ctx, ctx.member, meeting)}:
+        ctx.reply("meeting.not_found_plain")  # a forged answer: the form offers only allowed groups
         return
     position, text = decision.position, decision.text
     due = datetime.fromisoformat(data["due"])
@@ -148,11 +180,6 @@ def submit_supervise(ctx: MemberContext, data: dict[str, Any], context: dict[str
 SUPERVISE_FORM = Form(
     FORM_SUPERVISE,
     Text("meeting.supervise_title"),
-    static_fields(
-        FormField(
-            "lead_group", Text("meeting.ask_lead_group"), Text("meeting.label_lead_group"), choices=group_choices
-        ),
-        FormField("due", Text("meeting.ask_due"), Text("meeting.label_due"), parse=parse_due, display=show_due),
-    ),
+    supervise_fields,
     submit_supervise,
 )

@@ -53,3 +53,22 @@ async def test_a_decision_becomes_a_supervised_item_once(harness: Harness) -> No
         assert {d.status for d in session.exec(select(MeetingDecision))} == {"supervised"}
     # The minutes can no longer be rewritten: that would drop decisions that are now items.
     assert keys_of(await admin.say("/meeting minutes 1")) == ["meeting.minutes_locked"]
+
+
+async def test_a_group_lead_hands_their_group_meetings_decisions_to_their_own_group_only(harness: Harness) -> None:
+    lead = await harness.member("董晓波", "screening", "group_lead")
+    await harness.member("周强", "screening", "reporter")
+    await lead.say("/meeting new")
+    for answer in ("排查组", "排查组例会", "今天 16:00", "30", "会议室", "/skip", "/skip", "提交"):
+        await lead.say(answer)
+    harness.at("16:40")
+    await lead.say("/meeting minutes 1")
+    await lead.say("保障组：送口罩\n本组加强排查")
+    await lead.say("提交")
+    assert keys_of(await lead.say("/meeting supervise 1 1 保障组 明天")) == ["meeting.supervise_own_group"]
+    asked = await lead.tap("转督办 第1条")  # 保障组 is not theirs to task: only 排查组 is offered
+    assert [b.value.rsplit(":", 1)[-1] for b in asked[-1].buttons] == ["screening"]
+    await lead.tap("排查组")
+    await lead.say("明天")
+    done = keys_of(await lead.say("提交"))  # the lead is also one of 排查组's handlers: the item reaches him too
+    assert done[0] == "supervision.delivered_title" and done[-1] == "meeting.supervised"
