@@ -70,3 +70,14 @@ def on_leave(*, session: Session, member_ids: Sequence[int], day: date) -> set[i
         Leave.end_day >= day,
     )
     return set(session.exec(statement))
+
+
+def leave_on(*, session: Session, member_id: int, day: date) -> Leave | None:
+    """Return the member's approved leave that covers a day, if any."""
+    statement = select(Leave).where(
+        Leave.member_id == member_id,
+        Leave.status == LEAVE_APPROVED,
+        Leave.start_day <= day,
+        Leave.end_day >= day,
+    )
+    return session.exec(statement).first()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from lianfang.models.base import to_db_time
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 KIND_UNITS = "units"
@@ -17,7 +17,9 @@ ANSWER_NONE = ""
 ANSWER_ATTEND = "attend"
 ANSWER_EXCUSED = "excused"
 DECISION_TO_SUPERVISE = "to_supervise"
-"""A decision kept to become a 督办 item once supervision exists."""
+"""A decision not yet made a 督办 item (待督办)."""
+DECISION_SUPERVISED = "supervised"
+"""A decision made a 督办 item (已转督办); the item's 文号 names the meeting and the decision."""
 MAX_TITLE = 64
 MAX_PLACE = 200
 MAX_AGENDA = 1000
@@ -146,3 +148,23 @@ def record_minutes(
     session.add(meeting)
     session.flush()
     return stored
+
+
+def decision_at(*, session: Session, meeting_id: int, position: int) -> MeetingDecision | None:
+    """Return a meeting's decision by its position in the minutes."""
+    statement = select(MeetingDecision).where(
+        MeetingDecision.meeting_id == meeting_id, MeetingDecision.position == position
+    )
+    return session.exec(statement).first()
+
+
+def mark_supervised(*, session: Session, decision_id: int) -> bool:
+    """Mark a decision made a 督办 item, once: False if it already was (a double tap, another session)."""
+    statement = (
+        update(MeetingDecision)
+        .where(col(MeetingDecision.id) == decision_id, col(MeetingDecision.status) == DECISION_TO_SUPERVISE)
+        .values(status=DECISION_SUPERVISED)
+    )
+    done = session.connection().execute(statement).rowcount == 1
+    session.expire_all()  # the decision loaded earlier in this session now shows its new status
+    return done

@@ -90,6 +90,8 @@ class Group(OrgModel):
     departments: list[NonBlank]
     duties: NonBlank
     report: list[ReportField] = Field(min_length=1)
+    backup_reporter: str = ""
+    """The member of this group (by name) who first stands in for a reporter on leave (代报); empty for none."""
 
     @model_validator(mode="after")
     def _check_unique_fields(self) -> Self:

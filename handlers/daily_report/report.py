@@ -22,6 +22,7 @@ from lianfang.handlers.shared.audiences import broadcast, group_chat, leadership
 from lianfang.handlers.shared.labels import group_label, local_time, member_label
 from lianfang.handlers.shared.masking import mask_text
 from lianfang.handlers.shared.parsers import parse_int, parse_text
+from lianfang.handlers.shared.standins import stand_ins, stood_in
 from lianfang.models.base import to_db_time
 from lianfang.models.checks import CheckFigures, check_figures
 from lianfang.models.members import (
@@ -189,10 +190,10 @@ def daily_command(ctx: MemberContext, args: str) -> None:
     if group is None:
         ctx.reply("daily.no_group")
         return
-    if ctx.member.role not in REPORTING_ROLES:
+    day = ctx.today
+    if ctx.member.role not in REPORTING_ROLES and not stood_in(ctx, reporters_of(ctx, group.key), ctx.member, day):
         ctx.reply("daily.not_reporter", group=group_label(group))
         return
-    day = ctx.today
     if not ctx.org.schedule.is_working_day(day):
         ctx.reply("daily.not_working_day", date=day.isoformat())
         return
@@ -242,7 +243,8 @@ def _reminder_buttons(day: date) -> list[Button]:
 
 def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: list[Text]) -> None:
     """Send the same lines privately to a group's reporters; report anyone unreachable to 综合组 once a day."""
-    reporters = reporters_of(ctx, group.key)
+    own = reporters_of(ctx, group.key)
+    reporters = stand_ins(ctx, own, day)  # a reporter on leave is not chased: their stand-in is
     if not reporters:
         if claim(
             session=ctx.session,
@@ -272,6 +274,11 @@ def _notify_reporters(ctx: Context, day: date, group: Group, kind: str, lines: l
             continue
         # No name or group in the text: reporters with one language get the same payload, sent in one call.
         chat = ChatRef(identity.platform, identity.chat_id)
+        if away := stood_in(ctx, own, member, day):
+            names = "、".join(m.name for m in away)
+            standing = [*lines, Text("leave.standing_in", {"names": names})]
+            ctx.send(chat, standing, member.lang, buttons=_reminder_buttons(day), private=True)
+            continue
         ctx.send(chat, lines, member.lang, buttons=_reminder_buttons(day), shareable=True, private=True)
     logger.info("%s sent to %d reporter(s) of %s", kind, len(reporters), group.key)
 
@@ -440,12 +447,15 @@ def group_section(
     """Return one group's section: header with reporter, time and kind, then its answers (masked for group chats)."""
     member = get_member(session=ctx.session, member_id=report.member_id)
     header = "correction.header" if correction else GROUP_HEADER[report.is_late]
+    reporter: Text = member_label(member) if member else Text.raw("?")
+    if member is not None and (away := stood_in(ctx, reporters_of(ctx, group.key), member, report.day)):
+        reporter = Text("leave.stood_in", {"names": "、".join(m.name for m in away), "reporter": reporter})
     lines = [
         Text(
             header,
             {
                 "group": group_label(group),
-                "reporter": member_label(member) if member else "?",
+                "reporter": reporter,
                 "time": local_time(ctx, report.submitted_at),
             },
         )

@@ -12,6 +12,7 @@ from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.days import parse_day
 from lianfang.handlers.shared.labels import member_label
 from lianfang.handlers.shared.parsers import parse_record_number
+from lianfang.handlers.shared.standins import stand_in_for
 from lianfang.models.leave import (
     LEAVE_PENDING,
     MAX_REASON,
@@ -104,8 +105,22 @@ def answer_leave(ctx: MemberContext, approve: bool, ref: str) -> None:
     decide_leave(session=ctx.session, leave=leave, approve=approve, approver_id=ctx.member_id, now=ctx.now)
     logger.info("leave %s %s", leave.id, leave.status)
     params = {**_params(leave, member), "approver": member_label(ctx.member)}
-    ctx.reply(Text("leave.approved_done" if approve else "leave.refused_done", params))
-    send_privately(ctx, [member], [Text("leave.approved" if approve else "leave.refused", params)])
+    if not approve:
+        ctx.reply(Text("leave.refused_done", params))
+        send_privately(ctx, [member], [Text("leave.refused", params)])
+        return
+    # Who stands in (as of the first day): named to the approver and the member, and told themself.
+    # The reason stays out of the stand-in's notice: it may be about someone's health.
+    stand_in = stand_in_for(ctx, member, leave.start_day)
+    named = (
+        Text("leave.stand_in_named", {"stand_in": member_label(stand_in)}) if stand_in else Text("leave.no_stand_in")
+    )
+    ctx.reply(Text("leave.approved_done", params), named)
+    send_privately(ctx, [member], [Text("leave.approved", params), named])
+    if stand_in is not None:
+        send_privately(
+            ctx, [stand_in], [Text("leave.stand_in_notice", {k: params[k] for k in ("name", "start", "end")})]
+        )
 
 
 def leave_command(ctx: MemberContext, args: str) -> None:

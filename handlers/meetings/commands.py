@@ -26,10 +26,20 @@ from lianfang.handlers.meetings.scheduling import (
     MEETING_FORM,
     answer,
 )
+from lianfang.handlers.meetings.supervising import SUPERVISE_FORM, SUPERVISE_WORDS, start_supervise, supervise_buttons
 from lianfang.handlers.shared.labels import member_label
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.models.base import to_db_time
-from lianfang.models.meetings import ANSWER_ATTEND, ANSWER_EXCUSED, Meeting, attendance, attendees_of, invitations_of
+from lianfang.models.meetings import (
+    ANSWER_ATTEND,
+    ANSWER_EXCUSED,
+    DECISION_TO_SUPERVISE,
+    Meeting,
+    attendance,
+    attendees_of,
+    decisions_of,
+    invitations_of,
+)
 from lianfang.models.members import members_named
 
 logger = logging.getLogger(__name__)
@@ -85,6 +95,7 @@ def show_meeting(ctx: MemberContext, number: int, typed: str) -> None:
         ]
     if may_manage(ctx, ctx.member, meeting) and ctx.now >= meeting.starts_at.astimezone(ctx.tz):
         buttons.append(Button(Text("meeting.button_minutes"), f"/{CMD_MEETING} {ACTION_MINUTES} {meeting.id}"))
+        buttons += supervise_buttons(ctx, meeting)
     ctx.reply(*meeting_card(ctx, meeting, invitation), buttons=buttons)
 
 
@@ -96,6 +107,11 @@ def start_minutes(ctx: MemberContext, number: int, typed: str) -> None:
         return
     if ctx.now < meeting.starts_at.astimezone(ctx.tz):
         ctx.refuse(Text("meeting.minutes_too_early", meeting_params(ctx, meeting)))
+        return
+    assert meeting.id is not None
+    if any(d.status != DECISION_TO_SUPERVISE for d in decisions_of(session=ctx.session, meeting_id=meeting.id)):
+        # New minutes replace the decisions; one already a 督办 item must not vanish from under it.
+        ctx.refuse(Text("meeting.minutes_locked", meeting_params(ctx, meeting)))
         return
     ctx.start_form(FORM_MINUTES, context={"meeting": meeting.id})
 
@@ -112,6 +128,9 @@ def meeting_command(ctx: MemberContext, args: str) -> None:
             ctx.reply("meeting.not_allowed")
             return
         ctx.start_form(FORM_MEETING)
+        return
+    if action in SUPERVISE_WORDS:
+        start_supervise(ctx, words[1:])
         return
     if action in TICK_WORDS and len(words) == TICK_ARGS:
         tick(ctx, words[1], words[2])
@@ -188,4 +207,4 @@ COMMANDS = (
     Command(CMD_MEETING, meeting_command, aliases=("例会",), private_only=True),
     Command(CMD_CHECKIN, checkin_command, aliases=("签到",)),
 )
-FORMS = (MEETING_FORM, EXCUSE_FORM, MINUTES_FORM)
+FORMS = (MEETING_FORM, EXCUSE_FORM, MINUTES_FORM, SUPERVISE_FORM)

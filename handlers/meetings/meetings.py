@@ -18,6 +18,8 @@ from lianfang.handlers.shared.labels import group_label
 from lianfang.models.meetings import (
     ANSWER_ATTEND,
     ANSWER_EXCUSED,
+    DECISION_SUPERVISED,
+    DECISION_TO_SUPERVISE,
     KIND_UNITS,
     Meeting,
     MeetingAttendee,
@@ -213,7 +215,7 @@ def decision_lines(ctx: Context, meeting: Meeting) -> list[Text]:
         group = ctx.org.group(decision.owner_group) if decision.owner_group else None
         owner = group_label(group) if group is not None else Text("meeting.no_owner")
         params = {"position": decision.position, "text": decision.text, "owner": owner}
-        lines.append(Text("meeting.decision", params))
+        lines.append(Text(DECISION_KEYS.get(decision.status, "meeting.decision"), params))
     return lines
 
 
@@ -247,4 +249,5 @@ def meeting_card(ctx: Context, meeting: Meeting, attendee: MeetingAttendee | Non
     return lines
 
 
+DECISION_KEYS = {DECISION_TO_SUPERVISE: "meeting.decision", DECISION_SUPERVISED: "meeting.decision_supervised"}
 ANSWER_KEYS = {ANSWER_ATTEND: "meeting.your_answer_attend", ANSWER_EXCUSED: "meeting.your_answer_excused"}

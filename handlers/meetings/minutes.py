@@ -17,6 +17,7 @@ from lianfang.handlers.meetings.meetings import (
     names,
     roll_of,
 )
+from lianfang.handlers.meetings.supervising import supervise_buttons
 from lianfang.handlers.shared.audiences import group_chat, send_privately
 from lianfang.models.meetings import MAX_DECISION, Meeting, attendees_of, decisions_of, record_minutes
 from lianfang.models.members import Member
@@ -102,7 +103,8 @@ def submit_minutes(ctx: MemberContext, data: dict[str, Any], context: dict[str, 
     decisions = [(text, owner) for text, owner in data["decisions"]]
     record_minutes(session=ctx.session, meeting=meeting, now=ctx.now, decisions=decisions)
     logger.info("minutes of meeting %s recorded: %d decisions", meeting.id, len(decisions))
-    ctx.reply(Text("meeting.minutes_saved", {**meeting_params(ctx, meeting), "count": len(decisions)}))
+    saved = Text("meeting.minutes_saved", {**meeting_params(ctx, meeting), "count": len(decisions)})
+    ctx.reply(saved, buttons=supervise_buttons(ctx, meeting))
     send_record(ctx, meeting)
 
 

@@ -30,6 +30,8 @@ from lianfang.handlers.shared.labels import community_name
 from lianfang.handlers.shared.masking import mask_name, mask_phone, masked_person
 from lianfang.handlers.shared.parsers import parse_int, parse_record_number, parse_text, shown_number
 from lianfang.handlers.shared.screening_settings import SCREENING
+from lianfang.handlers.shared.standins import followup_stand_in, followups_handed_to
+from lianfang.models.leave import leave_on
 from lianfang.models.members import ROLE_GROUP_LEAD, Member, get_member, identities_of, list_members
 from lianfang.models.observation import (
     CLOSE_EARLY,
@@ -55,8 +57,12 @@ from lianfang.models.observation import (
     person_of,
     record_followup,
 )
+from lianfang.models.send_ledger import claim, ledger_key
 
 logger = logging.getLogger(__name__)
+
+KIND_HANDOVER = "handover"
+"""The send ledger's kind for telling a field worker on leave who makes their follow-ups."""
 
 FORM_FOLLOWUP = "followup"
 CMD_FOLLOWUP = "followup"
@@ -202,7 +208,9 @@ def followup_command(ctx: MemberContext, args: str) -> None:
         ctx.refuse(*stale)
         args = ""
     if not args.strip():
-        due = due_followups(session=ctx.session, day=ctx.today, member_id=ctx.member_id)
+        due = due_followups(session=ctx.session, day=ctx.today)
+        handed = followups_handed_to(ctx, ctx.member, ctx.today, list({o.member_id for o in due}))
+        due = [o for o in due if o.member_id == ctx.member_id or o.member_id in handed]
         if not due:
             active = len(active_observations(session=ctx.session, member_id=ctx.member_id))
             ctx.reply("observation.none_due", count=active)
@@ -539,10 +547,22 @@ def _lost_lines(ctx: Context, observations: list[Observation], *, notify: bool =
 
 
 def send_followup_lists(ctx: Context, day: date) -> int:
-    """Send each responsible staff member one private list of the day's due follow-ups; return how many."""
+    """Send each responsible staff member one private list of the day's due follow-ups; return how many.
+
+    A field worker on leave gets none: their follow-ups go to their stand-in (``followup_stand_in``), and both
+    are told.
+    """
     by_member: dict[int, list[Observation]] = defaultdict(list)
+    handed: dict[int, list[Member]] = defaultdict(list)
     for observation in due_followups(session=ctx.session, day=day):
         by_member[observation.member_id].append(observation)
+    for owner_id in list(by_member):
+        owner = get_member(session=ctx.session, member_id=owner_id)
+        receiver = followup_stand_in(ctx, owner, day) if owner is not None and owner.active else owner
+        if owner is not None and receiver is not None and receiver.id is not None and receiver.id != owner_id:
+            by_member[receiver.id] += by_member.pop(owner_id)
+            handed[receiver.id].append(owner)
+            _tell_handover(ctx, owner, receiver, day)
     identities = identities_of(session=ctx.session, member_ids=list(by_member))
     told = 0
     for member_id, observations in by_member.items():
@@ -552,10 +572,27 @@ def send_followup_lists(ctx: Context, day: date) -> int:
             logger.warning("follow-ups of member %s cannot be sent: no private chat", member_id)
             continue
         lines, buttons = due_list(ctx, member, observations, day)
+        if handed.get(member_id):
+            names = "、".join(m.name for m in handed[member_id])
+            lines.insert(1, Text("leave.followups_handed", {"names": names}))
         chat = ChatRef(identity.platform, identity.chat_id)
         ctx.send(chat, lines, member.lang, buttons=buttons, subjects=_subjects(observations), private=True)
         told += 1
     return told
+
+
+def _tell_handover(ctx: Context, owner: Member, receiver: Member, day: date) -> None:
+    """Tell a field worker on leave, once a leave, who makes their follow-ups meanwhile."""
+    assert owner.id is not None
+    leave = leave_on(session=ctx.session, member_id=owner.id, day=day)
+    identity = identities_of(session=ctx.session, member_ids=[owner.id]).get(owner.id)
+    if leave is None or identity is None:
+        return
+    key = ledger_key(leave.start_day, KIND_HANDOVER, leave.id, receiver.id)
+    if not claim(session=ctx.session, day=day, kind=KIND_HANDOVER, key=key, now=ctx.now, recipient=str(owner.id)):
+        return
+    params = {"start": leave.start_day.isoformat(), "end": leave.end_day.isoformat(), "name": receiver.name}
+    ctx.send(ChatRef(identity.platform, identity.chat_id), [Text("leave.followups_away", params)], owner.lang)
 
 
 def mark_not_done(ctx: Context, day: date, *, notify: bool) -> int:

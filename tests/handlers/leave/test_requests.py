@@ -23,9 +23,13 @@ async def test_leave_is_asked_and_approved_once_by_the_lead(harness: Harness) ->
     )
     assert keys_of(await reporter.say("/leave 1月30日 1月31日 复查")) == ["leave.error_overlap"]
     assert keys_of(await other.say("/leave approve 1")) == ["leave.unknown"]  # not their group
-    assert keys_of(await lead.tap("批准")) == ["leave.approved_done"]
+    approved = await lead.tap("批准")
+    # No other reporter: the lead stands in, is named to both and told himself; the reason stays out of the notice.
+    assert keys_of(approved) == ["leave.approved_done", "leave.stand_in_named", "leave.stand_in_notice"]
+    assert "由 董晓波 代报" in texts_of(approved) and "发热" not in texts_of(approved[-1:])
     assert keys_of(await lead.tap("批准")) == ["leave.decided"]
-    assert "已由 董晓波 批准" in texts_of(reporter.unread())
+    told = texts_of(reporter.unread())
+    assert "已由 董晓波 批准" in told and "由 董晓波 代报" in told
     # A lead's leave goes to 综合组's leads.
     coordinator = await harness.member("龙雅俐", "coordination", "group_lead")
     assert keys_of(await lead.say("/leave 2020-01-29 2020-01-29 开会")) == ["leave.asked"]
@@ -48,7 +52,7 @@ async def test_while_on_leave_duty_reminders_and_invitations_go_to_the_stand_in(
     await admin.say("/meeting new")
     for answer in ("成员单位例会", "例会", "明天 10点", "30", "会议室", "周强", "/skip", "提交"):
         await admin.say(answer)
-    assert keys_of(li.unread()) == ["meeting.invitation"] and zhou.unread() == []
+    assert keys_of(li.unread()) == ["leave.stand_in_notice", "meeting.invitation"] and zhou.unread() == []
     harness.at("18:00")
     await harness.tick()
     harness.at("07:30", harness.clock().date() + timedelta(days=1))
