@@ -13,6 +13,7 @@ from lianfang.bot.config import Settings
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import undated
 from lianfang.bot.db import session_scope
+from lianfang.bot.exports import Exports
 from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from lianfang.bot.i18n import normalize_language
 from lianfang.bot.menu import Menu
@@ -112,6 +113,7 @@ class Dispatcher:
         menu: Menu | None = None,
         redelivery: Mapping[str, timedelta] | None = None,
         report_parts: ReportParts | None = None,
+        exports: Exports | None = None,
     ) -> None:
         """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
@@ -123,6 +125,7 @@ class Dispatcher:
         self.runner = runner
         self.menu = menu or Menu()
         self.report_parts = report_parts or ReportParts()
+        self.exports = exports or Exports()
         self.redelivery: Mapping[str, timedelta] = redelivery or {}
         """How long each platform may deliver the same event again, for the purge of processed deliveries."""
         self.commands = {command.name: command for command in commands}
@@ -153,6 +156,7 @@ class Dispatcher:
             runner=self.runner,
             menu=self.menu,
             report_parts=self.report_parts,
+            exports=self.exports,
         )
 
     def wants_attachment(self, msg: IncomingMessage, now: datetime) -> bool:
