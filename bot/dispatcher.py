@@ -228,7 +228,7 @@ class Dispatcher:
             draft = self.runner.active_draft(ctx)
             if draft is not None and self.runner.answer_file(ctx, draft, msg.attachment):
                 return  # a file sent to a question that takes one; any caption goes with it
-        if msg.attachment is not None and not msg.text.strip():
+        if msg.attachment is not None and not msg.attachment.photo and not msg.text.strip():
             if msg.is_private:  # files in groups are the members' business, not the bot's
                 self._run_command(ctx, ParsedCommand(FILE_COMMAND, ""))
             return

@@ -368,6 +368,7 @@ class TelegramAdapter:
                 size=largest.file_size,
                 mime_type=PHOTO_MIME,
                 fetch=self._fetcher(largest.file_id),
+                photo=True,
             )
         if document is None:
             return None

@@ -145,6 +145,7 @@ class Callbacks:
             file_name=media_id + PHOTO_SUFFIX if photo else fields.get("FileName") or fields.get("Title") or media_id,
             size=int(size) if size.isdigit() else None,
             fetch=self._media_fetcher(media_id),
+            photo=photo,
         )
 
     def _media_fetcher(self, media_id: str) -> Fetch:

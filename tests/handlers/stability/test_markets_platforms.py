@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lianfang.bot.i18n import t
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.models.files import KeptFile
@@ -44,6 +45,8 @@ async def test_a_telegram_photo_answers_the_photo_question(
     await settle(fake, adapter, fake.say(INSPECTOR, "提交"))
     assert "现场照片已存档" in fake.sent(INSPECTOR)[-1]["text"]
     assert photos(harness) == [("AQAD0001.jpg", PHOTO)]
+    await settle(fake, adapter, fake.send_photo(INSPECTOR, PHOTO))  # no form open: not a list to import
+    assert len(fake.downloads) == 1 and fake.sent(INSPECTOR)[-1]["text"] == t("common.empty", "zh_CN")
 
 
 async def test_a_telegram_photo_outside_a_form_is_not_downloaded_and_its_caption_still_answers(

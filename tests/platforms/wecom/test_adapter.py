@@ -108,8 +108,8 @@ async def test_a_non_text_message_gets_the_empty_answer(
     harness, wecom = served
     async with web(harness, wecom) as http:
         await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
-        voice = (PAYLOADS / "voice.xml").read_text(encoding="utf-8")
-        assert (await post(http, wecom, voice)).status_code == 200
+        image = (PAYLOADS / "image.xml").read_text(encoding="utf-8")
+        assert (await post(http, wecom, image)).status_code == 200
         enter = (PAYLOADS / "event_enter_agent.xml").read_text(encoding="utf-8")
         assert (await post(http, wecom, enter)).status_code == 200
     assert fake_wecom.texts(STAFF)[-1] == t("common.empty", ZH)
