@@ -108,6 +108,7 @@ def build_app(
         persons=personal_data,
         menu=features.MENU,
         report_parts=features.REPORT_PARTS,
+        exports=features.EXPORTS,
         redelivery={p.name: window for p in PLATFORMS if (window := p.redelivery(settings)) is not None},
     )
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from lianfang.bot.dispatcher import Command
+from lianfang.bot.exports import Exports
 from lianfang.bot.feature import Feature
 from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
@@ -57,6 +58,8 @@ FORMS: tuple[Form, ...] = tuple(form for feature in FEATURES for form in feature
 JOBS: tuple[Job, ...] = tuple(job for feature in FEATURES for job in feature.jobs)
 REPORT_PARTS = ReportParts.of(FEATURES)
 """What the features add to the merged daily report."""
+EXPORTS = Exports.of(FEATURES)
+"""The files members may export in chat, by name (``/export supervision``)."""
 FIGURES = REPORT_PARTS.figure_names
 """The report figures the features compute: the names a report field's ``source`` may give."""
 TICK = Ticker(JOBS)

@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.config import Settings
+from lianfang.bot.exports import Exports
 from lianfang.bot.menu import Menu
 from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
@@ -54,6 +55,8 @@ class Context:
     """The menus of every feature, for the greetings and /help."""
     report_parts: ReportParts = field(default_factory=ReportParts)
     """What every feature adds to the merged daily report."""
+    exports: Exports = field(default_factory=Exports)
+    """The files every feature lets members export in chat (``/export``)."""
     _member: Member | None = field(default=None, repr=False)
 
     @property

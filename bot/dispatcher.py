@@ -13,6 +13,7 @@ from lianfang.bot.config import Settings
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import undated
 from lianfang.bot.db import session_scope
+from lianfang.bot.exports import Exports
 from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from lianfang.bot.i18n import normalize_language
 from lianfang.bot.menu import Menu
@@ -115,6 +116,7 @@ class Dispatcher:
         menu: Menu | None = None,
         redelivery: Mapping[str, timedelta] | None = None,
         report_parts: ReportParts | None = None,
+        exports: Exports | None = None,
     ) -> None:
         """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
@@ -126,6 +128,7 @@ class Dispatcher:
         self.runner = runner
         self.menu = menu or Menu()
         self.report_parts = report_parts or ReportParts()
+        self.exports = exports or Exports()
         self.redelivery: Mapping[str, timedelta] = redelivery or {}
         """How long each platform may deliver the same event again, for the purge of processed deliveries."""
         self.commands = {command.name: command for command in commands}
@@ -156,12 +159,14 @@ class Dispatcher:
             runner=self.runner,
             menu=self.menu,
             report_parts=self.report_parts,
+            exports=self.exports,
         )
 
     def wants_attachment(self, msg: IncomingMessage, now: datetime) -> bool:
-        """Tell whether a private message's file should be downloaded: a member the file command accepts sent it."""
+        """Tell whether a private message's file should be downloaded: a member sent it to answer a form's question
+        that takes a file, or the file command accepts it."""
         command = self.commands.get(FILE_COMMAND)
-        if command is None or command.fetch_if is None or not msg.is_private or msg.attachment is None:
+        if not msg.is_private or msg.attachment is None:
             return False
         with session_scope(self.engine) as session:
             speaker = find_speaker(session=session, platform=msg.platform, user_id=msg.user_id)
@@ -169,7 +174,10 @@ class Dispatcher:
                 return False
             ctx = self.context(session, now)
             ctx.msg = msg
-            return command.fetch_if(ctx.as_member(speaker.member_id))
+            member = ctx.as_member(speaker.member_id)
+            if self.runner.wants_file(member):
+                return True
+            return command is not None and command.fetch_if is not None and command.fetch_if(member)
 
     def handle(self, msg: IncomingMessage, now: datetime) -> Handled:
         """Handle one message; return what was queued. Never raises for anything a user can send."""
@@ -219,7 +227,11 @@ class Dispatcher:
 
     def _answer(self, ctx: Context, msg: IncomingMessage) -> None:
         """Hand the message to the speaker's open form or to a command, or say why neither takes it."""
-        if msg.attachment is not None and not msg.text.strip():
+        if msg.attachment is not None and msg.is_private and isinstance(ctx, MemberContext):
+            draft = self.runner.active_draft(ctx)
+            if draft is not None and self.runner.answer_file(ctx, draft, msg.attachment):
+                return  # a file sent to a question that takes one; any caption goes with it
+        if msg.attachment is not None and not msg.attachment.photo and not msg.text.strip():
             if msg.is_private:  # files in groups are the members' business, not the bot's
                 self._run_command(ctx, ParsedCommand(FILE_COMMAND, ""))
             return

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lianfang.bot.dispatcher import Command
+from lianfang.bot.exports import Export
 from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
 from lianfang.bot.menu import MenuEntry
@@ -35,3 +36,5 @@ class Feature:
     """The feature's table in the org file, if it has one."""
     cli: CliRegistrar | None = None
     """Adds the feature's subcommands to ``lianfang``, if it has any."""
+    exports: tuple[Export, ...] = ()
+    """The files it lets members have in chat through ``/export NAME`` (导出)."""

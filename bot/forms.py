@@ -13,9 +13,20 @@ from typing import Any
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.i18n import LANGUAGES, render
 from lianfang.bot.typed import fold_width, label_key, match_key, typed_button
-from lianfang.bot.types import STEP_TOKEN, VALUE_BACK, VALUE_CANCEL, VALUE_SKIP, Button, Text, TextError
+from lianfang.bot.types import (
+    FETCH_TOO_LARGE,
+    STEP_TOKEN,
+    VALUE_BACK,
+    VALUE_CANCEL,
+    VALUE_SKIP,
+    Attachment,
+    Button,
+    Text,
+    TextError,
+)
 from lianfang.models.base import to_db_time
 from lianfang.models.drafts import FormDraft, delete_draft, get_draft, save_draft
+from lianfang.models.files import keep_file
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +59,10 @@ HINT_KEYS = {
     (True, True): "form.hint_skip_back_cancel",
 }
 """The controls line under a question, by (optional question, something to go back to)."""
+FILE_ID = "id"
+FILE_NAME = "name"
+"""A file answer is stored as ``{"id": kept file id, "name": its name}`` (see ``file_answer``)."""
+BYTES_PER_MB = 1024 * 1024
 EDIT_PATTERN = re.compile(r"^(?:修改|改|edit)\s*(\d{1,3})$", re.IGNORECASE)
 """At the summary, ``修改 2`` asks the summary's second line again, then comes back to the summary."""
 
@@ -82,6 +97,8 @@ class FormField:
     optional: bool = False
     when: Callable[[dict[str, Any]], bool] | None = None
     display: Callable[[Any], Text] | None = None
+    takes_file: bool = False
+    """Answered by a file or photo sent in the chat, kept in ``models.files``; its value is ``file_answer``'s."""
 
     def applies(self, data: dict[str, Any]) -> bool:
         """Tell whether this question is asked given the answers so far."""
@@ -99,6 +116,13 @@ class Form:
     """Called with the answers and the draft's context, in the same transaction that removes the draft; only a
     member fills a form, so its context's member is not optional."""
     confirm: bool = True
+
+
+def file_answer(value: Any) -> tuple[int, str] | None:
+    """Return the kept file's id and name a file question's stored answer holds, or None (skipped)."""
+    if not isinstance(value, dict) or not isinstance(value.get(FILE_ID), int):
+        return None
+    return value[FILE_ID], str(value.get(FILE_NAME, ""))
 
 
 def static_fields(*fields: FormField) -> Callable[[Context, dict[str, Any]], Sequence[FormField]]:
@@ -239,6 +263,46 @@ class FormRunner:
                 self._take(ctx, draft, current, answer)
         self._advance(ctx, form, draft)
 
+    def wants_file(self, ctx: Context) -> bool:
+        """Tell whether the speaker's draft here asks a question a file answers; changes nothing (a file is being
+        weighed for download)."""
+        assert ctx.msg is not None
+        draft = get_draft(
+            session=ctx.session, platform=ctx.msg.platform, chat_id=ctx.msg.chat_id, user_id=ctx.msg.user_id
+        )
+        if draft is None or draft.expires_at <= to_db_time(ctx.now) or draft.form not in self.forms:
+            return False
+        current = self._next_field(list(self.forms[draft.form].fields(ctx, draft.context)), draft.data)
+        return current is not None and current.takes_file
+
+    def answer_file(self, ctx: MemberContext, draft: FormDraft, attachment: Attachment) -> bool:
+        """Take a file sent while a draft is open, if its open question takes one; return whether it did.
+
+        A file too large or that could not be downloaded is answered, and the question stays open.
+        """
+        form = self.forms[draft.form]
+        current = self._next_field(list(form.fields(ctx, draft.context)), draft.data)
+        if current is None or not current.takes_file:
+            return False
+        limit = ctx.settings.max_import_bytes
+        if attachment.error == FETCH_TOO_LARGE or (attachment.size is not None and attachment.size > limit):
+            ctx.reply(Text("form.file_too_large", {"limit": f"{limit / BYTES_PER_MB:g}"}))
+        elif attachment.data is None:
+            ctx.reply("form.file_failed")
+        else:
+            file_id = keep_file(
+                session=ctx.session,
+                now=ctx.now,
+                member_id=ctx.member_id,
+                file_name=attachment.file_name,
+                mime_type=attachment.mime_type or "",
+                data=attachment.data,
+            )
+            draft.data[current.name] = {FILE_ID: file_id, FILE_NAME: attachment.file_name}
+            draft.history.append(current.name)
+        self._advance(ctx, form, draft)
+        return True
+
     # -- words typed for buttons --------------------------------------------------------------------------
 
     @staticmethod
@@ -296,6 +360,9 @@ class FormRunner:
         return match.group(3)
 
     def _take(self, ctx: Context, draft: FormDraft, field: FormField, text: str) -> None:
+        if field.takes_file:
+            ctx.reply(Text("form.file_expected", {"field": field.label}))
+            return
         choices = list(field.choices(ctx, draft.data)) if field.choices else []
         chosen = pick_choice(text, choices) if choices else None
         if chosen is not None:
@@ -383,6 +450,9 @@ class FormRunner:
             return Text("form.skipped_value")
         if field.display is not None:
             return field.display(value)
+        kept = file_answer(value) if field.takes_file else None
+        if kept is not None:
+            return Text("form.file_value", {"name": kept[1]})
         for choice in field.choices(ctx, data) if field.choices else ():
             if choice.value == value:
                 return choice.label

@@ -15,6 +15,7 @@ from lianfang.bot.config import Settings
 from lianfang.bot.context import Context
 from lianfang.bot.db import run_db, session_scope
 from lianfang.bot.dispatcher import Command, Dispatcher, Handled
+from lianfang.bot.exports import Exports
 from lianfang.bot.forms import Form, FormRunner
 from lianfang.bot.menu import Menu
 from lianfang.bot.org import Org
@@ -81,6 +82,7 @@ class App:
         menu: Menu | None = None,
         redelivery: Mapping[str, timedelta] | None = None,
         report_parts: ReportParts | None = None,
+        exports: Exports | None = None,
     ) -> None:
         self.settings = settings
         self.org = org
@@ -99,6 +101,7 @@ class App:
             menu=menu,
             redelivery=redelivery,
             report_parts=report_parts,
+            exports=exports,
         )
         # one lease for replies claimed as they are queued and for messages a drain claims
         lease = self.dispatcher.lease

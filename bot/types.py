@@ -220,6 +220,9 @@ class Attachment:
     """The bytes, once the core chose to download them."""
     error: str | None = None
     """Why the download did not give the bytes (``FETCH_*``)."""
+    photo: bool = False
+    """A photo (not a file): it answers a form's question that takes one, and is otherwise no file for the file
+    command; its caption, if any, is the message's text."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from lianfang.models.checks import CheckDailyTotal, CheckResult
 from lianfang.models.drafts import Draft
 from lianfang.models.duty import DutyAssignment, DutyLeader, DutySwap
 from lianfang.models.events import ProcessedEvent
-from lianfang.models.files import OutgoingFile, PendingImport
+from lianfang.models.files import KeptFile, OutgoingFile, PendingImport
 from lianfang.models.inbox import InboxEvent
 from lianfang.models.incidents import Incident
 from lianfang.models.inspections import Inspection
@@ -54,6 +54,7 @@ __all__ = [
     "Member",
     "Observation",
     "OutboxMessage",
+    "KeptFile",
     "OutgoingFile",
     "PendingImport",
     "PlatformToken",

@@ -1,4 +1,5 @@
-"""Files in chat: documents waiting in the outbox, and uploaded lists waiting for the importer's confirmation."""
+"""Files in chat: documents waiting in the outbox, uploaded lists waiting for the importer's confirmation, and files
+kept as a form's answer."""
 
 from __future__ import annotations
 
@@ -35,6 +36,39 @@ class PendingImport(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
     decided_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=16)
+
+
+class KeptFile(SQLModel, table=True):
+    """A file or photo a member sent as a form's answer, kept with the record it belongs to (a 批示, a market)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    member_id: int = Field(foreign_key="member.id")
+    file_name: str = Field(max_length=MAX_FILE_NAME)
+    mime_type: str = Field(default="", max_length=128)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+def keep_file(*, session: Session, now: datetime, member_id: int, file_name: str, mime_type: str, data: bytes) -> int:
+    """Keep a file a member sent as an answer; return its id."""
+    row = KeptFile(
+        created_at=to_db_time(now),
+        member_id=member_id,
+        file_name=file_name[:MAX_FILE_NAME],
+        mime_type=mime_type[:128],
+        size=len(data),
+        data=data,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def get_kept_file(*, session: Session, file_id: int) -> KeptFile | None:
+    """Return a kept file, or None."""
+    return session.get(KeptFile, file_id)
 
 
 def store_file(*, session: Session, now: datetime, file_name: str, mime_type: str, data: bytes) -> int:

@@ -34,7 +34,8 @@ class MarketInspection(SQLModel, table=True):
     action: str = Field(max_length=16)
     deadline: date | None = None
     """For 责令整改: when it is followed up."""
-    photo_file_id: str = Field(default="", max_length=200)
+    photo_id: int | None = Field(default=None, foreign_key="keptfile.id")
+    """A photo taken at the inspection, sent with its form."""
     followed_up_at: datetime | None = None
 
 

@@ -113,6 +113,8 @@ class SupervisionItem(SQLModel, table=True):
     """Daily red chases sent since the item last went red."""
     inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
     """For a 整改 item: the inspection that found the problem."""
+    attachment_id: int | None = Field(default=None, foreign_key="keptfile.id")
+    """A photo or file of the 批示, sent with the item's form."""
 
     @property
     def assisting(self) -> tuple[str, ...]:
@@ -203,6 +205,7 @@ def create_item(
     reference: str = "",
     assist_groups: tuple[str, ...] = (),
     inspection_id: int | None = None,
+    attachment_id: int | None = None,
 ) -> SupervisionItem:
     """Store a new item and its first history row, in the caller's transaction."""
     stamp = to_db_time(now)
@@ -218,6 +221,7 @@ def create_item(
         due_at=to_db_time(due_at),
         last_activity_at=stamp,
         inspection_id=inspection_id,
+        attachment_id=attachment_id,
     )
     session.add(item)
     session.flush()

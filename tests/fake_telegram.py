@@ -395,6 +395,24 @@ class FakeTelegram:
         }
         return self.queue({"message": message})
 
+    def send_photo(self, chat_id: int, data: bytes, *, caption: str | None = None, name: str = "张伟") -> int:
+        """Queue a private photo message (two sizes, the larger last, as Telegram sends them), kept for getFile."""
+        number = len(self.files) + 1
+        file_id = f"AgACAgUAAxkBAAI{number:06d}"
+        self.files[file_id] = StoredFile(file_id, f"photos/file_{number}.jpg", data, len(data))
+        thumb = {"file_id": f"{file_id}-s", "file_unique_id": f"AQAD{number:04d}s", "file_size": 99, "width": 90}
+        large = {"file_id": file_id, "file_unique_id": f"AQAD{number:04d}", "file_size": len(data), "width": 1280}
+        message = {
+            "message_id": next(self._message_ids),
+            "from": user(chat_id, name),
+            "chat": chat(chat_id),
+            "date": int(time.time()),
+            "photo": [{**thumb, "height": 67}, {**large, "height": 960}],
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return self.queue({"message": message})
+
     def tap(self, chat_id: int, label: str, *, user_id: int | None = None, name: str = "张伟") -> int:
         """Queue a callback query for the newest message in a chat that has a button with this label."""
         stored, data = self.find_button(chat_id, label)

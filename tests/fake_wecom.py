@@ -555,6 +555,17 @@ class WeComClient:
             MsgId=str(msg_id if msg_id is not None else next(self._msg_ids)),
         )
 
+    def image(self, user: str, media_id: str, *, msg_id: int | None = None) -> str:
+        """Return the plaintext XML of a photo a member sends to the app."""
+        return self._xml(
+            user,
+            None,
+            MsgType="image",
+            PicUrl=f"https://wework.qpic.cn/wwpic/{media_id}/0",
+            MediaId=media_id,
+            MsgId=str(msg_id if msg_id is not None else next(self._msg_ids)),
+        )
+
     def card_tap(self, user: str, key: str, *, task_id: str, response_code: str, create_time: int | None = None) -> str:
         """Return the plaintext XML of a tap on a template-card button."""
         return self._xml(

@@ -26,6 +26,7 @@ FEATURE = Feature(
     cli=add_subcommands,
     commands=(*verification.COMMANDS, *files.COMMANDS),
     forms=verification.FORMS,
+    exports=files.EXPORTS,
     menu=(
         MenuEntry("tasks", label=Text("menu.tasks"), private_at=50),
         MenuEntry("export", label=Text("menu.export"), private_at=120),

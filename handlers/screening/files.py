@@ -8,8 +8,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from lianfang.bot.context import MemberContext
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import FILE_COMMAND, Command
+from lianfang.bot.exports import EXPORT_COMMAND, Export, export_command
 from lianfang.bot.i18n import render
 from lianfang.bot.types import FETCH_TOO_LARGE, Button, Document, Text
 from lianfang.handlers.screening.export import export_ledger
@@ -31,7 +32,7 @@ from lianfang.models.files import decide_pending_import, find_pending_import, pu
 logger = logging.getLogger(__name__)
 
 CMD_IMPORT = "import"
-CMD_EXPORT = "export"
+EXPORT_LEDGER = "ledger"
 ACTION_ALL = "all"
 """Import a list in which every row is good."""
 ACTION_GOOD = "good"
@@ -46,7 +47,7 @@ TOKEN_BYTES = 12
 """16 URL-safe characters: unguessable, and short enough for Telegram's 64-byte button data."""
 LISTED_ROWS = 20
 """Problem rows listed in the answer; the rest are counted (a district list can have hundreds)."""
-LEDGER_WORDS = ("ledger", "台账")
+LEDGER_WORDS = (EXPORT_LEDGER, "台账", "排查台账")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BYTES_PER_MB = 1024 * 1024
 
@@ -220,7 +221,13 @@ def _megabytes(size: int) -> str:
 # -- export -----------------------------------------------------------------------------------------------
 
 
-def export_command(ctx: MemberContext, args: str) -> None:
+def names_community(ctx: Context, args: str) -> bool:
+    """Tell whether words after ``/export`` name a community: ``/export 东风社区`` sends that community's ledger."""
+    words = args.split()
+    return bool(words) and ctx.org.community(words[0]) is not None
+
+
+def send_ledger(ctx: MemberContext, args: str) -> None:
     """Send the screening ledger as .xlsx (all communities, or one) to a member who sees every community.
 
     Scope is the per-record rule's (admins, leaders, 综合组, the screening group's leads); whether the file
@@ -258,5 +265,18 @@ def export_command(ctx: MemberContext, args: str) -> None:
 COMMANDS = (
     Command(FILE_COMMAND, file_received, private_only=True, fetch_if=worth_fetching),
     Command(CMD_IMPORT, import_command, aliases=("导入",), private_only=True),
-    Command(CMD_EXPORT, export_command, aliases=("导出台账", "导出"), private_only=True),
+    Command(EXPORT_COMMAND, export_command, aliases=("导出",), private_only=True),
 )
+"""``/export`` is screening's, as the ledger was the first export; it sends whatever export a feature declares."""
+EXPORTS = (
+    Export(
+        EXPORT_LEDGER,
+        LEDGER_WORDS[1:],
+        Text("files.export_label"),
+        send=send_ledger,
+        allowed=sees_all_communities,
+        refusal=Text("files.export_not_allowed"),
+        takes_rest=names_community,
+    ),
+)
+"""The ledger: ``/export ledger`` (导出台账), and ``/export 东风社区`` for one community, as before."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lianfang.bot.context import Context
-from lianfang.bot.types import Button, ChatRef, Subject, Text
+from lianfang.bot.types import Button, ChatRef, Document, Subject, Text
 from lianfang.models.members import CHAT_GROUP, CHAT_LEADERSHIP, Member, bound_chats, identities_of
 
 
@@ -33,15 +33,25 @@ def send_privately(
     *,
     buttons: Sequence[Button] = (),
     subjects: Sequence[Subject] = (),
+    document: Document | None = None,
 ) -> list[Member]:
-    """Send the same lines to each member's private chat, in their language; return the members it could reach."""
+    """Send the same lines (and document) to each member's private chat, in their language; return the members it
+    could reach."""
     identities = identities_of(session=ctx.session, member_ids=[m.id for m in members if m.id is not None])
     reached = []
     for member in members:
         identity = identities.get(member.id or 0)
         if identity is not None:
             chat = ChatRef(identity.platform, identity.chat_id)
-            ctx.send(chat, lines, member.lang, buttons=tuple(buttons), subjects=tuple(subjects), private=True)
+            ctx.send(
+                chat,
+                lines,
+                member.lang,
+                buttons=tuple(buttons),
+                subjects=tuple(subjects),
+                private=True,
+                document=document,
+            )
             reached.append(member)
     return reached
 

@@ -12,7 +12,7 @@ from lianfang.handlers.stability.figures import (
     markets_closed,
 )
 from lianfang.handlers.stability.incidents import COMMANDS as INCIDENT_COMMANDS
-from lianfang.handlers.stability.incidents import INCIDENT_FORM
+from lianfang.handlers.stability.incidents import EXPORT, INCIDENT_FORM
 from lianfang.handlers.stability.markets import COMMANDS as MARKET_COMMANDS
 from lianfang.handlers.stability.markets import MARKET_FORM, follow_up_rectifications, may_inspect
 from lianfang.handlers.stability.settings import STABILITY
@@ -42,6 +42,7 @@ FEATURE = Feature(
         MenuEntry("incident", label=Text("menu.incident"), private_at=84, help=Text("help.incident"), help_at=64),
     ),
     report=REPORT,
+    exports=(EXPORT,),
 )
 
 __all__ = ["FEATURE", "incidents_open", "incidents_today", "market_checks_today", "markets_closed"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
+from lianfang.bot.exports import Export
 from lianfang.bot.forms import Choice, Form, FormField, static_fields
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.alerts import raise_alert
@@ -275,3 +276,14 @@ COMMANDS = (
         arg_words={STATUS_HANDLED: "已处置", STATUS_POLICE: "移交公安"},
     ),
 )
+
+
+EXPORT = Export(
+    "incidents",
+    ("事件", "事件台账"),
+    Text("incident_export.label"),
+    send=lambda ctx, _rest: send_incidents(ctx, KIND_TEXT, STATUS_TEXT),
+    allowed=sees_full_data,
+    refusal=Text("incident_export.not_allowed"),
+)
+"""``/export incidents`` (导出 事件): every incident, as ``/incident export`` sends them."""

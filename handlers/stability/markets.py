@@ -9,7 +9,7 @@ from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
-from lianfang.bot.forms import Choice, FieldError, Form, FormField, static_fields
+from lianfang.bot.forms import Choice, FieldError, Form, FormField, file_answer, static_fields
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.shared.access import is_overseer
 from lianfang.handlers.shared.audiences import group_chat, leadership_chats, send_privately
@@ -156,6 +156,7 @@ MARKET_FIELDS = (
         parse=parse_deadline,
         when=lambda data: data.get("action") == ACTION_RECTIFY,
     ),
+    FormField("photo", Text("market.ask_photo"), Text("market.label_photo"), optional=True, takes_file=True),
 )
 
 
@@ -172,10 +173,12 @@ def submit_market(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
         findings=data["findings"],
         action=data["action"],
         deadline=deadline,
+        photo_id=photo[0] if (photo := file_answer(data.get("photo"))) else None,
     )
     logger.info("market inspection %s stored (%s)", inspection.id, inspection.action)
     params = {"number": inspection.id, "market": inspection.market, "action": Text(ACTION_TEXT[inspection.action])}
-    ctx.reply(Text("market.saved", params))
+    kept = [Text("market.photo_kept")] if inspection.photo_id is not None else []
+    ctx.reply(Text("market.saved", params), *kept)
     if inspection.action == ACTION_CLOSE:
         line = Text("market.closed_notice", params)
         rules = STABILITY.of(ctx.org)

@@ -9,6 +9,7 @@ from lianfang.bot.types import Text
 from lianfang.handlers.supervision.cli import add_subcommands
 from lianfang.handlers.supervision.due import read_due
 from lianfang.handlers.supervision.escalation import SUPERVISION_JOB, digest_lines
+from lianfang.handlers.supervision.export import EXPORT
 from lianfang.handlers.supervision.figures import REPORT, count_closed, count_open, count_overdue, section_lines
 from lianfang.handlers.supervision.inspections import INSPECT_COMMAND, INSPECT_FORM, may_inspect
 from lianfang.handlers.supervision.items import ITEM_FORM, deliver
@@ -26,6 +27,7 @@ FEATURE = Feature(
     forms=(ITEM_FORM, STEP_FORM, INSPECT_FORM),
     jobs=(SUPERVISION_JOB,),
     report=REPORT,
+    exports=(EXPORT,),
     menu=(
         MenuEntry(
             "supervise",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from lianfang.bot.context import Context, MemberContext
+from lianfang.bot.exports import Export
 from lianfang.bot.i18n import render
 from lianfang.bot.types import Document, Text
 from lianfang.handlers.shared.access import sees_full_data
@@ -213,3 +214,14 @@ def send_export(ctx: MemberContext) -> None:
     ctx.reply(
         Text("supervision.export_ready", {"items": summary.items, "problems": summary.problems}), document=document
     )
+
+
+EXPORT = Export(
+    "supervision",
+    ("督办", "督办台账"),
+    Text("supervision.export_label"),
+    send=lambda ctx, _rest: send_export(ctx),
+    allowed=sees_full_data,
+    refusal=Text("supervision.may_not_export"),
+)
+"""``/export supervision`` (导出 督办): both ledgers, as ``/supervise export`` sends them."""

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
-from lianfang.bot.forms import Choice, FieldError, Form, FormField
+from lianfang.bot.forms import Choice, FieldError, Form, FormField, file_answer
 from lianfang.bot.org import Group
-from lianfang.bot.types import Text, TextError
+from lianfang.bot.types import Document, Text, TextError
 from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.labels import group_label
 from lianfang.handlers.shared.parsers import parse_text
@@ -18,6 +18,7 @@ from lianfang.handlers.supervision.cards import card, groups_text, handler_butto
 from lianfang.handlers.supervision.due import SHOWN_FORMAT, TIME, looks_like_date, parse_due_answer
 from lianfang.handlers.supervision.scope import HANDLER_ROLES
 from lianfang.handlers.supervision.settings import SUPERVISION
+from lianfang.models.files import get_kept_file
 from lianfang.models.members import ROLE_LEADER, Member, list_members
 from lianfang.models.supervision import (
     MAX_CONTENT,
@@ -36,6 +37,7 @@ from lianfang.models.supervision import (
 logger = logging.getLogger(__name__)
 
 FORM_ITEM = "supervise"
+OCTET_STREAM = "application/octet-stream"
 GROUP_SEPARATORS = re.compile(r"[\s,，、;；/]+")
 GROUP_SUFFIX = "组"
 URGENT_WORDS = ("紧急", "急", "加急", "urgent")
@@ -129,6 +131,13 @@ def item_fields(ctx: Context, _context: dict[str, Any]) -> list[FormField]:
             optional=True,
         ),
         FormField(
+            "attachment",
+            Text("supervision.ask_attachment"),
+            Text("supervision.label_attachment"),
+            optional=True,
+            takes_file=True,
+        ),
+        FormField(
             "assist_groups",
             Text("supervision.ask_assist"),
             Text("supervision.label_assist"),
@@ -174,7 +183,13 @@ def start_item(ctx: MemberContext, args: str) -> None:
         ctx.reply(error.text())
         return
     source = SOURCE_INSTRUCTION if ctx.member.role == ROLE_LEADER else SOURCE_OTHER
-    defaults = {"source": source, "reference": None, "assist_groups": None, "priority": PRIORITY_NORMAL}
+    defaults = {
+        "source": source,
+        "reference": None,
+        "attachment": None,
+        "assist_groups": None,
+        "priority": PRIORITY_NORMAL,
+    }
     ctx.start_form(FORM_ITEM, prefill=prefill, defaults={k: v for k, v in defaults.items() if k not in prefill})
 
 
@@ -196,6 +211,7 @@ def submit_item(ctx: MemberContext, data: dict[str, Any], _context: dict[str, An
         priority=data.get("priority") or PRIORITY_NORMAL,
         reference=data.get("reference") or "",
         assist_groups=tuple((data.get("assist_groups") or "").split()),
+        attachment_id=attached[0] if (attached := file_answer(data.get("attachment"))) else None,
     )
     logger.info("supervision item %s created by member %s for %s", item.id, ctx.member_id, item.lead_group)
     reached = deliver(ctx, item)
@@ -214,7 +230,19 @@ def deliver(ctx: Context, item: SupervisionItem, lead: Text | None = None) -> li
     rules = SUPERVISION.of(ctx.org).colour_rules()
     colour = item_colour(session=ctx.session, item_id=item.id, now=ctx.now, rules=rules)
     lines = [lead or Text("supervision.delivered_title"), *card(ctx, item, colour)]
-    return send_privately(ctx, handlers_of(ctx, item), lines, buttons=handler_buttons(item))
+    reached = send_privately(ctx, handlers_of(ctx, item), lines, buttons=handler_buttons(item))
+    document = attachment_of(ctx, item)
+    if document is not None:
+        send_privately(ctx, reached, [Text("supervision.attachment_title", {"number": item.id})], document=document)
+    return reached
+
+
+def attachment_of(ctx: Context, item: SupervisionItem) -> Document | None:
+    """Return the photo or file of an item's 批示 as a document to send, or None."""
+    kept = get_kept_file(session=ctx.session, file_id=item.attachment_id) if item.attachment_id else None
+    if kept is None:
+        return None
+    return Document(kept.file_name, kept.size, kept.mime_type or OCTET_STREAM, data=kept.data)
 
 
 ITEM_FORM = Form(FORM_ITEM, Text("supervision.title"), item_fields, submit_item)

@@ -20,7 +20,7 @@ from lianfang.handlers.supervision.cards import (
 )
 from lianfang.handlers.supervision.due import shown_due
 from lianfang.handlers.supervision.export import send_export
-from lianfang.handlers.supervision.items import start_item
+from lianfang.handlers.supervision.items import attachment_of, start_item
 from lianfang.handlers.supervision.scope import may_create, may_see, visible_group
 from lianfang.handlers.supervision.settings import SUPERVISION
 from lianfang.handlers.supervision.steps import VERBS, take_step
@@ -165,6 +165,9 @@ def show_item(ctx: MemberContext, item: SupervisionItem) -> None:
     lines.append(Text("supervision.history_title"))
     lines += [history_line(ctx, event) for event in events_of(session=ctx.session, item_id=item.id)]
     ctx.reply(*lines, buttons=buttons_for(ctx, ctx.member, item))
+    document = attachment_of(ctx, item)
+    if document is not None:
+        ctx.reply(Text("supervision.attachment_title", {"number": item.id}), document=document)
 
 
 def history_line(ctx: Context, event: SupervisionEvent) -> Text:

@@ -6,6 +6,7 @@ from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.supplies.chase import chase_needs
 from lianfang.handlers.supplies.cli import add_subcommands
+from lianfang.handlers.supplies.export import EXPORT
 from lianfang.handlers.supplies.figures import REPORT, supplies_line, supplies_lines
 from lianfang.handlers.supplies.funds import COMMANDS as FUNDS_COMMANDS
 from lianfang.handlers.supplies.funds import may_see_funds
@@ -39,6 +40,7 @@ FEATURE = Feature(
         ),
     ),
     report=REPORT,
+    exports=(EXPORT,),
     cli=add_subcommands,
 )
 

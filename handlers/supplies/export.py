@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from lianfang.bot.context import Context, MemberContext
+from lianfang.bot.exports import Export
 from lianfang.bot.i18n import render
 from lianfang.bot.types import Document, Text
 from lianfang.handlers.shared.labels import community_name
@@ -181,3 +182,14 @@ def _safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+EXPORT = Export(
+    "supplies",
+    ("物资", "物资台账"),
+    Text("supplies_export.label"),
+    send=lambda ctx, _rest: send_export(ctx),
+    allowed=may_see_funds,
+    refusal=Text("funds.not_allowed"),
+)
+"""``/export supplies`` (导出 物资): the supplies ledger, as ``/stock export`` sends it, to whom may see the funds."""

@@ -82,6 +82,9 @@ MAX_DEEP_LINK_CHARS = 64
 DEEP_LINK_PAYLOAD = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_DEEP_LINK_CHARS}}}$")
 DEEP_LINK_SPACE = "_"
 COMMAND_PREFIX = "/"
+PHOTO_SUFFIX = ".jpg"
+PHOTO_MIME = "image/jpeg"
+"""Telegram re-encodes a photo (not sent as a file) as JPEG and names it not; it is named after its unique id."""
 BOT_MENTION = "@"
 
 ALLOWED_UPDATES = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY)
@@ -321,7 +324,7 @@ class TelegramAdapter:
     def normalize(self, update: Update) -> IncomingMessage | None:
         """Turn an update into an IncomingMessage, or None for anything the core does not handle.
 
-        Handled: text messages, captions, documents (as an attachment) and button taps. Ignored: edited
+        Handled: text messages, captions, documents and photos (as an attachment) and button taps. Ignored: edited
         messages (re-applying an edit would answer whatever question is open now), channel posts, membership
         changes, service messages, stickers and other media without a caption, messages from bots, and
         commands for another bot.
@@ -333,16 +336,16 @@ class TelegramAdapter:
             return None
         attachment = self._attachment(message)
         text = message.text if message.text is not None else message.caption
-        if attachment is not None:
+        if message.document is not None:
             text = ""  # the file is the message; a caption is not a command or an answer
-        elif not text or self._for_another_bot(text):
+        elif (attachment is None and not text) or (text and self._for_another_bot(text)):
             return None
         user = message.from_user
         return IncomingMessage(
             platform=self.platform,
             chat_id=str(message.chat.id),
             user_id=str(user.id),
-            text=text,
+            text=text or "",
             is_private=message.chat.type == ChatType.PRIVATE,
             display_name=user.full_name,
             language_code=user.language_code,
@@ -352,8 +355,21 @@ class TelegramAdapter:
         )
 
     def _attachment(self, message: Message) -> Attachment | None:
-        """Describe a document sent in a message; its bytes are fetched only if the core asks."""
+        """Describe a document or photo sent in a message; its bytes are fetched only if the core asks.
+
+        A photo's caption stays the message's text (a reading typed under a thermometer's photo is an answer); the
+        photo itself answers only a form's question that takes a file.
+        """
         document = message.document
+        if document is None and message.photo:
+            largest = message.photo[-1]  # Telegram lists a photo's sizes smallest first
+            return Attachment(
+                file_name=largest.file_unique_id + PHOTO_SUFFIX,
+                size=largest.file_size,
+                mime_type=PHOTO_MIME,
+                fetch=self._fetcher(largest.file_id),
+                photo=True,
+            )
         if document is None:
             return None
         return Attachment(

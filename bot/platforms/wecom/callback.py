@@ -26,12 +26,15 @@ from wechatpy.exceptions import InvalidSignatureException
 AES_KEY_CHARS = 43
 ENCRYPT_FIELD = "Encrypt"
 MSG_EVENT = "event"
+MSG_IMAGE = "image"
+PHOTO_SUFFIX = ".jpg"
+"""An image message carries no file name: it is named after its media id (WeCom sends images as JPEG)."""
 EVENT_TEMPLATE_CARD = "template_card_event"
 EVENT_CLICK = "click"
 EVENT_SUBSCRIBE = "subscribe"
 START_COMMAND = "/start"
 NON_TEXT_TEXT = ""
-"""What an image, voice, video, location, link or file message becomes: the core answers ``common.empty``."""
+"""What a voice, video, location, link, image or file message becomes; the last two carry an attachment."""
 EVENT_ID_PREFIX = "ev:"
 EVENT_DIGEST_BYTES = 16
 
@@ -124,23 +127,25 @@ class Callbacks:
         if not kind:
             return None
         text = fields.get("Content", "") if kind == MSG_TEXT else NON_TEXT_TEXT
-        attachment = self._attachment(fields) if kind == MSG_FILE else None
+        attachment = self._attachment(fields, photo=kind == MSG_IMAGE) if kind in (MSG_FILE, MSG_IMAGE) else None
         return self._incoming(user, text, self.delivery_id(fields), is_button=False, attachment=attachment)
 
     def delivery_id(self, fields: Mapping[str, str]) -> str:
         """Return a delivery's id: its MsgId, or for an event (events carry none) a digest of what identifies it."""
         return fields.get("MsgId") or self._event_id(fields.get("FromUserName", ""), fields)
 
-    def _attachment(self, fields: Mapping[str, str]) -> Attachment | None:
-        """Describe a file a member sent; its bytes are fetched through ``media/get`` only if the core asks."""
+    def _attachment(self, fields: Mapping[str, str], *, photo: bool = False) -> Attachment | None:
+        """Describe a file or image a member sent; its bytes are fetched through ``media/get`` only if the core
+        asks (a form's question that takes a file, or the file command)."""
         media_id = fields.get("MediaId", "")
         if not media_id:
             return None
         size = fields.get("FileSize", "")
         return Attachment(
-            file_name=fields.get("FileName") or fields.get("Title") or media_id,
+            file_name=media_id + PHOTO_SUFFIX if photo else fields.get("FileName") or fields.get("Title") or media_id,
             size=int(size) if size.isdigit() else None,
             fetch=self._media_fetcher(media_id),
+            photo=photo,
         )
 
     def _media_fetcher(self, media_id: str) -> Fetch:

@@ -121,6 +121,7 @@ async def test_the_form_asks_every_field_and_an_assisting_group_sees_the_item(ha
     await leader.say("明天 18点")
     await leader.tap("上级交办")
     await leader.say("区指挥部〔2020〕3号")
+    assert keys_of(await leader.say("跳过"))[0] == "supervision.ask_assist"  # no photo of the instruction
     assert keys_of(await leader.say("宣传组、后勤组"))[0] == "supervision.unknown_group"
     await leader.say("宣传组")
     summary = await leader.tap("紧急")

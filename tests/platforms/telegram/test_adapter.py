@@ -419,6 +419,9 @@ async def test_every_recorded_payload_is_handled(
     if path.stem == "document":
         assert msg.attachment is not None and msg.attachment.file_name == "五里牌街道返长人员排查名单0128.xlsx"
         assert msg.attachment.size == 10842 and msg.attachment.data is None  # fetched only when the core asks
+    elif path.stem == "photo_caption":  # the photo is an attachment, its caption still the text
+        assert msg.attachment is not None and msg.attachment.file_name == "AQADbqkxG2p-6VV4.jpg"
+        assert msg.attachment.size == 1203 and msg.attachment.mime_type == "image/jpeg" and msg.attachment.photo
     else:
         assert msg.attachment is None
 

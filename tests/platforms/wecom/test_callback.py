@@ -81,6 +81,9 @@ def test_recorded_callbacks_are_normalized(name: str, expected: tuple[str, bool,
         assert incoming.attachment is not None and incoming.attachment.size == 10842
         assert incoming.attachment.file_name == "五里牌街道返长人员排查名单0128.xlsx"
         assert incoming.attachment.data is None  # fetched only when the core asks
+    elif name == "image.xml":  # an image is named after its media id
+        assert incoming.attachment is not None and incoming.attachment.file_name.endswith(".jpg")
+        assert incoming.attachment.photo and incoming.attachment.data is None
     else:
         assert incoming.attachment is None
     if event_id is not None:
