@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from lianfang.models.alerts import Alert
 from lianfang.models.base import to_db_time
-from sqlalchemy import func, update
+from lianfang.models.screening import ScreeningVisit
+from sqlalchemy import Integer, cast, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 NONCE_LENGTH = 43
@@ -72,3 +73,15 @@ def acknowledged_between(*, session: Session, start: datetime, end: datetime, co
     if community is not None:
         query = query.where(Alert.community == community)
     return int(session.exec(query).one())
+
+
+def visits_by_day(*, session: Session, start: date, end: date) -> dict[date, tuple[int, int]]:
+    """Count the ledger visits that reached someone, and those that raised an alert, per day in [start, end)."""
+    reached = func.coalesce(func.sum(cast(ScreeningVisit.reached, Integer)), 0)
+    alerts = func.coalesce(func.sum(cast(ScreeningVisit.is_alert, Integer)), 0)
+    query = (
+        select(ScreeningVisit.day, reached, alerts)
+        .where(ScreeningVisit.day >= start, ScreeningVisit.day < end)
+        .group_by(col(ScreeningVisit.day))
+    )
+    return {row[0]: (int(row[1]), int(row[2])) for row in session.exec(query)}

@@ -71,6 +71,7 @@ WORDS = {
     "nothing": "dashboard.nothing",
     "no_data": "dashboard.no_data",
     "show_day": "dashboard.show_day",
+    "show": "dashboard.show",
     "today": "dashboard.today",
     "masked_note": "dashboard.masked_note",
     "full_note": "dashboard.full_note",
@@ -168,7 +169,7 @@ def _page(app: App, member_id: int, wanted: str, now: datetime) -> Response:
         if day > ctx.today:
             return error_page(lang, FUTURE_DAY)
         board = build_dashboard(ctx, member, day)
-        html = _render_page(board, lang, ctx.now.strftime("%H:%M"), ctx.today)
+        html = render_page(board, lang, ctx.now.strftime("%H:%M"), ctx.today)
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
@@ -183,7 +184,7 @@ def _day(text: str, today: date) -> date | None:
         return None
 
 
-def _render_page(board: Dashboard, lang: str, refreshed: str, today: date) -> str:
+def render_page(board: Dashboard, lang: str, refreshed: str, today: date) -> str:
     return TEMPLATES.get_template("page.html").render(
         board=board,
         words=words(lang),

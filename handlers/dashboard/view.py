@@ -9,15 +9,16 @@ from datetime import date, datetime, time, timedelta
 from lianfang.bot.context import Context
 from lianfang.bot.i18n import render
 from lianfang.bot.types import Text
-from lianfang.handlers.daily_report import DayFigures, day_figures, deadline_of
+from lianfang.handlers.daily_report import day_figures, deadline_of
 from lianfang.handlers.shared.access import audit_private_view, is_overseer, sees_full_data
 from lianfang.handlers.shared.labels import community_name, group_label
 from lianfang.handlers.supervision import digest_lines, section_lines
 from lianfang.handlers.supplies import supplies_lines
 from lianfang.models.alerts import Alert
-from lianfang.models.dashboard import acknowledged_between, open_alerts
+from lianfang.models.checks import check_figures
+from lianfang.models.dashboard import acknowledged_between, open_alerts, visits_by_day
 from lianfang.models.members import ROLE_GROUP_LEAD, Member
-from lianfang.models.referrals import STATUSES
+from lianfang.models.referrals import STATUSES, referrals_opened
 from lianfang.models.reports import reports_of_day
 from lianfang.models.screening import ledger_by_compound
 
@@ -40,15 +41,12 @@ REFERRAL_TEXT = {
     "confirmed": "referral.status_confirmed",
     "closed": "referral.status_closed",
 }
-FigureOf = Callable[[DayFigures], int]
-FIGURES: tuple[tuple[str, FigureOf], ...] = (
-    ("dashboard.figure_checks", lambda f: f.checks.checked_today + f.ledger.reached_today),
-    ("dashboard.figure_alerts", lambda f: f.checks.alerts_today + f.ledger.alerts_today),
-    ("dashboard.figure_referrals", lambda f: f.referrals_today),
-    ("dashboard.figure_observed", lambda f: f.observation.under_observation),
-    ("dashboard.figure_verified", lambda f: f.ledger.verified),
+SERIES = (
+    ("dashboard.figure_checks", "checked"),
+    ("dashboard.figure_alerts", "alerts"),
+    ("dashboard.figure_referrals", "referrals"),
 )
-"""The 疫情变化 figures drawn with a 7-day line: locale key of the label, and how to read it from a day's figures."""
+"""The 疫情变化 figures drawn with a 7-day line: locale key of the label, and the name of the count."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,8 @@ class Figure:
 
     label: str
     value: int
-    series: tuple[int, ...]
+    series: tuple[int, ...] = ()
+    """Oldest first; empty for a figure that is a standing total (the records hold only its current value)."""
 
 
 @dataclass(frozen=True)
@@ -158,14 +157,17 @@ def build_dashboard(ctx: Context, member: Member, day: date) -> Dashboard:
 
 def _whole_picture(ctx: Context, board: Dashboard, say: Callable[[Text], str]) -> None:
     day = board.day
-    series = [day_figures(ctx, day - timedelta(days=back)) for back in range(SPARK_DAYS - 1, -1, -1)]
-    board.figures = [
-        Figure(say(Text(key)), read(series[-1]), tuple(read(each) for each in series)) for key, read in FIGURES
+    figures = day_figures(ctx, day)
+    series = _daily_counts(ctx, day)
+    board.figures = [Figure(say(Text(key)), series[name][-1], tuple(series[name])) for key, name in SERIES]
+    board.figures += [
+        Figure(say(Text("dashboard.figure_observed")), figures.observation.under_observation),
+        Figure(say(Text("dashboard.figure_verified")), figures.ledger.verified),
     ]
     board.summary = [say(line) for line in supplies_lines(ctx, day)]
-    counts = series[-1].referrals
+    counts = figures.referrals
     board.referrals = [(say(Text(REFERRAL_TEXT[status])), counts.get(status, 0)) for status in STATUSES]
-    watched = series[-1].observation
+    watched = figures.observation
     board.observation = [
         (say(Text("dashboard.observed_under")), watched.under_observation),
         (say(Text("dashboard.observed_new")), watched.new),
@@ -175,6 +177,23 @@ def _whole_picture(ctx: Context, board: Dashboard, say: Callable[[Text], str]) -
     # today: open items by colour as they stand now; any day: that day's counts
     colours = digest_lines(ctx) if board.is_today else []
     board.supervision = [say(line) for line in [*colours, *section_lines(ctx, day)]]
+
+
+def _daily_counts(ctx: Context, day: date) -> dict[str, list[int]]:
+    """Return the last days' checks, alerts and referrals, oldest first, counted as the merged report counts them."""
+    first = day - timedelta(days=SPARK_DAYS - 1)
+    visits = visits_by_day(session=ctx.session, start=first, end=day + timedelta(days=1))
+    counts: dict[str, list[int]] = {name: [] for _key, name in SERIES}
+    for back in range(SPARK_DAYS):
+        each = first + timedelta(days=back)
+        checks = check_figures(session=ctx.session, day=each)
+        reached, alerts = visits.get(each, (0, 0))
+        counts["checked"].append(checks.checked_today + reached)
+        counts["alerts"].append(checks.alerts_today + alerts)
+        start = datetime.combine(each, time(0), ctx.tz)
+        opened = referrals_opened(session=ctx.session, start=start, end=start + timedelta(days=1))
+        counts["referrals"].append(opened)
+    return counts
 
 
 def _group_states(
