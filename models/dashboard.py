@@ -80,7 +80,7 @@ def visits_by_day(*, session: Session, start: date, end: date) -> dict[date, tup
     reached = func.coalesce(func.sum(cast(ScreeningVisit.reached, Integer)), 0)
     alerts = func.coalesce(func.sum(cast(ScreeningVisit.is_alert, Integer)), 0)
     query = (
-        select(ScreeningVisit.day, reached, alerts)
+        select(col(ScreeningVisit.day), reached, alerts)
         .where(ScreeningVisit.day >= start, ScreeningVisit.day < end)
         .group_by(col(ScreeningVisit.day))
     )

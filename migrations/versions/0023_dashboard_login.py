@@ -1,4 +1,4 @@
-"""dashboard login links: one-time, recorded when sent and marked when used
+"""dashboard login links (one-time, recorded when sent and marked when used); a coverage index on the ledger
 
 Revision ID: 0023
 Revises: 0022
@@ -32,9 +32,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("nonce"),
     )
     op.create_index(op.f("ix_dashboardlogin_member_id"), "dashboardlogin", ["member_id"], unique=False)
+    op.create_index("ix_screeningtarget_coverage", "screeningtarget", ["community", "compound", "status"], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index("ix_screeningtarget_coverage", table_name="screeningtarget")
     op.drop_index(op.f("ix_dashboardlogin_member_id"), table_name="dashboardlogin")
     op.drop_table("dashboardlogin")
