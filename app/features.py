@@ -4,7 +4,7 @@ from typing import Any
 
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.exports import Exports
-from lianfang.bot.feature import Feature
+from lianfang.bot.feature import Feature, RouteFactory
 from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
 from lianfang.bot.menu import Menu
@@ -16,6 +16,7 @@ from lianfang.handlers import (
     checks,
     coverage,
     daily_report,
+    dashboard,
     duty,
     leave,
     meetings,
@@ -35,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     daily_report.FEATURE,
     report_files.FEATURE,
+    dashboard.FEATURE,
     observation.FEATURE,
     alerts.FEATURE,
     referrals.FEATURE,
@@ -73,3 +75,5 @@ ORG_SECTIONS: tuple[OrgSection[Any], ...] = tuple(f.settings for f in FEATURES i
 """The features' tables in the org file, which the org model is composed of."""
 FEATURE_CLIS: tuple[CliRegistrar, ...] = tuple(f.cli for f in FEATURES if f.cli is not None)
 """The features' ``lianfang`` subcommands."""
+FEATURE_ROUTES: tuple[RouteFactory, ...] = tuple(f.routes for f in FEATURES if f.routes is not None)
+"""The features' HTTP routes, built for an instance by ``create_web_app``."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from http import HTTPStatus
 
+from lianfang.app.features import FEATURE_ROUTES
 from lianfang.app.platforms import platform_named
 from lianfang.bot.db import session_scope
+from lianfang.bot.feature import RouteFactory
 from lianfang.bot.platform import WallClock
 from lianfang.bot.ports import Adapter
 from lianfang.bot.runtime import App
@@ -28,8 +31,13 @@ STATUS_DEGRADED = "degraded"
 STATUS_ERROR = "error"
 
 
-def create_web_app(app: App, *served: Adapter | None, wall_clock: WallClock = time.time) -> Starlette:
-    """Build the Starlette app: ``/healthz``, and the routes each served platform declares for its adapter.
+def create_web_app(
+    app: App,
+    *served: Adapter | None,
+    wall_clock: WallClock = time.time,
+    features: Sequence[RouteFactory] = FEATURE_ROUTES,
+) -> Starlette:
+    """Build the Starlette app: ``/healthz``, the routes each served platform declares, and the features' pages.
 
     ``None`` among ``served`` is skipped (no platform). ``wall_clock`` (Unix seconds) is the real time, even when
     the app runs on a simulated clock: platforms sign their requests with it.
@@ -53,6 +61,8 @@ def create_web_app(app: App, *served: Adapter | None, wall_clock: WallClock = ti
     for adapter in served:
         if adapter is not None:
             routes.extend(platform_named(adapter.platform).routes(adapter, app, wall_clock))
+    for feature_routes in features:
+        routes.extend(feature_routes(app))
     return Starlette(routes=routes)
 
 

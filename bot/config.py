@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     org_file: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    public_base_url: str | None = None
+    """Where users reach the HTTP app (links in chat, the dashboard's); unset: ``http://HTTP_HOST:HTTP_PORT``."""
+    dashboard_secret: SecretStr | None = None
+    """Signs the dashboard's login links and session cookies; unset, the dashboard is off."""
     http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     """How long a client may take to send a request's headers (from connecting, or from its first byte)."""
     http_body_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
@@ -82,6 +86,24 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @field_validator("dashboard_secret")
+    @classmethod
+    def _real_dashboard_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            reject_placeholder("dashboard_secret", value)
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else None
+
+    def base_url(self) -> str:
+        """Return where users reach the HTTP app, without a trailing slash."""
+        return self.public_base_url or f"http://{self.http_host}:{self.http_port}"
 
     @field_validator("default_language")
     @classmethod

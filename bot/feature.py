@@ -6,8 +6,9 @@ figures, the org-file sections, the CLI subcommands) is derived from these decla
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.exports import Export
@@ -17,6 +18,13 @@ from lianfang.bot.menu import MenuEntry
 from lianfang.bot.org import OrgSection
 from lianfang.bot.report_parts import ReportPart
 from lianfang.bot.subcommands import CliRegistrar
+
+if TYPE_CHECKING:
+    from lianfang.bot.runtime import App
+    from starlette.routing import BaseRoute
+
+RouteFactory = Callable[["App"], Sequence["BaseRoute"]]
+"""Build a feature's HTTP routes for a running instance (served beside the webhooks and /healthz)."""
 
 
 @dataclass(frozen=True)
@@ -38,3 +46,5 @@ class Feature:
     """Adds the feature's subcommands to ``lianfang``, if it has any."""
     exports: tuple[Export, ...] = ()
     """The files it lets members have in chat through ``/export NAME`` (导出)."""
+    routes: RouteFactory | None = None
+    """Builds the feature's HTTP routes for an instance, if it serves pages."""

@@ -4,6 +4,7 @@ from lianfang.models.alerts import Alert
 from lianfang.models.audit import AuditEntry
 from lianfang.models.cards import CardUse
 from lianfang.models.checks import CheckDailyTotal, CheckResult
+from lianfang.models.dashboard import DashboardLogin
 from lianfang.models.drafts import Draft
 from lianfang.models.duty import DutyAssignment, DutyLeader, DutySwap
 from lianfang.models.events import ProcessedEvent
@@ -33,6 +34,7 @@ __all__ = [
     "ChatBinding",
     "CheckDailyTotal",
     "CheckResult",
+    "DashboardLogin",
     "DailyReport",
     "DailyReportVersion",
     "Draft",

@@ -35,6 +35,8 @@ class ScreeningTarget(SQLModel, table=True):
         Index("ix_screeningtarget_member_due", "member_id", "due_on"),
         # Export and per-community figures walk one community in ledger order.
         Index("ix_screeningtarget_community_id", "community", "id"),
+        # Coverage by community and compound (the dashboard, /coverage) counts from this index, not the wide rows.
+        Index("ix_screeningtarget_coverage", "community", "compound", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

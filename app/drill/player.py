@@ -7,6 +7,7 @@ import contextlib
 import io
 import logging
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from lianfang.bot.org import Org, OrgError, default_org_path, load_org
 from lianfang.bot.runtime import App, ManualClock
 from lianfang.bot.types import Attachment, AttachmentTooLarge, IncomingMessage, OutgoingMessage
 from lianfang.handlers.membership.joining import new_invite
+from pydantic import SecretStr
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,9 @@ def play(drill: Drill, out: TextIO, options: Options) -> Outcome:
     org_path, org = load_drill_org(drill, options)
     with tempfile.TemporaryDirectory(prefix="lianfang-drill-") as folder:
         url = options.database_url or f"sqlite:///{Path(folder) / 'drill.db'}"
-        settings = Settings(_env_file=None, database_url=url, org_file=org_path)
+        # a secret of its own, so a drill shows the dashboard's login link as a real instance would
+        secret = SecretStr(secrets.token_urlsafe(32))
+        settings = Settings(_env_file=None, database_url=url, org_file=org_path, dashboard_secret=secret)
         where = "临时 SQLite 数据库" if options.database_url is None else "数据库 " + url
         if not options.quiet:
             out.write(f"{options.title} — {org.name} {(options.day or drill.day).isoformat()}（模拟时钟，{where}）\n")

@@ -1,7 +1,7 @@
 """files and photos kept as a form's answer: a 督办 item's 批示, a market inspection's photo
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 Create Date: 2026-11-30 00:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from lianfang.app.features import FEATURES
 from lianfang.app.web import create_web_app
 from lianfang.bot.ports import SendError
+from lianfang.bot.runtime import App
 from sqlalchemy import create_engine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Route
 
 from tests.fakes import Harness
 
@@ -47,3 +52,22 @@ async def test_healthz_reports_the_database(database_url: str, tmp_path: Path) -
     finally:
         harness.app.engine.dispose()
         engine.dispose()
+
+
+async def test_features_routes_are_served_beside_the_health_check(database_url: str) -> None:
+    harness = Harness.create(database_url)
+
+    def routes(app: App) -> list[BaseRoute]:
+        async def hello(_request: Request) -> PlainTextResponse:
+            return PlainTextResponse(app.org.name)
+
+        return [Route("/hello", hello, methods=["GET"])]
+
+    try:
+        transport = httpx.ASGITransport(app=create_web_app(harness.app, features=[routes]))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+            assert (await http.get("/hello")).text == harness.org.name
+            assert (await http.get("/healthz")).status_code == 200
+        assert any(feature.routes is not None for feature in FEATURES)  # the dashboard's are served by default
+    finally:
+        harness.app.engine.dispose()

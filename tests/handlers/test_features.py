@@ -36,6 +36,7 @@ ORDER = (
     "leave",
     "daily_report",
     "report_files",
+    "dashboard",
     "membership",
     "undeliverable",
 )
@@ -109,6 +110,7 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
         "duty",
         "daily",
         "report",
+        "dashboard",
         "coverage",
         "export",
         "bind",
@@ -148,6 +150,7 @@ def legacy_help_keys(ctx: Context, member: Member) -> list[str]:
         keys.append("help.daily")
     if overseer:
         keys += ["help.report", "report_files.help"]
+    keys.append("dashboard.help")
     if overseer or member.role in ctx.org.access.full_data_roles:
         keys.append("help.ack")
     if member.role == ROLE_ADMIN:

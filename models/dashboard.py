@@ -1,0 +1,87 @@
+"""The dashboard's records and reads: one-time login links (recorded when sent, marked when used), open alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from lianfang.models.alerts import Alert
+from lianfang.models.base import to_db_time
+from lianfang.models.screening import ScreeningVisit
+from sqlalchemy import Integer, cast, func, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+NONCE_LENGTH = 43
+"""A URL-safe rendering of 32 random bytes."""
+
+
+class DashboardLogin(SQLModel, table=True):
+    """A login link sent to a member: its random nonce, until when it works, and when it was used."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(max_length=64, unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+def add_login(*, session: Session, nonce: str, member_id: int, now: datetime, expires_at: datetime) -> None:
+    """Record a login link just sent."""
+    session.add(
+        DashboardLogin(nonce=nonce, member_id=member_id, created_at=to_db_time(now), expires_at=to_db_time(expires_at))
+    )
+    session.flush()
+
+
+def use_login(*, session: Session, nonce: str, now: datetime) -> int | None:
+    """Mark a link used and return its member's id; None if it is unknown, expired or was used already.
+
+    One UPDATE does it, so two requests racing with the same link cannot both get in.
+    """
+    moment = to_db_time(now)
+    used = session.execute(
+        update(DashboardLogin)
+        .where(
+            col(DashboardLogin.nonce) == nonce,
+            col(DashboardLogin.used_at).is_(None),
+            col(DashboardLogin.expires_at) > moment,
+        )
+        .values(used_at=moment)
+    )
+    if not used.rowcount:  # type: ignore[attr-defined]
+        return None
+    return session.exec(select(DashboardLogin.member_id).where(DashboardLogin.nonce == nonce)).one()
+
+
+def login_of(*, session: Session, nonce: str) -> DashboardLogin | None:
+    """Return the recorded link with a nonce (to tell a used link from an unknown one)."""
+    return session.exec(select(DashboardLogin).where(DashboardLogin.nonce == nonce)).first()
+
+
+def open_alerts(*, session: Session, community: str | None = None, limit: int = 50) -> list[Alert]:
+    """Return alerts nobody has acknowledged yet, newest first; of one community when given."""
+    query = select(Alert).where(col(Alert.acked_at).is_(None))
+    if community is not None:
+        query = query.where(Alert.community == community)
+    return list(session.exec(query.order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)))
+
+
+def acknowledged_between(*, session: Session, start: datetime, end: datetime, community: str | None = None) -> int:
+    """Count the alerts acknowledged in a span of time, in SQL."""
+    query = select(func.count()).select_from(Alert)
+    query = query.where(col(Alert.acked_at) >= to_db_time(start), col(Alert.acked_at) < to_db_time(end))
+    if community is not None:
+        query = query.where(Alert.community == community)
+    return int(session.exec(query).one())
+
+
+def visits_by_day(*, session: Session, start: date, end: date) -> dict[date, tuple[int, int]]:
+    """Count the ledger visits that reached someone, and those that raised an alert, per day in [start, end)."""
+    reached = func.coalesce(func.sum(cast(ScreeningVisit.reached, Integer)), 0)
+    alerts = func.coalesce(func.sum(cast(ScreeningVisit.is_alert, Integer)), 0)
+    query = (
+        select(col(ScreeningVisit.day), reached, alerts)
+        .where(ScreeningVisit.day >= start, ScreeningVisit.day < end)
+        .group_by(col(ScreeningVisit.day))
+    )
+    return {row[0]: (int(row[1]), int(row[2])) for row in session.exec(query)}
