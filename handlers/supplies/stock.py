@@ -229,15 +229,16 @@ def alert_if_low(ctx: Context, *, item: Item, place: str, on_hand: int) -> None:
     params = {"item": item.name, "place": rules.place_named(place), "on_hand": on_hand, "unit": item.unit}
     day = ctx.today
     cover = days_of_cover(ctx, item=item.name, place=place, amount=on_hand)
-    if _claim(ctx, day, LEDGER_LOW, item.name, place):
-        chat = group_chat(ctx, rules.group)
+    # claimed only when there is a chat to tell: an alert with nowhere to go is tried again on the next movement
+    chat = group_chat(ctx, rules.group)
+    if chat is not None and _claim(ctx, day, LEDGER_LOW, item.name, place):
         lines = [Text("stock.low_alert", {**params, "threshold": item.threshold})]
         if cover is not None:
             lines.append(Text("stock.cover", {"days": cover}))
-        if chat is not None:
-            ctx.send(chat, lines, ctx.settings.default_language)
-    if on_hand == 0 and _claim(ctx, day, LEDGER_OUT, item.name, place):
-        broadcast(ctx, leadership_chats(ctx), [Text("stock.out_alert", params)])
+        ctx.send(chat, lines, ctx.settings.default_language)
+    leaders = leadership_chats(ctx)
+    if on_hand == 0 and leaders and _claim(ctx, day, LEDGER_OUT, item.name, place):
+        broadcast(ctx, leaders, [Text("stock.out_alert", params)])
 
 
 def _claim(ctx: Context, day: date, kind: str, item: str, place: str) -> bool:

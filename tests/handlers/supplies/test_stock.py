@@ -79,6 +79,20 @@ async def test_low_stock_alerts_the_group_once_a_day_and_a_stock_out_the_leaders
     assert group.unread() == [] and "stock.out_alert" not in keys_of(leadership.unread())
 
 
+async def test_a_low_stock_alert_waits_for_the_supplies_chat_to_be_bound(harness: Harness) -> None:
+    admin, _, _ = await harness.bound_org_chats()
+    clerk = await harness.member("赵敏", "supplies", "staff")
+    await clerk.say("库存 入库 84消毒液 40 街道仓库")
+    await clerk.say("库存 出库 84消毒液 20 街道仓库 消杀")  # low, but no 保障组 chat is bound yet
+    await harness.group("g-supplies", admin).say("/bind group supplies")
+    group = harness.group("g-supplies", clerk)
+    group.catch_up()
+    await clerk.say("库存 出库 84消毒液 1 街道仓库 消杀")
+    assert keys_of(group.unread())[0] == "stock.low_alert"  # not lost for the day
+    await clerk.say("库存 出库 84消毒液 1 街道仓库 消杀")
+    assert group.unread() == []  # and still once a day
+
+
 async def test_an_expired_batch_counts_as_gone_on_its_expiry_date(harness: Harness) -> None:
     clerk, group, _ = await keeper(harness)
     await clerk.say("库存 入库 75%酒精 100 街道仓库 B1 2020-01-30")
