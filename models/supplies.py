@@ -41,6 +41,8 @@ PURCHASE_RECORDED = "recorded"
 PURCHASE_WAITING = "waiting"
 """Over its budget line: recorded only once a leader approves it."""
 PURCHASE_REFUSED = "refused"
+PURCHASE_WITHDRAWN = "withdrawn"
+"""A purchase that waited for a leader while its request was supplied from stock instead."""
 
 
 class SupplyNeed(SQLModel, table=True):
@@ -237,6 +239,17 @@ def waiting_purchase(*, session: Session, need_id: int) -> Purchase | None:
     return session.exec(
         select(Purchase).where(Purchase.need_id == need_id, Purchase.status == PURCHASE_WAITING)
     ).first()
+
+
+def withdraw_waiting_purchases(*, session: Session, need_id: int) -> int:
+    """Withdraw a request's purchases still waiting for a leader (it was supplied otherwise); return how many."""
+    table = table_of(Purchase)
+    statement = (
+        update(table)
+        .where(table.c.need_id == need_id, table.c.status == PURCHASE_WAITING)
+        .values(status=PURCHASE_WITHDRAWN)
+    )
+    return session.connection().execute(statement).rowcount
 
 
 def get_purchase(*, session: Session, purchase_id: int) -> Purchase | None:

@@ -42,6 +42,7 @@ from lianfang.models.supplies import (
     SupplyNeed,
     advance_need,
     open_needs,
+    withdraw_waiting_purchases,
 )
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ def _stock(ctx: MemberContext, need: SupplyNeed, args: str) -> bool:
         raise TextError("stock.not_enough", item=item.name, place=place.name, on_hand=moved.on_hand, unit=item.unit)
     if not _advance(ctx, need, STATUS_ALLOCATED, source=SOURCE_STOCK, place=place.key, step_quantity=quantity):
         return False
+    withdraw_waiting_purchases(session=ctx.session, need_id=need.id or 0)  # a leader's later tap then changes nothing
     tell_supplies_group(ctx, need)
     alert_if_low(ctx, item=item, place=place.key, on_hand=moved.on_hand)
     return True

@@ -57,6 +57,25 @@ async def test_a_purchase_within_budget_is_recorded_and_one_over_it_waits_for_a_
         assert [p.status for p in session.exec(select(Purchase).order_by(Purchase.id))] == ["recorded", "recorded"]
 
 
+async def test_a_purchase_waiting_for_a_leader_is_withdrawn_when_stock_supplies_the_request(harness: Harness) -> None:
+    await harness.bound_org_chats()
+    leader = await harness.member("王宏武", "coordination", "leader")
+    lead = await harness.member("邓勇", "supplies", "group_lead")
+    requester = await harness.member("王芳", "screening", "staff", "dongfeng")
+    await requester.say("/supply 防护服 5000 套 急")
+    await requester.say("/skip")
+    await requester.say("提交")
+    await lead.say("物资 1 批准")
+    assert keys_of(await lead.say("物资 1 采购 某防护用品厂 45.5 街道预备费")) == ["funds.waiting"]
+    await lead.say("库存 入库 防护服 5000 街道仓库 区调配")  # the district sends them meanwhile
+    assert "已备货" in texts_of(await lead.say("物资 1 调拨 街道仓库"))
+    assert keys_of(leader.unread()) == ["funds.over_budget"]
+    assert keys_of(await leader.tap("批准采购")) == ["funds.decided"]  # too late: nothing is bought
+    with Session(harness.app.engine) as session:
+        assert session.exec(select(Purchase.status)).all() == ["withdrawn"]
+    assert "街道预备费：50000.00 / 0.00 / 50000.00" in texts_of(await lead.say("资金"))
+
+
 def test_org_check_names_a_bad_supplies_section(tmp_path: Path) -> None:
     sample = Path("examples/wulipai.toml").read_text(encoding="utf-8")
     for broken, expected in (
