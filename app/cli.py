@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from lianfang.app.features import FEATURE_CLIS, ORG_SECTIONS
+from lianfang.app.features import FEATURE_CLIS, FIGURES, ORG_SECTIONS
 from lianfang.app.platforms import PLATFORMS, Settings, configured
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
@@ -57,7 +57,7 @@ def load_org_or_exit(settings: Settings) -> Org:
     """Load the configured org file (or the bundled sample), exiting with its problems when invalid."""
     path = settings.org_file or default_org_path()
     try:
-        return load_org(path, ORG_SECTIONS)
+        return load_org(path, ORG_SECTIONS, FIGURES)
     except OrgError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -137,7 +137,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_org_check(args: argparse.Namespace) -> int:
     """Validate an org file: print OK, or every problem with file, line and field."""
-    problems = check_org(args.file, ORG_SECTIONS)
+    problems = check_org(args.file, ORG_SECTIONS, FIGURES)
     if not problems:
         print("OK")
         return EXIT_OK

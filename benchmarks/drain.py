@@ -33,7 +33,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter  # noqa: E402
 from lianfang.app.cli import build_app  # noqa: E402
-from lianfang.app.features import ORG_SECTIONS  # noqa: E402
+from lianfang.app.features import FIGURES, ORG_SECTIONS  # noqa: E402
 from lianfang.app.platforms import Settings  # noqa: E402
 from lianfang.bot.db import session_scope  # noqa: E402
 from lianfang.bot.org import default_org_path, load_org  # noqa: E402
@@ -93,7 +93,7 @@ async def outbox_drain(url: str, messages: int, rate: float) -> dict[str, float]
     """Queue ``messages`` and drain them to the rate-limited fake; return the figures."""
     fake = RateLimitedFake(rate=rate)
     await fake.start()
-    app = build_app(Settings(_env_file=None, database_url=url), load_org(default_org_path(), ORG_SECTIONS))
+    app = build_app(Settings(_env_file=None, database_url=url), load_org(default_org_path(), ORG_SECTIONS, FIGURES))
     app.add_adapter(TelegramAdapter(TOKEN, base_url=fake.url, overall_rate=rate))
     try:
         await app.start()

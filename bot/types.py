@@ -227,7 +227,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class IncomingMessage:
-    """One thing a user said or tapped, normalised by an adapter."""
+    """One thing a user said or tapped, normalized by an adapter."""
 
     platform: str
     chat_id: str

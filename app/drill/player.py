@@ -18,7 +18,7 @@ from typing import TextIO
 from lianfang.app.cli import build_app, main
 from lianfang.app.drill.format import Command, Drill, DrillError, Expect, Narration, Say, SendFile, Step, Tap
 from lianfang.app.drill.transcript import Transcript, text_of
-from lianfang.app.features import ORG_SECTIONS, TICK
+from lianfang.app.features import FIGURES, ORG_SECTIONS, TICK
 from lianfang.app.platforms import Settings
 from lianfang.bot.chat_purpose import bind_for_purpose
 from lianfang.bot.db import session_scope
@@ -83,7 +83,7 @@ def load_drill_org(drill: Drill, options: Options) -> tuple[Path, Org]:
     """Load the org a drill plays against (``--org``, else the file's, else the bundled one); DrillError if bad."""
     path = options.org or drill.org or default_org_path()
     try:
-        return path, load_org(path, ORG_SECTIONS)
+        return path, load_org(path, ORG_SECTIONS, FIGURES)
     except OrgError as error:
         raise DrillError([str(problem) for problem in error.problems]) from None
 

@@ -3,7 +3,7 @@
 import difflib
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -44,14 +44,19 @@ def default_org_path() -> Path:
     return Path(str(files(EXAMPLES_PACKAGE) / DEFAULT_ORG_FILE))
 
 
-def check_org(path: str | Path, sections: Sequence[OrgSection[Any]]) -> list[Problem]:
+def check_org(
+    path: str | Path, sections: Sequence[OrgSection[Any]], figures: Collection[str] | None = None
+) -> list[Problem]:
     """Return every problem found in an org file made of the core and these sections; none means it is fine."""
-    return _read(Path(path), org_model(sections))[1]
+    return _read(Path(path), org_model(sections, figures))[1]
 
 
-def load_org(path: str | Path, sections: Sequence[OrgSection[Any]]) -> Org:
-    """Load an org file made of the core and these sections, raising OrgError with every problem found."""
-    org, problems = _read(Path(path), org_model(sections))
+def load_org(path: str | Path, sections: Sequence[OrgSection[Any]], figures: Collection[str] | None = None) -> Org:
+    """Load an org file made of the core and these sections, raising OrgError with every problem found.
+
+    With ``figures`` (the report figures the features compute), a report field's ``source`` must name one of them.
+    """
+    org, problems = _read(Path(path), org_model(sections, figures))
     if org is None:
         raise OrgError(problems)
     return org

@@ -17,25 +17,6 @@ from pydantic import Field, model_validator
 if TYPE_CHECKING:
     from lianfang.bot.org.section import OrgSection
 
-FigureSource = Literal[
-    "checks_today",
-    "alerts_today",
-    "referrals_today",
-    "ledger_verified_total",
-    "key_persons_today",
-    "market_checks_today",
-    "markets_closed",
-    "incidents_today",
-    "rumours_today",
-    "incidents_open",
-    "supervision_open",
-    "supervision_overdue",
-    "supervision_closed_today",
-    "inspections_today",
-]
-"""Figures a daily report field can be filled from: people checked today (/check and ledger visits), fever or
-symptom cases today, referrals opened today, people verified on the ledger so far, key persons put under
-observation today, 督办 items open, overdue, and confirmed done today, and the day's 督查 inspections."""
 Role = Literal["admin", "leader", "group_lead", "reporter", "staff"]
 FieldType = Literal["text", "int", "choice"]
 
@@ -56,7 +37,7 @@ class ReportField(OrgModel):
     required: bool = Field(default=True, strict=True)
     choices: list[NonBlank] = Field(default_factory=list)
     max_length: int = Field(default=DEFAULT_TEXT_MAX_LENGTH, gt=0, strict=True)
-    source: FigureSource | None = None
+    source: Identifier | None = None
     """A figure the bot fills in from its records; the reporter checks it and may change it before submitting."""
 
     @model_validator(mode="after")
@@ -151,6 +132,8 @@ class Org(OrgModel):
 
     sections: ClassVar[tuple[OrgSection[Any], ...]] = ()
     """The features' sections this model was composed with (see ``org_model``); none for the core alone."""
+    figures: ClassVar[frozenset[str] | None] = None
+    """The report figures the features compute, which a report field's ``source`` may name; None leaves it unchecked."""
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
@@ -170,10 +153,23 @@ class Org(OrgModel):
                 )
             )
         problems += self._compound_problems()
+        problems += self._source_problems()
         for section in self.sections:
             problems += section.problems(self)
         raise_if(problems)
         return self
+
+    def _source_problems(self) -> Located:
+        """Refuse a report field filled from a figure no feature computes, naming the figures there are."""
+        if self.figures is None:
+            return []
+        known = ", ".join(sorted(self.figures))
+        return [
+            (("groups", g, "report", f, "source"), f"no feature computes {field.source!r} (figures: {known})")
+            for g, group in enumerate(self.groups)
+            for f, field in enumerate(group.report)
+            if field.source is not None and field.source not in self.figures
+        ]
 
     def _compound_problems(self) -> Located:
         """Refuse a compound listed under two communities, naming it at both places: addresses map to one."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar, cast
@@ -38,15 +38,18 @@ class OrgSection(Generic[SectionModel]):
         return [((self.name, *loc), message) for loc, message in self.check(org, self.of(org))]
 
 
-def org_model(sections: Sequence[OrgSection[Any]]) -> type[Org]:
-    """Return the org model made of the core and these sections, in their order (one class per section list)."""
-    return _composed(tuple(sections))
+def org_model(sections: Sequence[OrgSection[Any]], figures: Collection[str] | None = None) -> type[Org]:
+    """Return the org model made of the core and these sections, in their order (one class per section list).
+
+    ``figures`` are the report figures the features compute; a report field's ``source`` must name one of them.
+    """
+    return _composed(tuple(sections), None if figures is None else frozenset(figures))
 
 
 @cache
-def _composed(sections: tuple[OrgSection[Any], ...]) -> type[Org]:
+def _composed(sections: tuple[OrgSection[Any], ...], figures: frozenset[str] | None) -> type[Org]:
     """Compose the org model once per section list, so each load does not build a new class."""
-    if not sections:
+    if not sections and figures is None:
         return Org
     fields: dict[str, Any] = {
         section.name: (section.model, Field() if section.required else Field(default_factory=section.model))
@@ -54,4 +57,5 @@ def _composed(sections: tuple[OrgSection[Any], ...]) -> type[Org]:
     }
     model = create_model(Org.__name__, __base__=Org, __module__=Org.__module__, **fields)
     model.sections = sections
+    model.figures = figures
     return model

@@ -270,7 +270,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def header_names(org: Org) -> dict[str, str]:
-    """Return the known header names, normalised, with the field each names; the org's names win."""
+    """Return the known header names, normalized, with the field each names; the org's names win."""
     names = {_normalize_header(name): key for key, aliases in BUILTIN_HEADERS.items() for name in aliases}
     names.update({_normalize_header(name): key for name, key in SCREENING.of(org).headers.items()})
     return names

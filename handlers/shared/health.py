@@ -98,7 +98,7 @@ def normalize_symptom(word: str) -> str | None:
 
 
 def parse_symptoms(text: str, _ctx: Context) -> str:
-    """Read a list of symptoms; known words are normalised, others kept as typed."""
+    """Read a list of symptoms; known words are normalized, others kept as typed."""
     words = [w for w in SYMPTOM_SPLIT.split(text) if w]
     if not words:
         raise FieldError("form.error_empty")

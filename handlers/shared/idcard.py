@@ -40,7 +40,7 @@ class IdNumberError(ValueError):
 
 @dataclass(frozen=True)
 class IdInfo:
-    """What an ID number tells: the normalised 18-character number, date of birth and sex."""
+    """What an ID number tells: the normalized 18-character number, date of birth and sex."""
 
     number: str
     birth: date
@@ -65,7 +65,7 @@ def _birth(digits: str) -> date:
 
 
 def parse_id_number(text: str, *, today: date) -> IdInfo:
-    """Validate an 18-digit (or old 15-digit) ID number and return it normalised to 18 characters.
+    """Validate an 18-digit (or old 15-digit) ID number and return it normalized to 18 characters.
 
     Old 15-digit numbers have no check digit; they are upgraded (century 19 inserted, check digit computed)
     so that the same person is one record whichever form a list uses.

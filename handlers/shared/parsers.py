@@ -34,18 +34,23 @@ def parse_text(max_length: int) -> Parser:
     return parse
 
 
+def read_int(text: str, low: int, high: int) -> int:
+    """Read a whole number within [low, high], Chinese full-width digits accepted; raise FieldError otherwise."""
+    cleaned = text.translate(FULLWIDTH_DIGITS).replace(",", "").replace("，", "").strip()
+    try:
+        value = int(cleaned)
+    except ValueError:
+        raise FieldError("form.error_not_int") from None
+    if not low <= value <= high:
+        raise FieldError("form.error_int_range", low=low, high=high)
+    return value
+
+
 def parse_int(low: int, high: int) -> Parser:
-    """Return a parser for a whole number within [low, high]; Chinese full-width digits accepted."""
+    """Return a form parser for a whole number within [low, high] (see ``read_int``)."""
 
     def parse(text: str, _ctx: Context) -> int:
-        cleaned = text.translate(FULLWIDTH_DIGITS).replace(",", "").replace("，", "").strip()
-        try:
-            value = int(cleaned)
-        except ValueError:
-            raise FieldError("form.error_not_int") from None
-        if not low <= value <= high:
-            raise FieldError("form.error_int_range", low=low, high=high)
-        return value
+        return read_int(text, low, high)
 
     return parse
 

@@ -7,7 +7,7 @@ import logging
 from lianfang.bot.context import MemberContext
 from lianfang.bot.forms import FieldError
 from lianfang.bot.types import Button, Text, TextError
-from lianfang.handlers.shared.parsers import parse_int
+from lianfang.handlers.shared.parsers import read_int
 from lianfang.handlers.supplies.cards import (
     STEP_APPROVE,
     STEP_BUTTON,
@@ -144,7 +144,7 @@ def _advance(ctx: MemberContext, need: SupplyNeed, status: str, **values: object
 
 def _quantity(text: str, high: int) -> int:
     try:
-        value = parse_int(1, high)(text, None)  # type: ignore[arg-type]  # the parser ignores its context
+        value = read_int(text, 1, high)
     except FieldError as error:
         raise TextError(error.key, **error.params) from None
     return int(value)
@@ -220,7 +220,7 @@ def _receive(ctx: MemberContext, need: SupplyNeed, args: str) -> bool:
         ctx.reply("supply.ask_received", number=need.id, quantity=expected, unit=need.unit, buttons=[button])
         return False
     try:
-        received = parse_int(0, expected)(args, None)  # type: ignore[arg-type]  # the parser ignores its context
+        received = read_int(args, 0, expected)
     except FieldError as error:
         raise TextError(error.key, **error.params) from None
     shortfall = expected - int(received)

@@ -12,7 +12,7 @@ from lianfang.bot.forms import FieldError
 from lianfang.bot.types import Text, TextError
 from lianfang.handlers.shared.access import is_admin
 from lianfang.handlers.shared.audiences import broadcast, group_chat, leadership_chats
-from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, parse_int
+from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, read_int
 from lianfang.handlers.supplies.cards import in_supplies_group
 from lianfang.handlers.supplies.export import send_export
 from lianfang.handlers.supplies.settings import SUPPLIES, Item, Place
@@ -269,7 +269,7 @@ def check_stock(ctx: Context) -> int:
 
 def _quantity(text: str, low: int) -> int:
     try:
-        return int(parse_int(low, MAX_QUANTITY)(text, None))  # type: ignore[arg-type]  # context unused
+        return read_int(text, low, MAX_QUANTITY)
     except FieldError as error:
         raise TextError(error.key, **error.params) from None
 

@@ -6,17 +6,17 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
-from typing import get_args
 
 import lianfang.handlers
 import pytest
 from lianfang.app.features import FEATURES, FIGURES, GROUP_COMMANDS, MENU, PRIVATE_COMMANDS
 from lianfang.bot.context import Context
 from lianfang.bot.db import session_scope
-from lianfang.bot.org import FigureSource
+from lianfang.bot.org import default_org_path
 from lianfang.models.members import REPORTING_ROLES, ROLE_ADMIN, ROLE_GROUP_LEAD, ROLES, Member, find_speaker
 
 from tests.fakes import Harness, keys_of
+from tests.org import check_test_org
 
 HANDLERS = Path(lianfang.handlers.__file__).parent
 SHARED = "shared"
@@ -123,8 +123,13 @@ def test_the_telegram_menus_are_derived_and_unchanged() -> None:
     assert MENU.entries == tuple(entry for feature in FEATURES for entry in feature.menu)
 
 
-def test_the_figure_names_are_the_ones_the_org_file_accepts() -> None:
-    assert sorted(FIGURES) == sorted(get_args(FigureSource))
+def test_every_figure_a_feature_computes_can_fill_a_report_field(tmp_path: Path) -> None:
+    sample = default_org_path().read_text(encoding="utf-8")
+    assert 'source = "checks_today"' in sample
+    for figure in FIGURES:
+        path = tmp_path / f"{figure}.toml"
+        path.write_text(sample.replace('source = "checks_today"', f'source = "{figure}"', 1), encoding="utf-8")
+        assert check_test_org(path) == [], figure
 
 
 def legacy_help_keys(ctx: Context, member: Member) -> list[str]:

@@ -188,7 +188,7 @@ class Rendered:
 
 
 class TelegramAdapter:
-    """Serve one Telegram bot: normalise updates, render and send messages, answer button taps.
+    """Serve one Telegram bot: normalize updates, render and send messages, answer button taps.
 
     Button values longer than Telegram's 64-byte ``callback_data`` are sent as a short token and kept in an
     in-process LRU map. The trade-off: no database round trip per button and no table to clean, but a tap on

@@ -1,6 +1,6 @@
 """WeCom (企业微信) adapter: encrypted app callbacks in as ``IncomingMessage``, app, group-chat and robot messages out.
 
-The adapter composes the package's parts: ``callback`` (signature, decryption, normalising), ``render`` (text,
+The adapter composes the package's parts: ``callback`` (signature, decryption, normalizing), ``render`` (text,
 markdown, template cards), ``pacing`` (per-recipient limits), ``api`` (the server API and its token) and ``chats``
 (how a chat is addressed). The WeCom server API is called through one ``httpx.AsyncClient``, so no call blocks the
 event loop.
@@ -107,7 +107,7 @@ class MemoryCardStore:
 
 
 class WeComAdapter:
-    """Serve one WeCom self-built app: check and decrypt callbacks, normalise them, render and send messages."""
+    """Serve one WeCom self-built app: check and decrypt callbacks, normalize them, render and send messages."""
 
     platform = PLATFORM_WECOM
 

@@ -66,7 +66,8 @@ def about_everyone(message: Message, start: int, end: int) -> bool:
 
 def _resolved(message: Message, end: int) -> bool:
     raw = message.folded[end : end + AFTER_WINDOW].lstrip(" ,，")
-    after = raw[RESOLUTION_LEAD.match(raw).end() :]  # type: ignore[union-attr]
+    lead = RESOLUTION_LEAD.match(raw)
+    after = raw[lead.end() :] if lead else raw
     if any(after.startswith(word) for word in NOT_RESOLVED):
         return False
     return any(text.startswith(word) for text in (raw, after) for word in RESOLVED_AFTER)

@@ -315,4 +315,4 @@ async def test_import_messages_give_the_real_reason(harness: Harness, tmp_path: 
     assert render(report.unassigned[0].text(), "zh_CN").startswith("第 7 行：没有名为“火星社区”的社区")
     by_name = {t.name: t for t in targets(harness)}
     assert by_name["王五"].id_number == parse_id_number(old_id, today=TEST_DAY).number  # upgraded to 18
-    assert by_name["孙八"].id_number == SUN  # full-width digits normalised
+    assert by_name["孙八"].id_number == SUN  # full-width digits normalized

@@ -1,4 +1,4 @@
-"""WeCom callbacks: the official crypto vectors, and recorded callbacks normalised."""
+"""WeCom callbacks: the official crypto vectors, and recorded callbacks normalized."""
 
 from __future__ import annotations
 
