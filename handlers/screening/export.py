@@ -17,6 +17,7 @@ from lianfang.handlers.shared.health import measure_choices
 from lianfang.handlers.shared.idcard import id_info
 from lianfang.handlers.shared.labels import choice_label, community_name
 from lianfang.handlers.shared.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_text
+from lianfang.handlers.shared.spreadsheet import fill_cell
 from lianfang.models.audit import ACTION_EXPORT, CHANNEL_CLI, MAX_DETAIL, record_access
 from lianfang.models.members import list_members
 from lianfang.models.screening import STATUS_UNREACHED, ScreeningTarget, ScreeningVisit, ledger_rows
@@ -56,11 +57,6 @@ COLUMN_WIDTHS = {
 DEFAULT_WIDTH = 9
 SHEET_NAME_LIMIT = 31
 """Excel's limit on sheet names."""
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
-FORMULA_ESCAPE = "'"
-TYPE_STRING = "s"
-"""openpyxl's data type of a plain string cell (never a formula, number or error code)."""
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -119,7 +115,7 @@ def export_ledger(
         members = by_community.get(key, [])
         for number, (target, visit) in enumerate(members, start=1):
             values = _row(ctx, number, target, visit, names, lambda v: choice_label(measures, v), lang)
-            sheet.append([_cell(WriteOnlyCell(sheet), value) for value in (values if full else _masked(values))])
+            sheet.append([fill_cell(WriteOnlyCell(sheet), value) for value in (values if full else _masked(values))])
         sheets[title] = len(members)
     book.save(out)
     path = out if isinstance(out, Path) else None
@@ -174,21 +170,6 @@ def _row(
         render(label, lang) if label and visit.reached else "",
         visit.notes,
     ]
-
-
-def escape_formula(text: str) -> str:
-    """Prefix a cell text that a spreadsheet would run as a formula with an apostrophe (OWASP's rule)."""
-    return FORMULA_ESCAPE + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def _cell(cell: Any, value: Any) -> Any:
-    """Fill a write-only cell; text is escaped and typed as a string, so '=…' or '#N/A' stay text."""
-    if isinstance(value, str):
-        cell.value = escape_formula(value)
-        cell.data_type = TYPE_STRING
-    else:
-        cell.value = value
-    return cell
 
 
 MASKERS: dict[str, Callable[[str], str]] = {

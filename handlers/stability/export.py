@@ -11,14 +11,13 @@ from lianfang.bot.i18n import render
 from lianfang.bot.types import Document, Text
 from lianfang.handlers.shared.access import sees_full_data
 from lianfang.handlers.shared.labels import community_name
+from lianfang.handlers.shared.spreadsheet import safe_value
 from lianfang.models.audit import ACTION_EXPORT, CHANNEL_PRIVATE, record_access
 from lianfang.models.incidents import incidents
 
 logger = logging.getLogger(__name__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
 COLUMNS = (
     "incident_export.col_number",
     "incident_export.col_day",
@@ -58,7 +57,7 @@ def send_incidents(ctx: MemberContext, kind_text: dict[str, str], status_text: d
             render(Text("incident_export.yes" if incident.urgent else "incident_export.no"), lang),
             render(Text(status_text[incident.status]), lang),
         ]
-        sheet.append([_safe(value) for value in values])
+        sheet.append([safe_value(value) for value in values])
     buffer = io.BytesIO()
     book.save(buffer)
     record_access(
@@ -74,10 +73,3 @@ def send_incidents(ctx: MemberContext, kind_text: dict[str, str], status_text: d
     data = buffer.getvalue()
     name = f"事件台账-{ctx.today:%Y%m%d}.xlsx"
     ctx.reply("incident_export.sent", rows=len(rows), document=Document(name, len(data), XLSX_MIME, data=data))
-
-
-def _safe(value: Any) -> Any:
-    """Keep text from being read as a formula by the spreadsheet."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value

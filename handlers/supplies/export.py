@@ -13,6 +13,7 @@ from lianfang.bot.exports import Export
 from lianfang.bot.i18n import render
 from lianfang.bot.types import Document, Text
 from lianfang.handlers.shared.labels import community_name
+from lianfang.handlers.shared.spreadsheet import safe_value
 from lianfang.handlers.supplies.cards import status_text
 from lianfang.handlers.supplies.funds import FEN_PER_YUAN, may_see_funds, yuan
 from lianfang.handlers.supplies.settings import SUPPLIES
@@ -24,8 +25,6 @@ from sqlmodel import col, select
 logger = logging.getLogger(__name__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 SHEETS = (
     "supplies_export.sheet_requests",
@@ -174,14 +173,7 @@ def send_export(ctx: MemberContext) -> None:
 
 
 def _cells(values: Sequence[Any]) -> list[Any]:
-    return [_safe(value) for value in values]
-
-
-def _safe(value: Any) -> Any:
-    """Keep text from being read as a formula by the spreadsheet."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return [safe_value(value) for value in values]
 
 
 EXPORT = Export(
