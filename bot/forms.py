@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,7 +26,8 @@ from lianfang.bot.types import (
 )
 from lianfang.models.base import to_db_time
 from lianfang.models.drafts import FormDraft, delete_draft, get_draft, save_draft
-from lianfang.models.files import keep_file
+from lianfang.models.files import delete_kept_files, keep_file
+from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,11 @@ def file_answer(value: Any) -> tuple[int, str] | None:
     if not isinstance(value, dict) or not isinstance(value.get(FILE_ID), int):
         return None
     return value[FILE_ID], str(value.get(FILE_NAME, ""))
+
+
+def forget_answers(session: Session, answers: Iterable[Any]) -> None:
+    """Delete the kept files of answers no record will hold: a cancelled, expired or replaced answer."""
+    delete_kept_files(session=session, file_ids=[kept[0] for value in answers if (kept := file_answer(value))])
 
 
 def static_fields(*fields: FormField) -> Callable[[Context, dict[str, Any]], Sequence[FormField]]:
@@ -228,6 +234,7 @@ class FormRunner:
         form = self.forms[draft.form]
         command = command or self._typed_control(text)
         if command == CMD_CANCEL:
+            forget_answers(ctx.session, draft.data.values())
             delete_draft(session=ctx.session, draft=draft)
             ctx.reply(Text("form.cancelled", {"form": form.title}))
             return
@@ -254,7 +261,7 @@ class FormRunner:
                 edit = EDIT_PATTERN.match(match_key(answer))
                 if edit is None:
                     ctx.reply("form.confirm_expected")
-                elif not self._reopen(draft, fields, int(edit.group(1))):
+                elif not self._reopen(ctx, draft, fields, int(edit.group(1))):
                     ctx.reply(Text("form.edit_range", {"count": len(self._answered(fields, draft.data))}))
             elif self._says_submit(ctx, draft, current, answer):
                 if self._submit_early(ctx, form, draft, fields):
@@ -385,7 +392,7 @@ class FormRunner:
             ctx.reply("form.nothing_to_go_back")
             return
         name = draft.history.pop()
-        draft.data.pop(name, None)
+        forget_answers(ctx.session, [draft.data.pop(name, None)])
 
     def _advance(self, ctx: MemberContext, form: Form, draft: FormDraft, lead: Text | None = None) -> None:
         """Ask the next open question, or show the summary for confirmation, and store the draft.
@@ -431,13 +438,13 @@ class FormRunner:
     def _answered(fields: Sequence[FormField], data: dict[str, Any]) -> list[FormField]:
         return [field for field in fields if field.name in data and field.applies(data)]
 
-    def _reopen(self, draft: FormDraft, fields: Sequence[FormField], number: int) -> bool:
+    def _reopen(self, ctx: Context, draft: FormDraft, fields: Sequence[FormField], number: int) -> bool:
         """Forget the answer on the summary's line ``number`` so it is asked again; False if there is no such line."""
         answered = self._answered(fields, draft.data)
         if not 1 <= number <= len(answered):
             return False
         name = answered[number - 1].name
-        draft.data.pop(name)
+        forget_answers(ctx.session, [draft.data.pop(name)])
         if name in draft.history:
             draft.history.remove(name)
         return True

@@ -10,6 +10,7 @@ from datetime import datetime, time
 from functools import cache
 
 from lianfang.bot.db import session_scope
+from lianfang.bot.forms import forget_answers
 from lianfang.bot.jobs import Job, JobRuntime
 from lianfang.bot.org import Org
 from lianfang.bot.types import ChatRef, OutgoingMessage, Text
@@ -28,6 +29,7 @@ def expire_drafts(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage]:
             form = forms.get(draft.form)
             title = form.title if form else Text.raw(draft.form)
             ctx.send(ChatRef(draft.platform, draft.chat_id), [Text("form.expired", {"form": title})], draft.lang)
+            forget_answers(session, draft.data.values())
             delete_draft(session=session, draft=draft)
         return ctx.sent
 
