@@ -9,11 +9,12 @@ from lianfang.handlers.duty.cli import add_subcommands
 from lianfang.handlers.duty.jobs import DUTY_JOBS, duty_times
 from lianfang.handlers.duty.roster import DutySummary, duty_report_lines, duty_summary, leader_of
 from lianfang.handlers.duty.settings import DUTY
+from lianfang.handlers.duty.uploads import UPLOAD_COMMAND, UPLOAD_FORM
 
 FEATURE = Feature(
     name="duty",
-    commands=COMMANDS,
-    forms=FORMS,
+    commands=(*COMMANDS, UPLOAD_COMMAND),
+    forms=(*FORMS, UPLOAD_FORM),
     jobs=DUTY_JOBS,
     settings=DUTY,
     cli=add_subcommands,
