@@ -136,8 +136,15 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_org_check(args: argparse.Namespace) -> int:
-    """Validate an org file: print OK, or every problem with file, line and field."""
+    """Validate an org file: print OK, or every problem with file, line and field; with a database, also the
+    member names it gives (saying on stderr whether they were checked)."""
+    from lianfang.app.org_check import check_member_names
+
     problems = check_org(args.file, ORG_SECTIONS, FIGURES)
+    if not problems:
+        members = check_member_names(args.file)
+        print(f"lianfang: {members.note}", file=sys.stderr)
+        problems = members.problems
     if not problems:
         print("OK")
         return EXIT_OK

@@ -4,7 +4,7 @@ from typing import Any
 
 from lianfang.bot.dispatcher import Command
 from lianfang.bot.exports import Exports
-from lianfang.bot.feature import Feature, RouteFactory
+from lianfang.bot.feature import Feature, OrgMemberCheck, RouteFactory
 from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
 from lianfang.bot.menu import Menu
@@ -77,3 +77,5 @@ FEATURE_CLIS: tuple[CliRegistrar, ...] = tuple(f.cli for f in FEATURES if f.cli 
 """The features' ``lianfang`` subcommands."""
 FEATURE_ROUTES: tuple[RouteFactory, ...] = tuple(f.routes for f in FEATURES if f.routes is not None)
 """The features' HTTP routes, built for an instance by ``create_web_app``."""
+ORG_MEMBER_CHECKS: tuple[OrgMemberCheck, ...] = tuple(f.org_members for f in FEATURES if f.org_members is not None)
+"""How ``lianfang org check`` checks the member names the org file gives, when it has a database."""

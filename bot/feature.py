@@ -15,16 +15,19 @@ from lianfang.bot.exports import Export
 from lianfang.bot.forms import Form
 from lianfang.bot.jobs import Job
 from lianfang.bot.menu import MenuEntry
-from lianfang.bot.org import OrgSection
+from lianfang.bot.org import Located, Org, OrgSection
 from lianfang.bot.report_parts import ReportPart
 from lianfang.bot.subcommands import CliRegistrar
 
 if TYPE_CHECKING:
     from lianfang.bot.runtime import App
+    from sqlmodel import Session
     from starlette.routing import BaseRoute
 
 RouteFactory = Callable[["App"], Sequence["BaseRoute"]]
 """Build a feature's HTTP routes for a running instance (served beside the webhooks and /healthz)."""
+OrgMemberCheck = Callable[["Session", Org], Located]
+"""Check the members an org file names (by name) against the members table; problems located from the org's root."""
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,5 @@ class Feature:
     """The files it lets members have in chat through ``/export NAME`` (导出)."""
     routes: RouteFactory | None = None
     """Builds the feature's HTTP routes for an instance, if it serves pages."""
+    org_members: OrgMemberCheck | None = None
+    """Checks the member names the org file gives for the feature, when ``lianfang org check`` has a database."""

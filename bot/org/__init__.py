@@ -1,6 +1,6 @@
 """Describe, load and check the organisation file of one sub-district's joint-prevention set-up."""
 
-from lianfang.bot.org.loader import check_org, default_org_path, load_org
+from lianfang.bot.org.loader import check_org, default_org_path, load_org, locate_problems
 from lianfang.bot.org.problems import Loc, Located, OrgError, Problem, format_field, invalid, raise_if, repeats
 from lianfang.bot.org.schedule import DEFAULT_QUIET_HOURS, WEEKDAYS, Schedule, Weekday
 from lianfang.bot.org.schema import (
@@ -49,6 +49,7 @@ __all__ = [
     "format_time",
     "invalid",
     "load_org",
+    "locate_problems",
     "org_model",
     "raise_if",
     "repeats",

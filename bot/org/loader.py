@@ -51,6 +51,17 @@ def check_org(
     return _read(Path(path), org_model(sections, figures))[1]
 
 
+def locate_problems(path: str | Path, located: Located) -> list[Problem]:
+    """Turn problems found outside the file (names checked against the database) into problems with file:line."""
+    file = str(path)
+    try:
+        index = LineIndex(Path(path).read_text(encoding=FILE_ENCODING))
+    except (OSError, UnicodeDecodeError):
+        return [Problem(file, None, format_field(loc), message) for loc, message in located]
+    problems = [Problem(file, index.line_for(loc), format_field(loc), message) for loc, message in located]
+    return sorted(problems, key=lambda problem: (problem.line is None, problem.line or 0))
+
+
 def load_org(path: str | Path, sections: Sequence[OrgSection[Any]], figures: Collection[str] | None = None) -> Org:
     """Load an org file made of the core and these sections, raising OrgError with every problem found.
 

@@ -7,13 +7,16 @@ from lianfang.bot.types import Text
 from lianfang.handlers.duty.checkin import COMMANDS, FORMS
 from lianfang.handlers.duty.cli import add_subcommands
 from lianfang.handlers.duty.jobs import DUTY_JOBS, duty_times
+from lianfang.handlers.duty.org_check import duty_member_problems
 from lianfang.handlers.duty.roster import DutySummary, duty_report_lines, duty_summary, leader_of
 from lianfang.handlers.duty.settings import DUTY
+from lianfang.handlers.duty.uploads import UPLOAD_COMMAND, UPLOAD_FORM
 
 FEATURE = Feature(
     name="duty",
-    commands=COMMANDS,
-    forms=FORMS,
+    org_members=duty_member_problems,
+    commands=(*COMMANDS, UPLOAD_COMMAND),
+    forms=(*FORMS, UPLOAD_FORM),
     jobs=DUTY_JOBS,
     settings=DUTY,
     cli=add_subcommands,

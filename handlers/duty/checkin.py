@@ -11,6 +11,7 @@ from lianfang.bot.types import Button, Text
 from lianfang.handlers.duty.handovers import HANDOVER_FORM, HANDOVER_WORDS, handover_command, handover_lines
 from lianfang.handlers.duty.roster import OnDuty, roster_lines, roster_of, shift_params
 from lianfang.handlers.duty.swaps import ACTION_ACCEPT, ACTION_REFUSE, SWAP_WORDS, answer_swap, ask_swap
+from lianfang.handlers.duty.uploads import import_command
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.models.duty import DutyAssignment, assignments_of, check_in
 
@@ -20,6 +21,8 @@ CMD_ONDUTY = "onduty"
 CMD_DUTY = "duty"
 ONE_DAY = timedelta(days=1)
 TIME_FORMAT = "%H:%M"
+IMPORT_WORDS = ("import", "导入")
+"""``值班 导入`` reaches the import as ``/duty import`` and 值班导入 do."""
 ANSWER_WORDS = 2
 """A swap answer: the action and the swap's number."""
 
@@ -84,6 +87,9 @@ def duty_command(ctx: MemberContext, args: str) -> None:
     action = words[0].casefold() if words else ""
     if action in SWAP_WORDS:
         ask_swap(ctx, words[1:])
+        return
+    if action in IMPORT_WORDS:
+        import_command(ctx, " ".join(words[1:]))
         return
     if action in HANDOVER_WORDS:
         handover_command(ctx, words[1:])

@@ -75,13 +75,20 @@ class RosterImport:
 
 def read_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """Return the numbered rows of a roster file's first sheet."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise RosterFileError("duty.import_file_type", suffix=suffix or "-")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise RosterFileError("duty.import_file_type", suffix=path.suffix.lower() or "-")
     try:
         data = path.read_bytes()
     except OSError as error:
         raise RosterFileError("duty.import_unreadable", error=error.strerror or type(error).__name__) from None
+    return read_data(path.name, data)
+
+
+def read_data(file_name: str, data: bytes) -> list[tuple[int, list[Any]]]:
+    """Return the numbered rows of the first sheet of a roster file's bytes, read by the file name's suffix."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise RosterFileError("duty.import_file_type", suffix=suffix or "-")
     if len(data) > MAX_FILE_BYTES:
         raise RosterFileError("duty.import_too_large", limit=MAX_FILE_BYTES // (1024 * 1024))
     if suffix == SUFFIX_CSV:
@@ -254,7 +261,12 @@ def _overlaps(
 
 def import_roster(ctx: Context, path: Path) -> RosterImport:
     """Check a roster file and, only when every row is good, replace the roster of the days it covers."""
-    result = check_roster(ctx, read_rows(path))
+    return import_rows(ctx, read_rows(path))
+
+
+def import_rows(ctx: Context, rows: list[tuple[int, list[Any]]]) -> RosterImport:
+    """Check a roster's rows and, only when every row is good, replace the roster of the days they cover."""
+    result = check_roster(ctx, rows)
     if result.problems or not result.rows:
         return result
     replace_days(session=ctx.session, now=ctx.now, leaders=result.leaders, rows=result.assignments)

@@ -16,7 +16,7 @@ from lianfang.bot.types import Text
 from lianfang.handlers.duty.checkin import checkin_button
 from lianfang.handlers.duty.handovers import handover_buttons
 from lianfang.handlers.duty.roster import OnDuty, leader_of, leader_text, roster_of, shift_params
-from lianfang.handlers.duty.settings import DUTY
+from lianfang.handlers.duty.settings import DUTY, DutyRules
 from lianfang.handlers.shared.audiences import group_chat, send_privately
 from lianfang.handlers.shared.standins import stand_ins
 from lianfang.handlers.supervision import oversight_group
@@ -39,17 +39,46 @@ def _clock(moment: datetime) -> time:
     return moment.time().replace(tzinfo=None)
 
 
+def _shift_moments(org: Org, minutes_of: Callable[[DutyRules], int], *, at_end: bool = False) -> list[time]:
+    """Return, for every shift, its start (or end) moved by some minutes of the rules, as local times."""
+    rules = DUTY.of(org)
+    day = date(2000, 1, 1)
+    return sorted(
+        {
+            _clock(datetime.combine(day, shift.end if at_end else shift.start) + timedelta(minutes=minutes_of(rules)))
+            for shift in rules.shifts
+        }
+    )
+
+
+def eve_times(org: Org) -> list[time]:
+    """Return when the eve reminder is due: the eve time."""
+    return [DUTY.of(org).eve_time]
+
+
+def before_times(org: Org) -> list[time]:
+    """Return when the before-shift reminders are due: when each shift's check-in opens."""
+    return _shift_moments(org, lambda rules: -rules.before_minutes)
+
+
+def missed_times(org: Org) -> list[time]:
+    """Return when missed check-ins are due: when each shift's check-in closes."""
+    return _shift_moments(org, lambda rules: rules.checkin_grace_minutes)
+
+
+def escalate_times(org: Org) -> list[time]:
+    """Return when escalations are due: each shift's start plus the escalation minutes."""
+    return _shift_moments(org, lambda rules: rules.escalate_minutes)
+
+
+def handover_times(org: Org) -> list[time]:
+    """Return when the handover question is due: before each shift's end, when the next may check in."""
+    return _shift_moments(org, lambda rules: -rules.before_minutes, at_end=True)
+
+
 def duty_times(org: Org) -> list[time]:
     """Return the local times something is due: the eve reminder; each shift's reminder, miss, escalation, handover."""
-    rules = DUTY.of(org)
-    moments = {rules.eve_time}
-    for shift in rules.shifts:
-        start = datetime.combine(date(2000, 1, 1), shift.start)
-        for minutes in (-rules.before_minutes, rules.checkin_grace_minutes, rules.escalate_minutes):
-            moments.add(_clock(start + timedelta(minutes=minutes)))
-        end = datetime.combine(date(2000, 1, 1), shift.end)
-        moments.add(_clock(end - timedelta(minutes=rules.before_minutes)))  # the handover question
-    return sorted(moments)
+    return sorted({moment for job in DUTY_JOBS for moment in job.times(org)})
 
 
 def _claim(ctx: Context, entry: OnDuty, step: str) -> bool:
@@ -136,9 +165,13 @@ def _due(ctx: Context, wanted: Callable[[OnDuty], bool]) -> list[OnDuty]:
     return [entry for entry in roster_of(ctx, days) if wanted(entry)]
 
 
-DUTY_JOBS = tuple(
-    Job(f"duty_{work.__name__}", in_one_transaction(work), times=duty_times, in_quiet_hours=True)
-    for work in (remind_eve, remind_before, report_missed, escalate_missed, ask_handover)
+DUTY_JOBS = (
+    Job("duty-remind-eve", in_one_transaction(remind_eve), times=eve_times, in_quiet_hours=True),
+    Job("duty-remind-before", in_one_transaction(remind_before), times=before_times, in_quiet_hours=True),
+    Job("duty-report-missed", in_one_transaction(report_missed), times=missed_times, in_quiet_hours=True),
+    Job("duty-escalate-missed", in_one_transaction(escalate_missed), times=escalate_times, in_quiet_hours=True),
+    Job("duty-ask-handover", in_one_transaction(ask_handover), times=handover_times, in_quiet_hours=True),
 )
-"""The duty steps, each in its own transaction; a shift runs through the night, so its alerts do too (the eve
-reminder keeps quiet on its own)."""
+"""The duty steps, each in its own transaction and with the times it is due at (the catch-up tick runs them all);
+a shift runs through the night, so its alerts do too (the eve reminder keeps quiet on its own). The names are the
+cron triggers' ids and log names only: the send ledger keys its claims by assignment and step, not by job name."""

@@ -3,10 +3,12 @@
 from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
+from lianfang.handlers.leave.org_check import backup_reporter_problems
 from lianfang.handlers.leave.requests import COMMANDS
 
 FEATURE = Feature(
     name="leave",
+    org_members=backup_reporter_problems,
     commands=COMMANDS,
     menu=(MenuEntry(help=Text("leave.help"), help_at=69),),
 )

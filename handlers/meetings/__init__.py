@@ -5,10 +5,12 @@ from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
 from lianfang.handlers.meetings.commands import COMMANDS, FORMS
 from lianfang.handlers.meetings.jobs import MEETING_JOBS, meeting_times
+from lianfang.handlers.meetings.org_check import meeting_member_problems
 from lianfang.handlers.meetings.settings import MEETINGS
 
 FEATURE = Feature(
     name="meetings",
+    org_members=meeting_member_problems,
     commands=COMMANDS,
     forms=FORMS,
     jobs=MEETING_JOBS,

@@ -43,14 +43,28 @@ DUE = timedelta(seconds=1)
 """Added to a window's end so a step is due at its very moment (the cron fires at 08:00 for an 08:30 start)."""
 
 
+def eve_times(org: Org) -> list[time]:
+    """Return when tomorrow's recurring meetings are created and the eve reminders are due: the eve time."""
+    return [MEETINGS.of(org).eve_time]
+
+
+def before_times(org: Org) -> list[time]:
+    """Return when the reminders of the recurring meetings are due: the minutes before each start."""
+    rules = MEETINGS.of(org)
+    day = date(2000, 1, 1)
+    return sorted(
+        {(datetime.combine(day, m.time) - timedelta(minutes=rules.before_minutes)).time() for m in rules.recurring}
+    )
+
+
+def start_times(org: Org) -> list[time]:
+    """Return when the answer lists of the recurring meetings are due: each start."""
+    return sorted({meeting.time for meeting in MEETINGS.of(org).recurring})
+
+
 def meeting_times(org: Org) -> list[time]:
     """Return the local times something is due: the eve reminder, and each recurring meeting's reminder and start."""
-    rules = MEETINGS.of(org)
-    moments = {rules.eve_time}
-    for meeting in rules.recurring:
-        start = datetime.combine(date(2000, 1, 1), meeting.time)
-        moments |= {(start - timedelta(minutes=rules.before_minutes)).time(), meeting.time}
-    return sorted(moments)
+    return sorted({moment for job in MEETING_JOBS for moment in job.times(org)})
 
 
 def _claim(ctx: Context, meeting: Meeting, step: str) -> bool:
@@ -160,8 +174,12 @@ def send_answers(ctx: Context) -> None:
             send_privately(ctx, [organiser], [Text("meeting.answers", params)])
 
 
-MEETING_JOBS = tuple(
-    Job(f"meetings_{work.__name__}", in_one_transaction(work), times=meeting_times)
-    for work in (create_recurring, remind_eve, remind_before, send_answers)
+MEETING_JOBS = (
+    Job("meetings-create-recurring", in_one_transaction(create_recurring), times=eve_times),
+    Job("meetings-remind-eve", in_one_transaction(remind_eve), times=eve_times),
+    Job("meetings-remind-before", in_one_transaction(remind_before), times=before_times),
+    Job("meetings-send-answers", in_one_transaction(send_answers), times=start_times),
 )
-"""The meeting steps, each in its own transaction, in this order; nothing is sent in the quiet hours."""
+"""The meeting steps, each in its own transaction, in this order, with the times they are due at (a meeting
+scheduled by the form, at any time, is caught by the catch-up tick); nothing is sent in the quiet hours. The names
+are the cron triggers' ids and log names only: the send ledger keys its claims by meeting and step."""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from lianfang.bot.context import Context
 from lianfang.bot.forms import FieldError
-from lianfang.bot.org import Group
+from lianfang.bot.org import Group, Org
 from lianfang.bot.types import Text
 from lianfang.handlers.meetings.settings import MEETINGS
 from lianfang.handlers.shared.access import is_overseer
@@ -86,8 +86,13 @@ def may_manage(ctx: Context, member: Member, meeting: Meeting) -> bool:
 
 def group_named(ctx: Context, ref: str) -> Group | None:
     """Return the group a key or a (Chinese or English) name refers to."""
+    return group_in(ctx.org, ref)
+
+
+def group_in(org: Org, ref: str) -> Group | None:
+    """Return the group of an org a key or a (Chinese or English) name refers to."""
     folded = ref.casefold()
-    return next((g for g in ctx.org.groups if ref == g.name or folded in (g.key, g.name_en.casefold())), None)
+    return next((g for g in org.groups if ref == g.name or folded in (g.key, g.name_en.casefold())), None)
 
 
 def resolve_attendees(ctx: Context, spec: str, *, strict: bool = True) -> list[Member]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lianfang.bot.types import OutgoingMessage
 from lianfang.handlers.duty import duty_times
+from lianfang.handlers.duty.jobs import DUTY_JOBS
 from lianfang.models.send_ledger import SendLedger
 from sqlmodel import Session, select
 
@@ -45,6 +46,17 @@ async def on_duty_day(harness: Harness, tmp_path: Path) -> tuple[Chat, Chat, Cha
 async def test_the_day_times_come_from_the_org_file(harness: Harness) -> None:
     times = [t.strftime("%H:%M") for t in duty_times(harness.org)]
     assert times == ["07:30", "08:15", "08:30", "17:30", "18:00", "18:15", "18:30"]
+
+
+async def test_each_duty_job_is_triggered_only_at_its_own_times(harness: Harness) -> None:
+    by_job = {job.name: [t.strftime("%H:%M") for t in job.times(harness.org)] for job in DUTY_JOBS}
+    assert by_job == {
+        "duty-remind-eve": ["18:00"],
+        "duty-remind-before": ["07:30", "17:30"],
+        "duty-report-missed": ["08:15", "18:15"],
+        "duty-escalate-missed": ["08:30", "18:30"],
+        "duty-ask-handover": ["07:30", "17:30"],
+    }
 
 
 async def test_reminder_checkin_then_a_missed_night_shift_is_reported_then_escalated_once(

@@ -8,6 +8,7 @@ from datetime import time, timedelta
 import pytest
 from lianfang.bot.types import OutgoingMessage
 from lianfang.handlers.meetings import meeting_times
+from lianfang.handlers.meetings.jobs import MEETING_JOBS
 from lianfang.handlers.meetings.settings import MeetingRules, RecurringMeeting
 from lianfang.models.meetings import Meeting
 from sqlmodel import Session, select
@@ -44,6 +45,13 @@ async def daily(database_url: str) -> AsyncIterator[Harness]:
 def test_the_times_come_from_the_org_file() -> None:
     org = load_test_org().model_copy(update={"meetings": MeetingRules(recurring=[DAILY])})
     assert [t.strftime("%H:%M") for t in meeting_times(org)] == ["08:00", "08:30", "18:00"]
+    by_job = {job.name: [t.strftime("%H:%M") for t in job.times(org)] for job in MEETING_JOBS}
+    assert by_job == {
+        "meetings-create-recurring": ["18:00"],
+        "meetings-remind-eve": ["18:00"],
+        "meetings-remind-before": ["08:00"],
+        "meetings-send-answers": ["08:30"],
+    }
 
 
 async def test_a_daily_meeting_is_announced_on_the_eve_and_its_answers_go_to_the_organiser(daily: Harness) -> None:
