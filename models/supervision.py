@@ -369,13 +369,19 @@ def open_items(
     group: str | None = None,
     colour: str | None = None,
     limit: int = 50,
+    after: tuple[datetime, int] | None = None,
 ) -> list[tuple[SupervisionItem, str]]:
-    """Return open items with their colour, most urgent first, then by due time; of one group, or all."""
+    """Return open items with their colour, most urgent first, then by due time; of one group, or all.
+
+    ``after`` (a due time and number, with one ``colour``) pages on: only the items past that one are returned.
+    """
     shade = colour_of(now, rules).label("colour")
     rank = case({name: index for index, name in enumerate(COLOURS)}, value=shade)
     query = _scope(select(SupervisionItem, shade).where(col(SupervisionItem.state).in_(OPEN)), group)
     if colour is not None:
         query = query.where(shade == colour)
+    if after is not None:
+        query = query.where(_past(after))
     query = query.order_by(rank, col(SupervisionItem.due_at), col(SupervisionItem.id)).limit(limit)
     return [(item, str(shade_value)) for item, shade_value in session.exec(query)]
 
@@ -451,14 +457,28 @@ def rectifications(
     return [(item, bool(flag)) for item, flag in session.exec(query)]
 
 
-def overdue_rectifications(*, session: Session, before: datetime, limit: int = 500) -> list[SupervisionItem]:
-    """Return open 整改 items due before a moment (overdue by more than the accountability days)."""
+def overdue_rectifications(
+    *, session: Session, before: datetime, limit: int = 500, after: tuple[datetime, int] | None = None
+) -> list[SupervisionItem]:
+    """Return open 整改 items due before a moment (overdue by more than the accountability days), by due time;
+    ``after`` (a due time and number) pages on past that item."""
     query = select(SupervisionItem).where(
         col(SupervisionItem.inspection_id).is_not(None),
         col(SupervisionItem.state).in_(WORKING),
         col(SupervisionItem.due_at) < to_db_time(before),
     )
-    return list(session.exec(query.order_by(col(SupervisionItem.due_at)).limit(limit)))
+    if after is not None:
+        query = query.where(_past(after))
+    return list(session.exec(query.order_by(col(SupervisionItem.due_at), col(SupervisionItem.id)).limit(limit)))
+
+
+def _past(after: tuple[datetime, int]) -> ColumnElement[bool]:
+    """Return the keyset condition: due later than ``after``, or due at the same time with a higher number."""
+    due_at, item_id = to_db_time(after[0]), after[1]
+    return or_(
+        col(SupervisionItem.due_at) > due_at,
+        and_(col(SupervisionItem.due_at) == due_at, col(SupervisionItem.id) > item_id),
+    )
 
 
 def items_with_colour(
