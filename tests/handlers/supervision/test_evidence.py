@@ -56,7 +56,7 @@ async def test_progress_evidence_goes_to_the_creator_privately_and_is_kept_on_th
     assert action == "progress" and file_id is not None
 
     shown = await leader.say("/supervise 1")
-    assert "📎 佐证：核查现场.jpg" in texts_of(shown)
+    assert "↳ 📎 佐证：核查现场.jpg" in texts_of(shown)
     assert keys_of(shown)[-1] == "supervision.evidence_title" and documents(shown)[0].data == PHOTO
     assert documents(leadership.messages()) == [] and "核查现场" not in texts_of(leadership.messages())
 
