@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lianfang.models.base import table_of, to_db_time
+from lianfang.models.files import KeptFile
 from sqlalchemy import ColumnElement, Index, and_, case, func, literal, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -134,6 +135,8 @@ class SupervisionEvent(SQLModel, table=True):
     note: str = Field(default="", max_length=MAX_NOTE)
     due_at: datetime | None = None
     """The due date the step set or asked for (an extension)."""
+    evidence_id: int | None = Field(default=None, foreign_key="keptfile.id")
+    """A photo or file sent as evidence with a progress note or a report of done."""
 
 
 class SupervisionShare(SQLModel, table=True):
@@ -261,8 +264,10 @@ def act(
     now: datetime,
     note: str = "",
     due_at: datetime | None = None,
+    evidence_id: int | None = None,
 ) -> bool:
-    """Take one step on an item and record it; False if the item no longer stands where the step needs it.
+    """Take one step on an item and record it (with its evidence, a kept file); False if the item no longer stands
+    where the step needs it.
 
     The update is conditional on the state the caller saw, so a double tap or a concurrent step changes nothing.
     """
@@ -291,6 +296,7 @@ def act(
             action=action,
             note=note,
             due_at=to_db_time(event_due) if event_due is not None else None,
+            evidence_id=evidence_id,
         )
     )
     session.flush()
@@ -369,13 +375,19 @@ def open_items(
     group: str | None = None,
     colour: str | None = None,
     limit: int = 50,
+    after: tuple[datetime, int] | None = None,
 ) -> list[tuple[SupervisionItem, str]]:
-    """Return open items with their colour, most urgent first, then by due time; of one group, or all."""
+    """Return open items with their colour, most urgent first, then by due time; of one group, or all.
+
+    ``after`` (a due time and number, with one ``colour``) pages on: only the items past that one are returned.
+    """
     shade = colour_of(now, rules).label("colour")
     rank = case({name: index for index, name in enumerate(COLOURS)}, value=shade)
     query = _scope(select(SupervisionItem, shade).where(col(SupervisionItem.state).in_(OPEN)), group)
     if colour is not None:
         query = query.where(shade == colour)
+    if after is not None:
+        query = query.where(_past(after))
     query = query.order_by(rank, col(SupervisionItem.due_at), col(SupervisionItem.id)).limit(limit)
     return [(item, str(shade_value)) for item, shade_value in session.exec(query)]
 
@@ -451,14 +463,28 @@ def rectifications(
     return [(item, bool(flag)) for item, flag in session.exec(query)]
 
 
-def overdue_rectifications(*, session: Session, before: datetime, limit: int = 500) -> list[SupervisionItem]:
-    """Return open 整改 items due before a moment (overdue by more than the accountability days)."""
+def overdue_rectifications(
+    *, session: Session, before: datetime, limit: int = 500, after: tuple[datetime, int] | None = None
+) -> list[SupervisionItem]:
+    """Return open 整改 items due before a moment (overdue by more than the accountability days), by due time;
+    ``after`` (a due time and number) pages on past that item."""
     query = select(SupervisionItem).where(
         col(SupervisionItem.inspection_id).is_not(None),
         col(SupervisionItem.state).in_(WORKING),
         col(SupervisionItem.due_at) < to_db_time(before),
     )
-    return list(session.exec(query.order_by(col(SupervisionItem.due_at)).limit(limit)))
+    if after is not None:
+        query = query.where(_past(after))
+    return list(session.exec(query.order_by(col(SupervisionItem.due_at), col(SupervisionItem.id)).limit(limit)))
+
+
+def _past(after: tuple[datetime, int]) -> ColumnElement[bool]:
+    """Return the keyset condition: due later than ``after``, or due at the same time with a higher number."""
+    due_at, item_id = to_db_time(after[0]), after[1]
+    return or_(
+        col(SupervisionItem.due_at) > due_at,
+        and_(col(SupervisionItem.due_at) == due_at, col(SupervisionItem.id) > item_id),
+    )
 
 
 def items_with_colour(
@@ -478,3 +504,32 @@ def latest_notes(*, session: Session, actions: tuple[str, ...]) -> dict[int, str
         .order_by(col(SupervisionEvent.id))
     )
     return dict(session.exec(query).all())
+
+
+def evidence_of(*, session: Session, item_id: int) -> list[SupervisionEvent]:
+    """Return the steps of an item that came with evidence, oldest first."""
+    query = select(SupervisionEvent).where(
+        SupervisionEvent.item_id == item_id, col(SupervisionEvent.evidence_id).is_not(None)
+    )
+    return list(session.exec(query.order_by(col(SupervisionEvent.at), col(SupervisionEvent.id))))
+
+
+def evidence_names(*, session: Session) -> dict[int, list[str]]:
+    """Return each item's evidence file names, oldest first, in one query (for the export)."""
+    query = (
+        select(SupervisionEvent.item_id, KeptFile.file_name)
+        .join(KeptFile, col(KeptFile.id) == col(SupervisionEvent.evidence_id))
+        .order_by(col(SupervisionEvent.id))
+    )
+    names: dict[int, list[str]] = {}
+    for item_id, name in session.exec(query):
+        names.setdefault(item_id, []).append(name)
+    return names
+
+
+def kept_file_names(*, session: Session, file_ids: list[int]) -> dict[int, str]:
+    """Return kept files' names by id, in one query (a 整改 item's photo, for the export)."""
+    if not file_ids:
+        return {}
+    query = select(KeptFile.id, KeptFile.file_name).where(col(KeptFile.id).in_(file_ids))
+    return {file_id: name for file_id, name in session.exec(query) if file_id is not None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +17,8 @@ def run_drill(path: Path, out: TextIO, options: Options) -> int:
     """Play a drill file, print the day and the failures; return the exit code."""
     try:
         drill = parse_drill(path, today=options.day or date.today())
-        _org_path, org = load_drill_org(drill, options)
+        with tempfile.TemporaryDirectory(prefix="lianfang-drill-check-") as folder:
+            _org_path, org = load_drill_org(drill, options, Path(folder))
         check_against_org(drill, org)
     except DrillError as error:
         for problem in error.problems:

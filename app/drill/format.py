@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from lianfang.app.drill.overrides import Override, parse_setting
 from lianfang.bot.chat_purpose import purpose_of
 from lianfang.bot.org import Org
 from lianfang.models.members import ROLES
@@ -24,8 +25,10 @@ COUNT = re.compile(r"^(?P<count>\d+)\s+messages?$")
 TAP = re.compile(r"^\[(?P<label>.+)\]$")
 FILE = re.compile(r"^<file\s+(?P<path>.+)>$")
 COMMAND_PREFIX = "$ lianfang"
-HEADER_KEYS = ("date", "org", "people", "strangers", "chats")
+HEADER_KEYS = ("date", "org", "set", "people", "strangers", "chats")
 LISTS = ("people", "strangers", "chats")
+SETTINGS = "set"
+"""The header block of org settings changed for this drill, one indented ``section.key = value`` a line."""
 
 
 class DrillError(Exception):
@@ -130,6 +133,8 @@ class Drill:
     people: list[Person] = field(default_factory=list)
     strangers: list[str] = field(default_factory=list)
     chats: list[GroupChat] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)
+    """Org settings changed for this drill (``set:``), applied on top of the org file."""
     steps: list[Step] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
     """Where each name of the header was given, for problems found against the org."""
@@ -207,6 +212,9 @@ class _Reader:
         self.check_speakers()
 
     def header(self, number: int, content: str) -> None:
+        if content[:1].isspace() and self.section == SETTINGS:
+            self.setting(number, content.strip())
+            return
         if content[:1].isspace():
             self.listed(number, content.split())
             return
@@ -215,7 +223,7 @@ class _Reader:
         if not colon or key not in HEADER_KEYS:
             self.problem(number, f"unknown header line {content.strip()!r} (keys: {', '.join(HEADER_KEYS)})")
             return
-        self.section = key if key in LISTS else None
+        self.section = key if key in (*LISTS, SETTINGS) else None
         if key == "date":
             self.drill.day = self.date(number, value) or self.drill.day
         elif key == "org":
@@ -223,8 +231,22 @@ class _Reader:
             if not org.is_file():
                 self.problem(number, f"org file {value!r} does not exist")
             self.drill.org = org
+        elif key == SETTINGS and value:
+            self.setting(number, value)
         elif value:
             self.listed(number, value.split())
+
+    def setting(self, number: int, text: str) -> None:
+        try:
+            override = parse_setting(number, text)
+        except ValueError as error:
+            self.problem(number, str(error))
+            return
+        earlier = next((o for o in self.drill.overrides if o.path == override.path), None)
+        if earlier is not None:
+            self.problem(number, f"{override.name} is set twice (first on line {earlier.line})")
+            return
+        self.drill.overrides.append(override)
 
     def listed(self, number: int, words: list[str]) -> None:
         known = self.drill.speakers() | {c.name for c in self.drill.chats}

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from lianfang.app.cli import build_app, main
 from lianfang.app.drill.format import Command, Drill, DrillError, Expect, Narration, Say, SendFile, Step, Tap
+from lianfang.app.drill.overrides import load_with_overrides
 from lianfang.app.drill.transcript import Transcript, text_of
 from lianfang.app.features import FIGURES, ORG_SECTIONS, TICK
 from lianfang.app.platforms import Settings
@@ -79,10 +80,13 @@ def group_chat(name: str) -> str:
     return f"group-{name}"
 
 
-def load_drill_org(drill: Drill, options: Options) -> tuple[Path, Org]:
-    """Load the org a drill plays against (``--org``, else the file's, else the bundled one); DrillError if bad."""
+def load_drill_org(drill: Drill, options: Options, folder: Path) -> tuple[Path, Org]:
+    """Load the org a drill plays against (``--org``, else the file's, else the bundled one) with the drill's
+    ``set:`` settings applied (written to ``folder``); DrillError if bad."""
     path = options.org or drill.org or default_org_path()
     try:
+        if drill.overrides:
+            return load_with_overrides(path, drill.overrides, folder, ORG_SECTIONS, FIGURES, drill=drill.path)
         return path, load_org(path, ORG_SECTIONS, FIGURES)
     except OrgError as error:
         raise DrillError([str(problem) for problem in error.problems]) from None
@@ -90,8 +94,8 @@ def load_drill_org(drill: Drill, options: Options) -> tuple[Path, Org]:
 
 def play(drill: Drill, out: TextIO, options: Options) -> Outcome:
     """Play a parsed drill on a fresh temporary SQLite database (or ``options.database_url``)."""
-    org_path, org = load_drill_org(drill, options)
     with tempfile.TemporaryDirectory(prefix="lianfang-drill-") as folder:
+        org_path, org = load_drill_org(drill, options, Path(folder))
         url = options.database_url or f"sqlite:///{Path(folder) / 'drill.db'}"
         # a secret of its own, so a drill shows the dashboard's login link as a real instance would
         secret = SecretStr(secrets.token_urlsafe(32))

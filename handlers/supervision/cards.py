@@ -151,7 +151,9 @@ def card(ctx: Context, item: SupervisionItem, colour: str | None, *, in_group: b
         ),
     ]
     if item.attachment_id is not None and not in_group:
-        lines.append(Text("supervision.card_attachment"))
+        lines.append(
+            Text("supervision.card_photo" if item.inspection_id is not None else "supervision.card_attachment")
+        )
     if item.requested_due_at is not None:
         params = {"due": shown_due(ctx, item.requested_due_at), "reason": item.request_reason}
         lines.append(Text("supervision.card_request", params))

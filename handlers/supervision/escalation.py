@@ -34,6 +34,7 @@ from lianfang.models.supervision import (
     FLAG_ACCOUNTABILITY,
     STATE_PENDING,
     WORKING,
+    ColourRules,
     SupervisionItem,
     closed_between,
     colour_counts,
@@ -50,7 +51,7 @@ KIND_SUPERVISION = "supervision"
 STEP_DIGEST = "supervision_digest"
 RED_REPEAT = "red-repeat"
 BATCH = 500
-"""Items of one colour looked at per tick; the rest wait for the next tick."""
+"""Items of one colour read per page; a tick pages on until it has looked at every one."""
 DIGEST_LINES = 20
 
 
@@ -93,48 +94,71 @@ def _in_transaction(runtime: JobRuntime, now: datetime, work: Callable[[Context]
 
 
 def due_chases(ctx: Context) -> list[Chase]:
-    """Return the chases due now and not yet claimed, most urgent colour first."""
+    """Return every chase due now and not yet claimed, most urgent colour first, reading the items page by page."""
+    chases: list[Chase] = []
+    for colour in (COLOUR_RED, COLOUR_YELLOW, COLOUR_BLUE):
+        after: tuple[datetime, int] | None = None
+        while True:
+            page = open_items(
+                session=ctx.session, now=ctx.now, rules=_rules(ctx), colour=colour, limit=BATCH, after=after
+            )
+            chases += _unclaimed(ctx, [c for item, _shade in page for c in _colour_chases(ctx, item, colour)])
+            if len(page) < BATCH:
+                break
+            last = page[-1][0]
+            after = (last.due_at, last.id or 0)
+    late = ctx.now - timedelta(days=SUPERVISION.of(ctx.org).accountability_days)
+    after = None
+    while True:
+        overdue = overdue_rectifications(session=ctx.session, before=late, limit=BATCH, after=after)
+        chases += _unclaimed(ctx, [_accountability_chase(ctx, item) for item in overdue])
+        if len(overdue) < BATCH:
+            break
+        after = (overdue[-1].due_at, overdue[-1].id or 0)
+    return chases
+
+
+def _rules(ctx: Context) -> ColourRules:
+    """Return the org's colour rules."""
+    return SUPERVISION.of(ctx.org).colour_rules()
+
+
+def _colour_chases(ctx: Context, item: SupervisionItem, colour: str) -> list[Chase]:
+    """Return the chases one item of a colour may be due: its colour's step, and a red item's daily repeat."""
+    if item.state not in WORKING or item.id is None:
+        return []
     settings = SUPERVISION.of(ctx.org)
     rules = settings.colour_rules()
+    due = item.due_at.astimezone(ctx.tz)
+    stamp = item.due_at.isoformat()
+    if colour == COLOUR_YELLOW:
+        anchor = item.created_at if item.state == STATE_PENDING else item.last_activity_at
+        day = anchor.astimezone(ctx.tz).date()
+        return [Chase(item.id, colour, ledger_key(day, KIND_SUPERVISION, colour, item.id, anchor.isoformat()), day)]
+    if colour == COLOUR_BLUE and item.created_at > item.due_at - rules.near:
+        return []  # it was near its due time when sent: the delivery said so, no reminder on top
+    wanted = [Chase(item.id, colour, ledger_key(due.date(), KIND_SUPERVISION, colour, item.id, stamp), due.date())]
     today = ctx.today
     digest_passed = ctx.now >= datetime.combine(today, settings.digest_time, ctx.tz)
-    wanted: list[Chase] = []
-    for colour in (COLOUR_RED, COLOUR_YELLOW, COLOUR_BLUE):
-        for item, _shade in open_items(session=ctx.session, now=ctx.now, rules=rules, colour=colour, limit=BATCH):
-            if item.state not in WORKING or item.id is None:
-                continue
-            due = item.due_at.astimezone(ctx.tz)
-            stamp = item.due_at.isoformat()
-            if colour == COLOUR_YELLOW:
-                anchor = item.created_at if item.state == STATE_PENDING else item.last_activity_at
-                day = anchor.astimezone(ctx.tz).date()
-                wanted.append(
-                    Chase(item.id, colour, ledger_key(day, KIND_SUPERVISION, colour, item.id, anchor.isoformat()), day)
-                )
-                continue
-            if colour == COLOUR_BLUE and item.created_at > item.due_at - rules.near:
-                continue  # it was near its due time when sent: the delivery said so, no reminder on top
-            wanted.append(
-                Chase(item.id, colour, ledger_key(due.date(), KIND_SUPERVISION, colour, item.id, stamp), due.date())
-            )
-            if (
-                colour == COLOUR_RED
-                and digest_passed
-                and today > due.date()
-                and item.red_repeats < settings.max_repeats
-            ):
-                key = ledger_key(today, KIND_SUPERVISION, RED_REPEAT, item.id, stamp)
-                wanted.append(Chase(item.id, colour, key, today, repeat=True))
-    late = ctx.now - timedelta(days=settings.accountability_days)
-    for item in overdue_rectifications(session=ctx.session, before=late, limit=BATCH):
-        due_day = item.due_at.astimezone(ctx.tz).date()
-        key = ledger_key(due_day, KIND_SUPERVISION, FLAG_ACCOUNTABILITY, item.id, item.due_at.isoformat())
-        wanted.append(Chase(item.id or 0, FLAG_ACCOUNTABILITY, key, due_day))
+    if colour == COLOUR_RED and digest_passed and today > due.date() and item.red_repeats < settings.max_repeats:
+        key = ledger_key(today, KIND_SUPERVISION, RED_REPEAT, item.id, stamp)
+        wanted.append(Chase(item.id, colour, key, today, repeat=True))
+    return wanted
+
+
+def _accountability_chase(ctx: Context, item: SupervisionItem) -> Chase:
+    """Return the 问责提示 step of a rectification overdue too long."""
+    due_day = item.due_at.astimezone(ctx.tz).date()
+    key = ledger_key(due_day, KIND_SUPERVISION, FLAG_ACCOUNTABILITY, item.id, item.due_at.isoformat())
+    return Chase(item.id or 0, FLAG_ACCOUNTABILITY, key, due_day)
+
+
+def _unclaimed(ctx: Context, wanted: list[Chase]) -> list[Chase]:
+    """Keep the chases nobody claimed yet; a red item chased for the first time now is not repeated in this tick."""
     done = claimed_keys(session=ctx.session, keys=[chase.key for chase in wanted])
     firsts = {
         chase.item_id for chase in wanted if chase.colour == COLOUR_RED and not chase.repeat and chase.key not in done
     }
-    # A red item chased for the first time now is not chased again in the same tick.
     return [c for c in wanted if c.key not in done and not (c.repeat and c.item_id in firsts)]
 
 

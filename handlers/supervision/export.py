@@ -31,7 +31,9 @@ from lianfang.models.supervision import (
     ACTION_REPORT_DONE,
     ACTION_RETURN,
     SupervisionItem,
+    evidence_names,
     items_with_colour,
+    kept_file_names,
     latest_notes,
     rectifications,
 )
@@ -52,6 +54,7 @@ ITEM_COLUMNS = (
     "supervision.col_closed",
     "supervision.col_extensions",
     "supervision.col_returns",
+    "supervision.col_evidence",
 )
 """督办台账: 序号, 来源, 文号, 内容, 牵头单位, 配合单位, 交办人, 交办时间, 办理时限, 状态, 颜色, 办理情况, 办结时间,
 延期次数, 退回次数."""
@@ -67,6 +70,7 @@ PROBLEM_COLUMNS = (
     "supervision.col_state",
     "supervision.col_took",
     "supervision.col_flagged",
+    "supervision.col_photo",
 )
 """问题台账: 序号, 督查编号, 督查日期, 督查方式, 督查对象, 问题, 整改单位, 整改时限, 状态, 整改用时, 问责提示."""
 SHEET_ITEMS = "supervision.sheet_items"
@@ -79,6 +83,7 @@ TYPE_STRING = "s"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 EXPORT_LIMIT = 100_000
+EVIDENCE_SEPARATOR = "、"
 WIDE = {"supervision.col_content": 40, "supervision.col_problem": 40, "supervision.col_progress": 30}
 DEFAULT_WIDTH = 12
 
@@ -109,11 +114,16 @@ def export_supervision(
         m.id: m.name for m in list_members(session=ctx.session, active=False)
     }
     notes = latest_notes(session=ctx.session, actions=NOTE_ACTIONS)
+    evidence = evidence_names(session=ctx.session)
     book = Workbook(write_only=True)
-    rows = [_item_row(ctx, number, item, colour, names, notes) for number, (item, colour) in enumerate(items, 1)]
+    rows = [
+        [*_item_row(ctx, number, item, colour, names, notes), EVIDENCE_SEPARATOR.join(evidence.get(item.id or 0, []))]
+        for number, (item, colour) in enumerate(items, 1)
+    ]
     _sheet(book, render(Text(SHEET_ITEMS), lang), ITEM_COLUMNS, rows, lang)
     problems = rectifications(session=ctx.session, limit=EXPORT_LIMIT)
     inspections = inspections_of(session=ctx.session, ids=[i.inspection_id for i, _ in problems if i.inspection_id])
+    photos = kept_file_names(session=ctx.session, file_ids=[i.attachment_id for i, _ in problems if i.attachment_id])
     problem_rows = []
     for number, (item, flagged) in enumerate(reversed(problems), 1):
         inspection = inspections.get(item.inspection_id or 0)
@@ -130,6 +140,7 @@ def export_supervision(
                 state_label(item.state),
                 took(ctx, item),
                 Text("supervision.col_flagged_yes") if flagged else "",
+                photos.get(item.attachment_id or 0, ""),
             ]
         )
     _sheet(book, render(Text(SHEET_PROBLEMS), lang), PROBLEM_COLUMNS, problem_rows, lang)

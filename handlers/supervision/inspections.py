@@ -10,7 +10,7 @@ from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
-from lianfang.bot.forms import Choice, FieldError, Form, FormField
+from lianfang.bot.forms import Choice, FieldError, Form, FormField, file_answer
 from lianfang.bot.types import Text
 from lianfang.handlers.shared.labels import community_label
 from lianfang.handlers.supervision.cards import group_name, state_label
@@ -40,6 +40,9 @@ PROBLEM_SEPARATORS = re.compile(r"[\n；;]+")
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）]|[（(]\d{1,2}[)）])\s*")
 SUBJECT_SEPARATOR = ":"
 LEDGER_LIMIT = 30
+MAX_PROBLEM_PHOTOS = 10
+"""Problems of one inspection asked for a photo each; later ones are recorded without."""
+PHOTO_FIELD = "photo_"
 KIND_TEXT = {
     KIND_ROUTINE: "supervision.kind_routine",
     KIND_SPECIAL: "supervision.kind_special",
@@ -158,7 +161,20 @@ def inspect_fields(ctx: Context, _context: dict[str, Any]) -> list[FormField]:
             parse=parse_findings,
             display=show_findings,
         ),
+        *(photo_field(number) for number in range(1, MAX_PROBLEM_PHOTOS + 1)),
     ]
+
+
+def photo_field(number: int) -> FormField:
+    """Return the optional photo question of the problem with this number, asked when there is such a problem."""
+    return FormField(
+        f"{PHOTO_FIELD}{number}",
+        Text("supervision.ask_problem_photo", {"number": number}),
+        Text("supervision.label_problem_photo", {"number": number}),
+        optional=True,
+        takes_file=True,
+        when=lambda data: len(data.get("findings") or []) >= number,
+    )
 
 
 def submit_inspection(ctx: MemberContext, data: dict[str, Any], _context: dict[str, Any]) -> None:
@@ -181,7 +197,8 @@ def submit_inspection(ctx: MemberContext, data: dict[str, Any], _context: dict[s
         problems=len(problems),
     )
     numbers = []
-    for text, due in problems:
+    for number, (text, due) in enumerate(problems, 1):
+        photo = file_answer(data.get(f"{PHOTO_FIELD}{number}"))
         item = create_item(
             session=ctx.session,
             now=ctx.now,
@@ -191,6 +208,7 @@ def submit_inspection(ctx: MemberContext, data: dict[str, Any], _context: dict[s
             lead_group=owner,
             due_at=due,
             inspection_id=inspection.id,
+            attachment_id=photo[0] if photo else None,
         )
         deliver(ctx, item, lead=Text("supervision.rectify_title", {"inspection": inspection.id}))
         numbers.append(str(item.id))

@@ -233,13 +233,19 @@ def deliver(ctx: Context, item: SupervisionItem, lead: Text | None = None) -> li
     reached = send_privately(ctx, handlers_of(ctx, item), lines, buttons=handler_buttons(item))
     document = attachment_of(ctx, item)
     if document is not None:
-        send_privately(ctx, reached, [Text("supervision.attachment_title", {"number": item.id})], document=document)
+        key = "supervision.photo_title" if item.inspection_id is not None else "supervision.attachment_title"
+        send_privately(ctx, reached, [Text(key, {"number": item.id})], document=document)
     return reached
 
 
 def attachment_of(ctx: Context, item: SupervisionItem) -> Document | None:
-    """Return the photo or file of an item's 批示 as a document to send, or None."""
-    kept = get_kept_file(session=ctx.session, file_id=item.attachment_id) if item.attachment_id else None
+    """Return the photo or file of an item's 批示 (a 整改 item's: the problem's photo) as a document, or None."""
+    return kept_document(ctx, item.attachment_id)
+
+
+def kept_document(ctx: Context, file_id: int | None) -> Document | None:
+    """Return a kept photo or file as a document to send privately, or None."""
+    kept = get_kept_file(session=ctx.session, file_id=file_id) if file_id else None
     if kept is None:
         return None
     return Document(kept.file_name, kept.size, kept.mime_type or OCTET_STREAM, data=kept.data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
-from lianfang.bot.types import Button, Text
+from lianfang.bot.types import Button, Document, Text
 from lianfang.handlers.shared.labels import member_label
 from lianfang.handlers.shared.parsers import parse_record_number, shown_number
 from lianfang.handlers.supervision.cards import (
@@ -20,7 +20,7 @@ from lianfang.handlers.supervision.cards import (
 )
 from lianfang.handlers.supervision.due import shown_due
 from lianfang.handlers.supervision.export import send_export
-from lianfang.handlers.supervision.items import attachment_of, start_item
+from lianfang.handlers.supervision.items import attachment_of, kept_document, start_item
 from lianfang.handlers.supervision.scope import may_create, may_see, visible_group
 from lianfang.handlers.supervision.settings import SUPERVISION
 from lianfang.handlers.supervision.steps import VERBS, take_step
@@ -40,6 +40,8 @@ from lianfang.models.supervision import (
 )
 
 LIST_LIMIT = 20
+EVIDENCE_SHOWN = 3
+"""The latest evidence files /supervise N sends with the history; the history names every one."""
 LIST_BUTTONS = 10
 NEW_WORDS = ("new", "新建", "交办")
 EXPORT_WORDS = ("export", "导出")
@@ -163,11 +165,23 @@ def show_item(ctx: MemberContext, item: SupervisionItem) -> None:
         )
     )
     lines.append(Text("supervision.history_title"))
-    lines += [history_line(ctx, event) for event in events_of(session=ctx.session, item_id=item.id)]
+    documents: list[tuple[SupervisionEvent, Document]] = []
+    for event in events_of(session=ctx.session, item_id=item.id):
+        lines.append(history_line(ctx, event))
+        document = kept_document(ctx, event.evidence_id)
+        if document is not None:
+            lines.append(Text("supervision.history_evidence", {"file": document.file_name}))
+            documents.append((event, document))
     ctx.reply(*lines, buttons=buttons_for(ctx, ctx.member, item))
     document = attachment_of(ctx, item)
     if document is not None:
-        ctx.reply(Text("supervision.attachment_title", {"number": item.id}), document=document)
+        key = "supervision.photo_title" if item.inspection_id is not None else "supervision.attachment_title"
+        ctx.reply(Text(key, {"number": item.id}), document=document)
+    # The command is private only, and the member may see the item: the evidence goes to this chat alone.
+    for event, document in documents[-EVIDENCE_SHOWN:]:
+        by = get_member(session=ctx.session, member_id=event.member_id) if event.member_id is not None else None
+        params = {"number": item.id, "name": member_label(by) if by else "-"}
+        ctx.reply(Text("supervision.evidence_title", params), document=document)
 
 
 def history_line(ctx: Context, event: SupervisionEvent) -> Text:

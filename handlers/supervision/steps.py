@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.bot.context import Context, MemberContext
-from lianfang.bot.forms import FieldError, Form, FormField
+from lianfang.bot.forms import FieldError, Form, FormField, file_answer
 from lianfang.bot.types import Button, Text
 from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.labels import member_label
@@ -16,7 +16,7 @@ from lianfang.handlers.shared.parsers import parse_text
 from lianfang.handlers.supervision.cards import HANDLER_ACTIONS, buttons_for, handler_buttons, overseer_buttons
 from lianfang.handlers.supervision.cards import state_label as state_text
 from lianfang.handlers.supervision.due import TIME, parse_due_answer, shown_due
-from lianfang.handlers.supervision.items import handlers_of, show_due
+from lianfang.handlers.supervision.items import handlers_of, kept_document, show_due
 from lianfang.handlers.supervision.scope import handles, oversees
 from lianfang.models.members import Member, get_member
 from lianfang.models.supervision import (
@@ -101,6 +101,8 @@ TOLD_HANDLERS = {
     ACTION_WITHDRAW: "supervision.told_withdraw",
 }
 """What the lead group's handlers are told of the creator's decisions."""
+EVIDENCE_STEPS = (ACTION_PROGRESS, ACTION_REPORT_DONE)
+"""The steps whose form asks for an optional photo or file as evidence, after the note."""
 
 
 def may_take(ctx: Context, member: Member, item: SupervisionItem, action: str) -> bool:
@@ -153,15 +155,31 @@ def _extension(ctx: MemberContext, item: SupervisionItem, text: str) -> None:
 
 
 def perform(
-    ctx: MemberContext, item: SupervisionItem, action: str, *, note: str = "", due: datetime | None = None
+    ctx: MemberContext,
+    item: SupervisionItem,
+    action: str,
+    *,
+    note: str = "",
+    due: datetime | None = None,
+    evidence_id: int | None = None,
 ) -> None:
-    """Record a step and tell those it concerns; a step the item no longer allows is answered, nothing changed."""
+    """Record a step and tell those it concerns; a step the item no longer allows is answered, nothing changed.
+
+    Evidence goes privately to the creator with the notice (for a report of done, with the confirm buttons).
+    """
     if due is not None and due <= item.due_at and action == ACTION_REQUEST_EXTENSION:
         ctx.reply("supervision.error_extension_earlier", due=shown_due(ctx, item.due_at))
         return
     was = item.requested_due_at
     if not act(
-        session=ctx.session, item=item, action=action, member_id=ctx.member_id, now=ctx.now, note=note, due_at=due
+        session=ctx.session,
+        item=item,
+        action=action,
+        member_id=ctx.member_id,
+        now=ctx.now,
+        note=note,
+        due_at=due,
+        evidence_id=evidence_id,
     ):
         ctx.session.refresh(item)
         _not_now(ctx, item)
@@ -178,7 +196,14 @@ def perform(
     if action in TOLD_CREATOR:
         creator = get_member(session=ctx.session, member_id=item.creator_id)
         if creator is not None and creator.id != ctx.member_id:
-            send_privately(ctx, [creator], [Text(TOLD_CREATOR[action], params)], buttons=overseer_buttons(item))
+            told = [Text(TOLD_CREATOR[action], params)]
+            document = kept_document(ctx, evidence_id)
+            if document is not None:
+                told.append(Text("supervision.evidence_attached", {"number": item.id}))
+            send_privately(ctx, [creator], told, buttons=overseer_buttons(item))
+            if document is not None:
+                evidence = Text("supervision.evidence_title", {"number": item.id, "name": member_label(ctx.member)})
+                send_privately(ctx, [creator], [evidence], document=document)
     if action in TOLD_HANDLERS:
         others = [member for member in handlers_of(ctx, item) if member.id != ctx.member_id]
         buttons: list[Button] = handler_buttons(item)
@@ -201,6 +226,15 @@ def step_fields(_ctx: Context, context: dict[str, Any]) -> list[FormField]:
         Text("supervision.label_note"),
         parse=parse_text(MAX_NOTE),
     )
+    if action in EVIDENCE_STEPS:
+        evidence = FormField(
+            "evidence",
+            Text("supervision.ask_evidence"),
+            Text("supervision.label_evidence"),
+            optional=True,
+            takes_file=True,
+        )
+        return [note, evidence]
     if action != ACTION_REQUEST_EXTENSION:
         return [note]
     due = FormField(
@@ -224,7 +258,8 @@ def submit_step(ctx: MemberContext, data: dict[str, Any], context: dict[str, Any
         ctx.reply("supervision.not_yours", number=item.id)
         return
     due = datetime.fromisoformat(data["due"]) if data.get("due") else None
-    perform(ctx, item, action, note=data.get("note") or "", due=due)
+    attached = file_answer(data.get("evidence"))
+    perform(ctx, item, action, note=data.get("note") or "", due=due, evidence_id=attached[0] if attached else None)
 
 
 STEP_FORM = Form(FORM_STEP, Text("supervision.step_form"), step_fields, submit_step, confirm=False)

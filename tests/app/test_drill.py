@@ -222,3 +222,47 @@ def test_org_names_the_org_file_and_a_bad_one_is_named_by_line(
     (tmp_path / "mine.toml").write_text(text.replace('deadline = "15:30"', 'deadline = "25:30"'), encoding="utf-8")
     code, _out, err = play(path, capsys)
     assert code == 2 and "mine.toml:" in err and "schedule.deadline" in err
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ("supervision.accountability_days = ", "not a TOML setting 'section.key = value'"),
+        ("accountability_days = 1", "accountability_days: unknown field (typo?)"),
+        ("[supervision]", "a setting reads 'section.key = value'"),
+        ("supervision.accountability_days = 0", "supervision.accountability_days: must be at least 1"),
+        ('supervision.accountability_days = "三"', "supervision.accountability_days: must be a whole number"),
+        ("supervision.colour = 1", "supervision.colour: unknown field (typo?)"),
+        ("duty.shifts = []", "duty.shifts: "),
+    ],
+)
+def test_a_bad_setting_is_named_by_the_drill_line_that_set_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, problem: str
+) -> None:
+    header = HEADER.replace("people:\n", f"set:\n  supervision.max_repeats = 1\n  {setting}\npeople:\n")
+    path = drill(tmp_path, "09:00 张伟: /help\n", header=header)
+    code, _out, err = play(path, capsys)
+    assert code == 2
+    assert f"{path}:5: {problem}" in err  # line 4 sets a good value
+    assert ":4:" not in err and "Traceback" not in err
+
+
+def test_a_setting_set_twice_is_named_by_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    twice = "set: supervision.max_repeats = 1\n  supervision.max_repeats = 2\npeople:\n"
+    path = drill(tmp_path, "", header=HEADER.replace("people:\n", twice))
+    code, _out, err = play(path, capsys)
+    assert code == 2
+    assert f"{path}:4: supervision.max_repeats is set twice (first on line 3)" in err
+
+
+def test_settings_apply_on_top_of_the_org_file_for_the_app_and_its_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = 'set:\n  name = "演练街道"\n  supervision.accountability_days = 1\npeople:\n'
+    body = "15:31 expect @领导小组: 演练街道\n15:40 $ lianfang report --date 2020-01-28\n"
+    path = drill(tmp_path, body, header=HEADER.replace("people:\n", settings))
+    out = io.StringIO()
+    code = run_drill(path, out, Options())
+    assert code == 0, out.getvalue()
+    assert out.getvalue().count("演练街道") >= 3  # the title, the 15:30 report and the command's report
+    assert "五里牌街道" not in out.getvalue()

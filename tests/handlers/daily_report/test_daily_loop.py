@@ -88,10 +88,19 @@ async def test_late_report_posts_an_addendum_not_the_whole_report(harness: Harne
     await harness.tick("15:30")
     leadership.catch_up()
     harness.at("16:10")
+    inspector = await harness.member("杨寿军", "supervision", "group_lead")
+    for subject in ("排查组", "保障组"):  # two inspections today, both finding nothing
+        await inspector.say("/inspect")
+        await inspector.say(subject)
+        await inspector.say("例行检查")
+        await inspector.say("今天")
+        await inspector.say("无")
+        assert keys_of(await inspector.say("提交")) == ["supervision.inspection_clean"]
     chat = reporters["supervision"]
-    await chat.tap("填报")
-    await chat.say("3")
-    await chat.say("无")
+    started = await chat.tap("填报")
+    assert keys_of(started)[0] == "daily.started_from_records"  # 督查次数 prefilled from today's inspections
+    summary = texts_of(await chat.say("无"))
+    assert "（1）督查次数：2" in summary
     answer = await chat.say("提交")
     assert keys_of(answer) == ["daily.submitted_late"]
     addendum = leadership.unread()
@@ -100,7 +109,7 @@ async def test_late_report_posts_an_addendum_not_the_whole_report(harness: Harne
     assert "疫情变化" not in texts_of(addendum)
     with Session(harness.app.engine) as session:
         report = session.exec(select(DailyReport).where(DailyReport.group_key == "supervision")).one()
-        assert report.is_late and report.data == {"inspections": 3, "problems_found": "无"}
+        assert report.is_late and report.data == {"inspections": 2, "problems_found": "无"}
 
 
 async def test_nil_report_double_tap_does_nothing_twice(harness: Harness) -> None:

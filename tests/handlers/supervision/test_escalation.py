@@ -109,3 +109,20 @@ async def test_an_approved_extension_resets_the_colour_and_a_closed_item_stops_e
     assert ours(oversight) == []
     shown = texts_of(await leader.say("/supervise 1"))
     assert "延期 1 次" in shown and "同意延期" in shown and "不同意延期" in shown
+
+
+async def test_a_tick_chases_every_due_item_past_one_page(harness: Harness, monkeypatch) -> None:  # noqa: ANN001
+    from lianfang.handlers.supervision import escalation
+
+    monkeypatch.setattr(escalation, "BATCH", 2)
+    _leadership, _coordination, oversight, leader, lead, _reporter = await setup(harness)
+    for place in ("东风小区", "朝阳新村", "五里牌", "建设村", "光明里"):
+        await assign(leader, f"排查组 1月28日 18:00 排查{place}")
+    await lead.tap("签收")
+    leader.catch_up()
+    harness.at("18:30")
+    await harness.tick()  # five overdue items, pages of two: every one goes red in this tick
+    reds = [m for m in ours(oversight) if m.lines[0].key == "supervision.chase_red"]
+    assert sorted(m.lines[0].params["number"] for m in reds) == [1, 2, 3, 4, 5]
+    await harness.tick("18:45")
+    assert ours(oversight) == []  # each step once, through the send ledger

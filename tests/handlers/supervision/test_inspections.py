@@ -19,7 +19,10 @@ async def inspect(chat, subject: str, findings: str) -> list:  # noqa: ANN001
     await chat.say(subject)
     await chat.say("例行检查")
     await chat.say("今天")
-    return await chat.say(findings)
+    answer = await chat.say(findings)
+    while keys_of(answer)[0] == "supervision.ask_problem_photo":
+        answer = await chat.say("跳过")  # each problem's photo is optional
+    return answer
 
 
 async def test_problems_become_rectification_items_and_long_overdue_ones_are_flagged(harness: Harness) -> None:
@@ -91,3 +94,24 @@ async def test_who_may_inspect_and_bad_findings(harness: Harness) -> None:
     assert keys_of(await inspector.say("卡点无人值守 1月20日"))[0] == "supervision.error_due_past"
     assert keys_of(await inspector.say("无"))[0] == "form.summary_title"
     assert keys_of(await inspector.say("提交")) == ["supervision.inspection_clean"]
+
+
+async def test_every_long_overdue_rectification_is_flagged_in_one_tick_past_one_page(
+    harness: Harness,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    from lianfang.handlers.supervision import escalation
+
+    monkeypatch.setattr(escalation, "BATCH", 1)
+    await harness.bound_org_chats()
+    inspector = await harness.member("杨寿军", "supervision", "group_lead")
+    await harness.member("刘洋", "screening", "group_lead")
+    await inspect(inspector, "排查组", "卡点夜间无人值守 1月29日；消毒记录不全 1月29日；体温登记缺页 1月29日")
+    assert keys_of(await inspector.say("提交")) == ["supervision.inspection_saved"]
+    inspector.catch_up()
+    harness.at("18:30", date(2020, 2, 2))  # every problem was due 1月29日 17:00: more than 3 days late
+    await harness.tick()
+    flagged = [m for m in inspector.unread() if m.lines[0].key == "supervision.accountability"]
+    assert sorted(m.lines[0].params["number"] for m in flagged) == [1, 2, 3]
+    await harness.tick()
+    assert "supervision.accountability" not in keys_of(inspector.unread())

@@ -54,7 +54,9 @@ async def test_one_line_item_is_delivered_accepted_done_and_confirmed(harness: H
     assert "已核查 120 户" in texts_of(leader.unread())
     asked = await reporter.say("/supervise 1 done", button=True)
     assert keys_of(asked)[:2] == ["supervision.step_title", "supervision.ask_done"]
-    done = await reporter.say("全部核查完毕，共 300 户")
+    evidence = await reporter.say("全部核查完毕，共 300 户")
+    assert keys_of(evidence)[0] == "supervision.ask_evidence"
+    done = await reporter.say("跳过")  # the evidence is optional: one word skips it
     assert keys_of(done) == ["supervision.did_report_done"]
     told = leader.unread()
     assert keys_of(told) == ["supervision.told_report_done"]
@@ -153,7 +155,8 @@ async def test_on_wecom_the_steps_are_typed_as_the_buttons_words(harness: Harnes
     assert keys_of(await reporter.say("签收")) == ["supervision.did_accept"]
     asked = await reporter.say("报进展")
     assert keys_of(asked)[:2] == ["supervision.step_title", "supervision.ask_progress"]
-    assert keys_of(await reporter.say("已核查 80 户")) == ["supervision.did_progress"]
+    assert keys_of(await reporter.say("已核查 80 户"))[0] == "supervision.ask_evidence"
+    assert keys_of(await reporter.say("跳过")) == ["supervision.did_progress"]
     assert keys_of(await lead.say("督办 1 延期 1月27日 来不及")) == ["supervision.error_due_past"]
     assert keys_of(await lead.say("督办 1 延期 1月29日 来不及")) == ["supervision.error_extension_earlier"]
     asked = await lead.say("督办 1 延期 2月1日")
