@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from lianfang.app.features import FEATURE_CLIS, ORG_SECTIONS
+from lianfang.app.keys import add_keys_commands
 from lianfang.app.platforms import PLATFORMS, Settings, configured
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
@@ -382,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for platform in PLATFORMS:
         platform.cli(sub, RUNTIME)
+
+    add_keys_commands(sub)
 
     audit = sub.add_parser("audit", help="list who saw or exported personal data")
     audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")

@@ -133,7 +133,7 @@ def load_data_key(settings: Settings) -> KeySetup:
         return KeySetup(_keyring_of(read_key_file(path)))
     except OSError as error:
         raise DataKeyError(f"cannot write the data key file {path}: {error.strerror}") from None
-    logger.warning("made a new data key file %s", path)
+    logger.debug("made a new data key file %s", path)  # the CLI tells the operator, once
     return KeySetup(_keyring_of(read_key_file(path)), created=path)
 
 

@@ -54,6 +54,22 @@ def _unique_name() -> str:
     return SQLITE_UNIQUE if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_UNIQUE
 
 
+def _sqlite_foreign_keys(*, on: bool) -> None:
+    """Turn SQLite's foreign keys off to rebuild a table others point at (SQLite's own procedure), or back on.
+
+    The pragma is ignored inside a transaction, so the work so far is committed first: at the start that is the
+    revisions before, complete and stamped; at the end it is this one, after a check that every reference holds.
+    """
+    dbapi = op.get_bind().connection.dbapi_connection
+    assert dbapi is not None
+    if on:
+        broken = dbapi.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"revision 0030 left broken references: {broken[:5]}")
+    dbapi.commit()
+    dbapi.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def _has_values(table: str, columns: Sequence[SealedColumn]) -> bool:
     condition = " OR ".join(f"({c.name} IS NOT NULL AND {c.name} <> '')" for c in columns)
     return op.get_bind().execute(sa.text(f"SELECT 1 FROM {table} WHERE {condition} LIMIT 1")).first() is not None
@@ -61,7 +77,18 @@ def _has_values(table: str, columns: Sequence[SealedColumn]) -> bool:
 
 def upgrade() -> None:
     """Apply this revision."""
-    for table, columns in by_table(SEALED).items():
+    stored = [table for table, columns in by_table(SEALED).items() if _has_values(table, columns)]
+    if stored:  # before any change: a refusal leaves the database as it was
+        try:
+            installed_keyring()
+        except DataKeyError as error:
+            raise DataKeyError(f"{error}; it is needed to encrypt the ID numbers and phones already stored") from None
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(on=False)
+    # done already when SQLite stopped between this revision's last commit and its stamp: only the sealing is left
+    rebuilt = INDEX_COLUMN in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("screeningtarget")}
+    for table, columns in by_table(SEALED).items() if not rebuilt else ():
         with op.batch_alter_table(table, naming_convention=NAMING) as batch_op:
             for sealed in columns:
                 length, nullable = PLAIN_TYPES[(table, sealed.name)]
@@ -76,19 +103,18 @@ def upgrade() -> None:
                 batch_op.add_column(sa.Column(INDEX_COLUMN, sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
                 batch_op.create_index(INDEX_NAME, [INDEX_COLUMN], unique=True)
     connection = op.get_bind()
-    for table, columns in by_table(SEALED).items():
-        if not _has_values(table, columns):
-            continue
-        try:
-            installed_keyring()
-        except DataKeyError as error:
-            raise DataKeyError(f"{error}; it is needed to encrypt the ID numbers and phones already stored") from None
-        reseal_table(connection, table, columns)
+    for table in stored:
+        reseal_table(connection, table, by_table(SEALED)[table])
+    if sqlite:
+        _sqlite_foreign_keys(on=True)
 
 
 def downgrade() -> None:
     """Revert this revision: every value back to plaintext (this needs the data key too)."""
     connection = op.get_bind()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(on=False)
     for table, columns in by_table(SEALED).items():
         if _has_values(table, columns):
             open_table(connection, table, columns)
@@ -106,3 +132,5 @@ def downgrade() -> None:
                     type_=sqlmodel.sql.sqltypes.AutoString(length=length),
                     existing_nullable=nullable,
                 )
+    if sqlite:
+        _sqlite_foreign_keys(on=True)
