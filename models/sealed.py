@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 from dataclasses import dataclass, field
@@ -155,7 +154,7 @@ def unseal(token: str, *, context: str, keyring: Keyring | None = None) -> str:
 def blind_index(value: str, *, context: str, key: DataKey | None = None) -> str:
     """Return the blind index of a value under one key (default: the current one)."""
     key = key or installed_keyring().current
-    return hmac.new(key.index_key, _associated(context) + b"\0" + value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key.index_key, _associated(context) + b"\0" + value.encode("utf-8"), "sha256").hex()
 
 
 def blind_indexes(value: str, *, context: str) -> list[str]:
