@@ -22,6 +22,7 @@ ID_COLUMN = "id"
 KEY_PARAM = "sealed_row_id"
 VALUE_PARAM = "sealed_"
 """Bound values get a prefix: SQLAlchemy reserves a column's own name in an UPDATE's SET clause."""
+OLD_PARAM = "stored_"
 
 
 @dataclass(frozen=True)
@@ -109,15 +110,18 @@ def reseal_batch(connection: Connection, table_name: str, columns: Sequence[Seal
     for row in rows:
         change: dict[str, object] = {KEY_PARAM: row[0]}
         for position, column in enumerate(columns, start=1):
+            change[OLD_PARAM + column.name] = row[position]
             value, plain = _reseal(row[position], column, prefix)
-            change[column.name] = value
+            change[VALUE_PARAM + column.name] = value
             if column.index:
                 text = plain if plain is not None or not value else open_sealed(value, context=column.context)
-                change[column.index] = blind_index(text, context=column.context) if text else None
-        changes.append({KEY_PARAM: change.pop(KEY_PARAM), **{VALUE_PARAM + name: v for name, v in change.items()}})
-    names = [name.removeprefix(VALUE_PARAM) for name in changes[0] if name != KEY_PARAM]
+                change[VALUE_PARAM + column.index] = blind_index(text, context=column.context) if text else None
+        changes.append(change)
+    names = [c.name for c in columns] + indexes
     values: dict[str, BindParameter[Any]] = {name: bindparam(VALUE_PARAM + name) for name in names}
-    statement = table.update().where(table.c[ID_COLUMN] == bindparam(KEY_PARAM)).values(values)
+    # A row the bot changed since it was read keeps the bot's value: the next batch picks it up again if stale.
+    unchanged = [table.c[c.name].is_not_distinct_from(bindparam(OLD_PARAM + c.name)) for c in columns]
+    statement = table.update().where(table.c[ID_COLUMN] == bindparam(KEY_PARAM), *unchanged).values(values)
     connection.execute(statement, changes)
     return len(rows)
 

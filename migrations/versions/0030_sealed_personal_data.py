@@ -88,7 +88,7 @@ def upgrade() -> None:
         _sqlite_foreign_keys(on=False)
     # done already when SQLite stopped between this revision's last commit and its stamp: only the sealing is left
     rebuilt = INDEX_COLUMN in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("screeningtarget")}
-    for table, columns in by_table(SEALED).items() if not rebuilt else ():
+    for table, columns in ({} if rebuilt else by_table(SEALED)).items():
         with op.batch_alter_table(table, naming_convention=NAMING) as batch_op:
             for sealed in columns:
                 length, nullable = PLAIN_TYPES[(table, sealed.name)]
