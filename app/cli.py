@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from lianfang.app.features import FEATURE_CLIS, FIGURES, ORG_SECTIONS
+from lianfang.app.keys import add_keys_commands
 from lianfang.app.platforms import PLATFORMS, Settings, configured
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
@@ -70,8 +71,15 @@ def open_database(settings: Settings, *, announce: bool = True) -> Engine:
     created = path is not None and not path.exists()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    key_file = _install_data_key(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    if key_file is not None and announce:
+        print(
+            f"lianfang: made a new data key file: {key_file} (ID numbers and phones are encrypted with it; keep a "
+            "copy with the database backups: without it they cannot be read)",
+            file=sys.stderr,
+        )
     if created and announce:
         # A command run with another working folder or another .env must not quietly use a database of its own.
         print(f"lianfang: created a new database: {path}", file=sys.stderr)
@@ -83,6 +91,18 @@ def open_database(settings: Settings, *, announce: bool = True) -> Engine:
                 file=sys.stderr,
             )
     return engine
+
+
+def _install_data_key(settings: Settings) -> Path | None:
+    """Install the data key, exiting plainly when there is none to use; return a key file made just now."""
+    from lianfang.bot.data_keys import install_data_key
+    from lianfang.models.sealed import DataKeyError
+
+    try:
+        return install_data_key(settings).created
+    except DataKeyError as error:
+        print(f"lianfang: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
 
 
 def build_app(
@@ -370,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for platform in PLATFORMS:
         platform.cli(sub, RUNTIME)
+
+    add_keys_commands(sub)
 
     audit = sub.add_parser("audit", help="list who saw or exported personal data")
     audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     """How long a message being sent stays with its sender before another try may take it (after a crash)."""
     outbox_max_age_hours: int = Field(default=24, ge=1, le=24 * 30)
     """How long, from when it was queued, a message is held and retried while its platform has an outage."""
+    data_key: SecretStr | None = None
+    """The key ID numbers and phones are encrypted with: 32 random bytes, base64 (``lianfang keys generate``)."""
+    data_key_file: Path | None = None
+    """A file holding the data key (first line) and retired keys still needed to read older values (next lines)."""
+    data_keys_retired: SecretStr | None = None
+    """Retired data keys, comma-separated, kept until ``lianfang keys rotate`` has moved every value off them."""
 
     @field_validator("timezone")
     @classmethod

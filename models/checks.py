@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from lianfang.models.base import table_of, to_db_time
+from lianfang.models.sealed import Sealed
 from sqlalchemy import Index, Integer, cast, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,7 +39,7 @@ class CheckResult(SQLModel, table=True):
     """The compound or road of the address, when the org file names it (for coverage per compound)."""
     address: str = Field(max_length=200)
     person: str = Field(max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, sa_type=Sealed("checkresult.phone"))
     temperature: float | None = None
     symptoms: str = Field(default="", max_length=200)
     history: str = Field(default="", max_length=500)

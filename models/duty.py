@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from lianfang.models.base import to_db_time
+from lianfang.models.sealed import Sealed
 from sqlalchemy import Index, UniqueConstraint, delete
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -27,7 +28,7 @@ class DutyAssignment(SQLModel, table=True):
     day: date = Field(index=True)
     shift: str = Field(max_length=MAX_SHIFT)
     member_id: int = Field(foreign_key="member.id")
-    phone: str = Field(default="", max_length=MAX_PHONE)
+    phone: str = Field(default="", sa_type=Sealed("dutyassignment.phone"))
     note: str = Field(default="", max_length=MAX_NOTE)
     checked_in_at: datetime | None = None
     handover_note: str = Field(default="", max_length=MAX_HANDOVER)

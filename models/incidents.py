@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from lianfang.models.base import table_of, to_db_time
+from lianfang.models.sealed import Sealed
 from sqlalchemy import func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -39,7 +40,7 @@ class Incident(SQLModel, table=True):
     occurred: str = Field(max_length=32)
     """When it happened, as told (``09:40``, ``今天上午``)."""
     description: str = Field(max_length=1000)
-    people: str = Field(default="", max_length=500)
+    people: str = Field(default="", sa_type=Sealed("incident.people"))
     """The people involved: personal data, shown in full only privately to roles that see full data."""
     urgent: bool = False
     status: str = Field(default=STATUS_HANDLING, max_length=16, index=True)

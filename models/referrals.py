@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lianfang.models.base import table_of, to_db_time
+from lianfang.models.sealed import Sealed
 from sqlalchemy import Index, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -44,7 +45,7 @@ class Referral(SQLModel, table=True):
     """Who referred the person, and is chased while it stays open."""
     community: str = Field(max_length=32, index=True)
     person: str = Field(max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, sa_type=Sealed("referral.phone"))
     address: str = Field(max_length=200)
     status: str = Field(default=STATUS_REFERRED, max_length=16)
     created_at: datetime

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from lianfang.models.base import to_db_time
-from sqlalchemy import Index, Integer, cast, func, insert
+from lianfang.models.sealed import INDEX_LENGTH, Sealed, blind_index, blind_indexes
+from sqlalchemy import Index, Integer, cast, event, func, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 STATUS_OPEN = "open"
@@ -23,6 +24,8 @@ FIELD_ADDRESS = "address"
 TRACKED_FIELDS = (FIELD_PHONE, FIELD_ADDRESS)
 """Fields whose earlier values are kept when a list changes them: staff find people by them."""
 MAX_ACTOR = 64
+ID_NUMBER_COLUMN = "screeningtarget.id_number"
+"""The sealed ID number's context: its associated data and the blind index's domain."""
 ID_LOOKUP_CHUNK = 500
 """ID numbers per IN (...) lookup; well below SQLite's and PostgreSQL's parameter limits."""
 
@@ -40,10 +43,12 @@ class ScreeningTarget(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    id_number: str | None = Field(default=None, max_length=18, unique=True)
-    """Normalised 18-character ID number; NULLs do not collide, so people without one never merge."""
+    id_number: str | None = Field(default=None, sa_type=Sealed(ID_NUMBER_COLUMN, index="id_number_index"))
+    """Normalised 18-character ID number, sealed; found through ``id_number_index``."""
+    id_number_index: str | None = Field(default=None, max_length=INDEX_LENGTH, unique=True, index=True)
+    """The ID number's blind index; NULLs do not collide, so people without one never merge."""
     name: str = Field(max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, sa_type=Sealed("screeningtarget.phone"))
     address: str = Field(max_length=200)
     community: str | None = Field(default=None, max_length=32)
     compound: str | None = Field(default=None, max_length=64)
@@ -84,7 +89,7 @@ class ScreeningTargetChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     target_id: int = Field(foreign_key="screeningtarget.id", index=True)
     field: str = Field(max_length=16)
-    old_value: str = Field(max_length=200)
+    old_value: str = Field(sa_type=Sealed("screeningtargetchange.old_value"))
     batch: str = Field(max_length=64)
     """The list that brought the new value."""
     actor: str = Field(max_length=64)
@@ -128,15 +133,30 @@ def target_changes(*, session: Session, target_id: int) -> list[ScreeningTargetC
     )
 
 
+def id_number_index(id_number: str | None) -> str | None:
+    """Return the blind index of an ID number under the current data key (None for none)."""
+    return blind_index(id_number, context=ID_NUMBER_COLUMN) if id_number else None
+
+
+@event.listens_for(ScreeningTarget, "before_insert")
+@event.listens_for(ScreeningTarget, "before_update")
+def _index_id_number(_mapper: object, _connection: object, target: ScreeningTarget) -> None:
+    """Keep a target's blind index in step with its ID number, however the target was changed."""
+    target.id_number_index = id_number_index(target.id_number)
+
+
 def existing_by_id_number(*, session: Session, id_numbers: Iterable[str]) -> dict[str, ScreeningTarget]:
-    """Return the ledger's targets with any of these ID numbers, keyed by number."""
-    wanted = sorted(set(id_numbers))
+    """Return the ledger's targets with any of these ID numbers, keyed by number, found by their blind index."""
+    by_index = {
+        index: number for number in set(id_numbers) for index in blind_indexes(number, context=ID_NUMBER_COLUMN)
+    }
+    wanted = sorted(by_index)
     found: dict[str, ScreeningTarget] = {}
     for start in range(0, len(wanted), ID_LOOKUP_CHUNK):
         chunk = wanted[start : start + ID_LOOKUP_CHUNK]
-        for target in session.exec(select(ScreeningTarget).where(col(ScreeningTarget.id_number).in_(chunk))):
-            assert target.id_number is not None
-            found[target.id_number] = target
+        for target in session.exec(select(ScreeningTarget).where(col(ScreeningTarget.id_number_index).in_(chunk))):
+            assert target.id_number_index is not None
+            found[by_index[target.id_number_index]] = target
     return found
 
 
@@ -145,7 +165,13 @@ def add_targets(*, session: Session, now: datetime, rows: Sequence[dict[str, Any
     if not rows:
         return 0
     stamp = to_db_time(now)
-    session.execute(insert(ScreeningTarget), [{**row, "created_at": stamp, "updated_at": stamp} for row in rows])
+    session.execute(
+        insert(ScreeningTarget),
+        [
+            {**row, "id_number_index": id_number_index(row.get("id_number")), "created_at": stamp, "updated_at": stamp}
+            for row in rows
+        ],
+    )
     return len(rows)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import uuid
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from lianfang.models.sealed import DataKey, Keyring, install_keyring
 from sqlalchemy import create_engine, text
 
 from tests.fake_telegram import FakeTelegram, running
@@ -48,6 +50,30 @@ def data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         del os.environ["XDG_DATA_HOME"]
     else:
         os.environ["XDG_DATA_HOME"] = saved
+
+
+TEST_DATA_KEY = base64.b64encode(bytes(range(32))).decode("ascii")
+"""The data key every test encrypts with, unless it sets up keys of its own (see tests/models/test_sealed.py)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def data_key_setting() -> Iterator[None]:
+    """Give every lianfang the tests start, in process or not, the test data key (PostgreSQL refuses to run without)."""
+    saved = os.environ.get("LIANFANG_DATA_KEY")
+    os.environ["LIANFANG_DATA_KEY"] = TEST_DATA_KEY
+    yield
+    if saved is None:
+        del os.environ["LIANFANG_DATA_KEY"]
+    else:
+        os.environ["LIANFANG_DATA_KEY"] = saved
+
+
+@pytest.fixture(autouse=True)
+def data_key() -> Iterator[None]:
+    """Install the test data key for each test, and remove it after, so no test inherits another's keys."""
+    install_keyring(Keyring(DataKey.from_text(TEST_DATA_KEY)))
+    yield
+    install_keyring(None)
 
 
 @pytest.fixture

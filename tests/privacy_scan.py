@@ -16,12 +16,18 @@ from typing import Any
 from lianfang.bot.i18n import render
 from lianfang.bot.personal_text import split_address
 from lianfang.bot.render import render_plain
-from sqlalchemy import create_engine, inspect, text
+from lianfang.models.checks import CheckResult
+from lianfang.models.referrals import Referral
+from lianfang.models.screening import ScreeningTarget
+from sqlalchemy import Select, create_engine, inspect, null, select, text
 
-PERSON_QUERIES = {
-    "checkresult": "SELECT person, phone, address, NULL FROM checkresult",
-    "screeningtarget": "SELECT name, phone, address, id_number FROM screeningtarget",
-    "referral": "SELECT person, phone, address, NULL FROM referral",
+PERSON_QUERIES: dict[str, Select[Any]] = {
+    # Through the models: phones and ID numbers are stored encrypted, and the scan looks for what readers would see.
+    "checkresult": select(CheckResult.person, CheckResult.phone, CheckResult.address, null()),
+    "screeningtarget": select(
+        ScreeningTarget.name, ScreeningTarget.phone, ScreeningTarget.address, ScreeningTarget.id_number
+    ),
+    "referral": select(Referral.person, Referral.phone, Referral.address, null()),
 }
 MIN_LENGTH = 2
 
@@ -82,7 +88,7 @@ def load_persons(database_url: str) -> tuple[list[Person], set[str]]:
         with engine.connect() as connection:
             for table, query in PERSON_QUERIES.items():
                 if table in tables:
-                    persons += [Person(*row) for row in connection.execute(text(query))]
+                    persons += [Person(*row) for row in connection.execute(query)]
             if "member" in tables:
                 members = {flat(row[0]) for row in connection.execute(text("SELECT name FROM member"))}
         return persons, members
