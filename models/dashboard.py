@@ -23,6 +23,8 @@ class DashboardLogin(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    ended_at: datetime | None = None
+    """When the browser session the link opened was logged out; it cannot be used again after that."""
 
 
 def add_login(*, session: Session, nonce: str, member_id: int, now: datetime, expires_at: datetime) -> None:
