@@ -1,4 +1,5 @@
-"""The dashboard's records and reads: one-time login links (recorded when sent, marked when used), open alerts."""
+"""The dashboard's records and reads: one-time login links (recorded when sent, marked when used, ended at logout),
+open alerts."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def add_login(*, session: Session, nonce: str, member_id: int, now: datetime, ex
 
 
 def use_login(*, session: Session, nonce: str, now: datetime) -> int | None:
-    """Mark a link used and return its member's id; None if it is unknown, expired or was used already.
+    """Mark a link used and return its id (the browser session it opens); None if unknown, expired or used already.
 
     One UPDATE does it, so two requests racing with the same link cannot both get in.
     """
@@ -52,7 +53,26 @@ def use_login(*, session: Session, nonce: str, now: datetime) -> int | None:
     )
     if not used.rowcount:  # type: ignore[attr-defined]
         return None
-    return session.exec(select(DashboardLogin.member_id).where(DashboardLogin.nonce == nonce)).one()
+    return session.exec(select(DashboardLogin.id).where(DashboardLogin.nonce == nonce)).one()
+
+
+def get_login(*, session: Session, login_id: int) -> DashboardLogin | None:
+    """Return a recorded link (and the browser session it opened) by id."""
+    return session.get(DashboardLogin, login_id)
+
+
+def end_login(*, session: Session, login_id: int, now: datetime) -> bool:
+    """End the browser session a used link opened; True only if this call ended it."""
+    ended = session.execute(
+        update(DashboardLogin)
+        .where(
+            col(DashboardLogin.id) == login_id,
+            col(DashboardLogin.used_at).is_not(None),
+            col(DashboardLogin.ended_at).is_(None),
+        )
+        .values(ended_at=to_db_time(now))
+    )
+    return bool(ended.rowcount)  # type: ignore[attr-defined]
 
 
 def login_of(*, session: Session, nonce: str) -> DashboardLogin | None:

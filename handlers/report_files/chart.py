@@ -31,6 +31,12 @@ FALLBACK_FONTS = ("DejaVu Sans",)
 
 
 @cache
+def font_data() -> bytes:
+    """Return the bundled CJK font's file (the dashboard serves it to browsers that have no Chinese font)."""
+    return (files("lianfang.handlers.report_files") / "fonts" / FONT_FILE).read_bytes()
+
+
+@cache
 def font_family() -> str:
     """Register the bundled CJK font with matplotlib once; return its family name."""
     path = files("lianfang.handlers.report_files") / "fonts" / FONT_FILE
