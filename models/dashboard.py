@@ -3,11 +3,12 @@ open alerts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from lianfang.models.alerts import Alert
 from lianfang.models.base import to_db_time
 from lianfang.models.screening import ScreeningVisit
+from lianfang.models.stock import StockMovement
 from sqlalchemy import Integer, cast, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -107,3 +108,39 @@ def visits_by_day(*, session: Session, start: date, end: date) -> dict[date, tup
         .group_by(col(ScreeningVisit.day))
     )
     return {row[0]: (int(row[1]), int(row[2])) for row in session.exec(query)}
+
+
+def zero_stock_by_day(*, session: Session, first: date, last: date) -> dict[date, set[tuple[str, str]]]:
+    """Return, for each day from ``first`` to ``last``, the (item, place) pairs whose stock was at zero that evening.
+
+    A pair's stock at the end of a day is the balance its last movement up to that day left (movements keep it).
+    """
+    latest = (
+        select(func.max(StockMovement.id))
+        .where(StockMovement.day < first)
+        .group_by(col(StockMovement.item), col(StockMovement.place))
+    )
+    balances = {
+        (item, place): balance
+        for item, place, balance in session.exec(
+            select(StockMovement.item, StockMovement.place, StockMovement.balance).where(
+                col(StockMovement.id).in_(latest)
+            )
+        )
+    }
+    later = session.exec(
+        select(StockMovement.day, StockMovement.item, StockMovement.place, StockMovement.balance)
+        .where(StockMovement.day >= first, StockMovement.day <= last)
+        .order_by(col(StockMovement.day), col(StockMovement.id))
+    ).all()
+    out: dict[date, set[tuple[str, str]]] = {}
+    moved = iter(later)
+    pending = next(moved, None)
+    day = first
+    while day <= last:
+        while pending is not None and pending[0] == day:
+            balances[(pending[1], pending[2])] = pending[3]
+            pending = next(moved, None)
+        out[day] = {pair for pair, balance in balances.items() if balance == 0}
+        day += timedelta(days=1)
+    return out
