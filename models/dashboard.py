@@ -129,7 +129,7 @@ def zero_stock_by_day(*, session: Session, first: date, last: date) -> dict[date
         )
     }
     later = session.exec(
-        select(StockMovement.day, StockMovement.item, StockMovement.place, StockMovement.balance)
+        select(col(StockMovement.day), col(StockMovement.item), col(StockMovement.place), col(StockMovement.balance))
         .where(StockMovement.day >= first, StockMovement.day <= last)
         .order_by(col(StockMovement.day), col(StockMovement.id))
     ).all()
