@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from lianfang.bot.config import Settings
-from lianfang.bot.context import MemberContext
+from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dispatcher import Command
 from lianfang.handlers.dashboard.settings import DASHBOARD
 from lianfang.handlers.dashboard.signing import PURPOSE_LOGIN, PURPOSE_SESSION, BadToken, ExpiredToken, Signer
@@ -58,13 +58,17 @@ def dashboard_command(ctx: MemberContext, _args: str) -> None:
     if signer is None:
         ctx.reply("dashboard.off")
         return
-    minutes = DASHBOARD.of(ctx.org).link_minutes
-    expires_at = ctx.now + timedelta(minutes=minutes)
+    link = new_login_link(ctx, signer, ctx.member_id)
+    ctx.reply("dashboard.link", link=link, minutes=DASHBOARD.of(ctx.org).link_minutes)
+
+
+def new_login_link(ctx: Context, signer: Signer, member_id: int) -> str:
+    """Record a one-time login link for a member and return it (valid ``[dashboard] link_minutes``)."""
+    expires_at = ctx.now + timedelta(minutes=DASHBOARD.of(ctx.org).link_minutes)
     nonce = secrets.token_urlsafe(NONCE_BYTES)
-    add_login(session=ctx.session, nonce=nonce, member_id=ctx.member_id, now=ctx.now, expires_at=expires_at)
+    add_login(session=ctx.session, nonce=nonce, member_id=member_id, now=ctx.now, expires_at=expires_at)
     token = signer.sign(PURPOSE_LOGIN, nonce, expires_at)
-    link = f"{ctx.settings.base_url()}{LOGIN_PATH}?{TOKEN_PARAM}={token}"
-    ctx.reply("dashboard.link", link=link, minutes=minutes)
+    return f"{ctx.settings.base_url()}{LOGIN_PATH}?{TOKEN_PARAM}={token}"
 
 
 DASHBOARD_COMMAND = Command(COMMAND, dashboard_command, aliases=("看板",), private_only=True)
