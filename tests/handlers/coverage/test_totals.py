@@ -126,3 +126,27 @@ async def test_totals_follow_imports_merges_moves_and_verifications(harness: Har
 def _targets(harness: Harness) -> list[ScreeningTarget]:
     with Session(harness.app.engine) as session:
         return list(session.exec(select(ScreeningTarget)))
+
+
+async def test_two_staff_verifying_one_person_at_once_count_them_once(harness: Harness, tmp_path: Path) -> None:
+    await harness.member("王芳", "screening", "staff", "dongfeng")
+    run_import(harness, write_csv(tmp_path / "list.csv", HEADER, [["李四", LI, "", "东风小区3栋201", "武汉返长"]]))
+    (li,) = _targets(harness)
+    engine = harness.app.engine
+    with Session(engine) as first, Session(engine) as second:
+        # both open the person while still unverified; the first records the visit and commits, then the second
+        mine, theirs = first.get(ScreeningTarget, li.id), second.get(ScreeningTarget, li.id)
+        assert mine is not None and theirs is not None and mine.status == theirs.status != STATUS_VERIFIED
+        for session, target in ((first, mine), (second, theirs)):
+            add_visit(
+                session=session,
+                target=target,
+                now=harness.clock(),
+                day=TEST_DAY,
+                member_id=li.member_id or 0,
+                reached=True,
+                measure="none",
+            )
+            session.commit()
+    assert totals(harness)[("dongfeng", "东风小区")] == (1, 1)
+    assert_in_step(harness)
