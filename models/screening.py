@@ -301,7 +301,7 @@ class LedgerFigures:
 
 
 def ledger_figures(*, session: Session, day: date) -> LedgerFigures:
-    """Count the ledger and one day's visits in SQL (the status and day indexes keep it off the rows)."""
+    """Count the ledger (from the running coverage totals) and one day's visits (on the day index), in SQL."""
     targets, verified = ledger_totals(session=session)
     visited, reached, alerts = session.exec(
         select(
