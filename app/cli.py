@@ -388,6 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     for add_subcommands in FEATURE_CLIS:
         add_subcommands(sub, RUNTIME)
 
+    from lianfang.app.screenshots import add_subcommands as add_screenshot  # it builds apps with this module
+
+    add_screenshot(sub)
+
     for platform in PLATFORMS:
         platform.cli(sub, RUNTIME)
 

@@ -4,6 +4,7 @@ from lianfang.models.alerts import Alert
 from lianfang.models.audit import AuditEntry
 from lianfang.models.cards import CardUse
 from lianfang.models.checks import CheckDailyTotal, CheckResult
+from lianfang.models.coverage import CoverageTotal
 from lianfang.models.dashboard import DashboardLogin
 from lianfang.models.drafts import Draft
 from lianfang.models.duty import DutyAssignment, DutyLeader, DutySwap
@@ -34,6 +35,7 @@ __all__ = [
     "ChatBinding",
     "CheckDailyTotal",
     "CheckResult",
+    "CoverageTotal",
     "DashboardLogin",
     "DailyReport",
     "DailyReportVersion",

@@ -8,8 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 from lianfang.models.base import to_db_time
+from lianfang.models.coverage import count_places, coverage_totals, ledger_totals
 from lianfang.models.sealed import INDEX_LENGTH, Sealed, blind_index, blind_indexes
 from sqlalchemy import Index, Integer, cast, event, func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 STATUS_OPEN = "open"
@@ -23,6 +25,8 @@ FIELD_PHONE = "phone"
 FIELD_ADDRESS = "address"
 TRACKED_FIELDS = (FIELD_PHONE, FIELD_ADDRESS)
 """Fields whose earlier values are kept when a list changes them: staff find people by them."""
+COUNTED_FIELDS = ("community", "compound", "status")
+"""Fields the coverage totals count by."""
 MAX_ACTOR = 64
 ID_NUMBER_COLUMN = "screeningtarget.id_number"
 """The sealed ID number's context: its associated data and the blind index's domain."""
@@ -172,15 +176,50 @@ def add_targets(*, session: Session, now: datetime, rows: Sequence[dict[str, Any
             for row in rows
         ],
     )
+    count_places(
+        session=session,
+        changes=(
+            ((row.get("community"), row.get("compound")), 1, int(row.get("status") == STATUS_VERIFIED)) for row in rows
+        ),
+    )
     return len(rows)
 
 
 def update_target(*, session: Session, target: ScreeningTarget, now: datetime, **fields: Any) -> None:
-    """Change some fields of a target."""
+    """Change some fields of a target (and the coverage totals, when its place or status changes)."""
+    _recount_place(session=session, target=target, fields=fields)
     for name, value in fields.items():
         setattr(target, name, value)
     target.updated_at = to_db_time(now)
     session.add(target)
+
+
+def _recount_place(*, session: Session, target: ScreeningTarget, fields: dict[str, Any]) -> None:
+    """Move a target's count to its new place or status in the coverage totals, from what the database holds.
+
+    The row is read (locked, on PostgreSQL) before the change, so two verifications of one person count once.
+    """
+    if target.id is None or not any(
+        name in fields and getattr(target, name) != fields[name] for name in COUNTED_FIELDS
+    ):
+        return
+    table = ScreeningTarget.__table__  # type: ignore[attr-defined]  # set on every table=True class
+    columns = (table.c.community, table.c.compound, table.c.status)
+    held = session.execute(sa_select(*columns).where(table.c.id == target.id).with_for_update()).first()
+    if held is None:
+        return
+    community = fields.get("community", held.community)
+    compound = fields.get("compound", held.compound)
+    verified = fields.get("status", held.status) == STATUS_VERIFIED
+    was_verified = held.status == STATUS_VERIFIED
+    if (community, compound, verified) != (held.community, held.compound, was_verified):
+        count_places(
+            session=session,
+            changes=(
+                ((held.community, held.compound), -1, -int(was_verified)),
+                ((community, compound), 1, int(verified)),
+            ),
+        )
 
 
 def open_counts(*, session: Session, member_ids: Sequence[int]) -> dict[int, int]:
@@ -288,11 +327,8 @@ class LedgerFigures:
 
 
 def ledger_figures(*, session: Session, day: date) -> LedgerFigures:
-    """Count the ledger and one day's visits in SQL (the status and day indexes keep it off the rows)."""
-    targets = session.exec(select(func.count()).select_from(ScreeningTarget)).one()
-    verified = session.exec(
-        select(func.count()).select_from(ScreeningTarget).where(ScreeningTarget.status == STATUS_VERIFIED)
-    ).one()
+    """Count the ledger (from the running coverage totals) and one day's visits (on the day index), in SQL."""
+    targets, verified = ledger_totals(session=session)
     visited, reached, alerts = session.exec(
         select(
             func.count(),
@@ -306,11 +342,5 @@ def ledger_figures(*, session: Session, day: date) -> LedgerFigures:
 def ledger_by_compound(
     *, session: Session, community: str | None = None
 ) -> dict[tuple[str | None, str | None], tuple[int, int]]:
-    """Count ledger people and those verified by (community, compound), in SQL."""
-    verified = func.sum(cast(ScreeningTarget.status == STATUS_VERIFIED, Integer))
-    community_column, compound_column = col(ScreeningTarget.community), col(ScreeningTarget.compound)
-    query = select(community_column, compound_column, func.count(), func.coalesce(verified, 0))
-    if community is not None:
-        query = query.where(ScreeningTarget.community == community)
-    rows = session.exec(query.group_by(community_column, compound_column)).all()
-    return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in rows}
+    """Count ledger people and those verified by (community, compound), from the running totals."""
+    return coverage_totals(session=session, community=community)

@@ -3,7 +3,7 @@
 from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
-from lianfang.handlers.dashboard.login import DASHBOARD_COMMAND
+from lianfang.handlers.dashboard.login import DASHBOARD_COMMAND, new_login_link, signer_of
 from lianfang.handlers.dashboard.pages import dashboard_routes
 from lianfang.handlers.dashboard.settings import DASHBOARD
 from lianfang.handlers.dashboard.view import Dashboard, build_dashboard
@@ -18,4 +18,4 @@ FEATURE = Feature(
     ),
 )
 
-__all__ = ["FEATURE", "Dashboard", "build_dashboard"]
+__all__ = ["FEATURE", "Dashboard", "build_dashboard", "new_login_link", "signer_of"]

@@ -15,10 +15,13 @@ from lianfang.bot.runtime import App
 from lianfang.bot.types import Text
 from lianfang.handlers.dashboard.login import (
     LOGIN_PATH,
+    LOGOUT_PATH,
     PAGE_PATH,
     TOKEN_PARAM,
     Refusal,
+    log_out,
     redeem_link,
+    session_login,
     session_member,
     session_token,
     signer_of,
@@ -26,6 +29,7 @@ from lianfang.handlers.dashboard.login import (
 from lianfang.handlers.dashboard.settings import DASHBOARD
 from lianfang.handlers.dashboard.sparkline import sparkline
 from lianfang.handlers.dashboard.view import Dashboard, build_dashboard
+from lianfang.handlers.report_files import font_data
 from lianfang.models.members import Member
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -34,6 +38,9 @@ from starlette.routing import BaseRoute, Route
 logger = logging.getLogger(__name__)
 
 COOKIE = "lianfang_dashboard"
+FONT_PATH = "/dashboard/font.otf"
+"""The bundled Chinese font, for a browser with none (a bare server's Chromium, an old phone): no CDN, no login."""
+FONT_CACHE = "public, max-age=604800"
 DAY_PARAM = "day"
 REFRESH_SECONDS = 60
 MAX_DAY_LENGTH = 10
@@ -48,6 +55,7 @@ ERRORS = {
     Refusal.USED: ("dashboard.error_used", HTTPStatus.GONE),
     Refusal.NO_SESSION: ("dashboard.error_no_session", HTTPStatus.UNAUTHORIZED),
     Refusal.STRANGER: ("dashboard.error_stranger", HTTPStatus.FORBIDDEN),
+    Refusal.ENDED: ("dashboard.error_ended", HTTPStatus.UNAUTHORIZED),
     BAD_DAY: ("dashboard.error_bad_day", HTTPStatus.BAD_REQUEST),
     FUTURE_DAY: ("dashboard.error_future_day", HTTPStatus.BAD_REQUEST),
     NOT_SERVED: ("dashboard.error_not_served", HTTPStatus.METHOD_NOT_ALLOWED),
@@ -79,6 +87,9 @@ WORDS = {
     "place": "dashboard.place",
     "targets": "dashboard.targets",
     "verified": "dashboard.verified",
+    "logout": "dashboard.logout",
+    "logged_out_title": "dashboard.logged_out_title",
+    "logged_out": "dashboard.logged_out",
 }
 """The page's own words, by the name the templates use."""
 
@@ -142,23 +153,55 @@ def dashboard_routes(app: App) -> Sequence[BaseRoute]:
         if signer is None or request.method != "GET":
             return error_page(lang, Refusal.OFF if signer is None else NOT_SERVED)
         now = app.clock()
-        member_id = session_member(signer, request.cookies.get(COOKIE), now)
-        if isinstance(member_id, Refusal):
-            return error_page(lang, member_id)
+        login_id = session_login(signer, request.cookies.get(COOKIE), now)
+        if isinstance(login_id, Refusal):
+            return error_page(lang, login_id)
         wanted = request.query_params.get(DAY_PARAM, "")
         try:
-            return await asyncio.to_thread(_page, app, member_id, wanted, now)
+            return await asyncio.to_thread(_page, app, login_id, wanted, now)
         except Exception:
             logger.exception("dashboard page failed")
             return error_page(lang, FAILED)
 
+    async def logout(request: Request) -> Response:
+        signer = signer_of(app.settings)
+        if signer is None or request.method != "POST":
+            return error_page(lang, Refusal.OFF if signer is None else NOT_SERVED)
+        now = app.clock()
+        login_id = session_login(signer, request.cookies.get(COOKIE), now)
+
+        def end() -> None:
+            if isinstance(login_id, int):
+                with session_scope(app.engine) as session:
+                    log_out(session, login_id, now)
+
+        await asyncio.to_thread(end)
+        # whether the session was live or not, the browser forgets it and is told it is out
+        html = TEMPLATES.get_template("logged_out.html").render(words=words(lang), lang=_html_lang(lang))
+        response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        response.delete_cookie(COOKIE, path=PAGE_PATH, httponly=True, samesite="strict", secure=secure)
+        return response
+
+    async def font(request: Request) -> Response:
+        if request.method != "GET":
+            return error_page(lang, NOT_SERVED)
+        return Response(font_data(), media_type="font/otf", headers={"Cache-Control": FONT_CACHE})
+
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
-    return [Route(LOGIN_PATH, login, methods=methods), Route(PAGE_PATH, page, methods=methods)]
+    return [
+        Route(FONT_PATH, font, methods=methods),
+        Route(LOGIN_PATH, login, methods=methods),
+        Route(LOGOUT_PATH, logout, methods=methods),
+        Route(PAGE_PATH, page, methods=methods),
+    ]
 
 
-def _page(app: App, member_id: int, wanted: str, now: datetime) -> Response:
+def _page(app: App, login_id: int, wanted: str, now: datetime) -> Response:
     with session_scope(app.engine) as session:
         ctx = app.dispatcher.context(session, now)
+        member_id = session_member(session, login_id)
+        if isinstance(member_id, Refusal):
+            return error_page(ctx.lang, member_id)
         member = session.get(Member, member_id)
         if member is None or not member.active:
             return error_page(ctx.lang, Refusal.STRANGER)

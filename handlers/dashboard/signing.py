@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 PURPOSE_LOGIN = "login"
-PURPOSE_SESSION = "session"
+PURPOSE_SESSION = "visit"
+"""A browser session, naming the login link that opened it (earlier sessions named a member: they no longer open)."""
 SEPARATOR = "."
 FIELD_SEPARATOR = ":"
 MAX_TOKEN_LENGTH = 300

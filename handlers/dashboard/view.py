@@ -13,7 +13,7 @@ from lianfang.handlers.daily_report import day_figures, deadline_of
 from lianfang.handlers.shared.access import audit_private_view, is_overseer, sees_full_data
 from lianfang.handlers.shared.labels import community_name, group_label
 from lianfang.handlers.supervision import digest_lines, section_lines
-from lianfang.handlers.supplies import supplies_lines
+from lianfang.handlers.supplies import stock_outs, supplies_lines
 from lianfang.models.alerts import Alert
 from lianfang.models.checks import check_figures
 from lianfang.models.dashboard import acknowledged_between, open_alerts, visits_by_day
@@ -45,6 +45,7 @@ SERIES = (
     ("dashboard.figure_checks", "checked"),
     ("dashboard.figure_alerts", "alerts"),
     ("dashboard.figure_referrals", "referrals"),
+    ("dashboard.figure_stock_outs", "stock_outs"),
 )
 """The 疫情变化 figures drawn with a 7-day line: locale key of the label, and the name of the count."""
 
@@ -158,13 +159,14 @@ def build_dashboard(ctx: Context, member: Member, day: date) -> Dashboard:
 def _whole_picture(ctx: Context, board: Dashboard, say: Callable[[Text], str]) -> None:
     day = board.day
     figures = day_figures(ctx, day)
-    series = _daily_counts(ctx, day)
+    empty = stock_outs(ctx, day - timedelta(days=SPARK_DAYS - 1), day)
+    series = _daily_counts(ctx, day, empty)
     board.figures = [Figure(say(Text(key)), series[name][-1], tuple(series[name])) for key, name in SERIES]
     board.figures += [
         Figure(say(Text("dashboard.figure_observed")), figures.observation.under_observation),
         Figure(say(Text("dashboard.figure_verified")), figures.ledger.verified),
     ]
-    board.summary = [say(line) for line in supplies_lines(ctx, day)]
+    board.summary = [say(line) for line in _supplies(ctx, day, empty[day])]
     counts = figures.referrals
     board.referrals = [(say(Text(REFERRAL_TEXT[status])), counts.get(status, 0)) for status in STATUSES]
     watched = figures.observation
@@ -179,11 +181,13 @@ def _whole_picture(ctx: Context, board: Dashboard, say: Callable[[Text], str]) -
     board.supervision = [say(line) for line in [*colours, *section_lines(ctx, day)]]
 
 
-def _daily_counts(ctx: Context, day: date) -> dict[str, list[int]]:
-    """Return the last days' checks, alerts and referrals, oldest first, counted as the merged report counts them."""
+def _daily_counts(ctx: Context, day: date, empty: dict[date, list[str]]) -> dict[str, list[int]]:
+    """Return the last days' checks, alerts, referrals and stock-outs, oldest first, counted as the merged report
+    counts them."""
     first = day - timedelta(days=SPARK_DAYS - 1)
     visits = visits_by_day(session=ctx.session, start=first, end=day + timedelta(days=1))
     counts: dict[str, list[int]] = {name: [] for _key, name in SERIES}
+    counts["stock_outs"] = [len(empty[first + timedelta(days=back)]) for back in range(SPARK_DAYS)]
     for back in range(SPARK_DAYS):
         each = first + timedelta(days=back)
         checks = check_figures(session=ctx.session, day=each)
@@ -194,6 +198,16 @@ def _daily_counts(ctx: Context, day: date) -> dict[str, list[int]]:
         opened = referrals_opened(session=ctx.session, start=start, end=start + timedelta(days=1))
         counts["referrals"].append(opened)
     return counts
+
+
+def _supplies(ctx: Context, day: date, empty: list[str]) -> list[Text]:
+    """Return the supplies lines: today's as the report has them (stock, stock-outs, open requests by status);
+    an earlier day's stock-outs as they were that evening (requests are kept only as they stand now)."""
+    if day == ctx.today:
+        return supplies_lines(ctx, day)
+    if not empty:
+        return []
+    return [Text("dashboard.stock_outs_then", {"count": len(empty), "which": "、".join(empty)})]
 
 
 def _group_states(

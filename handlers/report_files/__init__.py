@@ -3,6 +3,7 @@
 from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
+from lianfang.handlers.report_files.chart import font_data
 from lianfang.handlers.report_files.cli import add_subcommands
 from lianfang.handlers.report_files.content import ReportContent, build_content
 from lianfang.handlers.report_files.delivery import COMMANDS, FILE_KINDS, FILES_JOB, post_files
@@ -18,4 +19,4 @@ FEATURE = Feature(
     cli=add_subcommands,
 )
 
-__all__ = ["FEATURE", "FILE_KINDS", "REPORT", "ReportContent", "build_content", "post_files"]
+__all__ = ["FEATURE", "FILE_KINDS", "REPORT", "ReportContent", "build_content", "font_data", "post_files"]

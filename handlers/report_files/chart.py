@@ -1,4 +1,5 @@
-"""The daily report's chart: trends of checks, alerts, referrals, key persons and supplies, as a phone-sized PNG.
+"""The daily report's chart: trends of checks, alerts, referrals, key persons, stock-outs and open supply requests,
+as a phone-sized PNG.
 
 Drawn with matplotlib's Agg backend (headless) in a bundled subset of Noto Sans CJK SC (SIL OFL 1.1, see
 ``fonts/``), so Chinese labels have every glyph on a fresh install, whatever fonts the machine has.
@@ -26,8 +27,21 @@ DPI = 150
 COLORS = ("#c0392b", "#2471a3", "#d68910", "#1e8449", "#7d3c98", "#566573")
 DATE_LABEL = "%m-%d"
 HEADROOM = 1.5
+WATCHED = (
+    ("under_observation", "report_files.figure_under_observation", COLORS[3], "-"),
+    ("lost_total", "report_files.figure_lost_total", COLORS[4], "-"),
+    ("stock_outs", "report_files.figure_stock_outs", COLORS[0], "-"),
+    ("supplies_open", "report_files.figure_supplies_open", COLORS[5], "--"),
+)
+"""The key persons and supplies lines: 断货 (places and items at zero that evening), and open requests apart, dashed."""
 FALLBACK_FONTS = ("DejaVu Sans",)
 """For what the subset lacks (a rare character in an org's name): matplotlib's own font, then a missing glyph."""
+
+
+@cache
+def font_data() -> bytes:
+    """Return the bundled CJK font's file (the dashboard serves it to browsers that have no Chinese font)."""
+    return (files("lianfang.handlers.report_files") / "fonts" / FONT_FILE).read_bytes()
 
 
 @cache
@@ -105,16 +119,9 @@ def build_png(content: ReportContent) -> bytes:
         referrals.invert_yaxis()
         referrals.set_title(text("report_files.chart_referrals"))
 
-        for index, (name, key) in enumerate(
-            (
-                ("under_observation", "report_files.figure_under_observation"),
-                ("lost_total", "report_files.figure_lost_total"),
-                ("supplies_open", "report_files.figure_supplies_open"),
-            )
-        ):
-            watched.plot(
-                labels, [row.values[name] for row in week], marker="o", label=text(key), color=COLORS[3 + index]
-            )
+        for name, key, color, style in WATCHED:
+            values = [row.values[name] for row in week]
+            watched.plot(labels, values, marker="o", linestyle=style, label=text(key), color=color)
         watched.set_title(text("report_files.chart_watched", days=TREND_DAYS))
         watched.legend(loc="upper left", fontsize=9)
         # Counts are never negative; an all-zero series would otherwise sit mid-way on a -0.05..0.05 axis.

@@ -14,6 +14,7 @@ from lianfang.bot.i18n import render
 from lianfang.bot.types import BILINGUAL_KEY, Text
 from lianfang.handlers.daily_report import DayFigures, build_daily_report, day_figures
 from lianfang.handlers.report_files.settings import REPORT
+from lianfang.handlers.supplies import stock_outs
 from lianfang.models.referrals import STATUSES as REFERRAL_STATUSES
 from lianfang.models.referrals import referral_counts
 from lianfang.models.send_ledger import first_day
@@ -44,6 +45,7 @@ FIGURE_LABELS = {
     "lost_total": "report_files.figure_lost_total",
     "ledger_verified": "report_files.figure_ledger_verified",
     "ledger_coverage": "report_files.figure_ledger_coverage",
+    "stock_outs": "report_files.figure_stock_outs",
     "supplies_open": "report_files.figure_supplies_open",
     "supplies_urgent": "report_files.figure_supplies_urgent",
 }
@@ -134,8 +136,9 @@ class ReportContent:
         return "\n".join(parts)
 
 
-def row_of(figures: DayFigures, day: date, supplies_open: int, supplies_urgent: int) -> DayRow:
-    """Return one day's figures from what the chat report counts."""
+def row_of(figures: DayFigures, day: date, supplies_open: int, supplies_urgent: int, stock_outs: int = 0) -> DayRow:
+    """Return one day's figures from what the chat report counts (stock-outs: places and items at zero that
+    evening)."""
     checks, ledger, watched = figures.checks, figures.ledger, figures.observation
     values = {
         "checks": checks.checked_today + ledger.reached_today,
@@ -147,6 +150,7 @@ def row_of(figures: DayFigures, day: date, supplies_open: int, supplies_urgent: 
         "lost_total": watched.lost_total,
         "ledger_verified": ledger.verified,
         "ledger_coverage": ledger.coverage,
+        "stock_outs": stock_outs,
         "supplies_open": supplies_open,
         "supplies_urgent": supplies_urgent,
     }
@@ -156,10 +160,12 @@ def row_of(figures: DayFigures, day: date, supplies_open: int, supplies_urgent: 
 def history(ctx: Context, day: date, days: int = HISTORY_DAYS) -> list[DayRow]:
     """Return the figures of the ``days`` days ending on ``day``, oldest first."""
     rows = []
+    empty = stock_outs(ctx, day - timedelta(days=days - 1), day)
     for offset in range(days - 1, -1, -1):
         each = day - timedelta(days=offset)
         supplies = supply_figures(session=ctx.session, day=each)
-        rows.append(row_of(day_figures(ctx, each), each, supplies.open_total, supplies.open_urgent))
+        figures = day_figures(ctx, each)
+        rows.append(row_of(figures, each, supplies.open_total, supplies.open_urgent, len(empty[each])))
     return rows
 
 

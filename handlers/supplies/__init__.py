@@ -14,7 +14,7 @@ from lianfang.handlers.supplies.requests import COMMANDS as REQUEST_COMMANDS
 from lianfang.handlers.supplies.requests import FORMS
 from lianfang.handlers.supplies.settings import SUPPLIES
 from lianfang.handlers.supplies.stock import COMMANDS as STOCK_COMMANDS
-from lianfang.handlers.supplies.stock import check_stock
+from lianfang.handlers.supplies.stock import check_stock, stock_outs
 
 CHASE_JOB = Job("supply-chase", in_one_transaction(chase_needs))
 """Requests that stayed at one step too long are chased, once per step; in the quiet hours the chasers wait."""
@@ -44,4 +44,4 @@ FEATURE = Feature(
     cli=add_subcommands,
 )
 
-__all__ = ["FEATURE", "supplies_line", "supplies_lines"]
+__all__ = ["FEATURE", "stock_outs", "supplies_line", "supplies_lines"]

@@ -16,6 +16,7 @@ from lianfang.handlers.shared.parsers import FULLWIDTH_DIGITS, read_int
 from lianfang.handlers.supplies.cards import in_supplies_group
 from lianfang.handlers.supplies.export import send_export
 from lianfang.handlers.supplies.settings import SUPPLIES, Item, Place
+from lianfang.models.dashboard import zero_stock_by_day
 from lianfang.models.members import Member
 from lianfang.models.send_ledger import claim, ledger_key
 from lianfang.models.stock import (
@@ -211,6 +212,25 @@ def show_stock(ctx: Context) -> None:
             key = "stock.place_out" if amount == 0 else "stock.place_low" if amount <= item.threshold else "stock.place"
             lines.append(Text(key, {"place": place.name, "on_hand": amount, "unit": item.unit}))
     ctx.reply(*lines)
+
+
+def stock_outs(ctx: Context, first: date, last: date) -> dict[date, list[str]]:
+    """Return the configured places and items out of stock (断货, zero on hand) each evening from ``first`` to
+    ``last``, named as the report names them; today's are as the stock stands now, the same as the report's line."""
+    rules = SUPPLIES.of(ctx.org)
+    by_day = zero_stock_by_day(session=ctx.session, first=first, last=last)
+    if first <= ctx.today <= last:
+        levels = all_on_hand(session=ctx.session)
+        by_day[ctx.today] = {pair for pair, amount in levels.items() if amount == 0}
+    return {
+        day: [
+            f"{place.name}{item.name}"
+            for item in rules.items
+            for place in rules.places
+            if (item.name, place.key) in empty
+        ]
+        for day, empty in by_day.items()
+    }
 
 
 def days_of_cover(ctx: Context, *, item: str, place: str, amount: int) -> int | None:

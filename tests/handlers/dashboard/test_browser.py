@@ -63,7 +63,7 @@ async def test_a_leader_and_a_field_worker_log_in_from_chat_and_see_their_pages(
 
         leader_dom = await browse(base + await link_path(leader))
         assert "疫情防控看板" in leader_dom and "全街道" in leader_dom and "距截止还有 5 小时 30 分" in leader_dom
-        assert "张三" in leader_dom and leader_dom.count('class="spark"') == 3 and "已转诊" in leader_dom
+        assert "张三" in leader_dom and leader_dom.count('class="spark"') == 4 and "已转诊" in leader_dom
         staff_dom = await browse(base + await link_path(staff))
         assert "朝阳社区" in staff_dom and "张三" not in staff_dom and "张*" in staff_dom
         assert 'id="figures"' not in staff_dom and 'id="referrals"' not in staff_dom

@@ -6,6 +6,7 @@ import pytest
 from lianfang.bot.config import Settings
 from lianfang.bot.db import session_scope
 from lianfang.handlers.dashboard.login import session_token, signer_of
+from lianfang.models.audit import AuditEntry
 from lianfang.models.members import Member
 from pydantic import ValidationError
 from sqlmodel import select
@@ -123,3 +124,40 @@ def test_a_placeholder_secret_and_a_bad_address_are_refused() -> None:
     settings = Settings(_env_file=None, http_host="10.0.0.5", http_port=8081)
     assert settings.base_url() == "http://10.0.0.5:8081"
     assert Settings(_env_file=None, public_base_url="https://x.test/").base_url() == "https://x.test"
+
+
+async def test_logging_out_ends_the_session_on_the_server_and_is_audited(harness: Harness) -> None:
+    leader = await harness.member("王宏武", "coordination", "leader")
+    async with logged_in(harness, leader) as http:
+        page = await http.get("/dashboard")
+        assert 'action="/dashboard/logout"' in page.text and "退出登录" in page.text
+        copied = http.cookies.get("lianfang_dashboard")
+        assert copied
+        assert (await http.get("/dashboard/logout")).status_code == 405  # a link prefetch cannot log anyone out
+        out = await http.post("/dashboard/logout")
+        assert out.status_code == 200 and "已退出看板" in out.text and "/dashboard" in out.text
+        assert 'lianfang_dashboard=""' in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]
+        assert (await http.get("/dashboard")).status_code == 401  # the browser forgot it
+    async with browser(harness) as replay:
+        # a copy of the cookie taken before logging out is dead on the server, long before it expires
+        replay.cookies.set("lianfang_dashboard", copied, domain="board.test", path="/dashboard")
+        again = await replay.get("/dashboard")
+        assert again.status_code == 401 and "您已退出看板" in again.text and "王宏武" not in again.text
+        assert (await replay.post("/dashboard/logout")).status_code == 200  # logging out twice is harmless
+        assert (await replay.post("/dashboard/logout")).status_code == 200  # and so is without a session at all
+    with session_scope(harness.app.engine) as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.channel == "web").order_by(AuditEntry.id)).all()
+    assert [(e.actor, e.action) for e in entries] == [("王宏武", "login"), ("王宏武", "logout")]
+    async with logged_in(harness, leader) as http:  # a new link opens a new session
+        assert (await http.get("/dashboard")).status_code == 200
+
+
+async def test_the_page_brings_its_own_chinese_font_for_browsers_without_one(harness: Harness) -> None:
+    async with browser(harness) as http:  # no login needed: a font holds no data
+        font = await http.get("/dashboard/font.otf")
+        assert font.status_code == 200 and font.headers["content-type"] == "font/otf"
+        assert font.content[:4] == b"OTTO" and len(font.content) > 500_000
+        assert (await http.post("/dashboard/font.otf")).status_code == 405
+    leader = await harness.member("王宏武", "coordination", "leader")
+    async with logged_in(harness, leader) as http:
+        assert 'url("/dashboard/font.otf")' in (await http.get("/dashboard")).text

@@ -85,7 +85,7 @@ async def test_the_page_shows_the_panels_and_a_field_worker_gets_a_smaller_one(h
         for panel in ('id="groups"', 'id="figures"', 'id="alerts"', 'id="referrals"', 'id="observation"'):
             assert panel in page
         assert 'id="coverage"' in page and 'id="supplies"' in page and 'id="supervision"' in page
-        assert page.count('<svg class="spark"') == 3 and "<script" not in page and "http" not in page.split("<body>")[1]
+        assert page.count('<svg class="spark"') == 4 and "<script" not in page and "http" not in page.split("<body>")[1]
         assert "张三" in page and "距截止还有" in page
         past = (await http.get("/dashboard", params={"day": "2020-01-27"})).text
         assert "距截止还有" not in past and "张三" not in past and "回到今天" in past

@@ -55,4 +55,4 @@ def test_the_figures_table_holds_the_day(content: ReportContent) -> None:
     assert rows[0] == ["项目", "数值"]
     assert ["当日排查登记（人）", "30"] in rows
     assert ["累计确诊", "5"] in rows
-    assert len(rows) == 1 + 11 + 6
+    assert len(rows) == 1 + 12 + 6

@@ -1,6 +1,6 @@
 """ID numbers and phones encrypted at rest (AES-GCM), with a blind index for finding a ledger person by ID number
 
-Revision ID: 0030
+Revision ID: 0027
 Revises: 0025
 Create Date: 2026-11-30 02:30:00
 
@@ -16,7 +16,7 @@ from alembic import op
 from lianfang.models.rekey import SealedColumn, by_table, open_table, reseal_table
 from lianfang.models.sealed import DataKeyError, installed_keyring
 
-revision: str = "0030"
+revision: str = "0027"
 down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -65,7 +65,7 @@ def _sqlite_foreign_keys(*, on: bool) -> None:
     if on:
         broken = dbapi.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
-            raise RuntimeError(f"revision 0030 left broken references: {broken[:5]}")
+            raise RuntimeError(f"revision 0027 left broken references: {broken[:5]}")
     dbapi.commit()
     dbapi.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
