@@ -124,7 +124,7 @@ def set_emergency_end(*, session: Session, end_on: date | None, now: datetime, a
 def _not_erased(model: type[SQLModel]) -> Any:
     """Return the condition that a row of a table has not been erased yet."""
     core = table_of(model)
-    marked = sa_select(Erasure.id).where(Erasure.table_name == core.name, Erasure.row_id == core.c.id)
+    marked = sa_select(col(Erasure.id)).where(col(Erasure.table_name) == core.name, col(Erasure.row_id) == core.c.id)
     return ~exists(marked)
 
 
@@ -136,7 +136,7 @@ def _observation_holds(link: Any, cutoffs: Mapping[str, Cutoff | None]) -> Any:
         kept = or_(kept, col(Observation.status) != STATUS_ACTIVE)
     else:
         kept = or_(kept, col(Observation.closed_on).is_(None), col(Observation.closed_on) > cutoff.through)
-    return exists(sa_select(Observation.id).where(link, kept))
+    return exists(sa_select(col(Observation.id)).where(link, kept))
 
 
 def _referral_holds(link: Any, cutoffs: Mapping[str, Cutoff | None]) -> Any:
@@ -147,7 +147,7 @@ def _referral_holds(link: Any, cutoffs: Mapping[str, Cutoff | None]) -> Any:
         kept = or_(kept, col(Referral.status) == STATUS_CLOSED)
     else:
         kept = or_(kept, col(Referral.updated_at) >= to_db_time(cutoff.before))
-    return exists(sa_select(Referral.id).where(link, kept))
+    return exists(sa_select(col(Referral.id)).where(link, kept))
 
 
 def _past_retention(kind: str, cutoff: Cutoff, cutoffs: Mapping[str, Cutoff | None]) -> tuple[type[SQLModel], Any]:
@@ -193,11 +193,11 @@ def due_for_erasure(
 
 
 def _visits_of(target_ids: Sequence[int]) -> Any:
-    return sa_select(ScreeningVisit.id).where(col(ScreeningVisit.target_id).in_(target_ids))
+    return sa_select(col(ScreeningVisit.id)).where(col(ScreeningVisit.target_id).in_(target_ids))
 
 
 def _observations_of(column: Any, ids: Sequence[int]) -> Any:
-    return sa_select(Observation.id).where(column.in_(ids))
+    return sa_select(col(Observation.id)).where(column.in_(ids))
 
 
 def _dependents(kind: str, ids: Sequence[int]) -> list[tuple[type[SQLModel], Any]]:
