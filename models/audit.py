@@ -15,6 +15,8 @@ ACTION_EXPORT = "export"
 ACTION_IMPORT = "import"
 CHANNEL_PRIVATE = "private"
 CHANNEL_CLI = "cli"
+CHANNEL_SCHEDULER = "scheduler"
+"""Work the scheduler did by itself (the daily purge)."""
 # Membership changes: who was shut out, let back or moved to a new account, and which codes were voided.
 ACTION_JOIN = "join"
 """A member moved to a new account with a relink code (a plain join is not an access to personal data)."""

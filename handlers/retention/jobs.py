@@ -13,7 +13,7 @@ from lianfang.bot.types import OutgoingMessage, Text
 from lianfang.handlers.retention.erasure import run_purge
 from lianfang.handlers.retention.settings import RETENTION
 from lianfang.handlers.shared.audiences import send_privately
-from lianfang.models.audit import access_counts
+from lianfang.models.audit import CHANNEL_SCHEDULER, access_counts
 from lianfang.models.members import ROLE_ADMIN, list_members
 from lianfang.models.send_ledger import KIND_LOOP, KIND_REPORT, claim, ledger_key
 
@@ -49,7 +49,12 @@ def tick_purge(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage]:
         claimed = claim(session=session, day=day, kind=KIND_LOOP, key=ledger_key(day, KIND_LOOP, STEP_PURGE), now=now)
     if claimed:
         purge = run_purge(
-            engine=runtime.engine, org=runtime.org, clock=lambda: now, tz=runtime.tz, actor=SCHEDULER_ACTOR
+            engine=runtime.engine,
+            org=runtime.org,
+            clock=lambda: now,
+            tz=runtime.tz,
+            actor=SCHEDULER_ACTOR,
+            channel=CHANNEL_SCHEDULER,
         )
         logger.info("daily purge of %s erased %d row(s)", day, purge.total)
     return []

@@ -73,7 +73,7 @@ async def test_the_scheduler_purges_once_a_day_when_auto(automatic: Harness, tmp
     await harness.tick("03:30")
     assert "李四" not in stored_people(harness) and "孙七" not in stored_people(harness)
     [entry] = audit_of(harness, ACTION_PURGE)
-    assert entry.actor == "scheduler"
+    assert (entry.actor, entry.channel) == ("scheduler", "scheduler")
     await harness.tick("04:00")
     assert len(audit_of(harness, ACTION_PURGE)) == 1
     with Session(harness.app.engine) as session:
