@@ -16,6 +16,7 @@ from lianfang.models.alerts import Alert
 from lianfang.models.base import insert_if_absent, table_of, to_db_time, upsert
 from lianfang.models.checks import CheckResult
 from lianfang.models.observation import STATUS_ACTIVE, FollowUp, Observation
+from lianfang.models.outbox import STATUS_SENT, OutboxMessage
 from lianfang.models.referrals import STATUS_CLOSED, Referral, ReferralStep
 from lianfang.models.screening import (
     STATUS_VERIFIED,
@@ -24,7 +25,7 @@ from lianfang.models.screening import (
     ScreeningVisit,
     existing_by_id_number,
 )
-from sqlalchemy import UniqueConstraint, and_, exists, func, or_, update
+from sqlalchemy import UniqueConstraint, and_, delete, exists, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -287,6 +288,29 @@ def erase_records(
     session.flush()
     session.expire_all()
     return counts
+
+
+# -- sent messages ----------------------------------------------------------------------------------------
+
+
+def old_sent_messages(*, session: Session, before: datetime, limit: int | None = None) -> list[int]:
+    """Return the ids of messages delivered before a moment: a private one holds the full record it showed."""
+    core = table_of(OutboxMessage)
+    query = (
+        sa_select(core.c.id)
+        .where(core.c.status == STATUS_SENT, core.c.created_at < to_db_time(before))
+        .order_by(core.c.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [int(row_id) for row_id in session.execute(query).scalars()]
+
+
+def delete_messages(*, session: Session, ids: Sequence[int]) -> int:
+    """Delete delivered messages (nothing refers to them once sent); return how many."""
+    core = table_of(OutboxMessage)
+    session.execute(delete(core).where(core.c.id.in_(ids), core.c.status == STATUS_SENT))
+    return len(ids)
 
 
 # -- one resident -----------------------------------------------------------------------------------------

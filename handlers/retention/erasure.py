@@ -12,6 +12,7 @@ from lianfang.bot.org import Org
 from lianfang.bot.personal_text import split_address
 from lianfang.handlers.retention.settings import RETENTION, RetentionRules
 from lianfang.models.audit import ACTION_ERASE, ACTION_PURGE, CHANNEL_CLI, record_access
+from lianfang.models.outbox import OutboxMessage
 from lianfang.models.retention import (
     KIND_CHECKS,
     KIND_LEDGER,
@@ -22,10 +23,13 @@ from lianfang.models.retention import (
     REASON_RETENTION,
     Cutoff,
     count_with_dependents,
+    delete_messages,
     due_for_erasure,
     emergency_end,
     erase_records,
+    old_sent_messages,
     records_of_person,
+    table_name,
     targets_of_person,
 )
 from sqlalchemy import Engine
@@ -69,6 +73,14 @@ def cutoffs_for(rules: RetentionRules, *, end_on: date | None, today: date, tz: 
     return cutoffs
 
 
+def messages_cutoff(rules: RetentionRules, *, end_on: date | None, today: date, tz: tzinfo) -> datetime | None:
+    """Return the moment before which delivered messages may go; None while the emergency has not ended long enough."""
+    through = today - timedelta(days=rules.messages_days)
+    if end_on is None or end_on > through:
+        return None
+    return datetime.combine(through + timedelta(days=1), time.min, tzinfo=tz)
+
+
 def add(total: Counts, more: Counts) -> None:
     """Add rows per table to a running total."""
     for table, count in more.items():
@@ -99,6 +111,9 @@ def plan_purge(*, session: Session, org: Org, today: date, tz: tzinfo) -> Purge:
         while ids := due_for_erasure(session=session, kind=kind, cutoffs=cutoffs, limit=rules.batch, after=after):
             add(purge.counts, count_with_dependents(session=session, kind=kind, ids=ids))
             after = ids[-1]
+    before = messages_cutoff(rules, end_on=end_on, today=today, tz=tz)
+    if before is not None and (messages := len(old_sent_messages(session=session, before=before))):
+        add(purge.counts, {table_name(OutboxMessage): messages})
     return purge
 
 
@@ -137,6 +152,13 @@ def run_purge(
                 )
             add(purge.counts, done)
             logger.info("purged %d %s record(s)", len(ids), kind)
+    before = messages_cutoff(rules, end_on=end_on, today=today, tz=tz)
+    while before is not None:
+        with session_scope(engine) as session:
+            ids = old_sent_messages(session=session, before=before, limit=rules.batch)
+            if not ids:
+                break
+            add(purge.counts, {table_name(OutboxMessage): delete_messages(session=session, ids=ids)})
     if purge.counts:
         with session_scope(engine) as session:
             record_access(

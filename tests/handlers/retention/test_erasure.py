@@ -36,7 +36,7 @@ async def test_one_resident_is_erased_on_request_everywhere_and_audited(
     # 王五 was verified, referred (the referral copies name, phone and address) and raised an alert.
     typed = " ".join([WANG[:6], WANG[6:14], WANG[14:].lower()])  # spaces and a lower-case x are read as typed
     code, out, _ = purge(harness, capsys, person=typed)
-    assert code == 0 and "该居民的记录已删除" in out and "referral：已匿名化 1 行" in out
+    assert code == 0 and "该居民的记录已删除" in out and "referral：已清除 1 行" in out
     people = stored_people(harness)
     assert "王五" not in people and WANG not in people and "13912345678" not in people
     assert "李四" in people and LI in people and "赵六" in people  # nobody else is touched

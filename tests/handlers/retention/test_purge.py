@@ -12,6 +12,7 @@ from lianfang.handlers.retention import erasure
 from lianfang.models.alerts import Alert
 from lianfang.models.audit import ACTION_PURGE, AuditEntry
 from lianfang.models.observation import Observation
+from lianfang.models.outbox import OutboxMessage
 from lianfang.models.referrals import ReferralStep
 from lianfang.models.retention import Erasure
 from lianfang.models.screening import ScreeningTarget, ScreeningVisit
@@ -73,12 +74,13 @@ async def test_purge_anonymises_past_retention_and_the_past_report_is_byte_ident
     before = stored_people(harness)
     code, out, _ = purge(harness, capsys, dry_run=True)
     assert code == 0 and "试运行" in out
-    assert "screeningtarget：将匿名化 2 行" in out and "checkresult：将匿名化 2 行" in out
-    assert "referral：将匿名化 1 行" in out and "observation：将匿名化 1 行" in out
+    assert "screeningtarget：将清除 2 行" in out and "checkresult：将清除 2 行" in out
+    assert "referral：将清除 1 行" in out and "observation：将清除 1 行" in out
+    assert "outboxmessage：将清除" in out
     assert stored_people(harness) == before and purge_audit(harness) == []  # a dry run changes nothing
 
     code, out, _ = purge(harness, capsys)
-    assert code == 0 and "screeningtarget：已匿名化 2 行" in out and "已清理" in out
+    assert code == 0 and "screeningtarget：已清除 2 行" in out and "已清理" in out
     after = stored_people(harness)
     for secret in (*RESIDENTS, *PHONES, LI, WANG, "3栋201", "1栋102", "5栋101", "6栋202"):
         assert secret not in after, secret
@@ -90,6 +92,8 @@ async def test_purge_anonymises_past_retention_and_the_past_report_is_byte_ident
         assert all(visit.notes == "" for visit in session.exec(select(ScreeningVisit)))
         for alert in session.exec(select(Alert)):
             assert alert.full == alert.masked
+        payloads = str([m.payload for m in session.exec(select(OutboxMessage))])
+        assert "李四" not in payloads and "王五" not in payloads  # the delivered messages that showed them are gone
     [entry] = purge_audit(harness)
     assert "screeningtarget=2" in entry.detail and entry.actor.startswith("cli")
     assert report_text(harness) == report_before
