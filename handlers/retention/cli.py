@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from lianfang.bot.db import session_scope
 from lianfang.bot.i18n import render
@@ -14,6 +15,9 @@ from lianfang.bot.types import Text
 from lianfang.handlers.retention.erasure import Counts, Purge, erase_person, plan_purge, run_purge
 from lianfang.handlers.shared.idcard import IdNumberError, parse_id_number
 from lianfang.models.retention import emergency_end, set_emergency_end
+
+if TYPE_CHECKING:
+    from lianfang.bot.runtime import App
 
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -92,7 +96,8 @@ def cmd_purge(runtime: CliRuntime, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _erase_person(app, text: str, lang: str) -> int:  # noqa: ANN001 - the built App
+def _erase_person(app: App, text: str, lang: str) -> int:
+    """Erase the resident with an ID number as typed; exit 2, erasing nothing, for a bad or unknown number."""
     now = app.clock()
     try:
         number = parse_id_number(text, today=now.astimezone(app.tz).date()).number

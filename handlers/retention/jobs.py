@@ -15,7 +15,7 @@ from lianfang.handlers.retention.settings import RETENTION
 from lianfang.handlers.shared.audiences import send_privately
 from lianfang.models.audit import CHANNEL_SCHEDULER, access_counts
 from lianfang.models.members import ROLE_ADMIN, list_members
-from lianfang.models.send_ledger import KIND_LOOP, KIND_REPORT, claim, ledger_key
+from lianfang.models.send_ledger import KIND_LOOP, KIND_REPORT, claim, claimed_keys, ledger_key
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,14 @@ def send_access_report(ctx: Context) -> None:
         return
     day = local.date()
     admins = list_members(session=ctx.session, roles=(ROLE_ADMIN,))
+    keys = {admin.id: ledger_key(day, KIND_REPORT, STEP_ACCESS, admin.id) for admin in admins}
+    done = claimed_keys(session=ctx.session, keys=list(keys.values()))
+    waiting = [admin for admin in admins if keys[admin.id] not in done]
+    if not waiting:
+        return
     lines = access_report_lines(ctx, day)
-    for admin in admins:
-        key = ledger_key(day, KIND_REPORT, STEP_ACCESS, admin.id)
+    for admin in waiting:
+        key = keys[admin.id]
         if claim(session=ctx.session, day=day, kind=KIND_REPORT, key=key, now=ctx.now, recipient=str(admin.id)):
             send_privately(ctx, [admin], lines)
 
