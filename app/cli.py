@@ -21,6 +21,7 @@ from lianfang.bot.org import Org, OrgError, check_org, default_org_path, load_or
 from lianfang.bot.runtime import App
 from lianfang.bot.subcommands import EXIT_ERROR, EXIT_INVALID, EXIT_OK, CliRuntime
 from lianfang.handlers.membership.cli import ambiguous
+from lianfang.models.audit import ACTIONS as AUDIT_ACTIONS
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ CONSOLE_MEMBER_PREFIX = "console-"
 CONSOLE_NEWCOMER_PREFIX = "console:"
 """``--as NAME`` for someone who is not a member: an account of their own, distinct from every member's."""
 RETRY_TIME_LAYOUTS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+
+AUDIT_CSV_HEADER = ("at", "actor", "action", "channel", "target", "detail")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -218,19 +221,48 @@ def cmd_outbox_failed(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """List audit entries (views of full records, exports, imports) in the order they were written."""
+    """List audit entries (views of full records, exports, imports, purges), filtered, as lines or as CSV."""
+    import csv
+
     from lianfang.models.audit import audit_entries
+    from lianfang.models.members import members_named
 
     app = RUNTIME.app()
     since = datetime.combine(args.since, datetime.min.time(), tzinfo=app.tz) if args.since else None
     with session_scope(app.engine) as session:
-        entries = audit_entries(session=session, since=since, limit=args.limit)
-        for entry in entries:
-            target = "" if entry.target_id is None else str(entry.target_id)
-            print(
-                f"{entry.at.astimezone(app.tz):%Y-%m-%d %H:%M:%S}\t{entry.actor}\t{entry.action}\t"
-                f"{entry.channel}\t{target}\t{entry.detail}"
+        member_ids: list[int] | None = None
+        actor: str | None = None
+        if args.member is not None:
+            # A member's name or id; an actor the log names otherwise (``cli:alice``, ``scheduler``) matches as written.
+            member_ids = [m.id for m in members_named(session=session, ref=args.member) if m.id is not None]
+            actor = args.member.strip()
+        entries = audit_entries(
+            session=session,
+            since=since,
+            limit=args.limit,
+            member_ids=member_ids,
+            actor=actor,
+            action=args.action,
+            target_id=args.target,
+        )
+        rows = [
+            (
+                f"{entry.at.astimezone(app.tz):%Y-%m-%d %H:%M:%S}",
+                entry.actor,
+                entry.action,
+                entry.channel,
+                "" if entry.target_id is None else str(entry.target_id),
+                entry.detail,
             )
+            for entry in entries
+        ]
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(AUDIT_CSV_HEADER)
+        writer.writerows(rows)
+        return EXIT_OK
+    for row in rows:
+        print("\t".join(row))
     if not entries:
         print("no audit entries")
     return EXIT_OK
@@ -400,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="list who saw or exported personal data")
     audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")
     audit.add_argument("--limit", type=int, default=1000)
+    audit.add_argument("--member", default=None, help="of this member (name or id) or actor (cli:USER, scheduler)")
+    audit.add_argument("--action", default=None, choices=AUDIT_ACTIONS, help="of this action only")
+    audit.add_argument("--target", type=_message_id, default=None, help="about this ledger target (its id)")
+    audit.add_argument("--csv", action="store_true", help="write CSV with a header line instead")
     audit.set_defaults(func=cmd_audit)
 
     outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)

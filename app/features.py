@@ -24,6 +24,7 @@ from lianfang.handlers import (
     observation,
     referrals,
     report_files,
+    retention,
     screening,
     stability,
     supervision,
@@ -50,6 +51,7 @@ FEATURES: tuple[Feature, ...] = (
     meetings.FEATURE,
     leave.FEATURE,
     undeliverable.FEATURE,
+    retention.FEATURE,
 )
 """Every feature of the bot; their jobs run in this order."""
 MENU = Menu.of(FEATURES)

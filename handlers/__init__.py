@@ -4,6 +4,6 @@ A feature imports another only through its package (``from lianfang.handlers.ale
 and only downward in this order, so there is no cycle:
 shared → alerts → referrals → observation → checks → screening → coverage → supplies → stability → supervision
 → duty → meetings → leave → daily_report → report_files → dashboard → membership
-→ undeliverable. ``shared`` holds the domain
+→ undeliverable → retention. ``shared`` holds the domain
 helpers every feature may use and is not a feature.
 """

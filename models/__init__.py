@@ -21,6 +21,7 @@ from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
 from lianfang.models.referrals import Referral, ReferralStep
 from lianfang.models.reports import DailyReport, DailyReportVersion
+from lianfang.models.retention import Emergency, Erasure
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
 from lianfang.models.stock import StockBatch, StockLevel, StockMovement
@@ -43,6 +44,8 @@ __all__ = [
     "DutyAssignment",
     "DutyLeader",
     "DutySwap",
+    "Emergency",
+    "Erasure",
     "FollowUp",
     "Identity",
     "InboxEvent",

@@ -110,7 +110,8 @@ def leaks(texts: list[str], persons: list[Person], members: set[str]) -> list[st
             if person.id_number and flat(person.id_number) in seen:
                 found.append(f"group message {number} shows the ID number of {person.name}: {raw!r}")
             _kept, hidden = split_address(person.address)
-            pieces = [flat(person.address), *(flat(piece) for piece in hidden)]
+            # An address with nothing hidden (an anonymised record keeps compound and building) is what groups see.
+            pieces = [flat(person.address), *(flat(piece) for piece in hidden)] if any(hidden) else []
             if any(len(piece) > MIN_LENGTH and piece in seen for piece in pieces):
                 found.append(f"group message {number} shows the address of {person.name}: {raw!r}")
     return found

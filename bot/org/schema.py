@@ -23,6 +23,8 @@ FieldType = Literal["text", "int", "choice"]
 ROLES: tuple[str, ...] = get_args(Role)
 DEFAULT_FULL_DATA_ROLES: tuple[Role, ...] = ("admin", "leader", "group_lead")
 DEFAULT_TEXT_MAX_LENGTH = 2000
+DEFAULT_MAX_FULL_VIEWS_PER_HOUR = 200
+"""Full records a member may see in an hour before they see masked ones only: a brake on a scraping account."""
 MIN_COMMUNITIES_SHARING = 2
 """A compound under this many communities is ambiguous: an address in it could belong to either."""
 
@@ -104,6 +106,7 @@ class Access(OrgModel):
     """Describe which roles may see full (personal) data."""
 
     full_data_roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_FULL_DATA_ROLES))
+    max_full_views_per_hour: int = Field(default=DEFAULT_MAX_FULL_VIEWS_PER_HOUR, ge=1, strict=True)
 
     @model_validator(mode="after")
     def _check_unique_roles(self) -> Self:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from lianfang.bot.context import Context
+from lianfang.bot.types import Text
+from lianfang.handlers.shared.audiences import send_privately
 from lianfang.handlers.shared.screening_settings import SCREENING
-from lianfang.models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access
-from lianfang.models.members import ROLE_ADMIN, ROLE_GROUP_LEAD, ROLE_LEADER, Member
+from lianfang.models.audit import ACTION_VIEW, CHANNEL_PRIVATE, record_access, views_since
+from lianfang.models.members import ROLE_ADMIN, ROLE_GROUP_LEAD, ROLE_LEADER, Member, list_members
+from lianfang.models.send_ledger import claim, ledger_key
+
+KIND_VIEW_LIMIT = "view_limit"
+"""The send ledger's kind for a member stopped by the hourly view limit: they and the admins are told once."""
+HOUR_FORMAT = "%H:%M"
 
 
 def is_overseer(ctx: Context, member: Member | None) -> bool:
@@ -37,8 +46,44 @@ def may_import_lists(ctx: Context, member: Member | None) -> bool:
 
 
 def sees_full_data(ctx: Context, member: Member) -> bool:
-    """Tell whether a member's role may see personal data unmasked (in private chats only); it never widens scope."""
-    return member.role in ctx.org.access.full_data_roles
+    """Tell whether a member may see personal data unmasked now (in private chats only); it never widens scope.
+
+    Their role must allow it, and they must not have reached the hourly limit of full views
+    (``access.max_full_views_per_hour``): past it they see masked records until the hour ends.
+    """
+    return member.role in ctx.org.access.full_data_roles and not over_view_limit(ctx, member)
+
+
+def _hour_start(ctx: Context) -> datetime:
+    """Return the start of the current local hour: the limit counts views within it."""
+    return ctx.now.astimezone(ctx.tz).replace(minute=0, second=0, microsecond=0)
+
+
+def over_view_limit(ctx: Context, member: Member) -> bool:
+    """Tell whether a member has seen as many full records this hour as the org allows."""
+    if member.id is None:
+        return False
+    seen = views_since(session=ctx.session, member_id=member.id, since=_hour_start(ctx))
+    return seen >= ctx.org.access.max_full_views_per_hour
+
+
+def _stop_at_limit(ctx: Context, reader: Member) -> None:
+    """Once a member reaches the hourly limit, tell them until when they see masked records, and alert the admins.
+
+    Both are sent once per member and hour, whichever instance records the view that crossed it.
+    """
+    if reader.id is None or not over_view_limit(ctx, reader):
+        return
+    start = _hour_start(ctx)
+    key = ledger_key(start.date(), KIND_VIEW_LIMIT, reader.id, start.strftime(HOUR_FORMAT))
+    if not claim(session=ctx.session, day=start.date(), kind=KIND_VIEW_LIMIT, key=key, now=ctx.now):
+        return
+    limit = ctx.org.access.max_full_views_per_hour
+    until = (start + timedelta(hours=1)).strftime(HOUR_FORMAT)
+    send_privately(ctx, [reader], [Text("retention.view_limit_reached", {"limit": limit, "until": until})])
+    admins = [m for m in list_members(session=ctx.session, roles=(ROLE_ADMIN,)) if m.id != reader.id]
+    alert = Text("retention.view_limit_alert", {"name": reader.name, "limit": limit, "until": until})
+    send_privately(ctx, admins, [alert])
 
 
 def in_reach(ctx: Context, member: Member, *, owner_id: int | None, community: str | None) -> bool:
@@ -66,6 +111,7 @@ def audit_private_view(
         target_ids=target_ids,
         detail=detail,
     )
+    _stop_at_limit(ctx, reader)
 
 
 def in_screening_group(ctx: Context, member: Member) -> bool:

@@ -39,6 +39,7 @@ ORDER = (
     "dashboard",
     "membership",
     "undeliverable",
+    "retention",
 )
 """The order written in handlers/__init__.py: a feature imports only those before it."""
 GROUPS = ("coordination", "screening", "supplies", "stability")
