@@ -99,8 +99,8 @@ async def test_lianfang_audit_filters_by_member_action_target_and_writes_csv(
     leader = await harness.member("蒋明", "coordination", "leader")
     await refer_by_check(harness)
     await view_referral(leader)
-    for name in [name for name in os.environ if name.startswith("LIANFANG_")]:
-        monkeypatch.delenv(name)
+    for name in [name for name in os.environ if name.startswith("LIANFANG_") and name != "LIANFANG_DATA_KEY"]:
+        monkeypatch.delenv(name)  # the harness's data was sealed with the tests' key, so the command keeps it
     monkeypatch.setenv("LIANFANG_DATABASE_URL", database_url)
     monkeypatch.chdir(Path(__file__).parent)
 
