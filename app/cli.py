@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from lianfang.app.features import FEATURE_CLIS, ORG_SECTIONS
 from lianfang.app.platforms import PLATFORMS, Settings, configured
+from lianfang.bot import logs
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
 from lianfang.bot.org import Org, OrgError, check_org, default_org_path, load_org
@@ -265,6 +266,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     configure_logging(args.log_level or settings.log_level, jobs=settings.log_jobs)
+    logs.install(settings.log_format)
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
     if configured(settings):
