@@ -301,6 +301,27 @@ async def _run_console(app: App, as_member: str | None) -> int:
         scheduler.shutdown(wait=False)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the settings, org file, database, platforms, disk and clock; a line each, non-zero on a failure."""
+    from lianfang.app.doctor import MEBIBYTE, run_doctor
+
+    return run_doctor(Settings, sys.stdout, min_free_bytes=args.min_free_mb * MEBIBYTE)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent snapshot of the database to a file."""
+    from lianfang.app.backup import run_backup
+
+    return run_backup(load_settings(), args.out)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a snapshot into the configured database (an empty one, unless --force)."""
+    from lianfang.app.backup import run_restore
+
+    return run_restore(load_settings(), args.file, force=args.force)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Play the bundled demo drill on a simulated clock and print every message."""
     from lianfang.app.demo import run_demo
@@ -370,6 +391,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=_date, default=None, help="from this day on, YYYY-MM-DD")
     audit.add_argument("--limit", type=int, default=1000)
     audit.set_defaults(func=cmd_audit)
+
+    doctor = sub.add_parser("doctor", help="check the setup: a line per check, with its fix")
+    doctor.add_argument("--min-free-mb", type=int, default=1024, help="fail below this much free disk (default 1024)")
+    doctor.set_defaults(func=cmd_doctor)
+    backup = sub.add_parser("backup", help="write a consistent snapshot of the database")
+    backup.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a snapshot made by `lianfang backup`")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    restore.set_defaults(func=cmd_restore)
 
     outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)
     failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")
