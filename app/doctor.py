@@ -195,14 +195,14 @@ def run_doctor(
             print(finding.line(), file=out)
         return EXIT_ERROR
     print(ok(SETTINGS, "read").line(), file=out)
-    probe = Probe(settings, min_free_bytes=min_free_bytes)
-    findings = asyncio.run(_examine(probe, checks))
+    findings = asyncio.run(examine(Probe(settings, min_free_bytes=min_free_bytes), checks))
     for finding in findings:
         print(finding.line(), file=out)
     return EXIT_ERROR if any(finding.status is Status.FAIL for finding in findings) else EXIT_OK
 
 
-async def _examine(probe: Probe, checks: Sequence[Check]) -> list[Finding]:
+async def examine(probe: Probe, checks: Sequence[Check] = CHECKS) -> list[Finding]:
+    """Run the checks in order on the probe and return their findings; a crashed check is a failed one."""
     findings: list[Finding] = []
     try:
         for check in checks:
