@@ -13,7 +13,8 @@ from itertools import count
 FORMAT_TEXT = "text"
 FORMAT_JSON = "json"
 LOG_FORMATS = (FORMAT_TEXT, FORMAT_JSON)
-TEXT_LAYOUT = "%(asctime)s %(levelname)s %(name)s %(request_id)s: %(message)s"
+TEXT_LAYOUT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
+"""The layout of text logs: outside an update as before ids were added; inside one, ``name [telegram:4711]: ...``."""
 NO_REQUEST = "-"
 
 REQUEST_ID: ContextVar[str] = ContextVar("lianfang_request_id", default=NO_REQUEST)
@@ -33,11 +34,13 @@ def request(platform: str, event_id: str | None) -> Iterator[str]:
 
 
 class RequestIdFilter(logging.Filter):
-    """Put the current request id on every record (``%(request_id)s``)."""
+    """Put the current request id on every record (``%(request_id)s``, and ``%(request_tag)s`` for text)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the id; never drop the record."""
-        record.request_id = REQUEST_ID.get()
+        request_id = REQUEST_ID.get()
+        record.request_id = request_id
+        record.request_tag = "" if request_id == NO_REQUEST else f" [{request_id}]"
         return True
 
 

@@ -6,7 +6,6 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from lianfang.app.drill.command import run_drill
@@ -69,12 +68,15 @@ def test_a_drill_logs_no_personal_data(name: str, database_url: str, json_log: i
     assert not found, "personal data in the logs:\n" + "\n".join(found)
 
 
-def test_the_text_format_carries_the_update_id(tmp_path: Path) -> None:
+def test_the_text_format_carries_the_update_id() -> None:
     stream = io.StringIO()
     handler = logs.install(logs.FORMAT_TEXT, logging.StreamHandler(stream))
     try:
         with logs.request("wecom", None):
             logging.getLogger("lianfang.test").warning("slow")
+        logging.getLogger("lianfang.test").warning("idle")
     finally:
         logging.getLogger().removeHandler(handler)
-    assert " WARNING lianfang.test wecom:local-" in stream.getvalue() and stream.getvalue().endswith(": slow\n")
+    inside, outside = stream.getvalue().splitlines()
+    assert " WARNING lianfang.test [wecom:local-" in inside and inside.endswith("]: slow")
+    assert outside.endswith(" WARNING lianfang.test: idle")
