@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from lianfang.app.features import FEATURE_CLIS, FIGURES, ORG_SECTIONS
 from lianfang.app.keys import add_keys_commands
 from lianfang.app.platforms import PLATFORMS, Settings, configured
+from lianfang.bot import logs
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
 from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
 from lianfang.bot.org import Org, OrgError, check_org, default_org_path, load_org
@@ -324,6 +325,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     configure_logging(args.log_level or settings.log_level, jobs=settings.log_jobs)
+    logs.install(settings.log_format)
     org = load_org_or_exit(settings)
     app = build_app(settings, org)
     if configured(settings):
@@ -356,6 +358,27 @@ async def _run_console(app: App, as_member: str | None) -> int:
         return await _console(app, as_member, sys.stdin, sys.stdout)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the settings, org file, database, platforms, disk and clock; a line each, non-zero on a failure."""
+    from lianfang.app.doctor import MEBIBYTE, run_doctor
+
+    return run_doctor(Settings, sys.stdout, min_free_bytes=args.min_free_mb * MEBIBYTE)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent snapshot of the database to a file."""
+    from lianfang.app.backup import run_backup
+
+    return run_backup(load_settings(), args.out)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a snapshot into the configured database (an empty one, unless --force)."""
+    from lianfang.app.backup import run_restore
+
+    return run_restore(load_settings(), args.file, force=args.force)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -437,6 +460,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--target", type=_message_id, default=None, help="about this ledger target (its id)")
     audit.add_argument("--csv", action="store_true", help="write CSV with a header line instead")
     audit.set_defaults(func=cmd_audit)
+
+    doctor = sub.add_parser("doctor", help="check the setup: a line per check, with its fix")
+    doctor.add_argument("--min-free-mb", type=int, default=1024, help="fail below this much free disk (default 1024)")
+    doctor.set_defaults(func=cmd_doctor)
+    backup = sub.add_parser("backup", help="write a consistent snapshot of the database")
+    backup.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a snapshot made by `lianfang backup`")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    restore.set_defaults(func=cmd_restore)
 
     outbox = sub.add_parser("outbox", help="outgoing messages").add_subparsers(dest="outbox_command", required=True)
     failed_parser = outbox.add_parser("failed", help="list messages that could not be delivered")

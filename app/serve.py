@@ -14,7 +14,7 @@ import h11
 import uvicorn
 from lianfang.app.features import GROUP_COMMANDS, MENU, PRIVATE_COMMANDS
 from lianfang.app.platforms import configured
-from lianfang.app.web import create_web_app
+from lianfang.app.web import create_metrics_app, create_web_app
 from lianfang.bot.config import Settings
 from lianfang.bot.platform import Menus
 from lianfang.bot.runtime import App
@@ -128,6 +128,7 @@ async def serve(app: App) -> None:
     handled = _on_signals(stop.set)
     tasks: list[asyncio.Task[None]] = []
     server: QuietServer | None = None
+    metrics: QuietServer | None = None
     scheduler = None
     try:
         for platform, adapter in adapters:
@@ -142,6 +143,11 @@ async def serve(app: App) -> None:
         listener = listen(settings.http_host, settings.http_port)
         tasks.append(asyncio.create_task(server.serve(sockets=[listener]), name="http"))
         logger.info("serving HTTP on %s:%s", settings.http_host, listener.getsockname()[1])
+        if settings.metrics_port is not None:
+            metrics = QuietServer(http_config(create_metrics_app(app), settings))
+            tasks.append(
+                asyncio.create_task(metrics.serve(sockets=[listen(settings.http_host, settings.metrics_port)]))
+            )
         await _until_stopped(stop, tasks)
     finally:
         for task in tasks:
@@ -149,6 +155,8 @@ async def serve(app: App) -> None:
                 task.cancel()
         if server is not None:
             server.should_exit = True
+        if metrics is not None:
+            metrics.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         if scheduler is not None:
             await stop_scheduler(app, scheduler)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from lianfang.app.features import FEATURE_ROUTES
 from lianfang.app.platforms import platform_named
 from lianfang.bot.db import session_scope
 from lianfang.bot.feature import RouteFactory
+from lianfang.bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from lianfang.bot.metrics import Facts, scrape
 from lianfang.bot.platform import WallClock
 from lianfang.bot.ports import Adapter
 from lianfang.bot.runtime import App
@@ -19,12 +22,14 @@ from lianfang.models.members import ChatBinding, unreachable_chats
 from lianfang.models.outbox import backlog as outbox_backlog
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+BEARER = "Bearer "
 STATUS_OK = "ok"
 STATUS_DEGRADED = "degraded"
 """The database answers, but a platform has an outage and messages wait for it (``outages`` says which, why)."""
@@ -58,6 +63,9 @@ def create_web_app(
         return JSONResponse(body, status_code=HTTPStatus.OK if database else HTTPStatus.SERVICE_UNAVAILABLE)
 
     routes: list[BaseRoute] = [Route(HEALTH_PATH, health, methods=["GET"])]
+    token = app.settings.metrics_token
+    if token is not None:
+        routes.append(metrics_route(app, token=token.get_secret_value()))
     for adapter in served:
         if adapter is not None:
             routes.extend(platform_named(adapter.platform).routes(adapter, app, wall_clock))
@@ -84,3 +92,23 @@ def _chat_health(binding: ChatBinding) -> dict[str, object]:
     since = binding.unreachable_since.isoformat() if binding.unreachable_since else None
     purpose = {"platform": binding.platform, "kind": binding.kind, "group": binding.group_key}
     return {**purpose, "since": since, "reason": binding.unreachable_reason}
+
+
+def metrics_route(app: App, *, token: str | None) -> Route:
+    """Return ``GET /metrics``: Prometheus text for requests bearing ``token`` (or for every request when None)."""
+    facts = Facts(app.engine, is_leader=lambda: app.leadership.is_leader, clock=app.clock)
+    expected = f"{BEARER}{token}".encode() if token is not None else None
+
+    async def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            return PlainTextResponse("unauthorized\n", status_code=HTTPStatus.UNAUTHORIZED)
+        body = await asyncio.to_thread(scrape, facts)
+        return Response(body, media_type=METRICS_CONTENT_TYPE)
+
+    return Route(METRICS_PATH, metrics, methods=["GET"])
+
+
+def create_metrics_app(app: App) -> Starlette:
+    """Build the app of ``LIANFANG_METRICS_PORT``: ``/metrics`` alone, without a token (a private port)."""
+    return Starlette(routes=[metrics_route(app, token=None)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -83,6 +84,12 @@ class Settings(BaseSettings):
     """A file holding the data key (first line) and retired keys still needed to read older values (next lines)."""
     data_keys_retired: SecretStr | None = None
     """Retired data keys, comma-separated, kept until ``lianfang keys rotate`` has moved every value off them."""
+    metrics_token: SecretStr | None = None
+    """Serve ``GET /metrics`` on the HTTP port to requests bearing this token (``Authorization: Bearer ...``)."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``GET /metrics`` without a token on this port of HTTP_HOST, apart from the webhooks (a private network)."""
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line (time, level, logger, message, request_id) for a log collector."""
 
     @field_validator("timezone")
     @classmethod
@@ -98,6 +105,13 @@ class Settings(BaseSettings):
     def _real_dashboard_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             reject_placeholder("dashboard_secret", value)
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _real_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            reject_placeholder("metrics_token", value)
         return value
 
     @field_validator("public_base_url")

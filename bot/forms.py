@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from lianfang.bot import metrics
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.i18n import LANGUAGES, render
 from lianfang.bot.typed import fold_width, label_key, match_key, typed_button
@@ -231,6 +232,7 @@ class FormRunner:
 
     def answer(self, ctx: MemberContext, draft: FormDraft, text: str, command: str | None) -> None:
         """Take one message from a user who has a draft: a control command or an answer."""
+        metrics.form_step(draft.form)
         form = self.forms[draft.form]
         command = command or self._typed_control(text)
         if command == CMD_CANCEL:

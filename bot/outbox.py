@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from lianfang.bot import metrics
 from lianfang.bot.db import run_db, session_scope
 from lianfang.bot.ports import Adapter, BatchSender, SendError
 from lianfang.bot.privacy import PersonLoader, block, guard
@@ -138,6 +139,7 @@ class Deliverer:
                 # marked right after their send: a crash must not make the whole batch go again
                 await run_db(self.engine, self._mark_sent, done)
                 sent += len(done)
+                metrics.sent(done[0].platform, len(done))
         return sent
 
     def _claim(self) -> list[Claimed]:
@@ -214,6 +216,7 @@ class Deliverer:
         return replace(document, data=data)
 
     def _record_failure(self, claimed: Claimed, error: SendError) -> None:
+        metrics.send_failed(claimed.platform, throttled=error.retry_after is not None)
         now = self.clock()
         if error.kind == FailureKind.OUTAGE and now - claimed.created_at < self.max_age:
             self._hold(claimed, error, now)

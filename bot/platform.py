@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from lianfang.bot.checkup import Finding
 from lianfang.bot.ports import Adapter
 from lianfang.bot.subcommands import CliRegistrar, CliRuntime, Subcommands
 from lianfang.bot.types import Text
@@ -58,6 +59,11 @@ def no_routes(_adapter: Any, _app: App, _wall_clock: WallClock) -> Sequence[Base
     return ()
 
 
+async def nothing_to_examine(_settings: Any) -> list[Finding]:
+    """Examine nothing for ``lianfang doctor`` (a platform without a remote API)."""
+    return []
+
+
 def no_commands(_commands: Subcommands, _runtime: CliRuntime) -> None:
     """Add no ``lianfang`` subcommand."""
 
@@ -89,4 +95,6 @@ class Platform(Generic[A]):
     run: Callable[[A, App, Menus], Awaitable[list[asyncio.Task[None]]]] = nothing_to_run
     """Once the adapters started: set up receiving (polling, a webhook); return the tasks that must keep running."""
     cli: CliRegistrar = no_commands
+    doctor: Callable[[Any], Awaitable[list[Finding]]] = nothing_to_examine
+    """Check its remote API for ``lianfang doctor`` from the settings alone (credentials, webhook), a line each."""
     """Add its setup subcommands to ``lianfang``; they build the runtime through the CLI runtime given."""

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from lianfang.bot import logs, metrics
 from lianfang.bot.config import Settings
 from lianfang.bot.context import Context
 from lianfang.bot.db import run_db, session_scope
@@ -128,13 +129,15 @@ class App:
         return (await self._handle_and_deliver(msg)).sent
 
     async def _handle_and_deliver(self, msg: IncomingMessage) -> Handled:
-        handled = await self._handle_message(msg)
-        if await self.deliverer.deliver(handled.claimed) < len(handled.claimed):
-            await self.deliverer.drain()
+        with logs.request(msg.platform, msg.event_id), metrics.handling(msg.platform):
+            handled = await self._handle_message(msg)
+            if await self.deliverer.deliver(handled.claimed) < len(handled.claimed):
+                await self.deliverer.drain()
         return handled
 
     async def tick(self) -> list[OutgoingMessage]:
         """Run the scheduled loop once for the current time, then deliver; only the scheduler leader does."""
+        metrics.ticked()
         if not self.leadership.is_leader:
             return []
         with self._tracked():

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.models.base import json_column, table_of, to_db_time
-from sqlalchemy import Index, update
+from sqlalchemy import Index, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 
@@ -109,3 +109,8 @@ def claim_escalation(*, session: Session, alert: Alert, next_at: datetime | None
         .first()
     )
     return won is not None
+
+
+def count_unacknowledged(*, session: Session) -> int:
+    """Count the alerts nobody has acknowledged yet."""
+    return int(session.exec(select(func.count()).select_from(Alert).where(col(Alert.acked_at).is_(None))).one())

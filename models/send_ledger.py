@@ -82,3 +82,8 @@ def claimed_keys(*, session: Session, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     return set(session.exec(select(SendLedger.key).where(col(SendLedger.key).in_(keys))))
+
+
+def count_kind(*, session: Session, kind: str) -> int:
+    """Count the claimed sends of one kind (every daily report sent, for one)."""
+    return int(session.exec(select(func.count()).select_from(SendLedger).where(SendLedger.kind == kind)).one())

@@ -242,6 +242,9 @@ class FakeTelegram:
         self.webhook_url = str(params.get("url", ""))
         return True
 
+    def _api_getWebhookInfo(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]] | Failure:
         if self.webhook_url:
             return Failure(CONFLICT, "Conflict: can't use getUpdates method while webhook is active")

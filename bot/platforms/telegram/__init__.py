@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from lianfang.bot.platform import Platform
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.platforms.telegram.doctor import examine_telegram
 from lianfang.bot.platforms.telegram.routes import SECRET_HEADER, TELEGRAM_PATH, by_webhook, telegram_routes
 from lianfang.bot.platforms.telegram.run import build_telegram, run_telegram
 from lianfang.bot.platforms.telegram.settings import TelegramSettings
@@ -21,6 +22,7 @@ PLATFORM: Platform[TelegramAdapter] = Platform(
     over_http=by_webhook,
     redelivery=lambda _settings: TELEGRAM_REDELIVERY,
     run=run_telegram,
+    doctor=examine_telegram,
 )
 
 __all__ = ["PLATFORM", "SECRET_HEADER", "TELEGRAM_PATH", "TelegramAdapter", "TelegramSettings"]

@@ -4,6 +4,7 @@ from lianfang.bot.platform import Platform
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.platforms.wecom.api import ApiError, ApiUnreachable
 from lianfang.bot.platforms.wecom.callback import BadCallback, BadSignature, CallbackError
+from lianfang.bot.platforms.wecom.doctor import examine_wecom
 from lianfang.bot.platforms.wecom.routes import WECOM_PATH, wecom_routes
 from lianfang.bot.platforms.wecom.settings import WeComSettings, callback_redelivery
 from lianfang.bot.platforms.wecom.setup import (
@@ -25,6 +26,7 @@ PLATFORM: Platform[WeComAdapter] = Platform(
     routes=wecom_routes,
     redelivery=callback_redelivery,
     check=check_wecom,
+    doctor=examine_wecom,
     cli=add_wecom_commands,
 )
 

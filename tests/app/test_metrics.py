@@ -1,0 +1,121 @@
+"""GET /metrics after a short transcript: counters of what happened, facts of the database, and the token."""
+
+from __future__ import annotations
+
+import httpx
+from lianfang.app.web import create_metrics_app, create_web_app
+from lianfang.bot.ports import SendError
+from lianfang.bot.types import PLATFORM_MEMORY
+from lianfang.handlers.daily_report.report import FORM_DAILY
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.fakes import Harness
+from tests.handlers.daily_report.test_daily_loop import fill_screening, setup_reporters
+
+TOKEN = "metrics-token-for-tests"
+AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
+MEMORY = {"platform": PLATFORM_MEMORY}
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Parse Prometheus text into {(sample name, sorted labels): value}."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(parsed: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    """Return one sample's value; 0 for a counter not yet seen."""
+    return parsed.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def scrape(http: httpx.AsyncClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    answer = await http.get("/metrics", headers=AUTHORIZED)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    return samples(answer.text)
+
+
+async def test_metrics_count_a_day_of_reports(database_url: str) -> None:
+    harness = Harness.create(database_url, metrics_token=TOKEN)
+    transport = httpx.ASGITransport(app=create_web_app(harness.app))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+            assert (await http.get("/metrics")).status_code == 401
+            assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
+            before = await scrape(http)
+            assert value(before, "lianfang_reports_sent") == 0
+            assert value(before, "lianfang_scheduler_leader") == 1
+
+            _, leadership, _ = await harness.bound_org_chats()
+            reporters = await setup_reporters(harness)
+            await harness.tick("15:00")
+            harness.at("15:05")
+            await fill_screening(reporters["screening"])  # tap, /skip, 修改 1, 126, 提交: four answers
+            # the platform makes the supervision reporter's chaser wait (429), then refuses another chat outright
+            harness.adapter.refuse[reporters["supervision"].chat_id] = SendError(
+                "flood", permanent=False, retry_after=3
+            )
+            harness.adapter.refuse[reporters["stability"].chat_id] = SendError("network: down", permanent=False)
+            await harness.tick("15:15")
+            harness.adapter.refuse.clear()
+            harness.advance(seconds=5)
+            await harness.app.drain()
+            await harness.tick("15:30")
+            assert leadership.unread()
+            after = await scrape(http)
+    finally:
+        harness.app.engine.dispose()
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("lianfang_updates_total", **MEMORY) >= 4 + 6  # the joins, binds and the form's answers
+    assert grew("lianfang_form_steps_total", form=FORM_DAILY) >= 4
+    assert grew("lianfang_outbox_sends_total", **MEMORY) >= 6 + 2  # six reminders, the report to two chats
+    assert grew("lianfang_outbox_failures_total", **MEMORY) == 2
+    assert grew("lianfang_outbox_throttled_total", **MEMORY) == 1
+    assert grew("lianfang_handling_seconds_count", **MEMORY) == grew("lianfang_updates_total", **MEMORY)
+    assert value(after, "lianfang_reports_sent") == 1
+    assert value(after, "lianfang_outbox_backlog") == 0
+    assert value(after, "lianfang_outbox_oldest_age_seconds") == 0
+    assert value(after, "lianfang_alerts_unacknowledged") == 0
+    assert value(after, "lianfang_db_up") == 1
+    assert grew("lianfang_scheduler_ticks_total") == 3
+    assert value(after, "lianfang_scheduler_last_tick_age_seconds") >= 0
+    assert ("lianfang_db_pool_checked_out", ()) in after
+
+
+async def test_metrics_are_not_served_without_a_token_or_port(database_url: str) -> None:
+    harness = Harness.create(database_url)
+    try:
+        transport = httpx.ASGITransport(app=create_web_app(harness.app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+            assert (await http.get("/metrics")).status_code == 404
+        # the separate metrics port serves them to anyone who can reach it, and nothing else
+        transport = httpx.ASGITransport(app=create_metrics_app(harness.app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+            answer = await http.get("/metrics")
+            assert answer.status_code == 200 and "lianfang_outbox_backlog 0.0" in answer.text
+            assert (await http.get("/healthz")).status_code == 404
+    finally:
+        harness.app.engine.dispose()
+
+
+async def test_metrics_say_the_database_is_down(database_url: str, tmp_path) -> None:  # noqa: ANN001
+    from sqlalchemy import create_engine
+
+    harness = Harness.create(database_url)
+    engine = harness.app.engine
+    harness.app.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
+    try:
+        transport = httpx.ASGITransport(app=create_metrics_app(harness.app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+            parsed = samples((await http.get("/metrics")).text)
+        assert value(parsed, "lianfang_db_up") == 0
+        assert ("lianfang_outbox_backlog", ()) not in parsed
+    finally:
+        harness.app.engine.dispose()
+        engine.dispose()
