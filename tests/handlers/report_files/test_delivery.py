@@ -51,9 +51,8 @@ def xlsx_text(document: Document) -> str:
 
 
 async def file_late_report(chat: Chat, problems: str) -> None:
-    """File 执纪督查组's report: 3 inspections, and what was found."""
+    """File 执纪督查组's report: what was found (the count of inspections comes prefilled from /inspect)."""
     await chat.tap("填报")
-    await chat.say("3")
     await chat.say(problems)
     await chat.say("提交")
 
