@@ -38,6 +38,7 @@ from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
+from benchmarks.run import LOWER
 from tests.fake_wecom import FakeWeCom, WeComClient, _flat
 from tests.fakes import Harness
 from tests.loopback import start_loopback, stop_loopback
@@ -45,6 +46,8 @@ from tests.platforms.wecom.support import SETTINGS
 
 BENCH = "wecom_callbacks_per_second"
 TARGET = "time per callback <= 1.5x a bare signed, decrypted and stored acknowledgement; ack p99 < 100 ms"
+TARGET_RATIO = 1.5
+ACK_P99_TARGET_MS = 100.0
 MEMBERS = 20
 STEPS_EACH = 27
 QUICK_STEPS_EACH = 9
@@ -246,10 +249,14 @@ async def measure(quick: bool) -> dict[str, Any]:
         "bench": BENCH,
         "value": round(callbacks / core, 1),
         "unit": "callbacks/s",
-        "target": TARGET,
+        "target": TARGET_RATIO,
+        "on": "ratio",
+        "better": LOWER,
+        "goal": TARGET,
         "floor": round(callbacks / bare, 1),
         "ratio": round(core / bare, 2),
         "ack_p99_ms": round(p99(acks), 1),
+        "ack_p99_target_ms": ACK_P99_TARGET_MS,
         "ack_p50_ms": round(statistics.median(acks), 1),
         "floor_ack_p99_ms": round(p99(bare_acks), 1),
         "rate": RATE,
