@@ -34,12 +34,16 @@ class CityEstimate:
 
     steps_per_second_average: float
     steps_per_second_burst: float
+    steps_per_second_burst_per_sub_district: float
     instances: int
     pool_size: int
     connections_in_use: float
     connections_total: int
     commits_per_second: float
-    database_busy_cores: float
+    database_cpu_cores: float
+    """PostgreSQL's CPU time at the burst, in cores kept busy."""
+    database_active_cores: float
+    """Its time executing statements, in cores: an upper bound, as that time includes waiting for a CPU or a disk."""
 
     def as_dict(self) -> dict[str, float | int]:
         """Return the estimate as a dict of rounded figures."""
@@ -47,7 +51,12 @@ class CityEstimate:
 
 
 def estimate(
-    *, cpu_ms_per_step: float, db_active_ms_per_step: float, db_held_ms_per_step: float, commits_per_step: float
+    *,
+    cpu_ms_per_step: float,
+    db_cpu_ms_per_step: float,
+    db_active_ms_per_step: float,
+    db_held_ms_per_step: float,
+    commits_per_step: float,
 ) -> CityEstimate:
     """Work out the city's peak from the measured per-step CPU, database time and commits."""
     average = FIELD_WORKERS * FORMS_EACH * STEPS_PER_FORM / PEAK_SECONDS
@@ -58,10 +67,12 @@ def estimate(
     return CityEstimate(
         steps_per_second_average=average,
         steps_per_second_burst=burst,
+        steps_per_second_burst_per_sub_district=burst / SUB_DISTRICTS,
         instances=instances,
         pool_size=pool,
         connections_in_use=in_use,
         connections_total=pool * instances,
         commits_per_second=burst * commits_per_step,
-        database_busy_cores=burst * db_active_ms_per_step / MS,
+        database_cpu_cores=burst * db_cpu_ms_per_step / MS,
+        database_active_cores=burst * db_active_ms_per_step / MS,
     )

@@ -1,20 +1,23 @@
 """Benchmark PostgreSQL scale-out: form steps per second of 1, 2 and 4 real ``lianfang run`` processes on one database.
 
-Each configuration gets a new PostgreSQL database (dropped at the end). Simulated staff members of 朝阳新村, each in
-a private chat of their own, walk through the ``/check`` form over and over. Their updates are posted in webhook
-mode to the instances in turn (round robin, step by step), with the webhook's secret, as Telegram would; the
-replies go to the in-repo fake Bot API (``tests/fake_telegram.py``), which runs in this process. A step is done
-when its reply reached the fake; a member says the next thing only then.
+Each configuration runs on a new PostgreSQL database, a copy of one seeded at the start (schema and members), and
+all are dropped at the end. Simulated staff members of 朝阳新村, each in a private chat of their own, walk through
+the ``/check`` form over and over. Their updates are posted in webhook mode to the instances in turn (round robin,
+step by step), with the webhook's secret, as Telegram would; the replies go to the in-repo fake Bot API
+(``tests/fake_telegram.py``), which runs in this process. A step is done when its reply reached the fake; a member
+says the next thing only then.
 
 Three phases per configuration: a short warm-up, the peak (every member at once, closed loop: aggregate steps/s),
 then a fixed rate of 80% of that peak (open loop), where each step's reply latency is timed from the POST to the
 reply's arrival. Then the exactly-once checks: every submission stored once (each carries a name no other has),
 and every outbox message delivered once (what was queued, rendered, equals what the fake received, no more).
 
-What limits the figures is measured beside them: the CPU seconds of the lianfang processes and of this driver per
-step, the database's own time per step (``pg_stat_database``: time executing statements, time held idle inside a
-transaction, commits), the most connections seen open and active (``pg_stat_activity``), and the latency of one
-bare commit. The figures feed the city-scale estimate (``city``), the same arithmetic as in the README.
+What limits the figures is measured beside them, per step: the CPU time of the lianfang processes, of this driver
+and of the PostgreSQL backends (from /proc, when PostgreSQL runs on this machine), the database's time executing
+statements and the time its connections were taken (executing, or idle inside a transaction) and its commits
+(``pg_stat_database``), the most connections seen open and taken (``pg_stat_activity``), and the latency of one
+bare commit. ``cpu_bound_steps_per_second`` is what all the machine's CPUs would give at that CPU time per step.
+The figures feed the city-scale estimate (``city``, see city.py), the arithmetic of the README.
 
 Run: python benchmarks/scale.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test [--quick]
 The result is one JSON line.
@@ -552,6 +555,7 @@ async def measure(base: str, quick: bool) -> dict[str, Any]:
     # work (outbox polls, the leadership lease) and the least waiting for a CPU: the nearest to a step's own cost.
     city = estimate(
         cpu_ms_per_step=by[1]["cpu_ms_per_step"],
+        db_cpu_ms_per_step=by[1]["db_cpu_ms_per_step"] or 0.0,
         db_active_ms_per_step=by[1]["db_active_ms_per_step"],
         db_held_ms_per_step=by[1]["db_held_ms_per_step"],
         commits_per_step=by[1]["commits_per_step"],
