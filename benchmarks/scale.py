@@ -106,6 +106,7 @@ PERSON_STEP = 2
 CHECK_ANSWERS = ("/check", "3栋2单元501", "", "/skip", "36.5", "无", "1", "4", SUBMIT)
 """One pass through /check (the steps of ``benchmarks/run.py``); the person's name, step 2, is unique per pass."""
 OK = 200
+UNPACED = Path(__file__).resolve().parent / "unpaced.py"
 
 logger = logging.getLogger(__name__)
 
@@ -410,7 +411,7 @@ async def healthy(http: httpx.AsyncClient, port: int) -> bool:
 
 
 async def configuration(
-    base: str, template: str, processes: int, phases: tuple[float, float], workdir: Path
+    base: str, template: str, processes: int, phases: tuple[float, float], workdir: Path, *, paced: bool
 ) -> dict[str, Any]:
     """Run ``processes`` instances on a copy of the seeded database; return their peak, latency and limits."""
     peak_seconds, paced_seconds = phases
@@ -429,7 +430,7 @@ async def configuration(
         try:
             async with (
                 httpx.AsyncClient(trust_env=False, timeout=REPLY_TIMEOUT_SECONDS) as http,
-                instances(fake, env, ports, workdir) as running,
+                instances(fake, env, ports, workdir, paced=paced) as running,
             ):
                 driver = Driver(fake, ports, http, members)
                 await driver.closed_loop(WARMUP_SECONDS)
@@ -495,7 +496,7 @@ async def settled(url: str) -> None:
 
 @asynccontextmanager
 async def instances(
-    fake: FakeTelegram, env: dict[str, str], ports: list[int], workdir: Path
+    fake: FakeTelegram, env: dict[str, str], ports: list[int], workdir: Path, *, paced: bool
 ) -> AsyncIterator[list[Running]]:
     """Start ``lianfang run`` on each port at once; wait until each answers its health check; kill what is left."""
     running = []
@@ -503,7 +504,7 @@ async def instances(
         log = workdir / f"scale-{port}.stderr"
         with log.open("wb") as stderr:
             process = subprocess.Popen(
-                [sys.executable, "-m", "lianfang.app.cli", "run"],
+                [sys.executable, *(["-m", "lianfang.app.cli"] if paced else [str(UNPACED)]), "run"],
                 env={**env, "LIANFANG_HTTP_PORT": str(port), "LIANFANG_CLOCK_START": CLOCK_START},
                 cwd=workdir,
                 stdin=subprocess.DEVNULL,
@@ -537,7 +538,7 @@ async def stopped(running: list[Running]) -> list[int | None]:
     return [bot.process.poll() for bot in running]
 
 
-async def measure(base: str, quick: bool) -> dict[str, Any]:
+async def measure(base: str, quick: bool, *, paced: bool = False) -> dict[str, Any]:
     """Run every configuration; return the result line's fields."""
     phases = (QUICK_PEAK_SECONDS, QUICK_PACED_SECONDS) if quick else (PEAK_SECONDS, PACED_SECONDS)
     started, load = time.monotonic(), os.getloadavg()
@@ -547,7 +548,7 @@ async def measure(base: str, quick: bool) -> dict[str, Any]:
         seed(seeded, MEMBERS_PER_PROCESS * max(PROCESSES))
         template = make_url(seeded).database or ""
         for processes in PROCESSES:
-            runs.append(await configuration(base, template, processes, phases, Path(folder)))
+            runs.append(await configuration(base, template, processes, phases, Path(folder), paced=paced))
             logger.info("scale-out: %s", runs[-1])
     by = {run["processes"]: run for run in runs}
     one, four = by[1]["steps_per_second"], by[max(PROCESSES)]
@@ -573,6 +574,7 @@ async def measure(base: str, quick: bool) -> dict[str, Any]:
         "delivered_twice": sum(run["delivered_twice"] for run in runs),
         "never_delivered": sum(run["never_delivered"] + run["unsent"] for run in runs),
         "commit_ms": round(probe, 2),
+        "paced": paced,
         "cpus": os.cpu_count(),
         "load_before": [round(figure, 1) for figure in load],
         "load_after": [round(figure, 1) for figure in os.getloadavg()],
@@ -594,12 +596,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a PostgreSQL URL; each run makes and drops a database")
     parser.add_argument("--quick", action="store_true", help="shorter phases, for a smoke run")
+    pacing = "keep each process's pacing of sends at Telegram's 30 messages/s (the production default)"
+    parser.add_argument("--paced", action="store_true", help=pacing)
     parser.add_argument("--verbose", action="store_true", help="log each configuration's figures as it ends")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("--database-url must be a PostgreSQL URL")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
-    emit_scale(asyncio.run(measure(args.database_url, args.quick)))
+    emit_scale(asyncio.run(measure(args.database_url, args.quick, paced=args.paced)))
 
 
 if __name__ == "__main__":
