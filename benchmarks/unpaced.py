@@ -20,5 +20,5 @@ def no_limiter(**_options: object) -> None:
 
 
 if __name__ == "__main__":
-    adapter.AIORateLimiter = no_limiter  # type: ignore[assignment,misc]
+    adapter.AIORateLimiter = no_limiter
     raise SystemExit(main(sys.argv[1:]))
