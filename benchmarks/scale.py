@@ -136,12 +136,15 @@ class Member:
 
     @property
     def person(self) -> str:
+        """Return the name of the person this pass files: no other pass of any member has it."""
         return f"居民{self.chat_id - FIRST_CHAT_ID}-{self.passes}"
 
     def next_text(self) -> str:
+        """Return what the member says next."""
         return self.person if self.step == PERSON_STEP else CHECK_ANSWERS[self.step]
 
     def advance(self) -> None:
+        """Go on to the next step once the reply came; after 提交, the pass counts as submitted."""
         if CHECK_ANSWERS[self.step] == SUBMIT:
             self.submitted.add(self.person)
             self.passes += 1
@@ -162,6 +165,7 @@ class Driver:
     _turn: Iterator[int] = field(default_factory=lambda: itertools.count())
 
     def update(self, member: Member, words: str) -> dict[str, Any]:
+        """Return a Telegram update with a member's words; update ids are unique in the run (instances dedupe them)."""
         message: dict[str, Any] = {
             "message_id": next(self._update_ids),
             "from": user(member.chat_id, STAFF_NAME),
@@ -224,8 +228,9 @@ class Driver:
             delay = started + n / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            while not idle:  # every member waits for a reply: the step starts late
+            if not idle:  # every member waits for a reply: the step starts late, and is timed from then
                 late += 1
+            while not idle:
                 became_idle.clear()
                 await became_idle.wait()
             task = asyncio.create_task(one(idle.popleft()))
@@ -289,6 +294,7 @@ class Sampler:
         return sum(self.last_cpu[pid] - first for pid, first in self.first_cpu.items())
 
     def sample(self) -> None:
+        """Count the connections now and read their backends' CPU time."""
         query = text("SELECT pid, state FROM pg_stat_activity WHERE datname = :name")
         with self.monitor.connect() as connection:
             rows = connection.execute(query, {"name": self.name}).all()
