@@ -30,6 +30,9 @@ from tests.handlers.report_files.conftest import sample_content
 RUNS = 7
 QUICK_RUNS = 3
 
+TARGET_SECONDS = 1.0
+"""Each report file, and the content behind it, is ready in under a second."""
+
 
 def median_seconds(work: Callable[[], object], runs: int, clock: Callable[[], float] = time.perf_counter) -> float:
     """Return the median time of ``work`` after one warm-up call: wall time, or ``time.process_time`` for CPU."""
@@ -63,9 +66,9 @@ def main() -> None:
     chart = median_seconds(lambda: build_png(content), runs)
     # CPU time too: on a shared machine the wall time says as much about the neighbours as about the chart.
     cpu = median_seconds(lambda: build_png(content), runs, time.process_time)
-    emit("report_chart_30_days", chart, "s", "< 1", floor=round(floor, 3), cpu=round(cpu, 3))
-    emit("report_docx", median_seconds(lambda: build_docx(content), runs), "s", "< 1")
-    emit("report_xlsx", median_seconds(lambda: build_xlsx(content), runs), "s", "< 1")
+    emit("report_chart_30_days", chart, "s", TARGET_SECONDS, floor=round(floor, 3), cpu=round(cpu, 3))
+    emit("report_docx", median_seconds(lambda: build_docx(content), runs), "s", TARGET_SECONDS)
+    emit("report_xlsx", median_seconds(lambda: build_xlsx(content), runs), "s", TARGET_SECONDS)
     with databases(args.database_url) as make:
         harness = Harness.create(make("report_files"))
 
@@ -73,7 +76,7 @@ def main() -> None:
             with session_scope(harness.app.engine) as session:
                 return build_content(harness.app.dispatcher.context(session, harness.clock()), harness.clock().date())
 
-        emit("report_content_30_days", median_seconds(gather, runs), "s", "< 1")
+        emit("report_content_30_days", median_seconds(gather, runs), "s", TARGET_SECONDS)
         harness.app.engine.dispose()
 
 

@@ -154,17 +154,19 @@ def main() -> None:
     with databases(args.database_url) as database_for:
         seconds, floor, added = import_seconds(database_for("import"), district_list(import_size))
         emit(
-            f"screening_import_{import_size}",
+            f"screening_import_{IMPORT_ROWS}",  # the name scripts read, also for a quick run (see ``rows``)
             seconds,
             "s",
-            "< 10 s for 50,000 rows on SQLite",
+            10,
+            goal="< 10 s for 50,000 rows on SQLite",
+            rows=import_size,
             floor=round(floor, 3),
             ratio=round(seconds / floor, 2),
             added=added,
             database=database,
         )
         ms = list_milliseconds(database_for("ledger"), ledger_size)
-        emit(f"screening_list_{ledger_size}", ms, "ms", "< 50 ms with 1M ledger rows", database=database)
+        emit(f"screening_list_{ledger_size}", ms, "ms", 50, goal="< 50 ms with 1M ledger rows", database=database)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ PLACES = tuple(f"place{n}" for n in range(20))
 INSERT_BATCH = 50_000
 RUNS = 21
 TARGET_MS = 100
+MOVE_TARGET_MS = 50
+"""One checked movement (a receipt or an issue) stays well within a chat reply's time."""
 
 
 def fill(url: str, movements: int) -> Harness:
@@ -112,7 +114,8 @@ def main() -> None:
             f"stock_on_hand_{size}",
             on_hand_ms,
             "ms",
-            f"< {TARGET_MS} ms for every item and place with 1M movements",
+            TARGET_MS,
+            goal=f"< {TARGET_MS} ms for every item and place with 1M movements",
             floor=round(floor_ms, 3),
             summing_history_ms=round(history_ms, 1),
             pairs=pairs,
@@ -126,7 +129,8 @@ def main() -> None:
             )
             assert moved.done
 
-        emit(f"stock_move_{size}", median_ms(harness, one_move), "ms", "one movement, checked", database=database)
+        move_ms = median_ms(harness, one_move)
+        emit(f"stock_move_{size}", move_ms, "ms", MOVE_TARGET_MS, goal="one movement, checked", database=database)
         harness.app.engine.dispose()
         if on_hand_ms >= TARGET_MS:
             raise SystemExit(f"stock on hand took {on_hand_ms:.1f} ms, over the {TARGET_MS} ms target")

@@ -125,6 +125,9 @@ async def measure(url: str, items: int) -> dict[str, float]:
     return results
 
 
+AT_10000 = "< 200 ms at 10,000 open items"
+
+
 def main() -> None:
     """Print each result as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -139,13 +142,14 @@ def main() -> None:
         f"supervision_list_{items}",
         found["list"],
         "ms",
-        "< 50 ms for one group's /supervise at 10,000 open items on SQLite",
+        50,
+        goal="< 50 ms for one group's /supervise at 10,000 open items on SQLite",
         floor=round(found["floor"], 3),
         ratio=round(found["list"] / found["floor"], 2),
         database=database,
     )
-    emit(f"supervision_digest_{items}", found["digest"], "ms", "< 200 ms at 10,000 open items", database=database)
-    emit(f"supervision_section_{items}", found["section"], "ms", "< 200 ms at 10,000 open items", database=database)
+    emit(f"supervision_digest_{items}", found["digest"], "ms", 200, goal=AT_10000, database=database)
+    emit(f"supervision_section_{items}", found["section"], "ms", 200, goal=AT_10000, database=database)
 
 
 if __name__ == "__main__":

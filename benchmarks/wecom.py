@@ -38,6 +38,7 @@ from starlette.routing import Route
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
+from benchmarks.run import LOWER
 from tests.fake_wecom import FakeWeCom, WeComClient, _flat
 from tests.fakes import Harness
 from tests.loopback import start_loopback, stop_loopback
@@ -45,6 +46,9 @@ from tests.platforms.wecom.support import SETTINGS
 
 BENCH = "wecom_callbacks_per_second"
 TARGET = "time per callback <= 1.5x a bare signed, decrypted and stored acknowledgement; ack p99 < 100 ms"
+POST_ATTEMPTS = 3
+TARGET_RATIO = 1.5
+ACK_P99_TARGET_MS = 100.0
 MEMBERS = 20
 STEPS_EACH = 27
 QUICK_STEPS_EACH = 9
@@ -76,15 +80,21 @@ class Poster:
 
     async def post(self, params: dict[str, str], body: bytes) -> int:
         """Post one callback; return the status code once the answer is read."""
-        if self.idle:
-            reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(self.host, self.port)
-            self.opened.append(writer)
         query = "&".join(f"{key}={value}" for key, value in params.items())
         head = f"POST {WECOM_PATH}?{query} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n\r\n"
-        writer.write(head.encode() + body)
-        status_line = await reader.readline()
+        for _ in range(POST_ATTEMPTS):
+            reader, writer = self.idle.pop() if self.idle else await self._connect()
+            writer.write(head.encode() + body)
+            try:
+                status_line = await reader.readline()
+            except ConnectionError:
+                status_line = b""
+            if status_line:
+                break
+            # The server closed this connection while it was idle (uvicorn's keep-alive timeout): use another.
+            writer.close()
+        else:
+            raise ConnectionError("the server closed every connection the callback was posted on")
         length = 0
         while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode().partition(":")
@@ -93,6 +103,11 @@ class Poster:
         await reader.readexactly(length)
         self.idle.append((reader, writer))
         return int(status_line.split()[1])
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        self.opened.append(writer)
+        return reader, writer
 
     async def close(self) -> None:
         """Close every connection."""
@@ -246,10 +261,14 @@ async def measure(quick: bool) -> dict[str, Any]:
         "bench": BENCH,
         "value": round(callbacks / core, 1),
         "unit": "callbacks/s",
-        "target": TARGET,
+        "target": TARGET_RATIO,
+        "on": "ratio",
+        "better": LOWER,
+        "goal": TARGET,
         "floor": round(callbacks / bare, 1),
         "ratio": round(core / bare, 2),
         "ack_p99_ms": round(p99(acks), 1),
+        "ack_p99_target_ms": ACK_P99_TARGET_MS,
         "ack_p50_ms": round(statistics.median(acks), 1),
         "floor_ack_p99_ms": round(p99(bare_acks), 1),
         "rate": RATE,
