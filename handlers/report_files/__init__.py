@@ -3,10 +3,10 @@
 from lianfang.bot.feature import Feature
 from lianfang.bot.menu import MenuEntry
 from lianfang.bot.types import Text
-from lianfang.handlers.report_files.chart import font_data
 from lianfang.handlers.report_files.cli import add_subcommands
 from lianfang.handlers.report_files.content import ReportContent, build_content
 from lianfang.handlers.report_files.delivery import COMMANDS, FILE_KINDS, FILES_JOB, post_files
+from lianfang.handlers.report_files.font import font_data
 from lianfang.handlers.report_files.settings import REPORT
 from lianfang.handlers.shared.access import is_overseer
 

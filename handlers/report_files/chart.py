@@ -13,13 +13,12 @@ from importlib.resources import files
 
 import matplotlib
 from lianfang.handlers.report_files.content import REFERRAL_LABELS, TREND_DAYS, ReportContent
+from lianfang.handlers.report_files.font import FONT_FILE
 from lianfang.models.referrals import STATUSES as REFERRAL_STATUSES
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-PNG_MIME = "image/png"
-FONT_FILE = "NotoSansSC-lianfang-subset.otf"
 WIDTH_INCHES = 7.2
 HEIGHT_INCHES = 9.6
 DPI = 150
@@ -36,12 +35,6 @@ WATCHED = (
 """The key persons and supplies lines: 断货 (places and items at zero that evening), and open requests apart, dashed."""
 FALLBACK_FONTS = ("DejaVu Sans",)
 """For what the subset lacks (a rare character in an org's name): matplotlib's own font, then a missing glyph."""
-
-
-@cache
-def font_data() -> bytes:
-    """Return the bundled CJK font's file (the dashboard serves it to browsers that have no Chinese font)."""
-    return (files("lianfang.handlers.report_files") / "fonts" / FONT_FILE).read_bytes()
 
 
 @cache

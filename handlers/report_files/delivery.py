@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +15,8 @@ from lianfang.bot.i18n import render
 from lianfang.bot.jobs import Job, JobRuntime
 from lianfang.bot.types import ChatRef, Document, OutgoingMessage, Text
 from lianfang.handlers.daily_report import deadline_of, parse_report_date
-from lianfang.handlers.report_files.chart import PNG_MIME, build_png
 from lianfang.handlers.report_files.content import ReportContent, build_content
-from lianfang.handlers.report_files.document import DOCX_MIME, build_docx
 from lianfang.handlers.report_files.settings import AUDIENCE_LEADERSHIP, REPORT
-from lianfang.handlers.report_files.workbook import XLSX_MIME, build_xlsx
 from lianfang.handlers.shared.access import is_overseer
 from lianfang.handlers.shared.audiences import group_chat
 from lianfang.models.members import CHAT_LEADERSHIP, bound_chats
@@ -37,6 +35,10 @@ FORMAT_XLSX = "xlsx"
 FORMAT_PNG = "png"
 CAPTIONS = {False: "report_files.caption", True: "report_files.caption_updated"}
 FILE_NAMES = {False: "report_files.file_name", True: "report_files.file_name_updated"}
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PNG_MIME = "image/png"
+PACKAGE = "lianfang.handlers.report_files"
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,24 @@ class FileKind:
     kind: str
 
 
+def built_by(module: str, function: str) -> Callable[[ReportContent], bytes]:
+    """Return a file builder that imports its module (in this package) when first used.
+
+    python-docx and matplotlib take about 65 MB; an instance that never makes a file (most of the day) does not load
+    them.
+    """
+
+    def build(content: ReportContent) -> bytes:
+        made: bytes = getattr(importlib.import_module(f"{PACKAGE}.{module}"), function)(content)
+        return made
+
+    return build
+
+
 FILE_KINDS = {
-    FORMAT_DOCX: FileKind(FORMAT_DOCX, DOCX_MIME, build_docx, "report_files.kind_docx"),
-    FORMAT_XLSX: FileKind(FORMAT_XLSX, XLSX_MIME, build_xlsx, "report_files.kind_xlsx"),
-    FORMAT_PNG: FileKind(FORMAT_PNG, PNG_MIME, build_png, "report_files.kind_png"),
+    FORMAT_DOCX: FileKind(FORMAT_DOCX, DOCX_MIME, built_by("document", "build_docx"), "report_files.kind_docx"),
+    FORMAT_XLSX: FileKind(FORMAT_XLSX, XLSX_MIME, built_by("workbook", "build_xlsx"), "report_files.kind_xlsx"),
+    FORMAT_PNG: FileKind(FORMAT_PNG, PNG_MIME, built_by("chart", "build_png"), "report_files.kind_png"),
 }
 """The files sent with the report, in the order they go out."""
 

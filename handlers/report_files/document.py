@@ -17,7 +17,6 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lianfang.handlers.report_files.content import ReportContent
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
