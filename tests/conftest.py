@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,6 +90,32 @@ async def fake_wecom() -> AsyncIterator[FakeWeCom]:
     """Run the fake WeCom API on loopback."""
     async with running_wecom() as server:
         yield server
+
+
+CLI_CONFIGURATION = ("LIANFANG_ORG_FILE", "LIANFANG_TELEGRAM_TOKEN", "LIANFANG_WECOM_CORP_ID")
+"""Settings a developer's shell may carry that would point an in-process ``lianfang`` elsewhere."""
+
+
+@pytest.fixture
+def offline_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run ``lianfang`` (``main``) in tmp_path on the bundled org file, with no platform and no standard input."""
+    for name in CLI_CONFIGURATION:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: no question asked
+    return tmp_path
+
+
+@pytest.fixture
+def cli_on_database(offline_cli: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Return a function that points ``lianfang`` at the test database, on a drill clock from START (local time)."""
+
+    def starting(start: str) -> Path:
+        monkeypatch.setenv("LIANFANG_DATABASE_URL", database_url)
+        monkeypatch.setenv("LIANFANG_CLOCK_START", start)
+        return offline_cli
+
+    return starting
 
 
 @pytest.fixture(params=BACKENDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,9 @@ from PIL import Image
 
 
 @pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli(cli_on_database: Callable[[str], Path]) -> Path:
     """Point the command line at the test database, on a drill clock at 16:00 on 28 January 2020."""
-    for name in ("LIANFANG_ORG_FILE", "LIANFANG_TELEGRAM_TOKEN", "LIANFANG_WECOM_CORP_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LIANFANG_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIANFANG_CLOCK_START", "2020-01-28T16:00:00")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_on_database("2020-01-28T16:00:00")
 
 
 def test_each_format_is_written(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,13 +65,9 @@ async def test_chat_export_is_for_full_data_roles(harness: Harness) -> None:
 
 
 def test_the_cli_writes_the_file_and_says_how_much(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_on_database: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("LIANFANG_ORG_FILE", "LIANFANG_TELEGRAM_TOKEN", "LIANFANG_WECOM_CORP_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LIANFANG_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIANFANG_CLOCK_START", "2020-01-28T08:00:00")
-    monkeypatch.chdir(tmp_path)
+    tmp_path = cli_on_database("2020-01-28T08:00:00")
     out = tmp_path / "督办台账.xlsx"
     assert main(["supervision", "export", "--out", str(out)]) == EXIT_OK
     assert "督办事项 0 项，问题 0 个" in capsys.readouterr().out

@@ -11,12 +11,9 @@ from lianfang.app.cli import EXIT_INVALID, EXIT_OK, main
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli(offline_cli: Path) -> Path:
     """Run the command line on the bundled org file, with no database needed."""
-    for name in ("LIANFANG_ORG_FILE", "LIANFANG_TELEGRAM_TOKEN", "LIANFANG_WECOM_CORP_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return offline_cli
 
 
 def test_one_text_prints_the_items_urgency_community_and_purpose(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
