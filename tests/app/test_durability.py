@@ -37,8 +37,9 @@ KILLS = 4
 KILL_AFTER_SECONDS = (1.0, 4.0)
 """Each run lives a random time in this range before ``kill -9``."""
 IN_FLIGHT_AT_A_KILL = USERS + 1
-"""Messages a kill can leave sent but not marked: each is marked right after its send, and sends go one at a time
-per chat (a chat's updates are handled in order) beside the drain's one send; chats are handled side by side."""
+"""Messages a kill can leave sent but not marked: a reply is marked with the next message's transaction (or within
+50 ms), a user answers only once the reply came, and sends go one at a time per chat (a chat's updates are handled
+in order) beside the drain's one send; chats are handled side by side."""
 LEASE_SECONDS = 2
 SETTLE_SECONDS = 0.5
 RESEND_SECONDS = 3.0
