@@ -110,7 +110,9 @@ class Deliverer:
         delivered = 0
         async with self._lock:
             while True:
-                batch = await run_db(self.engine, self._claim)
+                marks = self.pending_marks()  # replies delivered lately are marked sent with the claim
+                batch = await run_db(self.engine, self._claim, marks)
+                self.marked(marks)
                 with self._holding(batch) as mine:
                     sent = await self._send_all(mine)
                 delivered += sent
@@ -187,8 +189,10 @@ class Deliverer:
             sent += len(done)
         return sent
 
-    def _claim(self) -> list[Claimed]:
+    def _claim(self, marks: list[Claimed]) -> list[Claimed]:
         with session_scope(self.engine) as session:
+            if marks:
+                self.mark_in(session.connection(), marks)
             return claim_due(
                 session=session, platforms=list(self.adapters), now=self.clock(), lease=self.lease, limit=BATCH
             )
