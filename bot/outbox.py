@@ -181,10 +181,11 @@ class Deliverer:
         sent = 0
         for rows in self._plan(claimed):
             done = await self._deliver(rows)
-            if done and defer_marks:
+            if done and defer_marks and not _file_ids(done):
                 self._defer_mark(done)
             elif done:
-                # marked right after their send: a crash must not make the whole batch go again
+                # marked right after their send: a crash must not make the whole batch go again, and a file's
+                # bytes (personal data, often) are not kept a moment longer than its delivery
                 await run_db(self.engine, self._mark_sent, done)
             sent += len(done)
         return sent
