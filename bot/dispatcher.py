@@ -24,7 +24,7 @@ from lianfang.bot.types import Button, IncomingMessage, OutgoingMessage, Text
 from lianfang.models.events import record_event
 from lianfang.models.members import find_speaker, touch_identity
 from lianfang.models.outbox import Claimed, recent_payloads
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ Handler = Callable[[MemberContext, str], None]
 """What a members' command runs: the dispatcher gives it a context whose member is not optional."""
 OpenHandler = Callable[[Context, str], None]
 """What a command open to strangers runs (``OpenCommand``)."""
+Rider = Callable[[Connection], None]
+"""Other writing that rides on the transaction handling a message."""
 START_COMMAND = "start"
 FILE_COMMAND = "~file"
 """The command that receives files sent in private chats; no typed text can name it (see COMMAND_PATTERN)."""
@@ -179,10 +181,16 @@ class Dispatcher:
                 return True
             return command is not None and command.fetch_if is not None and command.fetch_if(member)
 
-    def handle(self, msg: IncomingMessage, now: datetime) -> Handled:
-        """Handle one message; return what was queued. Never raises for anything a user can send."""
+    def handle(self, msg: IncomingMessage, now: datetime, *, riding: Rider | None = None) -> Handled:
+        """Handle one message; return what was queued. Never raises for anything a user can send.
+
+        ``riding`` writes something else in the same transaction (marks replies delivered earlier as sent), so
+        that it costs no commit of its own.
+        """
         try:
             with session_scope(self.engine) as session:
+                if riding is not None:
+                    riding(session.connection())
                 ctx = self._answering(session, msg, now)
                 if msg.event_id and not record_event(
                     session=session, platform=msg.platform, event_id=msg.event_id, now=now
@@ -197,6 +205,8 @@ class Dispatcher:
         except Exception:
             logger.exception("error while handling a message on %s", msg.platform)
         with session_scope(self.engine) as session:
+            if riding is not None:
+                riding(session.connection())
             ctx = self._answering(session, msg, now, lang=normalize_language(msg.language_code))
             ctx.reply("common.error")
             return Handled(ctx.sent, ctx.claimed)

@@ -27,7 +27,7 @@ from lianfang.models.outbox import (
     mark_sent,
     release_held,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ BATCH = 100
 REASON_FILE_GONE = "file gone"
 LEASE = timedelta(minutes=5)
 """How long a claimed message stays with its deliverer before another may take it (a crash mid-send)."""
+MARK_DELAY_SECONDS = 0.05
+"""A delivered reply is marked sent in the next transaction of this instance (handling the next message), or after
+this long in one of its own: one transaction per message handled, not two. A kill -9 makes a reply sent within this
+time (not yet marked) go again, each once, as a reply whose mark was being committed always could."""
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -96,6 +100,9 @@ class Deliverer:
         self._lock = asyncio.Lock()
         self._in_hand: set[int] = set()
         """Messages a send of this instance is working on: a lease that ran out under load must not send them twice."""
+        self._unmarked: dict[int, Claimed] = {}
+        """Replies delivered and not yet marked sent (see ``MARK_DELAY_SECONDS``); not to be sent again meanwhile."""
+        self._marker: asyncio.Task[None] | None = None
 
     async def drain(self) -> int:
         """Send every due message; return how many were delivered."""
@@ -104,7 +111,9 @@ class Deliverer:
         delivered = 0
         async with self._lock:
             while True:
-                batch = await run_db(self.engine, self._claim)
+                marks = self.pending_marks()  # replies delivered lately are marked sent with the claim
+                batch = await run_db(self.engine, self._claim, marks)
+                self.marked(marks)
                 with self._holding(batch) as mine:
                     sent = await self._send_all(mine)
                 delivered += sent
@@ -118,12 +127,50 @@ class Deliverer:
         A message another send of this instance is already working on is left to it (and not counted).
         """
         with self._holding(claimed) as mine:
-            return await self._send_all(mine)
+            return await self._send_all(mine, defer_marks=True)
+
+    def pending_marks(self) -> list[Claimed]:
+        """Return the delivered replies not yet marked sent, for the next transaction to mark (``mark_in``)."""
+        return list(self._unmarked.values())
+
+    def mark_in(self, connection: Connection, rows: list[Claimed]) -> None:
+        """Mark delivered replies sent in the caller's transaction; call ``marked`` once it is committed."""
+        mark_sent(connection=connection, ids=[row.id for row in rows], now=self.clock())
+        delete_files(connection=connection, file_ids=_file_ids(rows))
+
+    def marked(self, rows: list[Claimed]) -> None:
+        """Forget replies whose sent mark is committed."""
+        for row in rows:
+            self._unmarked.pop(row.id, None)
+
+    async def flush(self) -> None:
+        """Mark every delivered reply sent now, in one transaction (before a stop, or when no message came)."""
+        rows = self.pending_marks()
+        if rows:
+            await run_db(self.engine, self._mark_sent, rows)
+            self.marked(rows)
+
+    def _defer_mark(self, done: list[Claimed]) -> None:
+        """Leave delivered replies to be marked by the next transaction, or by ``_mark_soon``."""
+        self._unmarked.update((row.id, row) for row in done)
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.get_running_loop().create_task(self._mark_soon(), name="outbox: mark sent")
+
+    async def _mark_soon(self) -> None:
+        """Mark what no transaction took along within ``MARK_DELAY_SECONDS``; try again later on a failure."""
+        while self._unmarked:
+            await asyncio.sleep(MARK_DELAY_SECONDS)
+            try:
+                await self.flush()
+            except Exception:
+                logger.exception(
+                    "outbox: marking %d delivered message(s) sent failed; tried again", len(self._unmarked)
+                )
 
     @contextmanager
     def _holding(self, claimed: list[Claimed]) -> Iterator[list[Claimed]]:
         """Take into hand the claimed messages no other send of this instance holds, until the block ends."""
-        mine = [row for row in claimed if row.id not in self._in_hand]
+        mine = [row for row in claimed if row.id not in self._in_hand and row.id not in self._unmarked]
         ids = {row.id for row in mine}
         self._in_hand |= ids
         try:
@@ -131,27 +178,32 @@ class Deliverer:
         finally:
             self._in_hand -= ids
 
-    async def _send_all(self, claimed: list[Claimed]) -> int:
+    async def _send_all(self, claimed: list[Claimed], *, defer_marks: bool = False) -> int:
         sent = 0
         for rows in self._plan(claimed):
             done = await self._deliver(rows)
-            if done:
-                # marked right after their send: a crash must not make the whole batch go again
+            if done and defer_marks and not _file_ids(done):
+                self._defer_mark(done)
+            elif done:
+                # marked right after their send: a crash must not make the whole batch go again, and a file's
+                # bytes (personal data, often) are not kept a moment longer than its delivery
                 await run_db(self.engine, self._mark_sent, done)
+            if done:
                 sent += len(done)
                 metrics.sent(done[0].platform, len(done))
         return sent
 
-    def _claim(self) -> list[Claimed]:
+    def _claim(self, marks: list[Claimed]) -> list[Claimed]:
         with session_scope(self.engine) as session:
+            if marks:
+                self.mark_in(session.connection(), marks)
             return claim_due(
                 session=session, platforms=list(self.adapters), now=self.clock(), lease=self.lease, limit=BATCH
             )
 
     def _mark_sent(self, done: list[Claimed]) -> None:
         with self.engine.begin() as connection:
-            mark_sent(connection=connection, ids=[row.id for row in done], now=self.clock())
-            delete_files(connection=connection, file_ids=_file_ids(done))
+            self.mark_in(connection, done)
 
     def _plan(self, batch: list[Claimed]) -> list[list[Claimed]]:
         """Group claimed messages into sends: one payload to many chats where the adapter can, else one by one.

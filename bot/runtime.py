@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -179,9 +180,10 @@ class App:
         await self.deliverer.drain()
 
     async def stop(self) -> None:
-        """Stop every adapter."""
+        """Stop every adapter, then mark what they delivered last as sent, so a restart sends none of it again."""
         for adapter in self.adapters.values():
             await adapter.stop()
+        await self.deliverer.flush()
 
     def _undeliverable(self, session: Session, chat: ChatRef, payload: dict[str, Any], error: SendError) -> None:
         if self._reroute is not None:
@@ -196,7 +198,12 @@ class App:
     async def _handle_message(self, msg: IncomingMessage) -> Handled:
         if msg.attachment is not None and msg.attachment.data is None:
             msg = await self._fetch_attachment(msg)
-        return await run_db(self.engine, self.dispatcher.handle, msg, self.clock())
+        # replies delivered earlier are marked sent in this message's transaction: one commit per message
+        marks = self.deliverer.pending_marks()
+        riding = partial(self.deliverer.mark_in, rows=marks) if marks else None
+        handled = await run_db(self.engine, self.dispatcher.handle, msg, self.clock(), riding=riding)
+        self.deliverer.marked(marks)
+        return handled
 
     async def _fetch_attachment(self, msg: IncomingMessage) -> IncomingMessage:
         """Download a file the file command wants, within the size limit; note why when it could not be had."""

@@ -20,6 +20,8 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 20.0
 """Upper bound for anything the process should do (start, answer, a scheduled send); waits end as soon as it is done."""
+START_SECONDS = 60.0
+"""Upper bound for a process to start: importing everything takes long on a machine busy with other work."""
 STOP_SECONDS = 8.0
 POLL_INTERVAL = 0.02
 JOB_STARTED = "Running job "
@@ -182,7 +184,7 @@ async def lianfang_run(
         )
     running = Running(process, log, fake)
     try:
-        await running.until(lambda: len(fake.calls_to(ready)) > before, f"{ready} call (start)")
+        await running.until(lambda: len(fake.calls_to(ready)) > before, f"{ready} call (start)", START_SECONDS)
         yield running
     finally:
         if process.poll() is None:

@@ -19,7 +19,9 @@ from pathlib import Path
 import httpx
 from lianfang.bot.db import session_scope
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
-from lianfang.bot.types import ChatRef, OutgoingMessage
+from lianfang.bot.types import PLATFORM_TELEGRAM, ChatRef, OutgoingMessage
+from lianfang.models.events import ProcessedEvent
+from lianfang.models.inbox import InboxEvent
 from lianfang.models.outbox import STATUS_SENT, OutboxMessage
 from lianfang.models.supplies import SupplyNeed
 from sqlalchemy import func
@@ -35,8 +37,9 @@ KILLS = 4
 KILL_AFTER_SECONDS = (1.0, 4.0)
 """Each run lives a random time in this range before ``kill -9``."""
 IN_FLIGHT_AT_A_KILL = USERS + 1
-"""Messages a kill can leave sent but not marked: each is marked right after its send, and sends go one at a time
-per chat (a chat's updates are handled in order) beside the drain's one send; chats are handled side by side."""
+"""Messages a kill can leave sent but not marked: a reply is marked with the next message's transaction (or within
+50 ms), a user answers only once the reply came, and sends go one at a time per chat (a chat's updates are handled
+in order) beside the drain's one send; chats are handled side by side."""
 LEASE_SECONDS = 2
 SETTLE_SECONDS = 0.5
 RESEND_SECONDS = 3.0
@@ -291,4 +294,140 @@ async def test_killing_the_leader_hands_the_scheduler_over_within_10_seconds(
             assert len(texts(fake, REPORTER, REMINDER_TEXT)) == 1
             assert REMINDER_LOG in runs[survivor].stderr() and REMINDER_LOG not in runs[leader].stderr()
             await runs[survivor].stop()
+    harness.app.engine.dispose()
+
+
+# -- updates confirmed to Telegram, then kill -9: users who never say anything twice ------------------------
+
+SCRIPTED_USERS = 6
+SCRIPTED_SUBMISSIONS = 6
+SCRIPT_GAP_SECONDS = 0.25
+"""A user sends the next line of their script this long after the last, whatever the bot answered (or not)."""
+SCRIPTED_KILLS = 3
+WEBHOOK_RETRY_SECONDS = 0.1
+"""Telegram posts an update again when its webhook did not answer 200; here after this long."""
+WEBHOOK_SECRET = "Durable_webhook-2020"
+REPLIES_PER_SUBMISSION = 3
+"""``/supply ...`` asks the purpose, the purpose gets the summary to confirm, ``提交`` the acknowledgement."""
+
+
+def script(index: int, code: str) -> list[str]:
+    """Return everything one user says, in order: join, then each submission's three lines."""
+    lines = [f"/join {code}"]
+    for number in range(SCRIPTED_SUBMISSIONS):
+        lines += [f"/supply 口罩 {1000 + number} 只 不急", reason_of(index, number), SUBMIT]
+    return lines
+
+
+async def post_until_answered(http: httpx.AsyncClient, update: dict[str, object]) -> None:
+    """Post one update to the webhook as Telegram does: again and again until it is answered 200."""
+    while True:
+        try:
+            answer = await http.post(
+                "/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            )
+            if answer.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass  # the process is down or starting: Telegram tries again later
+        await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
+
+
+async def scripted_kills_then_finish(
+    fake: FakeTelegram, database_url: str, tmp_path: Path, *, webhook: bool
+) -> tuple[Harness, list[list[str]], str]:
+    """Drive scripted users through kills at random moments, then one clean run until everything is handled."""
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    harness = Harness.create(database_url, outbox_lease_seconds=LEASE_SECONDS)
+    scripts = [script(n, harness.invite("supplies", "staff", "chaoyang", f"员工{n}")) for n in range(SCRIPTED_USERS)]
+    port = free_port()
+    extra = {"LIANFANG_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS)}
+    if webhook:
+        extra |= {
+            "LIANFANG_HTTP_PORT": str(port),
+            "LIANFANG_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "LIANFANG_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+    env = base_env(database_url, fake, **extra)
+    ready = "setWebhook" if webhook else "getUpdates"
+    started = time.monotonic()
+    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=RESEND_SECONDS)
+
+    async def user(index: int) -> None:
+        for line in scripts[index]:
+            # queued for getUpdates either way; in webhook mode it is also posted, and taken off the queue
+            update_id = fake.say(STAFF_BASE + index, line, name=f"员工{index}")
+            if webhook:
+                update = next(u for u in fake.updates if u["update_id"] == update_id)
+                fake.updates.remove(update)
+                await post_until_answered(http, update)
+            await asyncio.sleep(SCRIPT_GAP_SECONDS)
+
+    def clock_start() -> str:
+        return (MORNING + timedelta(seconds=time.monotonic() - started)).isoformat()
+
+    users = asyncio.gather(*(user(n) for n in range(SCRIPTED_USERS)))
+    kills: list[float] = []
+    try:
+        for _ in range(SCRIPTED_KILLS):
+            async with lianfang_run(fake, env, tmp_path, clock_start(), ready=ready) as bot:
+                await asyncio.sleep(rng.uniform(*KILL_AFTER_SECONDS))
+                bot.kill()
+                kills.append(round(time.monotonic() - started, 1))
+                await asyncio.sleep(SETTLE_SECONDS)
+        total = sum(len(lines) for lines in scripts)
+        async with lianfang_run(fake, env, tmp_path, clock_start(), ready=ready) as bot:
+            await asyncio.wait_for(asyncio.shield(users), FINISH_SECONDS)
+            await bot.until(lambda: handled_count(harness) == total, "every update handled", timeout=FINISH_SECONDS)
+            await bot.until(lambda: outbox_settled(harness), "every outbox message sent", timeout=FINISH_SECONDS)
+            await bot.stop()
+    finally:
+        users.cancel()
+        await asyncio.gather(users, return_exceptions=True)
+        await http.aclose()
+    return harness, scripts, f"(seed {seed}, kill -9 at {kills} s)"
+
+
+def handled_count(harness: Harness) -> int:
+    """Return how many Telegram updates the core has handled."""
+    with session_scope(harness.app.engine) as session:
+        return session.exec(
+            select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.platform == PLATFORM_TELEGRAM)
+        ).one()
+
+
+def assert_each_handled_once(harness: Harness, scripts: list[list[str]], context: str) -> None:
+    """Check every update was handled, in order per user, and none twice: each submission stored once, each
+    user answered exactly once per line said."""
+    with session_scope(harness.app.engine) as session:
+        reasons = Counter(session.exec(select(SupplyNeed.reason)).all())
+        replies = Counter(session.exec(select(OutboxMessage.chat_id)).all())
+        kept = session.exec(select(func.count()).select_from(InboxEvent)).one()
+    expected = {reason_of(user, n) for user in range(len(scripts)) for n in range(SCRIPTED_SUBMISSIONS)}
+    assert set(reasons) == expected, f"lost: {sorted(expected - set(reasons))} {context}"
+    assert max(reasons.values()) == 1, f"stored twice: {[r for r, n in reasons.items() if n > 1]} {context}"
+    # one answer per update: a lost update leaves one missing, an update handled twice queues its answer again
+    for index, lines in enumerate(scripts):
+        assert replies[str(STAFF_BASE + index)] == len(lines), f"user {index}: {replies} {context}"
+    assert kept == 0, f"{kept} update(s) left in the inbox {context}"
+
+
+async def test_kill_9_loses_no_polled_update_confirmed_to_telegram_and_handles_none_twice(
+    fake: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    harness, scripts, context = await scripted_kills_then_finish(fake, database_url, tmp_path, webhook=False)
+    # Telegram forgets an update once a getUpdates offset passes it: all of them were confirmed, and handled.
+    last_update = max(call.params.get("offset") or 0 for call in fake.calls_to("getUpdates"))
+    assert fake.confirmed == last_update and not fake.updates, context
+    assert_each_handled_once(harness, scripts, context)
+    harness.app.engine.dispose()
+
+
+async def test_kill_9_loses_no_webhook_update_answered_200_and_handles_none_twice(
+    fake: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    harness, scripts, context = await scripted_kills_then_finish(fake, database_url, tmp_path, webhook=True)
+    assert not fake.calls_to("getUpdates"), context
+    assert_each_handled_once(harness, scripts, context)
     harness.app.engine.dispose()

@@ -23,10 +23,13 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from lianfang.bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
+from lianfang.bot.inbox import Inbox, InboxStore, MemoryInboxStore
 from lianfang.bot.ordering import ChatOrder
+from lianfang.bot.platforms.telegram.polling import Offsets
 from lianfang.bot.ports import LRU, Dispatch, FailureKind, SendError, SetupRefused
 from lianfang.bot.render import split_text
 from lianfang.bot.typed import route_fold
@@ -207,6 +210,7 @@ class TelegramAdapter:
         rate_limit: bool = True,
         overall_rate: float = OVERALL_MESSAGES_PER_SECOND,
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        inbox: InboxStore | None = None,
     ) -> None:
         # 429s surface (no retries in PTB); the outbox retries them
         limiter = AIORateLimiter(overall_max_rate=overall_rate, max_retries=0) if rate_limit else None
@@ -228,6 +232,9 @@ class TelegramAdapter:
         self._tapped = LRU(TAPPED_CACHE_SIZE)
         self._progress = LRU(PROGRESS_CACHE_SIZE)
         self._order = ChatOrder(max_concurrent_updates, platform=self.platform)
+        self._offsets = Offsets()
+        self.inbox = Inbox(inbox or MemoryInboxStore(), self._order, self._handle_kept, "a Telegram update")
+        """Keeps each webhook update before Telegram is answered, so a crash loses none (polling needs none)."""
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -240,31 +247,43 @@ class TelegramAdapter:
             raise SetupRefused("Telegram refused LIANFANG_TELEGRAM_TOKEN (401 Unauthorized): check the token") from None
         self.username = self.bot.username
         self.dispatch = dispatch
+        self.inbox.start()
         logger.info("telegram bot @%s ready", self.username)
 
     async def stop(self) -> None:
-        """Let updates in progress finish (briefly), then close the HTTP clients."""
+        """Let updates in progress finish (briefly), confirm the handled ones, then close the HTTP clients.
+
+        Updates cut short stay unconfirmed (polling) or kept in the inbox (webhook), and are handled after the
+        next start.
+        """
+        await self.inbox.stop()
         cut = await self._order.stop(STOP_GRACE_SECONDS)
         if cut:
             logger.warning("telegram: %d update(s) still in progress at stop; cancelled", cut)
+        if self._offsets.unconfirmed:  # spares the next start updates it would only recognise and skip
+            offset = self._offsets.poll_offset()
+            await self._quietly(self.bot.get_updates(offset=offset, timeout=0, limit=1), "getUpdates (confirm)")
         await self.bot.shutdown()
 
     async def join(self) -> None:
         """Wait until every update received so far has been handled."""
+        await self.inbox.join()
         await self._order.join()
 
     # -- receiving ------------------------------------------------------------------------------------------
 
     async def poll(self, *, timeout: int = POLL_TIMEOUT_SECONDS) -> None:
-        """Remove any webhook, then long-poll getUpdates and handle what arrives, until cancelled."""
+        """Remove any webhook, then long-poll getUpdates and handle what arrives, until cancelled.
+
+        The offset passes an update only once it has been handled (see ``polling``): a kill loses nothing.
+        """
         await self._retrying(lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
-        offset: int | None = None
         failures = 0
         logger.info("telegram: polling for updates")
         while True:
             try:
                 updates = await self.bot.get_updates(
-                    offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
+                    offset=self._offsets.poll_offset(), timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
                 )
             except InvalidToken:
                 raise
@@ -279,8 +298,23 @@ class TelegramAdapter:
                 continue
             failures = 0
             for update in updates:
-                offset = update.update_id + 1
-                await self.feed(update)
+                if self._offsets.take(update.update_id):
+                    await self._order.submit(
+                        self._order_key(update), partial(self._handle_polled, update), f"update {update.update_id}"
+                    )
+            if self._offsets.busy:
+                await self._offsets.settled()
+
+    async def _handle_polled(self, update: Update) -> None:
+        """Handle a polled update, then let the offset pass it; a cancelled one stays for the next start."""
+        try:
+            await self.handle_update(update)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._offsets.done(update.update_id)  # an update that fails would fail again: it is not kept
+            raise
+        self._offsets.done(update.update_id)
 
     async def set_webhook(self, url: str, secret: str) -> None:
         """Ask Telegram to POST updates to ``url`` with the secret in ``X-Telegram-Bot-Api-Secret-Token``."""
@@ -300,6 +334,17 @@ class TelegramAdapter:
         """Handle one update in the background, after the earlier updates of the same chat."""
         what = f"update {update.update_id}"
         await self._order.submit(self._order_key(update), lambda: self.handle_update(update), what)
+
+    async def keep(self, update: Update) -> bool:
+        """Keep a webhook update in the inbox, then handle it in the background, after the earlier ones of its chat.
+
+        Returns once it is kept (False: it was kept already, Telegram sent it again); raises if it could not be
+        kept, so that Telegram, answered with an error, sends it again.
+        """
+        return await self.inbox.put(str(update.update_id), self._order_key(update), update.to_dict())
+
+    async def _handle_kept(self, payload: dict[str, Any]) -> None:
+        await self.handle_update(Update.de_json(payload, self.bot))
 
     @staticmethod
     def _order_key(update: Update) -> str:

@@ -52,9 +52,13 @@ def telegram_routes(telegram: TelegramAdapter, app: App, _wall_clock: WallClock)
         except (ValueError, RecursionError):  # bad JSON, undecodable bytes, absurd nesting, not an update
             logger.warning("telegram webhook: body is not an update")
             return Response(status_code=HTTPStatus.BAD_REQUEST)
-        # Handled in the background (in order per chat) so Telegram gets its answer at once;
-        # a redelivery after a crash is recognised by its update_id.
-        await telegram.feed(update)
+        # Kept in the inbox, then handled in the background (in order per chat), so Telegram gets its answer at
+        # once and a crash loses nothing; an update handled twice after a crash is recognised by its update_id.
+        try:
+            await telegram.keep(update)
+        except Exception:
+            logger.exception("telegram webhook: update %s not kept; Telegram will send it again", update.update_id)
+            return Response(status_code=HTTPStatus.SERVICE_UNAVAILABLE)
         return Response(status_code=HTTPStatus.OK)
 
     return [Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"])]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from lianfang.bot.inbox import DatabaseInboxStore
 from lianfang.bot.platform import Menus, settings_of
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
 from lianfang.bot.platforms.telegram.settings import TelegramSettings
+from lianfang.bot.types import PLATFORM_TELEGRAM
 
 if TYPE_CHECKING:
     from lianfang.bot.runtime import App
@@ -20,7 +22,10 @@ def build_telegram(app: App) -> TelegramAdapter | None:
     settings = settings_of(app, TelegramSettings)
     if settings.telegram_token is None:
         return None
-    return TelegramAdapter(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_base_url)
+    inbox = DatabaseInboxStore(app.engine, PLATFORM_TELEGRAM, clock=lambda: app.clock(), lease=app.dispatcher.lease)
+    return TelegramAdapter(
+        settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_base_url, inbox=inbox
+    )
 
 
 async def run_telegram(telegram: TelegramAdapter, app: App, menus: Menus) -> list[asyncio.Task[None]]:
