@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from lianfang.handlers.report_files.content import HISTORY_FIGURES, ReportContent
+from lianfang.handlers.shared.spreadsheet import fill_cell
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -19,23 +20,13 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 LABEL_WIDTH = 28
 VALUE_WIDTH = 60
 NUMBER_WIDTH = 12
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
-FORMULA_ESCAPE = "'"
-TYPE_STRING = "s"
-"""openpyxl's data type of a plain string cell (never a formula)."""
 
 
 def append(sheet: Worksheet, values: Sequence[object]) -> None:
     """Append a row; text goes in as a plain string, escaped so that a group's answer never runs as a formula."""
     row = sheet.max_row + 1 if sheet.max_row > 1 or sheet["A1"].value is not None else 1
     for column, value in enumerate(values, 1):
-        cell = sheet.cell(row, column)
-        if isinstance(value, str):
-            cell.value = FORMULA_ESCAPE + value if value.startswith(FORMULA_TRIGGERS) else value
-            cell.data_type = TYPE_STRING
-        else:
-            cell.value = value
+        fill_cell(sheet.cell(row, column), value)
 
 
 def sheet_name(name: str, taken: set[str]) -> str:

@@ -14,6 +14,7 @@ from lianfang.bot.exports import Export
 from lianfang.bot.i18n import render
 from lianfang.bot.types import Document, Text
 from lianfang.handlers.shared.access import sees_full_data
+from lianfang.handlers.shared.spreadsheet import fill_cell
 from lianfang.handlers.supervision.cards import (
     COLOUR_TEXT,
     SOURCE_TEXT,
@@ -77,9 +78,6 @@ SHEET_ITEMS = "supervision.sheet_items"
 SHEET_PROBLEMS = "supervision.sheet_problems"
 NOTE_ACTIONS = (ACTION_PROGRESS, ACTION_REPORT_DONE, ACTION_RETURN)
 """The notes that tell how an item is being handled (办理情况)."""
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
-TYPE_STRING = "s"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 EXPORT_LIMIT = 100_000
@@ -195,17 +193,7 @@ def _sheet(book: Any, title: str, columns: Sequence[str], rows: list[list[Any]],
         sheet.column_dimensions[get_column_letter(index)].width = WIDE.get(column, DEFAULT_WIDTH)
     sheet.append([render(Text(column), lang) for column in columns])
     for values in rows:
-        sheet.append([_cell(WriteOnlyCell(sheet), render(v, lang) if isinstance(v, Text) else v) for v in values])
-
-
-def _cell(cell: Any, value: Any) -> Any:
-    """Fill a write-only cell; text is escaped and typed as a string, so '=…' stays text."""
-    if isinstance(value, str):
-        cell.value = "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-        cell.data_type = TYPE_STRING
-    else:
-        cell.value = value
-    return cell
+        sheet.append([fill_cell(WriteOnlyCell(sheet), render(v, lang) if isinstance(v, Text) else v) for v in values])
 
 
 def _local(ctx: Context, moment: datetime) -> str:
