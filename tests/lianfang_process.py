@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.environment import process_environment
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,8 +30,8 @@ JOB_FINISHED = (" executed successfully", " raised an exception")
 
 
 def base_env(database_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
-    """Return the environment of a ``lianfang`` process: no LIANFANG_* from outside, the fake as Bot API."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LIANFANG_")}
+    """Return the environment of a ``lianfang`` process (see ``process_environment``), with the fake as Bot API."""
+    env = process_environment()
     env.update(
         PYTHONPATH=str(ROOT),
         LIANFANG_DATABASE_URL=database_url,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from asyncio.subprocess import PIPE
 from pathlib import Path
@@ -16,6 +15,7 @@ from lianfang.bot.platforms.wecom.setup import create_app_chat
 from lianfang.models.members import ChatBinding
 from sqlmodel import Session, select
 
+from tests.environment import process_environment
 from tests.fake_wecom import MESSAGE_SEND, FakeWeCom, message_text
 from tests.fakes import Harness
 from tests.paths import ROOT
@@ -51,7 +51,7 @@ ROBOT_KEY = "693a91f6-7e2b-4bc4-97a0-0ec2f1a5b6c7"
 
 async def lianfang(database_url: str, fake: FakeWeCom, cwd: Path, *args: str, **env: str) -> tuple[int, str, str]:
     """Run the real ``lianfang`` command against the fake WeCom API; return its exit code, stdout and stderr."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("LIANFANG_")}
+    environment = process_environment()
     environment.update({f"LIANFANG_{name.upper()}": str(value) for name, value in SETTINGS.items()})
     environment.update(
         PYTHONPATH=str(ROOT),
