@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import uuid
@@ -18,6 +17,7 @@ from lianfang.app.drill.player import Options
 from lianfang.app.platforms import Settings
 from sqlalchemy import create_engine, make_url, text
 
+from tests.environment import process_environment
 from tests.paths import ROOT
 
 DRILL = ROOT / "examples" / "drills" / "demo.drill"
@@ -31,8 +31,7 @@ def settings(url: str) -> Settings:
 
 def report(url: str) -> bytes:
     """Return the merged report of the drill's day as ``lianfang report`` prints it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANFANG_")}
-    env |= {"LIANFANG_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    env = process_environment() | {"LIANFANG_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-m", "lianfang.app.cli", "report", "--date", DAY],
         capture_output=True,
