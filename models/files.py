@@ -156,8 +156,3 @@ def purge_pending_imports(*, session: Session, now: datetime) -> None:
         .where(col(PendingImport.expires_at) <= to_db_time(now), col(PendingImport.data) != b"")
         .values(data=b"")
     )
-
-
-def drop_kept_file(*, session: Session, file_id: int) -> None:
-    """Forget a kept file whose bytes were taken elsewhere (a roster held for its importer's confirmation)."""
-    session.execute(delete(table_of(KeptFile)).where(table_of(KeptFile).c.id == file_id))

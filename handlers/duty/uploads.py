@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from lianfang.bot.context import MemberContext
@@ -25,13 +23,11 @@ from lianfang.handlers.duty.importing import (
     read_data,
 )
 from lianfang.handlers.duty.roster import DATE_FORMAT, names_of
+from lianfang.handlers.shared.held_files import find_held_file, hold_file
 from lianfang.models.files import (
     decide_pending_import,
-    drop_kept_file,
-    find_pending_import,
+    delete_kept_files,
     get_kept_file,
-    purge_pending_imports,
-    save_pending_import,
 )
 from lianfang.models.members import ROLE_ADMIN, ROLE_GROUP_LEAD, ROLE_LEADER, Member
 from sqlmodel import col, select
@@ -49,8 +45,6 @@ OUTCOME_CANCELLED = "cancelled"
 OUTCOMES = {ACTION_CONFIRM: OUTCOME_IMPORTED, ACTION_CANCEL: OUTCOME_CANCELLED}
 ALREADY_KEYS = {OUTCOME_IMPORTED: "duty.upload_already_imported", OUTCOME_CANCELLED: "duty.upload_already_cancelled"}
 """What a second tap on a decided roster is told, by the first tap's outcome."""
-TOKEN_BYTES = 12
-"""16 URL-safe characters: unguessable, and short enough for Telegram's 64-byte button data."""
 LISTED_ROWS = 20
 """Problem lines listed in the answer; the rest are counted (a roster may have a month of rows)."""
 COLUMNS = "、".join((COL_DATE, COL_SHIFT, COL_LEADER, COL_STAFF, COL_PHONE, COL_NOTE))
@@ -120,7 +114,7 @@ def submit_upload(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
         ctx.reply("duty.upload_usage")
         return
     file_name, content = row.file_name, bytes(row.data)
-    drop_kept_file(session=ctx.session, file_id=kept[0] if kept else 0)  # held below until 确认, then emptied
+    delete_kept_files(session=ctx.session, file_ids=[kept[0]] if kept else [])  # held below until 确认
     try:
         result = check_roster(ctx, read_data(file_name, content))
     except RosterFileError as error:
@@ -133,18 +127,8 @@ def submit_upload(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
     if not result.assignments and not result.leaders:
         ctx.reply("duty.import_empty")
         return
-    purge_pending_imports(session=ctx.session, now=ctx.now)
+    pending = hold_file(ctx, file_name=file_name, data=content)
     minutes = ctx.settings.import_confirm_minutes
-    pending = save_pending_import(
-        session=ctx.session,
-        token=secrets.token_urlsafe(TOKEN_BYTES),
-        member_id=ctx.member_id,
-        file_name=file_name,
-        data=content,
-        bad_rows=0,
-        now=ctx.now,
-        expires_at=ctx.now + timedelta(minutes=minutes),
-    )
     buttons = [
         Button(Text("duty.button_import"), f"/{CMD_DUTY_IMPORT} {ACTION_CONFIRM} {pending.token}"),
         Button(Text("duty.button_import_cancel"), f"/{CMD_DUTY_IMPORT} {ACTION_CANCEL} {pending.token}"),
@@ -155,8 +139,7 @@ def submit_upload(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
 
 def decide(ctx: MemberContext, action: str, token: str) -> None:
     """Carry out the answer to a previewed roster: import it, once, or drop it."""
-    purge_pending_imports(session=ctx.session, now=ctx.now)
-    pending = find_pending_import(session=ctx.session, token=token, member_id=ctx.member_id)
+    pending = find_held_file(ctx, token)
     if pending is None or pending.id is None:
         ctx.refuse("duty.upload_unknown")  # a mistyped answer, or someone else's roster
         return

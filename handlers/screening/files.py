@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import secrets
-from datetime import timedelta
 from pathlib import Path
 
 from lianfang.bot.context import Context, MemberContext
@@ -26,8 +24,9 @@ from lianfang.handlers.screening.importing import (
 )
 from lianfang.handlers.screening.verification import notify_assignees
 from lianfang.handlers.shared.access import may_import_lists, sees_all_communities, sees_full_data
+from lianfang.handlers.shared.held_files import find_held_file, hold_file
 from lianfang.models.audit import CHANNEL_PRIVATE
-from lianfang.models.files import decide_pending_import, find_pending_import, purge_pending_imports, save_pending_import
+from lianfang.models.files import decide_pending_import
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +42,6 @@ OUTCOME_CANCELLED = "cancelled"
 OUTCOMES = {ACTION_ALL: OUTCOME_IMPORTED, ACTION_GOOD: OUTCOME_IMPORTED, ACTION_CANCEL: OUTCOME_CANCELLED}
 ALREADY_KEYS = {OUTCOME_IMPORTED: "files.already_imported", OUTCOME_CANCELLED: "files.already_cancelled"}
 """What a second answer to a decided list is told, by the first answer's outcome."""
-TOKEN_BYTES = 12
-"""16 URL-safe characters: unguessable, and short enough for Telegram's 64-byte button data."""
 LISTED_ROWS = 20
 """Problem rows listed in the answer; the rest are counted (a district list can have hundreds)."""
 LEDGER_WORDS = (EXPORT_LEDGER, "台账", "排查台账")
@@ -99,18 +96,8 @@ def file_received(ctx: MemberContext, _args: str) -> None:
     if not report.good:
         ctx.reply(*lines, Text("files.nothing_good"))
         return
-    purge_pending_imports(session=ctx.session, now=ctx.now)
+    pending = hold_file(ctx, file_name=file_name, data=attachment.data, bad_rows=report.bad_rows)
     minutes = ctx.settings.import_confirm_minutes
-    pending = save_pending_import(
-        session=ctx.session,
-        token=secrets.token_urlsafe(TOKEN_BYTES),
-        member_id=ctx.member_id,
-        file_name=file_name,
-        data=attachment.data,
-        bad_rows=report.bad_rows,
-        now=ctx.now,
-        expires_at=ctx.now + timedelta(minutes=minutes),
-    )
     good = len(report.good)
     if report.rejected:
         question = Text("files.confirm_good", {"bad": report.bad_rows, "good": good, "minutes": minutes})
@@ -132,8 +119,7 @@ def import_command(ctx: MemberContext, args: str) -> None:
     if not action:
         ctx.reply("files.import_hint")
         return
-    purge_pending_imports(session=ctx.session, now=ctx.now)
-    pending = find_pending_import(session=ctx.session, token=token.strip(), member_id=ctx.member_id)
+    pending = find_held_file(ctx, token.strip())
     if action not in OUTCOMES or pending is None or (action == ACTION_ALL and pending.bad_rows):
         ctx.reply("files.import_unknown")  # a forged or mistyped answer, or someone else's list
         return
