@@ -50,8 +50,7 @@ import _root  # noqa: F401 - before the project: see benchmarks/_root.py
 import httpx
 from lianfang.bot.db import session_scope
 from lianfang.bot.platforms.telegram import SECRET_HEADER, TELEGRAM_PATH
-from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
-from lianfang.bot.types import PLATFORM_TELEGRAM, ChatRef, OutgoingMessage
+from lianfang.bot.types import PLATFORM_TELEGRAM
 from lianfang.models.checks import CheckResult
 from lianfang.models.members import bind_identity, create_member
 from lianfang.models.outbox import STATUS_SENT, OutboxMessage
@@ -61,9 +60,9 @@ from sqlmodel import select
 
 from benchmarks.city import estimate
 from benchmarks.run import emit
-from tests.fake_telegram import TOKEN, FakeTelegram, chat, user
+from tests.fake_telegram import FakeTelegram, chat, user
 from tests.fakes import Harness
-from tests.lianfang_process import Running, base_env, free_port
+from tests.lianfang_process import Running, base_env, free_port, queued_and_delivered
 
 BENCH = "pg_scale_out"
 TARGET_SPEEDUP_4 = 2.5
@@ -369,15 +368,7 @@ def exactly_once(url: str, fake: FakeTelegram, members: list[Member]) -> dict[st
         outbox = session.exec(select(OutboxMessage)).all()
     engine.dispose()
     expected = set().union(*(member.submitted for member in members))
-    renderer = TelegramAdapter(TOKEN, base_url=fake.url)
-    queued = Counter(
-        (message.chat_id, part.text)
-        for message in outbox
-        for part in renderer.render(
-            OutgoingMessage.from_json(ChatRef(message.platform, message.chat_id), message.payload)
-        )
-    )
-    delivered = Counter((params["chat_id"], params["text"]) for params in fake.sent())
+    queued, delivered = queued_and_delivered(outbox, fake)
     return {
         "submissions": len(expected),
         "stored_twice": sum(count - 1 for count in stored.values()),

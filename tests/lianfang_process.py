@@ -9,10 +9,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
+from lianfang.bot.types import ChatRef, OutgoingMessage
+from lianfang.models.outbox import OutboxMessage
 
 from tests.environment import process_environment
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -216,3 +221,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def queued_and_delivered(
+    outbox: Sequence[OutboxMessage], fake: FakeTelegram
+) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """Return the (chat, text) of every message part the outbox rows render to, and of every text the fake took."""
+    renderer = TelegramAdapter(TOKEN, base_url=fake.url)
+    queued = Counter(
+        (message.chat_id, part.text)
+        for message in outbox
+        for part in renderer.render(
+            OutgoingMessage.from_json(ChatRef(message.platform, message.chat_id), message.payload)
+        )
+    )
+    delivered = Counter((params["chat_id"], params["text"]) for params in fake.sent())
+    return queued, delivered

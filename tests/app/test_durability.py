@@ -18,8 +18,7 @@ from pathlib import Path
 
 import httpx
 from lianfang.bot.db import session_scope
-from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
-from lianfang.bot.types import PLATFORM_TELEGRAM, ChatRef, OutgoingMessage
+from lianfang.bot.types import PLATFORM_TELEGRAM
 from lianfang.models.events import ProcessedEvent
 from lianfang.models.inbox import InboxEvent
 from lianfang.models.outbox import STATUS_SENT, OutboxMessage
@@ -27,9 +26,9 @@ from lianfang.models.supplies import SupplyNeed
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_telegram import FakeTelegram
 from tests.fakes import Harness
-from tests.lianfang_process import POLL_INTERVAL, base_env, free_port, lianfang_run, texts
+from tests.lianfang_process import POLL_INTERVAL, base_env, free_port, lianfang_run, queued_and_delivered, texts
 
 USERS = 10
 SUBMISSIONS_EACH = 20
@@ -199,15 +198,7 @@ async def test_kill_9_at_random_moments_stores_every_submission_once_and_deliver
 
     # Every outbox message delivered at least once; duplicates only for sends a kill caught in flight.
     assert all(message.status == STATUS_SENT for message in outbox), context
-    renderer = TelegramAdapter(TOKEN, base_url=fake.url)
-    queued = Counter(
-        (message.chat_id, part.text)
-        for message in outbox
-        for part in renderer.render(
-            OutgoingMessage.from_json(ChatRef(message.platform, message.chat_id), message.payload)
-        )
-    )
-    delivered = Counter((params["chat_id"], params["text"]) for params in fake.sent())
+    queued, delivered = queued_and_delivered(outbox, fake)
     assert not queued - delivered, f"never delivered: {list((queued - delivered).items())[:5]} {context}"
     twice = delivered - queued
     assert sum(twice.values()) <= KILLS * IN_FLIGHT_AT_A_KILL, f"delivered again: {twice} {context}"
