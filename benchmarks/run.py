@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -37,9 +38,11 @@ from lianfang.bot.db import session_scope  # noqa: E402
 from lianfang.models.checks import CheckResult, rebuild_check_totals  # noqa: E402
 from lianfang.models.members import create_member  # noqa: E402
 from lianfang.models.outbox import enqueue  # noqa: E402
+from lianfang.models.sealed import new_key_text  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
+from tests.environment import DATA_KEY  # noqa: E402
 from tests.fakes import Harness  # noqa: E402
 
 LOWER = "lower"
@@ -287,6 +290,8 @@ def main() -> None:
     )
     parser.add_argument("--only", help=f"a comma-separated list of: {', '.join(NAMES)}")
     args = parser.parse_args()
+    # lianfang seals personal data and refuses to run on PostgreSQL without a key: one for this run, unless given
+    os.environ.setdefault(DATA_KEY, new_key_text())
     chosen = set(args.only.split(",")) if args.only else set(NAMES)
     if chosen - set(NAMES):
         parser.error(f"unknown benchmarks: {', '.join(sorted(chosen - set(NAMES)))}")

@@ -54,12 +54,14 @@ from lianfang.bot.types import PLATFORM_TELEGRAM
 from lianfang.models.checks import CheckResult
 from lianfang.models.members import bind_identity, create_member
 from lianfang.models.outbox import STATUS_SENT, OutboxMessage
+from lianfang.models.sealed import new_key_text
 from sqlalchemy import create_engine, func, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from benchmarks.city import estimate
 from benchmarks.run import emit
+from tests.environment import DATA_KEY
 from tests.fake_telegram import FakeTelegram, chat, user
 from tests.fakes import Harness
 from tests.lianfang_process import Running, base_env, free_port, queued_and_delivered
@@ -597,6 +599,8 @@ def main() -> None:
     parser.add_argument("--paced", action="store_true", help=pacing)
     parser.add_argument("--verbose", action="store_true", help="log each configuration's figures as it ends")
     args = parser.parse_args()
+    # lianfang seals personal data and refuses to run on PostgreSQL without a key: one for this run, unless given
+    os.environ.setdefault(DATA_KEY, new_key_text())
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("--database-url must be a PostgreSQL URL")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
