@@ -10,6 +10,8 @@ from sqlalchemy import Column, Connection, LargeBinary, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 MAX_FILE_NAME = 255
+MAX_HELD_KIND = 16
+"""Room for what a held file is for (``handlers.shared.held_files``)."""
 
 
 class OutgoingFile(SQLModel, table=True):
@@ -27,6 +29,8 @@ class PendingImport(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=32, unique=True)
+    kind: str = Field(max_length=MAX_HELD_KIND)
+    """What the file is held for (a screening list, a duty roster): a token answers only its own kind's command."""
     member_id: int = Field(foreign_key="member.id")
     file_name: str = Field(max_length=MAX_FILE_NAME)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -101,6 +105,7 @@ def save_pending_import(
     *,
     session: Session,
     token: str,
+    kind: str,
     member_id: int,
     file_name: str,
     data: bytes,
@@ -111,6 +116,7 @@ def save_pending_import(
     """Keep an uploaded list until its importer decides."""
     row = PendingImport(
         token=token,
+        kind=kind,
         member_id=member_id,
         file_name=file_name[:MAX_FILE_NAME],
         data=data,
@@ -123,9 +129,11 @@ def save_pending_import(
     return row
 
 
-def find_pending_import(*, session: Session, token: str, member_id: int) -> PendingImport | None:
-    """Return a member's pending import by its token (decided or not), or None."""
-    query = select(PendingImport).where(PendingImport.token == token, PendingImport.member_id == member_id)
+def find_pending_import(*, session: Session, token: str, kind: str, member_id: int) -> PendingImport | None:
+    """Return a member's pending import of one kind by its token (decided or not), or None."""
+    query = select(PendingImport).where(
+        PendingImport.token == token, PendingImport.kind == kind, PendingImport.member_id == member_id
+    )
     return session.exec(query).first()
 
 

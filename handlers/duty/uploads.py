@@ -23,7 +23,7 @@ from lianfang.handlers.duty.importing import (
     read_data,
 )
 from lianfang.handlers.duty.roster import DATE_FORMAT, names_of
-from lianfang.handlers.shared.held_files import find_held_file, hold_file
+from lianfang.handlers.shared.held_files import HELD_DUTY_ROSTER, find_held_file, hold_file
 from lianfang.models.files import (
     decide_pending_import,
     delete_kept_files,
@@ -127,7 +127,7 @@ def submit_upload(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
     if not result.assignments and not result.leaders:
         ctx.reply("duty.import_empty")
         return
-    pending = hold_file(ctx, file_name=file_name, data=content)
+    pending = hold_file(ctx, kind=HELD_DUTY_ROSTER, file_name=file_name, data=content)
     minutes = ctx.settings.import_confirm_minutes
     buttons = [
         Button(Text("duty.button_import"), f"/{CMD_DUTY_IMPORT} {ACTION_CONFIRM} {pending.token}"),
@@ -139,7 +139,7 @@ def submit_upload(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
 
 def decide(ctx: MemberContext, action: str, token: str) -> None:
     """Carry out the answer to a previewed roster: import it, once, or drop it."""
-    pending = find_held_file(ctx, token)
+    pending = find_held_file(ctx, kind=HELD_DUTY_ROSTER, token=token)
     if pending is None or pending.id is None:
         ctx.refuse("duty.upload_unknown")  # a mistyped answer, or someone else's roster
         return

@@ -24,7 +24,7 @@ from lianfang.handlers.screening.importing import (
 )
 from lianfang.handlers.screening.verification import notify_assignees
 from lianfang.handlers.shared.access import may_import_lists, sees_all_communities, sees_full_data
-from lianfang.handlers.shared.held_files import find_held_file, hold_file
+from lianfang.handlers.shared.held_files import HELD_SCREENING_LIST, find_held_file, hold_file
 from lianfang.models.audit import CHANNEL_PRIVATE
 from lianfang.models.files import decide_pending_import
 
@@ -96,7 +96,9 @@ def file_received(ctx: MemberContext, _args: str) -> None:
     if not report.good:
         ctx.reply(*lines, Text("files.nothing_good"))
         return
-    pending = hold_file(ctx, file_name=file_name, data=attachment.data, bad_rows=report.bad_rows)
+    pending = hold_file(
+        ctx, kind=HELD_SCREENING_LIST, file_name=file_name, data=attachment.data, bad_rows=report.bad_rows
+    )
     minutes = ctx.settings.import_confirm_minutes
     good = len(report.good)
     if report.rejected:
@@ -119,7 +121,7 @@ def import_command(ctx: MemberContext, args: str) -> None:
     if not action:
         ctx.reply("files.import_hint")
         return
-    pending = find_held_file(ctx, token.strip())
+    pending = find_held_file(ctx, kind=HELD_SCREENING_LIST, token=token.strip())
     if action not in OUTCOMES or pending is None or (action == ACTION_ALL and pending.bad_rows):
         ctx.reply("files.import_unknown")  # a forged or mistyped answer, or someone else's list
         return

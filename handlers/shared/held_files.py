@@ -12,12 +12,18 @@ TOKEN_BYTES = 12
 """16 URL-safe characters: unguessable, and short enough for Telegram's 64-byte button data."""
 
 
-def hold_file(ctx: MemberContext, *, file_name: str, data: bytes, bad_rows: int = 0) -> PendingImport:
+HELD_SCREENING_LIST = "screening"
+HELD_DUTY_ROSTER = "duty"
+"""What a file is held for: a token answers only the command of its own kind."""
+
+
+def hold_file(ctx: MemberContext, *, kind: str, file_name: str, data: bytes, bad_rows: int = 0) -> PendingImport:
     """Keep a checked file for its sender to confirm within ``import_confirm_minutes``; return it with its token."""
     purge_pending_imports(session=ctx.session, now=ctx.now)
     return save_pending_import(
         session=ctx.session,
         token=secrets.token_urlsafe(TOKEN_BYTES),
+        kind=kind,
         member_id=ctx.member_id,
         file_name=file_name,
         data=data,
@@ -27,7 +33,7 @@ def hold_file(ctx: MemberContext, *, file_name: str, data: bytes, bad_rows: int 
     )
 
 
-def find_held_file(ctx: MemberContext, token: str) -> PendingImport | None:
-    """Return the file the sender holds under this token, expired ones forgotten first; None if there is none."""
+def find_held_file(ctx: MemberContext, *, kind: str, token: str) -> PendingImport | None:
+    """Return the file of this kind the sender holds under this token, expired ones forgotten first; else None."""
     purge_pending_imports(session=ctx.session, now=ctx.now)
-    return find_pending_import(session=ctx.session, token=token, member_id=ctx.member_id)
+    return find_pending_import(session=ctx.session, token=token, kind=kind, member_id=ctx.member_id)

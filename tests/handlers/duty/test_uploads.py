@@ -119,3 +119,15 @@ async def test_a_confirmation_out_of_time_or_not_ones_own_imports_nothing(harnes
     harness.at("23:59")
     assert keys_of(await lead.tap("确认导入")) == ["duty.upload_expired"]
     assert stored(harness) == []
+
+
+async def test_a_rosters_token_does_not_answer_the_screening_import(harness: Harness, tmp_path: Path) -> None:
+    lead = await lead_with_staff(harness)
+    await lead.say("值班导入")
+    await lead.send_file("值班表.xlsx", roster(tmp_path, GOOD_ROWS).read_bytes())
+    [button] = [b for m in lead.messages() for b in m.buttons if b.value.startswith("/duty import confirm")]
+    token = button.value.rsplit(" ", 1)[-1]
+    assert keys_of(await lead.say(f"/import all {token}")) == ["files.import_unknown"]
+    assert keys_of(await lead.say(f"/import cancel {token}")) == ["files.import_unknown"]
+    assert keys_of(await lead.tap("确认导入")) == ["duty.import_done"]  # the roster is still there to confirm
+    assert len(stored(harness)) == 4
