@@ -227,7 +227,7 @@ class DurableStore:
         self.db.execute("CREATE TABLE processed (update_id INTEGER PRIMARY KEY)")
         self.db.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, chat_id INTEGER, text TEXT, sent INTEGER)")
 
-    def take(self, update_id: int, chat_id: int, text: str) -> int | None:
+    def take(self, update_id: int, chat_id: int | str, text: str) -> int | None:
         """Record an update and queue its reply in one transaction; return the reply's id, None if seen before."""
         self.db.execute("BEGIN IMMEDIATE")
         try:

@@ -9,6 +9,11 @@ The floor is a bare Starlette handler on the same kind of server: it checks the 
 wechatpy crypto) and acknowledges after one SQLite insert of the MsgId (WAL, synchronous=NORMAL). Both receive the
 same callbacks, one in flight per member, members side by side.
 
+The durable floor is the least an exactly-once WeCom app must do: the same bare handler stores the MsgId and its
+reply in one SQLite transaction before it acknowledges, then sends the reply through ``message/send`` (httpx, one
+kept token) and marks it sent. Its ratio (``ratio_durable``) is the one that compares like with like: the bare floor
+neither handles a message nor replies, so no app that answers its members can come near it.
+
 The acknowledgement latency is then measured at a fixed rate (200 callbacks/s by default), each POST timed from
 send to answer: WeCom retries a callback not answered within 5 s.
 
@@ -29,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import _root  # noqa: F401 - before the project: see benchmarks/_root.py
+import httpx
 from lianfang.app.web import create_web_app
 from lianfang.bot.platforms.wecom import WECOM_PATH, wecom_adapter
 from starlette.applications import Starlette
@@ -39,7 +45,8 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
 from benchmarks.run import LOWER
-from tests.fake_wecom import FakeWeCom, WeComClient, _flat
+from benchmarks.telegram import FLOOR_REPLY, DurableStore
+from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeWeCom, WeComClient, _flat
 from tests.fakes import Harness
 from tests.loopback import start_loopback, stop_loopback
 from tests.platforms.wecom.support import SETTINGS
@@ -210,6 +217,15 @@ def join_text(harness: Harness, member: str) -> str:
     return f"/join {harness.invite('screening', 'staff', 'chaoyang', member)}"
 
 
+def _decrypted(crypto: WeChatCrypto, request: Request, body: bytes) -> dict[str, str] | None:
+    """Return a callback's fields once its signature checks out and it decrypts; None otherwise."""
+    params = request.query_params
+    try:
+        return _flat(crypto.decrypt_message(body, params["msg_signature"], params["timestamp"], params["nonce"]))
+    except (InvalidSignatureException, KeyError):
+        return None
+
+
 def floor_app(path: str) -> tuple[Starlette, sqlite3.Connection]:
     """Return the bare floor: check the signature, decrypt, store the MsgId once, acknowledge."""
     client = WeComClient()
@@ -220,17 +236,64 @@ def floor_app(path: str) -> tuple[Starlette, sqlite3.Connection]:
     db.execute("CREATE TABLE processed (msg_id TEXT PRIMARY KEY)")
 
     async def callback(request: Request) -> Response:
-        params = request.query_params
-        try:
-            plain = crypto.decrypt_message(
-                await request.body(), params["msg_signature"], params["timestamp"], params["nonce"]
-            )
-        except (InvalidSignatureException, KeyError):
+        fields = _decrypted(crypto, request, await request.body())
+        if fields is None:
             return Response(status_code=403)
-        db.execute("INSERT OR IGNORE INTO processed (msg_id) VALUES (?)", (_flat(plain)["MsgId"],))
+        db.execute("INSERT OR IGNORE INTO processed (msg_id) VALUES (?)", (fields["MsgId"],))
         return PlainTextResponse("")
 
     return Starlette(routes=[Route(WECOM_PATH, callback, methods=["POST"])]), db
+
+
+class DurableFloor:
+    """The durable floor: store the MsgId and the reply in one transaction, acknowledge, then send and mark sent."""
+
+    def __init__(self, path: str, api_url: str) -> None:
+        client = WeComClient()
+        self.crypto = WeChatCrypto(client.token, client.aes_key, client.corp_id)
+        self.store = DurableStore(path)
+        self.http = httpx.AsyncClient(base_url=f"{api_url}/cgi-bin/")
+        self.token = ""
+        self.sending: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Get the access token once, as an app keeps it for two hours."""
+        answer = await self.http.get("gettoken", params={"corpid": CORP_ID, "corpsecret": SECRET})
+        self.token = answer.json()["access_token"]
+
+    def asgi(self) -> Starlette:
+        """Return the floor's web app."""
+        return Starlette(routes=[Route(WECOM_PATH, self.callback, methods=["POST"])])
+
+    async def callback(self, request: Request) -> Response:
+        """Store, acknowledge, and leave the reply to a task of its own (the acknowledgement does not wait)."""
+        fields = _decrypted(self.crypto, request, await request.body())
+        if fields is None:
+            return Response(status_code=403)
+        reply_id = self.store.take(int(fields["MsgId"]), fields["FromUserName"], FLOOR_REPLY)
+        if reply_id is not None:
+            task = asyncio.create_task(self.reply(reply_id, fields["FromUserName"]))
+            self.sending.add(task)
+            task.add_done_callback(self.sending.discard)
+        return PlainTextResponse("")
+
+    async def reply(self, reply_id: int, user: str) -> None:
+        """Send one reply through message/send, then mark it sent."""
+        body = {"touser": user, "msgtype": "text", "agentid": AGENT_ID, "text": {"content": FLOOR_REPLY}}
+        answer = await self.http.post("message/send", params={"access_token": self.token}, json=body)
+        if answer.json()["errcode"] != 0:
+            raise RuntimeError("the durable floor's reply was refused")
+        self.store.sent(reply_id)
+
+    async def join(self) -> None:
+        """Wait until every reply is sent."""
+        while self.sending:
+            await asyncio.gather(*self.sending)
+
+    async def close(self) -> None:
+        """Close the client and the database."""
+        await self.http.aclose()
+        self.store.db.close()
 
 
 async def floor(folder: str, quick: bool) -> tuple[float, list[float]]:
@@ -252,11 +315,40 @@ async def floor(folder: str, quick: bool) -> tuple[float, list[float]]:
         db.close()
 
 
+async def durable_floor(folder: str, quick: bool) -> float:
+    """Return the seconds the durable floor takes for the same callbacks, every reply delivered."""
+    fake = FakeWeCom()
+    await fake.start()
+    durable = DurableFloor(f"{folder}/durable.db", fake.url)
+    await durable.start()
+    server, task, base = await start_loopback(durable.asgi())
+    client, members, poster = WeComClient(), member_ids(MEMBERS), Poster(base)
+    try:
+        await post_all(poster, encrypted(client, members, len(CHECK_ANSWERS)))  # warm up
+        await durable.join()
+        steps = QUICK_STEPS_EACH if quick else STEPS_EACH
+        posts = encrypted(client, members, steps)
+        replies = len(fake.sent())
+        started = time.perf_counter()
+        await post_all(poster, posts)
+        await durable.join()
+        seconds = time.perf_counter() - started
+        if len(fake.sent()) - replies < steps * MEMBERS:
+            raise RuntimeError("the durable floor left a callback unanswered")
+        return seconds
+    finally:
+        await poster.close()
+        await stop_loopback(server, task)
+        await durable.close()
+        await fake.stop()
+
+
 async def measure(quick: bool) -> dict[str, Any]:
     """Run both sides; return the result line."""
     with tempfile.TemporaryDirectory() as folder:
         core, callbacks, acks = await lianfang(folder, quick)
         bare, bare_acks = await floor(folder, quick)
+        durable = await durable_floor(folder, quick)
     return {
         "bench": BENCH,
         "value": round(callbacks / core, 1),
@@ -267,6 +359,8 @@ async def measure(quick: bool) -> dict[str, Any]:
         "goal": TARGET,
         "floor": round(callbacks / bare, 1),
         "ratio": round(core / bare, 2),
+        "floor_durable": round(callbacks / durable, 1),
+        "ratio_durable": round(core / durable, 2),
         "ack_p99_ms": round(p99(acks), 1),
         "ack_p99_target_ms": ACK_P99_TARGET_MS,
         "ack_p50_ms": round(statistics.median(acks), 1),
