@@ -9,6 +9,7 @@ its SDK; nothing imports ``app``.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,3 +234,26 @@ def test_one_spelling_of_normalize() -> None:
         if "normalis" in name.lower()
     )
     assert british == []
+
+
+def test_the_image_and_compose_carry_what_the_package_and_the_web_app_need() -> None:
+    """The image copies every room setup.py installs, runs unprivileged and checks the health path the app serves.
+
+    Docker cannot run on the machines the tests run on, so the image is checked here, as text, for the mistakes a
+    change of the tree would make: a new room not copied, a health path renamed, a required variable undocumented.
+    """
+    from lianfang.app.web import HEALTH_PATH
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    installed = re.search(r"^ROOMS = (\(.*\))$", (ROOT / "setup.py").read_text(encoding="utf-8"), re.M)
+    assert installed is not None
+    rooms = ast.literal_eval(installed.group(1))
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M))
+    assert set(rooms) <= copied, f"rooms the image lacks: {sorted(set(rooms) - copied)}"
+    assert re.search(r"^USER (?!root\b)\w+$", dockerfile, re.M)
+    compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    for healthcheck in (dockerfile, compose):
+        assert f":8080{HEALTH_PATH}'" in healthcheck or f":%s{HEALTH_PATH}'" in healthcheck
+    documented = set(re.findall(r"^#? ?([A-Z_]+)=", (ROOT / ".env.example").read_text(encoding="utf-8"), re.M))
+    required = set(re.findall(r"\$\{(\w+):\?", compose))
+    assert required and required <= documented, f"compose requires undocumented variables: {required - documented}"
