@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from alembic import command
 from lianfang.bot.db import alembic_config, make_engine, session_scope, upgrade
-from lianfang.models.alerts import create_alert, get_alert
+from lianfang.models.alerts import Alert, create_alert, get_alert
 from lianfang.models.checks import PHONE_COLUMN as CHECK_PHONE
 from lianfang.models.checks import CheckResult, add_check
 from lianfang.models.drafts import FormDraft, get_draft, save_draft
@@ -33,7 +33,7 @@ from lianfang.models.sealed import (
     seal,
 )
 from sqlalchemy import Engine, text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tests.models.test_sealed import DAY, NOW
 
@@ -44,6 +44,9 @@ MASKED_LINES = [{"key": "alert.line", "params": {"person": "王*", "phone": "137
 ANSWERS = {"person": "王芳", "phone": PHONE, "id_number": ID_NUMBER}
 PAYLOAD = {"lines": [{"key": "check.card", "params": {"phone": PHONE, "id_number": ID_NUMBER}}]}
 UPDATE = {"update_id": 7, "message": {"text": f"王芳 {PHONE} {ID_NUMBER}"}}
+INCIDENT_LINES = [
+    {"key": "incident.alert_title", "params": {"number": 1, "kind": {"t": {"key": "incident.kind_mass"}}}}
+]
 SECRETS = (PHONE, ID_NUMBER, "王芳", "东风小区2栋301")
 RAW_COLUMNS = {
     "alert": "SELECT full FROM alert",
@@ -190,6 +193,21 @@ def _insert_before(engine: Engine) -> None:
         )
         connection.execute(
             text(
+                "INSERT INTO incident (day, created_at, updated_at, member_id, kind, community, place, occurred,"
+                " description, people, urgent, status) VALUES (:day, :at, :at, 1, 'mass', 'chaoyang', '菜场',"
+                " '09:40', '聚集', '', :yes, 'handling')"
+            ),
+            {"day": DAY, "at": NOW, "yes": True},
+        )
+        connection.execute(
+            text(
+                f"INSERT INTO alert (created_at, raised_by, community, masked, {full}, escalations)"
+                " VALUES (:at, 1, 'chaoyang', :masked, :masked, 0)"
+            ),
+            {"at": NOW, "masked": json.dumps(INCIDENT_LINES)},
+        )
+        connection.execute(
+            text(
                 "INSERT INTO draft (platform, chat_id, user_id, member_id, lang, form, data, history, context, step,"
                 " created_at, updated_at, expires_at) VALUES ('telegram', '100', '100', 1, 'zh_CN', 'check', :data,"
                 " :history, '{}', 0, :at, :at, :until)"
@@ -246,10 +264,12 @@ def test_the_migration_seals_stored_json_and_indexes_stored_phones_and_its_downg
         assert session.exec(select(CheckResult.phone_index)).all() == [blind_index(PHONE, context=CHECK_PHONE)]
         assert session.exec(select(Referral.phone_index)).all() == [blind_index(PHONE, context=REFERRAL_PHONE)]
     _all_readable(engine)
+    with Session(engine) as session:  # the alert raised for the urgent incident names it now
+        assert session.exec(select(Alert.incident_id).order_by(col(Alert.id))).all() == [None, 1]
 
     command.downgrade(alembic_config(engine), "0029")
     restored = {table: [json.loads(value) for value in _raw(engine, table)] for table in RAW_COLUMNS}
-    assert restored["alert"] == [FULL_LINES]
+    assert len(restored["alert"]) == 2 and FULL_LINES in restored["alert"] and INCIDENT_LINES in restored["alert"]
     assert restored["draft"] == [{**ANSWERS, "measure": "home"}]
     assert restored["outboxmessage"] == [PAYLOAD] and restored["inboxevent"] == [UPDATE]
     assert all(secret in _unicode_json(_raw(engine, "draft")[0]) for secret in (PHONE, ID_NUMBER, "王芳"))
