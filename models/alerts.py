@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.models.base import json_column, table_of, to_db_time
-from sqlalchemy import Index, func, update
+from lianfang.models.sealed import SealedJson
+from sqlalchemy import Column, Index, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 
@@ -19,13 +20,14 @@ class Alert(SQLModel, table=True):
     created_at: datetime
     check_id: int | None = Field(default=None, foreign_key="checkresult.id")
     visit_id: int | None = Field(default=None, foreign_key="screeningvisit.id")
-    """What raised the alert: a check result (/check) or a visit to a ledger target (/verify)."""
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    """What raised the alert: a check result (/check), a visit to a ledger target (/verify) or an urgent incident."""
     raised_by: int | None = Field(default=None, foreign_key="member.id")
     community: str = Field(max_length=32)
     masked: list[dict[str, Any]] = Field(sa_column=json_column(nullable=False))
     """The lines group chats got, as ``Text.to_json`` dicts; re-sent as they were."""
-    full: list[dict[str, Any]] = Field(sa_column=json_column(nullable=False))
-    """The lines authorised overseers got privately."""
+    full: list[dict[str, Any]] = Field(sa_column=Column(SealedJson("alert.full"), nullable=False))
+    """The lines authorised overseers got privately (names, phones, addresses): sealed."""
     escalations: int = 0
     next_at: datetime | None = None
     """When to re-send and escalate if still unacknowledged; None once acknowledged or escalated for the last time."""
@@ -39,6 +41,7 @@ def create_alert(
     now: datetime,
     check_id: int | None,
     visit_id: int | None,
+    incident_id: int | None = None,
     raised_by: int | None,
     community: str,
     masked: list[dict[str, Any]],
@@ -50,6 +53,7 @@ def create_alert(
         created_at=to_db_time(now),
         check_id=check_id,
         visit_id=visit_id,
+        incident_id=incident_id,
         raised_by=raised_by,
         community=community,
         masked=masked,

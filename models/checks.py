@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from lianfang.models.base import table_of, to_db_time
-from lianfang.models.sealed import Sealed
+from lianfang.models.sealed import Sealed, index_field
 from sqlalchemy import Index, Integer, cast, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +19,8 @@ MEASURE_CENTRAL = "central"
 MEASURE_REFERRED = "referred"
 MEASURE_NONE = "none"
 MEASURES = (MEASURE_HOME, MEASURE_CENTRAL, MEASURE_REFERRED, MEASURE_NONE)
+PHONE_COLUMN = "checkresult.phone"
+"""The sealed phone's context: its associated data and the blind index's domain."""
 
 
 class CheckResult(SQLModel, table=True):
@@ -39,7 +41,9 @@ class CheckResult(SQLModel, table=True):
     """The compound or road of the address, when the org file names it (for coverage per compound)."""
     address: str = Field(max_length=200)
     person: str = Field(max_length=64)
-    phone: str | None = Field(default=None, sa_type=Sealed("checkresult.phone"))
+    phone: str | None = Field(default=None, sa_type=Sealed(PHONE_COLUMN, index="phone_index"))
+    phone_index: str | None = index_field("phone", PHONE_COLUMN)
+    """The phone's blind index, filled on insert (a phone is never changed after): a resident's checks by phone."""
     temperature: float | None = None
     symptoms: str = Field(default="", max_length=200)
     history: str = Field(default="", max_length=500)
@@ -130,9 +134,7 @@ def check_figures(*, session: Session, day: date) -> CheckFigures:
     )
 
 
-def checks_by_compound(
-    *, session: Session, community: str | None = None
-) -> dict[tuple[str | None, str | None], int]:
+def checks_by_compound(*, session: Session, community: str | None = None) -> dict[tuple[str | None, str | None], int]:
     """Count check results to date by (community, compound), in SQL."""
     result = table_of(CheckResult)
     query = sa_select(result.c.community, result.c.compound, func.count()).group_by(

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from lianfang.models.base import json_column, table_of, to_db_time
-from sqlalchemy import UniqueConstraint, bindparam, delete, insert, update
+from lianfang.models.sealed import SealedJson
+from sqlalchemy import Column, UniqueConstraint, bindparam, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel
 
@@ -24,7 +25,8 @@ class Draft(SQLModel, table=True):
     member_id: int | None = Field(default=None, foreign_key="member.id")
     lang: str = Field(default="zh_CN", max_length=8)
     form: str = Field(max_length=32)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(SealedJson("draft.data"), nullable=False))
+    """The answers so far (phones, ID numbers typed by staff): sealed."""
     history: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     step: int = 0

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lianfang.models.base import inserted_id, table_of, to_db_time
-from sqlalchemy import JSON, Column, UniqueConstraint, bindparam, delete, update
+from lianfang.models.sealed import SealedJson
+from sqlalchemy import Column, UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel
 
@@ -28,7 +29,8 @@ class InboxEvent(SQLModel, table=True):
     event_id: str = Field(max_length=128)
     chat_key: str = Field(max_length=KEY_LENGTH)
     """Whose deliveries must be handled in order (a member)."""
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(SealedJson("inboxevent.payload"), nullable=False))
+    """The delivery as received (what the user typed): sealed."""
     received_at: datetime
     claimed_until: datetime | None = None
 

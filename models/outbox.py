@@ -8,8 +8,9 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import json_column, table_of, to_db_time
-from sqlalchemy import BindParameter, Connection, Enum, Index, bindparam, func, insert, update
+from lianfang.models.base import table_of, to_db_time
+from lianfang.models.sealed import SealedJson
+from sqlalchemy import BindParameter, Column, Connection, Enum, Index, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -62,7 +63,8 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=128)
-    payload: dict[str, Any] = Field(sa_column=json_column(nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(SealedJson("outboxmessage.payload"), nullable=False))
+    """What to send; a private message carries full records, so every payload is sealed."""
     status: str = Field(default=STATUS_PENDING, max_length=16)
     attempts: int = 0
     created_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lianfang.models.base import table_of, to_db_time
-from lianfang.models.sealed import Sealed
+from lianfang.models.sealed import Sealed, index_field
 from sqlalchemy import Index, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -27,6 +27,8 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
     STATUS_CLOSED: (),
 }
 """Which step may follow which: the order of the plan's referral, never backwards."""
+PHONE_COLUMN = "referral.phone"
+"""The sealed phone's context: its associated data and the blind index's domain."""
 
 
 class Referral(SQLModel, table=True):
@@ -45,7 +47,9 @@ class Referral(SQLModel, table=True):
     """Who referred the person, and is chased while it stays open."""
     community: str = Field(max_length=32, index=True)
     person: str = Field(max_length=64)
-    phone: str | None = Field(default=None, sa_type=Sealed("referral.phone"))
+    phone: str | None = Field(default=None, sa_type=Sealed(PHONE_COLUMN, index="phone_index"))
+    phone_index: str | None = index_field("phone", PHONE_COLUMN)
+    """The phone's blind index, filled on insert (a phone is never changed after): a resident's referrals by phone."""
     address: str = Field(max_length=200)
     status: str = Field(default=STATUS_REFERRED, max_length=16)
     created_at: datetime

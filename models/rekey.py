@@ -12,7 +12,7 @@ from typing import Any
 
 from lianfang.models.sealed import FORMAT_VERSION, SEPARATOR, Sealed, blind_index, installed_keyring, is_sealed, seal
 from lianfang.models.sealed import unseal as open_sealed
-from sqlalchemy import Connection, Engine, MetaData, String, Text, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Engine, MetaData, String, Text, and_, bindparam, cast, func, or_, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -74,8 +74,15 @@ def _reseal(value: str | None, column: SealedColumn, current_prefix: str) -> tup
     """Return a value sealed under the current key, and its plaintext (None when it needs nothing)."""
     if value is None or value == "" or value.startswith(current_prefix):
         return value, None
-    plain = open_sealed(value, context=column.context) if is_sealed(value) else value
+    plain = _plain(value, column)
     return seal(plain, context=column.context), plain
+
+
+def has_values(connection: Connection, table_name: str, columns: Sequence[SealedColumn]) -> bool:
+    """Tell whether any row of a table holds a value in one of these columns (of any type: JSON is read as text)."""
+    table = sql_table(table_name, sql_column(ID_COLUMN), *(sql_column(c.name) for c in columns))
+    condition = or_(*(func.coalesce(cast(table.c[c.name], Text), "") != "" for c in columns))
+    return connection.execute(select(table.c[ID_COLUMN]).where(condition).limit(1)).first() is not None
 
 
 def count_stale(connection: Connection, table_name: str, columns: Sequence[SealedColumn]) -> int:
@@ -169,15 +176,43 @@ def rotate(
     return changed
 
 
+def fill_indexes(connection: Connection, column: SealedColumn, *, batch: int = DEFAULT_BATCH) -> int:
+    """Write the blind index of every row whose sealed value has none yet (an index column just added); return how many.
+
+    Runs on one connection, in its transaction (a migration's way).
+    """
+    if column.index is None:
+        return 0
+    table = sql_table(
+        column.table, sql_column(ID_COLUMN), sql_column(column.name, Text), sql_column(column.index, String)
+    )
+    value, index = table.c[column.name], table.c[column.index]
+    missing = select(table.c[ID_COLUMN], value).where(value.is_not(None), value != "", index.is_(None))
+    statement = (
+        table.update().where(table.c[ID_COLUMN] == bindparam(KEY_PARAM)).values({column.index: bindparam(VALUE_PARAM)})
+    )
+    done = 0
+    while rows := connection.execute(missing.order_by(table.c[ID_COLUMN]).limit(batch)).all():
+        changes = [
+            {KEY_PARAM: row_id, VALUE_PARAM: blind_index(_plain(stored, column), context=column.context)}
+            for row_id, stored in rows
+        ]
+        connection.execute(statement, changes)
+        done += len(rows)
+    return done
+
+
+def _plain(stored: str, column: SealedColumn) -> str:
+    """Return a stored value's plaintext, whether it is sealed or not (yet)."""
+    return open_sealed(stored, context=column.context) if is_sealed(stored) else stored
+
+
 def open_table(connection: Connection, table_name: str, columns: Sequence[SealedColumn]) -> int:
     """Replace a table's sealed values by their plaintext (undoing the encryption migration); return rows changed."""
     table = sql_table(table_name, sql_column(ID_COLUMN), *(sql_column(c.name, Text) for c in columns))
     changed = 0
     for row in connection.execute(select(table.c[ID_COLUMN], *(table.c[c.name] for c in columns))).all():
-        values = {
-            VALUE_PARAM + c.name: open_sealed(v, context=c.context) if v and is_sealed(v) else v
-            for c, v in zip(columns, row[1:], strict=True)
-        }
+        values = {VALUE_PARAM + c.name: _plain(v, c) if v else v for c, v in zip(columns, row[1:], strict=True)}
         names: dict[str, BindParameter[Any]] = {c.name: bindparam(VALUE_PARAM + c.name) for c in columns}
         statement = table.update().where(table.c[ID_COLUMN] == bindparam(KEY_PARAM)).values(names)
         connection.execute(statement, [{KEY_PARAM: row[0], **values}])

@@ -15,6 +15,8 @@ from typing import Any
 from lianfang.models.alerts import Alert
 from lianfang.models.base import insert_if_absent, table_of, to_db_time, upsert
 from lianfang.models.checks import CheckResult
+from lianfang.models.incidents import OPEN_STATUSES as INCIDENT_OPEN
+from lianfang.models.incidents import Incident
 from lianfang.models.observation import STATUS_ACTIVE, FollowUp, Observation
 from lianfang.models.outbox import STATUS_SENT, OutboxMessage
 from lianfang.models.referrals import STATUS_CLOSED, Referral, ReferralStep
@@ -23,11 +25,10 @@ from lianfang.models.screening import (
     ScreeningTarget,
     ScreeningTargetChange,
     ScreeningVisit,
-    existing_by_id_number,
 )
-from sqlalchemy import UniqueConstraint, and_, delete, exists, func, or_, update
+from sqlalchemy import BindParameter, UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col
 
 EMERGENCY_ROW = 1
 """The emergency is one row: a sub-district fights one emergency at a time."""
@@ -48,6 +49,11 @@ ERASE_HOUSE = "house"
 ERASE_MASKED = "masked"
 """An alert's full lines become the masked lines the groups got."""
 ERASED_NAME = ""
+MASKED_SOURCE = "masked"
+"""The column an ``ERASE_MASKED`` field takes its new value from."""
+ROW_ID = "erased_row_id"
+ROW_VALUE = "erased_"
+"""Bound values get a prefix: SQLAlchemy reserves a column's own name in an UPDATE's SET clause."""
 
 PERSONAL_FIELDS: Mapping[type[SQLModel], Mapping[str, str]] = {
     ScreeningTarget: {
@@ -59,12 +65,19 @@ PERSONAL_FIELDS: Mapping[type[SQLModel], Mapping[str, str]] = {
     },
     ScreeningTargetChange: {"old_value": ERASE_TEXT},
     ScreeningVisit: {"notes": ERASE_TEXT},
-    CheckResult: {"person": ERASE_NAME, "phone": ERASE_NULL, "address": ERASE_HOUSE, "history": ERASE_TEXT},
-    Referral: {"person": ERASE_NAME, "phone": ERASE_NULL, "address": ERASE_HOUSE},
+    CheckResult: {
+        "person": ERASE_NAME,
+        "phone": ERASE_NULL,
+        "phone_index": ERASE_NULL,
+        "address": ERASE_HOUSE,
+        "history": ERASE_TEXT,
+    },
+    Referral: {"person": ERASE_NAME, "phone": ERASE_NULL, "phone_index": ERASE_NULL, "address": ERASE_HOUSE},
     ReferralStep: {"note": ERASE_TEXT},
     Observation: {"close_note": ERASE_TEXT},
     FollowUp: {"notes": ERASE_TEXT},
     Alert: {"full": ERASE_MASKED},
+    Incident: {"people": ERASE_TEXT, "description": ERASE_TEXT, "place": ERASE_HOUSE},
 }
 """Every personal field of every table, and how it is erased: the one list a purge and an erasure follow."""
 
@@ -72,7 +85,8 @@ KIND_CHECKS = "checks"
 KIND_LEDGER = "ledger"
 KIND_OBSERVATIONS = "observations"
 KIND_REFERRALS = "referrals"
-KINDS = (KIND_CHECKS, KIND_LEDGER, KIND_OBSERVATIONS, KIND_REFERRALS)
+KIND_INCIDENTS = "incidents"
+KINDS = (KIND_CHECKS, KIND_LEDGER, KIND_OBSERVATIONS, KIND_REFERRALS, KIND_INCIDENTS)
 """The kinds of personal record with a retention period of their own, in the order a purge erases them."""
 
 HouseStripper = Callable[[str], str]
@@ -128,7 +142,7 @@ def set_emergency_end(*, session: Session, end_on: date | None, now: datetime, a
 # -- which records are past retention ---------------------------------------------------------------------
 
 
-def _not_erased(model: type[SQLModel]) -> Any:
+def not_erased(model: type[SQLModel]) -> Any:
     """Return the condition that a row of a table has not been erased yet."""
     core = table_of(model)
     marked = sa_select(col(Erasure.id)).where(col(Erasure.table_name) == core.name, col(Erasure.row_id) == core.c.id)
@@ -178,6 +192,10 @@ def _past_retention(kind: str, cutoff: Cutoff, cutoffs: Mapping[str, Cutoff | No
             col(Observation.closed_on).is_not(None),
             col(Observation.closed_on) <= cutoff.through,
         )
+    if kind == KIND_INCIDENTS:
+        return Incident, and_(
+            col(Incident.status).not_in(INCIDENT_OPEN), col(Incident.updated_at) < to_db_time(cutoff.before)
+        )
     return Referral, and_(col(Referral.status) == STATUS_CLOSED, col(Referral.updated_at) < to_db_time(cutoff.before))
 
 
@@ -190,7 +208,7 @@ def due_for_erasure(
         return []
     model, condition = _past_retention(kind, cutoff, cutoffs)
     core = table_of(model)
-    query = sa_select(core.c.id).where(condition, _not_erased(model), core.c.id > after).order_by(core.c.id)
+    query = sa_select(core.c.id).where(condition, not_erased(model), core.c.id > after).order_by(core.c.id)
     if limit is not None:
         query = query.limit(limit)
     return [int(row_id) for row_id in session.execute(query).scalars()]
@@ -199,7 +217,8 @@ def due_for_erasure(
 # -- what a record takes with it --------------------------------------------------------------------------
 
 
-def _visits_of(target_ids: Sequence[int]) -> Any:
+def visits_of(target_ids: Sequence[int]) -> Any:
+    """Return the ids of the visits to these ledger targets, as a subquery."""
     return sa_select(col(ScreeningVisit.id)).where(col(ScreeningVisit.target_id).in_(target_ids))
 
 
@@ -215,10 +234,12 @@ def _dependents(kind: str, ids: Sequence[int]) -> list[tuple[type[SQLModel], Any
         return [
             (ScreeningTargetChange, col(ScreeningTargetChange.target_id).in_(ids)),
             (ScreeningVisit, col(ScreeningVisit.target_id).in_(ids)),
-            (Alert, col(Alert.visit_id).in_(_visits_of(ids))),
+            (Alert, col(Alert.visit_id).in_(visits_of(ids))),
         ]
     if kind == KIND_OBSERVATIONS:
         return [(FollowUp, col(FollowUp.observation_id).in_(ids))]
+    if kind == KIND_INCIDENTS:
+        return [(Alert, col(Alert.incident_id).in_(ids))]
     return [(ReferralStep, col(ReferralStep.referral_id).in_(ids))]
 
 
@@ -227,6 +248,7 @@ ROOTS: Mapping[str, type[SQLModel]] = {
     KIND_LEDGER: ScreeningTarget,
     KIND_OBSERVATIONS: Observation,
     KIND_REFERRALS: Referral,
+    KIND_INCIDENTS: Incident,
 }
 """The table whose rows a kind's retention counts from."""
 
@@ -259,19 +281,30 @@ def _anonymise(session: Session, model: type[SQLModel], condition: Any, strip_ho
             values[name] = None
         elif how == ERASE_TEXT:
             values[name] = ""
-        elif how == ERASE_MASKED:
-            values[name] = core.c.masked
-    houses = [name for name, how in fields.items() if how == ERASE_HOUSE]
+    per_row = {name: how for name, how in fields.items() if how in (ERASE_HOUSE, ERASE_MASKED)}
     ids = [int(i) for i in session.execute(sa_select(core.c.id).where(condition)).scalars()]
     if not ids:
         return 0
     if values:
         session.execute(update(core).where(core.c.id.in_(ids)).values(**values))
-    if houses:
-        rows = session.execute(sa_select(core.c.id, *(core.c[name] for name in houses)).where(core.c.id.in_(ids)))
-        for row in rows.all():
-            kept = {name: strip_house(value or "") for name, value in zip(houses, row[1:], strict=True)}
-            session.execute(update(core).where(core.c.id == row[0]).values(**kept))
+    if per_row:
+        # Read and written in Python, through the columns' types: a sealed column (an alert's full lines) is
+        # written sealed, as SQL copying one column into another could not.
+        sources = [core.c[MASKED_SOURCE if how == ERASE_MASKED else name] for name, how in per_row.items()]
+        rows = session.execute(sa_select(core.c.id, *sources).where(core.c.id.in_(ids))).all()
+        params: dict[str, BindParameter[Any]] = {name: bindparam(ROW_VALUE + name) for name in per_row}
+        statement = update(core).where(core.c.id == bindparam(ROW_ID)).values(params)
+        changes = [
+            {
+                ROW_ID: row[0],
+                **{
+                    ROW_VALUE + name: strip_house(value or "") if how == ERASE_HOUSE else value
+                    for (name, how), value in zip(per_row.items(), row[1:], strict=True)
+                },
+            }
+            for row in rows
+        ]
+        session.connection().execute(statement, changes)
     return len(ids)
 
 
@@ -317,49 +350,3 @@ def delete_messages(*, session: Session, ids: Sequence[int]) -> int:
     core = table_of(OutboxMessage)
     session.execute(delete(core).where(core.c.id.in_(ids), core.c.status == STATUS_SENT))
     return len(ids)
-
-
-# -- one resident -----------------------------------------------------------------------------------------
-
-
-def targets_of_person(*, session: Session, id_number: str) -> list[ScreeningTarget]:
-    """Return the ledger targets with this (normalized) ID number: the resident an erasure request names."""
-    return list(existing_by_id_number(session=session, id_numbers=[id_number]).values())
-
-
-def records_of_person(*, session: Session, targets: Sequence[ScreeningTarget]) -> dict[str, list[int]]:
-    """Return, by kind, the records about the resident these ledger targets are: their own and those made from them.
-
-    Check results carry no ID number; one is theirs when it names the same person with the same phone. Phones are
-    sealed with a fresh nonce each, so they are compared here, not in SQL.
-    """
-    target_ids = [t.id for t in targets if t.id is not None]
-    if not target_ids:
-        return {kind: [] for kind in KINDS}
-    visits = _visits_of(target_ids)
-    checks: set[int] = set()
-    for target in targets:
-        if target.phone:
-            named = session.exec(select(CheckResult.id, CheckResult.phone).where(CheckResult.person == target.name))
-            checks.update(i for i, phone in named if i is not None and phone == target.phone)
-    observed = session.exec(
-        select(Observation.id, Observation.check_id).where(
-            or_(col(Observation.target_id).in_(target_ids), col(Observation.visit_id).in_(visits))
-        )
-    ).all()
-    checks.update(check_id for _, check_id in observed if check_id is not None)
-    observations = {i for i, _ in observed if i is not None}
-    if checks:
-        observations.update(
-            i for i in session.exec(select(Observation.id).where(col(Observation.check_id).in_(checks))) if i
-        )
-    link = [col(Referral.target_id).in_(target_ids), col(Referral.visit_id).in_(visits)]
-    if checks:
-        link.append(col(Referral.check_id).in_(checks))
-    referrals = {i for i in session.exec(select(Referral.id).where(or_(*link))) if i is not None}
-    return {
-        KIND_CHECKS: sorted(checks),
-        KIND_LEDGER: sorted(target_ids),
-        KIND_OBSERVATIONS: sorted(observations),
-        KIND_REFERRALS: sorted(referrals),
-    }

@@ -13,8 +13,10 @@ from lianfang.bot.personal_text import split_address
 from lianfang.handlers.retention.settings import RETENTION, RetentionRules
 from lianfang.models.audit import ACTION_ERASE, ACTION_PURGE, CHANNEL_CLI, record_access
 from lianfang.models.outbox import OutboxMessage
+from lianfang.models.resident_records import records_of_person, targets_of_person
 from lianfang.models.retention import (
     KIND_CHECKS,
+    KIND_INCIDENTS,
     KIND_LEDGER,
     KIND_OBSERVATIONS,
     KIND_REFERRALS,
@@ -28,9 +30,7 @@ from lianfang.models.retention import (
     emergency_end,
     erase_records,
     old_sent_messages,
-    records_of_person,
     table_name,
-    targets_of_person,
 )
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -54,6 +54,7 @@ def retention_days(rules: RetentionRules) -> dict[str, int]:
         KIND_LEDGER: rules.ledger_days,
         KIND_OBSERVATIONS: rules.observations_days,
         KIND_REFERRALS: rules.referrals_days,
+        KIND_INCIDENTS: rules.incidents_days,
     }
 
 

@@ -32,6 +32,8 @@ class RetentionRules(OrgModel):
     """Days a verified ledger row (with its visits) is kept after its last change."""
     checks_days: int = Field(default=DEFAULT_DAYS, ge=0, le=MAX_DAYS, strict=True)
     """Days a check result is kept after its day."""
+    incidents_days: int = Field(default=DEFAULT_DAYS, ge=0, le=MAX_DAYS, strict=True)
+    """Days an incident no longer being handled (handled, or passed to the police) is kept after its last change."""
     messages_days: int = Field(default=DEFAULT_DAYS, ge=0, le=MAX_DAYS, strict=True)
     """Days a delivered message is kept in the outbox (a private one holds the full record it showed)."""
     purge_time: ClockTime = DEFAULT_PURGE_TIME

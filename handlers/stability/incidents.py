@@ -196,6 +196,7 @@ def submit_incident(ctx: MemberContext, data: dict[str, Any], _context: dict[str
         raise_alert(
             ctx,
             check_id=None,
+            incident_id=incident.id,
             community=incident.community,
             masked=[head, *card(ctx, incident, full=False)[1:]],
             full=[head, *card(ctx, incident, full=True)[1:]],

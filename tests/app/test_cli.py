@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.environment import process_environment
 from tests.paths import ROOT
 
 
 def lianfang(*args: str, tmp_path: Path, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``python -m lianfang.app.cli`` with a database in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANFANG_")}
+    env = process_environment()  # the tests' data key: the outbox rows a test writes are sealed with it
     env["LIANFANG_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
