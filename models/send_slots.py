@@ -6,9 +6,9 @@ from functools import cache
 from typing import Any
 
 from lianfang.models.base import table_of
-from sqlalchemy import BigInteger, Column, delete
+from sqlalchemy import BigInteger, Column, Connection, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, SQLModel
 
 BOT_KEY_LENGTH = 64
 
@@ -38,14 +38,14 @@ def _claim_statement(dialect: str) -> Any:
     ).returning(SLOTS.c.claimed)
 
 
-def claim_slot(*, session: Session, platform: str, bot: str, second: int) -> int:
+def claim_slot(*, connection: Connection, platform: str, bot: str, second: int) -> int:
     """Count one send in ``second`` and return how many sends that second now holds, this one included."""
     values = {"platform": platform, "bot": bot[:BOT_KEY_LENGTH], "second": second, "claimed": 1}
-    return int(session.connection().execute(_claim_statement(session.get_bind().dialect.name), values).scalar_one())
+    return int(connection.execute(_claim_statement(connection.dialect.name), values).scalar_one())
 
 
-def forget_slots(*, session: Session, platform: str, bot: str, before: int) -> int:
+def forget_slots(*, connection: Connection, platform: str, bot: str, before: int) -> int:
     """Delete the counts of seconds before ``before``; return how many went."""
     c = SLOTS.c
     statement = delete(SLOTS).where(c.platform == platform, c.bot == bot[:BOT_KEY_LENGTH], c.second < before)
-    return int(session.connection().execute(statement).rowcount)
+    return int(connection.execute(statement).rowcount)

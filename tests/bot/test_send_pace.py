@@ -46,6 +46,34 @@ async def test_one_instance_sends_its_limit_at_once_and_the_next_message_in_the_
     assert clock.slept == [0.75] and clock.now == START + 0.75
 
 
+class SlowSlots(MemorySlots):
+    """Slots whose claims take 0.6 s of the clock, as on a machine too busy to answer at once."""
+
+    def __init__(self, clock: StoppedClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.seconds: list[int] = []
+
+    async def claim(self, second: int) -> int:
+        """Count the claim, then let the time pass."""
+        self.seconds.append(second)
+        claimed = await super().claim(second)
+        self.clock.now += 0.6
+        return claimed
+
+
+async def test_a_claim_that_came_back_in_the_next_second_is_made_again_in_it() -> None:
+    clock = StoppedClock()
+    slots = SlowSlots(clock)
+    await pace(5, slots, clock).acquire()
+    second = int(START)
+    assert slots.seconds == [second]  # claimed at .25, back at .85: the send goes in its second
+    await pace(5, slots, clock).acquire()
+    # claimed at .85, back at 1.45: made again at 1.45, back at 2.05: again at 2.05, back at 2.65: the send goes
+    assert slots.seconds == [second, second, second + 1, second + 2]
+    assert clock.slept == []
+
+
 async def test_instances_on_one_database_share_one_limit(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
