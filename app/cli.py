@@ -17,7 +17,7 @@ from lianfang.app.keys import add_keys_commands
 from lianfang.app.platforms import PLATFORMS, Settings, configured
 from lianfang.bot import logs
 from lianfang.bot.config import DEFAULT_DATABASE_FILE
-from lianfang.bot.db import make_engine, session_scope, sqlite_file, upgrade
+from lianfang.bot.db import session_scope, sqlite_file, upgrade
 from lianfang.bot.org import Org, OrgError, check_org, default_org_path, load_org
 from lianfang.bot.runtime import App
 from lianfang.bot.subcommands import EXIT_ERROR, EXIT_INVALID, EXIT_OK, CliRuntime
@@ -76,7 +76,7 @@ def open_database(settings: Settings, *, announce: bool = True) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     key_file = _install_data_key(settings)
-    engine = make_engine(settings.database_url)
+    engine = settings.engine()
     upgrade(engine)
     if key_file is not None and announce:
         print(

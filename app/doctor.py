@@ -16,7 +16,7 @@ from lianfang.app.features import FIGURES, ORG_SECTIONS
 from lianfang.app.platforms import Settings, configured
 from lianfang.bot.checkup import Finding, Status, fail, ok, skip
 from lianfang.bot.data_keys import check_data_key
-from lianfang.bot.db import alembic_config, make_engine, sqlite_file
+from lianfang.bot.db import alembic_config, sqlite_file
 from lianfang.bot.org import check_org, default_org_path
 from lianfang.bot.subcommands import EXIT_ERROR, EXIT_OK
 from pydantic import ValidationError
@@ -28,6 +28,7 @@ DATABASE = "database"
 SCHEMA = "schema version"
 DISK = "free disk"
 CLOCK = "clock"
+CONNECTIONS = "connections"
 MIN_FREE_BYTES = 1024**3
 """Below this much free space at the database (or the working folder), doctor fails: backups and SQLite need room."""
 MAX_CLOCK_OFFSET_SECONDS = 5.0
@@ -39,6 +40,10 @@ DB_NOW = {
 }
 """The database's own time as Unix seconds; SQLite's is this machine's clock, PostgreSQL's its server's."""
 FIX_UPGRADE = "run `lianfang db upgrade`"
+SERVER_CONNECTIONS = (
+    "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+)
+"""The connections PostgreSQL lets ordinary roles open, all clients together."""
 
 
 @dataclass
@@ -91,7 +96,7 @@ async def check_database(probe: Probe) -> list[Finding]:
                 DATABASE, f"no database at {path}", f"{FIX_UPGRADE} to create it, or point LIANFANG_DATABASE_URL at it"
             )
         ]
-    engine = make_engine(url)
+    engine = probe.settings.engine()
     try:
         current = await asyncio.to_thread(_current_revision, engine)
     except Exception as error:
@@ -166,6 +171,34 @@ def _clock_offset(engine: Engine, query: str) -> float:
     return (before + after) / 2 - database
 
 
+async def check_connections(probe: Probe) -> list[Finding]:
+    """Compare the connections one instance may open with what the PostgreSQL server allows."""
+    engine = probe.engine
+    if engine is None or engine.dialect.name != "postgresql":
+        return [skip(CONNECTIONS, "not PostgreSQL")]
+    settings = probe.settings
+    each = settings.db_pool_size + settings.db_max_overflow
+    allowed = await asyncio.to_thread(_server_connections, engine)
+    detail = (
+        f"an instance opens up to {each} (LIANFANG_DB_POOL_SIZE {settings.db_pool_size} + LIANFANG_DB_MAX_OVERFLOW "
+        f"{settings.db_max_overflow}); the server allows {allowed}: {allowed // each} instance(s) at their peak"
+    )
+    if each > allowed:
+        return [
+            fail(
+                CONNECTIONS,
+                detail,
+                "lower LIANFANG_DB_POOL_SIZE and LIANFANG_DB_MAX_OVERFLOW, or raise max_connections",
+            )
+        ]
+    return [ok(CONNECTIONS, detail)]
+
+
+def _server_connections(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(SERVER_CONNECTIONS)).scalar_one())
+
+
 CHECKS: tuple[Check, ...] = (
     check_org_file,
     check_database,
@@ -173,6 +206,7 @@ CHECKS: tuple[Check, ...] = (
     check_platforms,
     check_disk,
     check_clock,
+    check_connections,
 )
 """doctor's checks in order; the settings come first (the others need them). Add one here."""
 

@@ -96,7 +96,9 @@ def _chat_health(binding: ChatBinding) -> dict[str, object]:
 
 def metrics_route(app: App, *, token: str | None) -> Route:
     """Return ``GET /metrics``: Prometheus text for requests bearing ``token`` (or for every request when None)."""
-    facts = Facts(app.engine, is_leader=lambda: app.leadership.is_leader, clock=app.clock)
+    facts = Facts(
+        app.engine, is_leader=lambda: app.leadership.is_leader, clock=app.clock, platforms=lambda: app.adapters
+    )
     expected = f"{BEARER}{token}".encode() if token is not None else None
 
     async def metrics(request: Request) -> Response:

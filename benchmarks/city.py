@@ -22,7 +22,7 @@ BURST = 3.0
 CPU_BUSY_SHARE = 0.6
 """Keep each instance's one CPU (one Python event loop) at most this busy at the burst, for latency."""
 POOL_HEADROOM = 2.0
-"""Connections per instance: twice its share of those in use at the burst (bursts within the burst)."""
+"""Connections per instance (``LIANFANG_DB_POOL_SIZE``): twice its share of those in use at the burst."""
 SPARE_CONNECTIONS = 2
 """Per instance, beside the pool's share: the scheduler's leadership and the outbox drain."""
 MS = 1000.0
@@ -37,6 +37,7 @@ class CityEstimate:
     steps_per_second_burst_per_sub_district: float
     instances: int
     pool_size: int
+    """``LIANFANG_DB_POOL_SIZE`` of each instance (``LIANFANG_DB_MAX_OVERFLOW`` covers what the estimate misses)."""
     connections_in_use: float
     connections_total: int
     commits_per_second: float

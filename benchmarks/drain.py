@@ -4,7 +4,7 @@
 outbox of a real App (bundled org, temporary SQLite file unless ``--database-url``), then drained by its
 Deliverer through the Telegram adapter to the fake Bot API on 127.0.0.1 (``tests/fake_telegram.py``). The fake
 enforces a rate limit: a token bucket of ``rate`` messages a second (one second's worth of burst), answering 429
-with ``retry_after`` beyond it, as Telegram does. The adapter's PTB ``AIORateLimiter`` is set to the same overall
+with ``retry_after`` beyond it, as Telegram does. The adapter's send pace is set to the same overall
 rate (production keeps Telegram's 30/s). The floor is the least time the platform allows: the first second's
 burst at once, then ``rate`` a second, so (messages - rate) / rate. The run also checks that every message
 arrived exactly once, and counts the 429s (each one's message is retried by the outbox after ``retry_after``).
@@ -95,7 +95,7 @@ async def outbox_drain(url: str, messages: int, rate: float) -> dict[str, float]
     fake = RateLimitedFake(rate=rate)
     await fake.start()
     app = build_app(Settings(_env_file=None, database_url=url), load_org(default_org_path(), ORG_SECTIONS, FIGURES))
-    app.add_adapter(TelegramAdapter(TOKEN, base_url=fake.url, overall_rate=rate))
+    app.add_adapter(TelegramAdapter(TOKEN, base_url=fake.url, overall_rate=int(rate)))
     try:
         await app.start()
         now = to_db_time(app.clock())

@@ -15,7 +15,7 @@ transaction (WAL, synchronous=NORMAL, the pragmas lianfang uses) that inserts th
 and the reply into an outbox table, then sends the reply and marks it sent. Its ratio (``ratio_durable``) is the
 one the target is set against; the bare ratio stays beside it.
 
-The adapter's ``AIORateLimiter`` is switched off: it paces sends at Telegram's real 30 messages/s, which would
+The adapter's send pace is switched off: it paces sends at Telegram's real 30 messages/s, which would
 measure Telegram's limit rather than our code, and the floor has none.
 
 Run: python benchmarks/telegram.py [--quick]. Each result is one JSON line.

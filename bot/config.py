@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lianfang.bot.db import MAX_OVERFLOW, POOL_SIZE, make_engine
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine
 
 DEFAULT_DATABASE_FILE = "lianfang.db"
 DATA_FOLDER_NAME = "lianfang"
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default_factory=default_database_url)
     """Unset: a SQLite file in a fixed data folder, the same whichever folder a command runs in."""
+    db_pool_size: int = Field(default=POOL_SIZE, ge=1, le=1000)
+    """PostgreSQL connections each instance keeps open (SQLite opens one per thread, whatever this says)."""
+    db_max_overflow: int = Field(default=MAX_OVERFLOW, ge=0, le=1000)
+    """PostgreSQL connections each instance may open beyond its pool at a peak."""
     timezone: str = "Asia/Shanghai"
     org_file: Path | None = None
     http_host: str = "127.0.0.1"
@@ -120,6 +126,10 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else None
+
+    def engine(self) -> Engine:
+        """Create the engine of the configured database, with the configured pool."""
+        return make_engine(self.database_url, pool_size=self.db_pool_size, max_overflow=self.db_max_overflow)
 
     def base_url(self) -> str:
         """Return where users reach the HTTP app, without a trailing slash."""

@@ -19,15 +19,21 @@ logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_IN_MEMORY = ":memory:"
+POOL_SIZE = 5
+"""Connections an instance keeps open to PostgreSQL (``LIANFANG_DB_POOL_SIZE``)."""
+MAX_OVERFLOW = 10
+"""Connections an instance may open beyond its pool at a peak, closed again after (``LIANFANG_DB_MAX_OVERFLOW``)."""
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL mode, a busy timeout and foreign keys."""
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> Engine:
+    """Create an engine; SQLite gets WAL mode, a busy timeout and foreign keys, PostgreSQL a pool of this size."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -19,6 +19,7 @@ from functools import partial
 from itertools import count
 from typing import Any, Protocol
 
+from lianfang.bot import metrics
 from lianfang.bot.db import run_db, session_scope
 from lianfang.bot.ordering import ChatOrder
 from lianfang.models.inbox import Stored, accept_event, claim_abandoned, drop_event, release_inbox
@@ -142,6 +143,7 @@ class Inbox:
         """Keep a delivery and queue it for handling; False if it was kept already (a retry by the platform)."""
         stored = await self.store.accept(event_id, chat_key, payload)
         if stored is None:
+            metrics.redelivered(self.order.platform)
             return False
         self._enqueue(stored)
         return True

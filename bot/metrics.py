@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from lianfang.bot.db import session_scope
 from lianfang.models.alerts import count_unacknowledged
-from lianfang.models.outbox import backlog
+from lianfang.models.outbox import backlog_by_platform
 from lianfang.models.send_ledger import KIND_REPORT, count_kind
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "lianfang"
+PLATFORM = "platform"
 HANDLING_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; p50 and p99 of handling time come from these with ``histogram_quantile``."""
 
@@ -40,6 +41,12 @@ FAILURES = Counter(
 )
 THROTTLED = Counter(
     f"{PREFIX}_outbox_throttled", "Sends the platform refused with a wait (HTTP 429)", ["platform"], registry=REGISTRY
+)
+REDELIVERIES = Counter(
+    f"{PREFIX}_redeliveries",
+    "Deliveries a platform sent again while the first was kept (a WeCom callback retried after 5 s), per platform",
+    ["platform"],
+    registry=REGISTRY,
 )
 TICKS = Counter(f"{PREFIX}_scheduler_ticks", "Scheduled loop ticks started on this instance", registry=REGISTRY)
 HANDLING = Histogram(
@@ -77,6 +84,11 @@ def send_failed(platform: str, *, throttled: bool) -> None:
         THROTTLED.labels(platform=platform).inc()
 
 
+def redelivered(platform: str) -> None:
+    """Count a delivery the platform sent again, recognised by its id and not handled twice."""
+    REDELIVERIES.labels(platform=platform).inc()
+
+
 def ticked() -> None:
     """Record that the scheduler ticked now."""
     TICKS.inc()
@@ -103,6 +115,8 @@ class Facts:
     clock: Callable[[], datetime]
     """The instance's clock, which outbox times are in (a drill's is simulated)."""
     wall_clock: Callable[[], float] = time.time
+    platforms: Callable[[], Collection[str]] = tuple
+    """The platforms the instance serves: their outbox gauges are shown even at 0."""
 
 
 class FactsCollector(Collector):
@@ -130,7 +144,7 @@ class FactsCollector(Collector):
     def _database(self) -> Iterator[Metric]:
         try:
             with session_scope(self.facts.engine) as session:
-                count, oldest = backlog(session=session)
+                waiting = backlog_by_platform(session=session)
                 reports = count_kind(session=session, kind=KIND_REPORT)
                 alerts = count_unacknowledged(session=session)
         except Exception:
@@ -138,9 +152,22 @@ class FactsCollector(Collector):
             yield _gauge("db_up", "1 if the database answered the scrape", 0.0)
             return
         yield _gauge("db_up", "1 if the database answered the scrape", 1.0)
-        yield _gauge("outbox_backlog", "Outbox messages waiting to be delivered", float(count))
-        age = 0.0 if oldest is None else max(0.0, (self.facts.clock() - oldest).total_seconds())
-        yield _gauge("outbox_oldest_age_seconds", "Age of the oldest waiting outbox message", age)
+        now = self.facts.clock()
+        platforms = sorted(set(self.facts.platforms()) | set(waiting))
+        counts = GaugeMetricFamily(
+            f"{PREFIX}_outbox_backlog", "Outbox messages waiting to be delivered, per platform", labels=[PLATFORM]
+        )
+        ages = GaugeMetricFamily(
+            f"{PREFIX}_outbox_oldest_age_seconds",
+            "Age of the oldest outbox message waiting, per platform",
+            labels=[PLATFORM],
+        )
+        for platform in platforms:
+            count, oldest = waiting.get(platform, (0, now))
+            counts.add_metric([platform], float(count))
+            ages.add_metric([platform], max(0.0, (now - oldest).total_seconds()))
+        yield counts
+        yield ages
         yield _gauge("reports_sent", "Merged daily reports sent (one per day)", float(reports))
         yield _gauge("alerts_unacknowledged", "Urgent alerts nobody has acknowledged", float(alerts))
 

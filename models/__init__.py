@@ -24,6 +24,7 @@ from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.retention import Emergency, Erasure
 from lianfang.models.screening import ScreeningTarget, ScreeningTargetChange, ScreeningVisit
 from lianfang.models.send_ledger import SendLedger
+from lianfang.models.send_slots import SendSlot
 from lianfang.models.stock import StockBatch, StockLevel, StockMovement
 from lianfang.models.supervision import SupervisionEvent, SupervisionItem, SupervisionShare
 from lianfang.models.supplies import Purchase, SupplyNeed, SupplyStep
@@ -73,6 +74,7 @@ __all__ = [
     "ScreeningTargetChange",
     "ScreeningVisit",
     "SendLedger",
+    "SendSlot",
     "StockBatch",
     "StockLevel",
     "StockMovement",

@@ -375,3 +375,17 @@ def recent_payloads(
         .limit(limit)
     )
     return [row[0] for row in rows]
+
+
+def backlog_by_platform(*, session: Session) -> dict[str, tuple[int, datetime]]:
+    """Count each platform's messages not yet delivered, with when its oldest was queued; platforms with none absent."""
+    rows = session.exec(
+        select(OutboxMessage.platform, func.count(), func.min(OutboxMessage.created_at))
+        .where(col(OutboxMessage.status).in_((STATUS_PENDING, STATUS_SENDING)))
+        .group_by(OutboxMessage.platform)
+    ).all()
+    # SQLite returns the aggregate without its type
+    return {
+        platform: (int(count), oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))
+        for platform, count, oldest in rows
+    }

@@ -60,6 +60,30 @@ def test_a_healthy_setup_passes_every_check(database_url: str) -> None:
     assert "from the database's clock" in line(lines, "clock")
 
 
+def test_connections_are_compared_with_what_postgresql_allows(database_url: str) -> None:
+    upgraded(database_url)
+    code, lines = doctor(settings(database_url, db_pool_size=3, db_max_overflow=2))
+    assert code == 0, lines
+    if not database_url.startswith("postgresql"):
+        assert line(lines, "connections") == "SKIP connections: not PostgreSQL"
+        return
+    found = line(lines, "connections")
+    assert found.startswith("OK   connections: an instance opens up to 5 (LIANFANG_DB_POOL_SIZE 3 + "), found
+    code, lines = doctor(settings(database_url, db_pool_size=1000, db_max_overflow=1000))
+    assert code == 1
+    assert line(lines, "connections").endswith(
+        "fix: lower LIANFANG_DB_POOL_SIZE and LIANFANG_DB_MAX_OVERFLOW, or raise max_connections"
+    )
+
+
+def test_pool_settings_out_of_range_are_refused_by_name(database_url: str) -> None:
+    code, lines = doctor(loader=lambda: settings(database_url, db_pool_size=0, db_max_overflow=-1))
+    assert code == 1
+    assert [text.split(":")[0] for text in lines] == ["FAIL settings", "FAIL settings"]
+    assert "LIANFANG_DB_POOL_SIZE: Input should be greater than or equal to 1" in lines[0]
+    assert "LIANFANG_DB_MAX_OVERFLOW: Input should be greater than or equal to 0" in lines[1]
+
+
 def test_an_old_schema_is_named_with_its_fix(database_url: str) -> None:
     upgraded(database_url, OLD_REVISION)
     code, lines = doctor(settings(database_url))

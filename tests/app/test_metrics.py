@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from lianfang.app.web import create_metrics_app, create_web_app
+from lianfang.bot.db import session_scope
+from lianfang.bot.platforms.wecom import WECOM_PATH
 from lianfang.bot.ports import SendError
-from lianfang.bot.types import PLATFORM_MEMORY
+from lianfang.bot.types import PLATFORM_MEMORY, PLATFORM_WECOM, ChatRef, Text
 from lianfang.handlers.daily_report.report import FORM_DAILY
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.fake_wecom import FakeWeCom
 from tests.fakes import Harness
 from tests.handlers.daily_report.test_daily_loop import fill_screening, setup_reporters
+from tests.platforms.wecom.support import CLIENT, STAFF, ZH, join, served_wecom, web
 
 TOKEN = "metrics-token-for-tests"
 AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
 MEMORY = {"platform": PLATFORM_MEMORY}
+WECOM = {"platform": PLATFORM_WECOM}
+WECOM_RETRIES = 2
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -79,8 +87,8 @@ async def test_metrics_count_a_day_of_reports(database_url: str) -> None:
     assert grew("lianfang_outbox_throttled_total", **MEMORY) == 1
     assert grew("lianfang_handling_seconds_count", **MEMORY) == grew("lianfang_updates_total", **MEMORY)
     assert value(after, "lianfang_reports_sent") == 1
-    assert value(after, "lianfang_outbox_backlog") == 0
-    assert value(after, "lianfang_outbox_oldest_age_seconds") == 0
+    assert value(after, "lianfang_outbox_backlog", **MEMORY) == 0
+    assert value(after, "lianfang_outbox_oldest_age_seconds", **MEMORY) == 0
     assert value(after, "lianfang_alerts_unacknowledged") == 0
     assert value(after, "lianfang_db_up") == 1
     assert grew("lianfang_scheduler_ticks_total") == 3
@@ -98,7 +106,7 @@ async def test_metrics_are_not_served_without_a_token_or_port(database_url: str)
         transport = httpx.ASGITransport(app=create_metrics_app(harness.app))
         async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
             answer = await http.get("/metrics")
-            assert answer.status_code == 200 and "lianfang_outbox_backlog 0.0" in answer.text
+            assert answer.status_code == 200 and 'lianfang_outbox_backlog{platform="memory"} 0.0' in answer.text
             assert (await http.get("/healthz")).status_code == 404
     finally:
         harness.app.engine.dispose()
@@ -115,7 +123,52 @@ async def test_metrics_say_the_database_is_down(database_url: str, tmp_path) -> 
         async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
             parsed = samples((await http.get("/metrics")).text)
         assert value(parsed, "lianfang_db_up") == 0
-        assert ("lianfang_outbox_backlog", ()) not in parsed
+        assert not [name for name, _ in parsed if name == "lianfang_outbox_backlog"]
     finally:
         harness.app.engine.dispose()
         engine.dispose()
+
+
+async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
+    database_url: str, fake_wecom: FakeWeCom
+) -> None:
+    harness, wecom = await served_wecom(database_url, fake_wecom)
+    metrics_http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_metrics_app(harness.app)), base_url="http://bot.test"
+    )
+    try:
+        async with web(harness, wecom) as http:
+            await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
+            before = samples((await metrics_http.get("/metrics")).text)
+            stuck, handle = asyncio.Event(), wecom.inbox.handle
+
+            async def slow(payload: dict[str, str]) -> None:
+                await stuck.wait()  # handling lags: WeCom got no answer in 5 s and sends the callback again
+                await handle(payload)
+
+            wecom.inbox.handle = slow
+            params, body = CLIENT.encrypt(CLIENT.text(STAFF, "/help", msg_id=7050000000000008888))
+            for _ in range(1 + WECOM_RETRIES):
+                assert (await http.post(WECOM_PATH, params=params, content=body)).status_code == 200
+            stuck.set()
+            await wecom.join()
+        with session_scope(harness.app.engine) as session:  # a message for the memory chat nobody drains yet
+            ctx = harness.app.dispatcher.context(session, harness.clock())
+            ctx.send(ChatRef(PLATFORM_MEMORY, "waiting"), [Text.raw("通知")], ZH)
+        await harness.app.deliverer.flush()  # the help reply, delivered, is marked sent
+        harness.advance(seconds=90)
+        after = samples((await metrics_http.get("/metrics")).text)
+    finally:
+        await metrics_http.aclose()
+        await harness.app.stop()
+        harness.app.engine.dispose()
+
+    assert len(fake_wecom.texts(STAFF)) == 2  # the join's answer and one help, not three
+    retried = value(after, "lianfang_redeliveries_total", **WECOM) - value(
+        before, "lianfang_redeliveries_total", **WECOM
+    )
+    assert retried == WECOM_RETRIES
+    assert value(after, "lianfang_outbox_backlog", **MEMORY) == 1
+    assert value(after, "lianfang_outbox_oldest_age_seconds", **MEMORY) == 90
+    assert ("lianfang_outbox_backlog", (("platform", PLATFORM_WECOM),)) in after  # served, so shown at 0
+    assert value(after, "lianfang_outbox_backlog", **WECOM) == 0

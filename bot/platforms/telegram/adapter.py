@@ -1,8 +1,8 @@
 """Telegram adapter on python-telegram-bot: updates in as ``IncomingMessage``, HTML messages with inline keyboards out.
 
-This is the only module that imports ``telegram``. PTB is used as a typed Bot API client (``ExtBot`` with an
-``AIORateLimiter``); its Application, ConversationHandler, persistence and JobQueue stay unused because forms,
-state and schedules belong to the core.
+This module and ``limiter`` are the only ones that import ``telegram``. PTB is used as a typed Bot API client
+(``ExtBot`` with the ``PacedRateLimiter``); its Application, ConversationHandler, persistence and JobQueue stay
+unused because forms, state and schedules belong to the core.
 
 Failures are raised as ``SendError`` with a typed ``kind``, so the core can react without knowing Telegram:
 ``FailureKind.REFUSED`` for a 403 (the user blocked the bot or never opened a private chat with it, or the bot was
@@ -29,9 +29,11 @@ from typing import Any
 from lianfang.bot.i18n import LANG_EN, LANG_ZH, normalize_language, render, render_lines
 from lianfang.bot.inbox import Inbox, InboxStore, MemoryInboxStore
 from lianfang.bot.ordering import ChatOrder
+from lianfang.bot.platforms.telegram.limiter import PacedRateLimiter
 from lianfang.bot.platforms.telegram.polling import Offsets
 from lianfang.bot.ports import LRU, Dispatch, FailureKind, SendError, SetupRefused
 from lianfang.bot.render import split_text
+from lianfang.bot.send_pace import SendPace, SlotStore
 from lianfang.bot.typed import route_fold
 from lianfang.bot.types import (
     PLATFORM_TELEGRAM,
@@ -66,7 +68,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -95,9 +97,9 @@ ALLOWED_UPDATES = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY)
 POLL_TIMEOUT_SECONDS = 30
 MAX_BACKOFF_SECONDS = 30.0
 MAX_CONCURRENT_UPDATES = 8
-OVERALL_MESSAGES_PER_SECOND = 30.0
-"""Telegram's overall flood limit for a bot; benchmarks pace a fake platform at another rate."""
 """Updates of different chats are handled concurrently (in order within a chat), at most this many at once."""
+OVERALL_MESSAGES_PER_SECOND = 30
+"""Telegram's overall flood limit for a bot, shared by its instances; tests and benchmarks pace at another rate."""
 STOP_GRACE_SECONDS = 10.0
 REQUEST_TIMEOUT_SECONDS = 10.0
 
@@ -113,9 +115,6 @@ TOKEN_CACHE_SIZE = 4096
 TAPPED_CACHE_SIZE = 4096
 PROGRESS_CACHE_SIZE = 1024
 
-RATE_LIMITER_LOGGER = "telegram.ext.AIORateLimiter"
-RATE_LIMITER_GAVE_UP = "Rate limit hit after maximum"
-
 TELEGRAM_LANGUAGES = {LANG_ZH: "zh", LANG_EN: "en"}
 """Catalog language → Telegram's two-letter language code for command menus."""
 BUTTON_EXPIRED_KEY = "telegram.button_expired"
@@ -128,16 +127,6 @@ REASON_NETWORK = "network"
 REASON_ERROR = "telegram_error"
 FORBIDDEN_PREFIX = "Forbidden: "
 """Telegram starts a 403's description with this (PTB already strips "Bad Request: " from 400s)."""
-
-
-class _HandledRateLimit(logging.Filter):
-    """Drop PTB's error log for a 429 it passes on: the outbox retries it after ``retry_after``, nothing is lost."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(RATE_LIMITER_GAVE_UP)
-
-
-logging.getLogger(RATE_LIMITER_LOGGER).addFilter(_HandledRateLimit())
 
 
 def api_url(base_url: str) -> str:
@@ -208,12 +197,14 @@ class TelegramAdapter:
         *,
         base_url: str = DEFAULT_API_BASE_URL,
         rate_limit: bool = True,
-        overall_rate: float = OVERALL_MESSAGES_PER_SECOND,
+        overall_rate: int = OVERALL_MESSAGES_PER_SECOND,
+        slots: SlotStore | None = None,
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
         inbox: InboxStore | None = None,
     ) -> None:
+        # ``slots``: where the pace is counted, the database for instances sharing a bot; unset, in this process.
         # 429s surface (no retries in PTB); the outbox retries them
-        limiter = AIORateLimiter(overall_max_rate=overall_rate, max_retries=0) if rate_limit else None
+        limiter = PacedRateLimiter(SendPace(overall_rate, slots)) if rate_limit else None
         self.bot = ExtBot(
             token,
             base_url=api_url(base_url),

@@ -9,12 +9,19 @@ from lianfang.bot.inbox import DatabaseInboxStore
 from lianfang.bot.platform import Menus, settings_of
 from lianfang.bot.platforms.telegram.adapter import TelegramAdapter
 from lianfang.bot.platforms.telegram.settings import TelegramSettings
+from lianfang.bot.send_pace import DatabaseSlots
 from lianfang.bot.types import PLATFORM_TELEGRAM
 
 if TYPE_CHECKING:
     from lianfang.bot.runtime import App
 
 POLL_TASK = "telegram-poll"
+TOKEN_ID_SEPARATOR = ":"
+
+
+def bot_id(token: str) -> str:
+    """Return the bot's numeric id, the part of its token before the colon (not a secret: the bot's user id)."""
+    return token.partition(TOKEN_ID_SEPARATOR)[0]
 
 
 def build_telegram(app: App) -> TelegramAdapter | None:
@@ -22,10 +29,11 @@ def build_telegram(app: App) -> TelegramAdapter | None:
     settings = settings_of(app, TelegramSettings)
     if settings.telegram_token is None:
         return None
+    token = settings.telegram_token.get_secret_value()
     inbox = DatabaseInboxStore(app.engine, PLATFORM_TELEGRAM, clock=lambda: app.clock(), lease=app.dispatcher.lease)
-    return TelegramAdapter(
-        settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_base_url, inbox=inbox
-    )
+    # the pace is counted in the database, so every instance of this bot keeps to Telegram's limit together
+    slots = DatabaseSlots(app.engine, PLATFORM_TELEGRAM, bot_id(token))
+    return TelegramAdapter(token, base_url=settings.telegram_api_base_url, inbox=inbox, slots=slots)
 
 
 async def run_telegram(telegram: TelegramAdapter, app: App, menus: Menus) -> list[asyncio.Task[None]]:

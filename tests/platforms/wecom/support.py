@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import httpx
 from lianfang.app.web import create_web_app
-from lianfang.bot.platforms.wecom import WECOM_PATH, create_wecom_chat
+from lianfang.bot.platforms.wecom import WECOM_PATH, create_wecom_chat, wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.types import PLATFORM_WECOM, Button, ChatRef, OutgoingMessage, Text
 from lianfang.models.checks import CheckResult
@@ -77,6 +77,15 @@ def official_adapter(values: dict[str, str], base_url: str = "http://127.0.0.1:9
 def signature(*parts: str) -> str:
     """Compute a WeCom msg_signature the documented way: SHA-1 of the sorted, concatenated parts."""
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+async def served_wecom(database_url: str, fake: FakeWeCom) -> tuple[Harness, WeComAdapter]:
+    """Start a real App with the bundled org, serving WeCom through the fake, its token cached in the database."""
+    harness = Harness.create(database_url, wecom_api_base_url=fake.url, **SETTINGS)
+    wecom = wecom_adapter(harness.app)
+    harness.app.add_adapter(wecom)
+    await harness.app.start()
+    return harness, wecom
 
 
 @contextlib.asynccontextmanager

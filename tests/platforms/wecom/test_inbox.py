@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from tests.fake_wecom import FakeWeCom
 from tests.fakes import Harness
-from tests.platforms.wecom.support import CLIENT, SETTINGS, STAFF, ZH, join, web
+from tests.platforms.wecom.support import CLIENT, SETTINGS, STAFF, ZH, join, served_wecom, web
 
 ANSWER_SECONDS = 5
 """WeCom sends a callback again when it is not answered within 5 s."""
@@ -57,10 +57,7 @@ async def test_callbacks_are_answered_while_handling_is_stuck_and_all_handled_af
 async def test_a_callback_answered_before_a_crash_is_handled_by_the_next_instance(
     database_url: str, fake_wecom: FakeWeCom
 ) -> None:
-    harness = Harness.create(database_url, wecom_api_base_url=fake_wecom.url, **SETTINGS)
-    wecom = wecom_adapter(harness.app)
-    harness.app.add_adapter(wecom)
-    await harness.app.start()
+    harness, wecom = await served_wecom(database_url, fake_wecom)
     async with web(harness, wecom) as http:
         await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
         await wecom.inbox.stop()  # the process dies after answering the next callback, before handling it
