@@ -1,7 +1,7 @@
 """ID numbers and phones encrypted at rest (AES-GCM), with a blind index for finding a ledger person by ID number
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-11-30 02:30:00
 
 The values already stored are encrypted in place, in this migration's transaction, under the data key that

@@ -1,7 +1,7 @@
 """send slots: the sends of one bot per second, counted for all its instances
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-11-30 05:40:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0029"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

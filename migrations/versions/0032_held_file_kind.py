@@ -1,7 +1,7 @@
 """held file kind: a screening list's token and a duty roster's token answer only their own command
 
 Revision ID: 0032
-Revises: 0029
+Revises: 0031
 Create Date: 2026-11-30 05:30:00
 
 Files held before this revision were nearly all screening lists (the roster upload is newer); an undecided roster
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0032"
-down_revision: str | None = "0029"
+down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
