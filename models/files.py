@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from lianfang.models.base import table_of, to_db_time
-from sqlalchemy import Column, Connection, LargeBinary, delete, update
+from lianfang.models.sealed import SealedBytes
+from sqlalchemy import Column, Connection, delete, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 MAX_FILE_NAME = 255
@@ -21,7 +22,7 @@ class OutgoingFile(SQLModel, table=True):
     created_at: datetime
     file_name: str = Field(max_length=MAX_FILE_NAME)
     mime_type: str = Field(max_length=128)
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column(SealedBytes("outgoingfile.data"), nullable=False))
 
 
 class PendingImport(SQLModel, table=True):
@@ -33,7 +34,7 @@ class PendingImport(SQLModel, table=True):
     """What the file is held for (a screening list, a duty roster): a token answers only its own kind's command."""
     member_id: int = Field(foreign_key="member.id")
     file_name: str = Field(max_length=MAX_FILE_NAME)
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column(SealedBytes("pendingimport.data"), nullable=False))
     """Emptied once the import is decided: the personal data then lives in the ledger only."""
     bad_rows: int = 0
     created_at: datetime
@@ -51,7 +52,7 @@ class KeptFile(SQLModel, table=True):
     file_name: str = Field(max_length=MAX_FILE_NAME)
     mime_type: str = Field(default="", max_length=128)
     size: int
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column(SealedBytes("keptfile.data"), nullable=False))
 
 
 def keep_file(*, session: Session, now: datetime, member_id: int, file_name: str, mime_type: str, data: bytes) -> int:

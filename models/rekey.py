@@ -6,11 +6,23 @@ current key), so a rotation stopped half-way, by a crash or an interrupt, simply
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lianfang.models.sealed import FORMAT_VERSION, SEPARATOR, Sealed, blind_index, installed_keyring, is_sealed, seal
+from lianfang.models.sealed import (
+    FORMAT_VERSION,
+    SEPARATOR,
+    Sealed,
+    SealedBytes,
+    blind_index,
+    installed_keyring,
+    is_sealed,
+    seal,
+    seal_bytes,
+    unseal_bytes,
+)
 from lianfang.models.sealed import unseal as open_sealed
 from sqlalchemy import Connection, Engine, MetaData, String, Text, and_, bindparam, cast, func, or_, select
 from sqlalchemy import column as sql_column
@@ -33,6 +45,8 @@ class SealedColumn:
     name: str
     context: str
     index: str | None = None
+    binary: bool = False
+    """The plaintext is bytes (a file): its text form, where one is needed, is base64."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,9 @@ ProgressHook = Callable[[Progress], None]
 def sealed_columns(metadata: MetaData) -> list[SealedColumn]:
     """Return every sealed column the tables declare, derived from their column types."""
     return [
-        SealedColumn(table.name, column.name, column.type.context, column.type.index)
+        SealedColumn(
+            table.name, column.name, column.type.context, column.type.index, isinstance(column.type, SealedBytes)
+        )
         for table in metadata.sorted_tables
         for column in table.columns
         if isinstance(column.type, Sealed)
@@ -75,6 +91,8 @@ def _reseal(value: str | None, column: SealedColumn, current_prefix: str) -> tup
     if value is None or value == "" or value.startswith(current_prefix):
         return value, None
     plain = _plain(value, column)
+    if column.binary:
+        return seal_bytes(base64.b64decode(plain), context=column.context), None
     return seal(plain, context=column.context), plain
 
 
@@ -203,7 +221,9 @@ def fill_indexes(connection: Connection, column: SealedColumn, *, batch: int = D
 
 
 def _plain(stored: str, column: SealedColumn) -> str:
-    """Return a stored value's plaintext, whether it is sealed or not (yet)."""
+    """Return a stored value's plaintext, whether it is sealed or not (yet); bytes as base64."""
+    if column.binary:
+        return base64.b64encode(unseal_bytes(stored, context=column.context)).decode() if is_sealed(stored) else stored
     return open_sealed(stored, context=column.context) if is_sealed(stored) else stored
 
 

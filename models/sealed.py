@@ -123,9 +123,14 @@ def _associated(context: str) -> bytes:
 
 def seal(value: str, *, context: str, key: DataKey | None = None) -> str:
     """Encrypt a value for one column (``table.column``) under the current key, with a fresh random nonce."""
+    return seal_bytes(value.encode("utf-8"), context=context, key=key)
+
+
+def seal_bytes(data: bytes, *, context: str, key: DataKey | None = None) -> str:
+    """Encrypt bytes (a file) for one column, as ``seal`` does text: the sealed form is text either way."""
     key = key or installed_keyring().current
     nonce = os.urandom(NONCE_BYTES)
-    body = key.aead.encrypt(nonce, value.encode("utf-8"), _associated(context))
+    body = key.aead.encrypt(nonce, data, _associated(context))
     return SEPARATOR.join((FORMAT_VERSION, key.key_id, base64.b64encode(nonce + body).decode("ascii")))
 
 
@@ -144,13 +149,18 @@ def key_id_of(token: str) -> str:
 
 def unseal(token: str, *, context: str, keyring: Keyring | None = None) -> str:
     """Decrypt a sealed value of one column; raise DataKeyError unless a key (given or installed) opens it."""
+    return unseal_bytes(token, context=context, keyring=keyring).decode("utf-8")
+
+
+def unseal_bytes(token: str, *, context: str, keyring: Keyring | None = None) -> bytes:
+    """Decrypt sealed bytes of one column; raise DataKeyError unless a key (given or installed) opens them."""
     key_id = key_id_of(token)
     key = (keyring or installed_keyring()).key(key_id)
     if key is None:
         raise DataKeyError(f"a value is sealed under data key {key_id}, which is not installed")
     raw = base64.b64decode(token.split(SEPARATOR)[2])
     try:
-        return key.aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(context)).decode("utf-8")
+        return key.aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(context))
     except InvalidTag:
         raise DataKeyError(f"a value of {context} does not open under data key {key_id}") from None
 
@@ -234,3 +244,25 @@ class SealedJson(Sealed):
         if value is None:
             return None
         return json.loads(unseal(str(value), context=self.context))
+
+
+class SealedBytes(Sealed):
+    """A file's bytes stored sealed, as text (base64 of the ciphertext); empty bytes stay empty, None stays None.
+
+    A subclass of ``Sealed`` so that a key rotation finds and reseals it; ``models.rekey`` knows its plaintext is
+    bytes (written as base64 where a text form is needed).
+    """
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """Seal a file's bytes on their way to the database."""
+        if value is None:
+            return None
+        return seal_bytes(bytes(value), context=self.context) if value else ""
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """Open a file's bytes on their way from the database."""
+        if value is None:
+            return None
+        return unseal_bytes(str(value), context=self.context) if value else b""

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lianfang.bot.db import make_engine, upgrade
 from lianfang.models.sealed import DataKey, Keyring, install_keyring
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from tests.fake_telegram import FakeTelegram, running
 from tests.fake_wecom import APPCHAT_SEND, WEBHOOK_SEND, FakeWeCom
@@ -129,6 +130,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
     with postgres_schema() as url:
         yield url
         assert_no_personal_data_in_groups(request, url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """Return an engine on the test database at the latest revision."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 def assert_no_personal_data_in_groups(request: pytest.FixtureRequest, database_url: str) -> None:

@@ -29,7 +29,7 @@ from lianfang.models.sealed import (
     seal,
     unseal,
 )
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session, SQLModel, select
 
 from tests.screening_files import id_number as valid_id_number
@@ -214,17 +214,22 @@ def test_rotation_stopped_half_way_goes_on_when_run_again_and_loses_nothing(data
     engine.dispose()
 
 
+def insert_staff_row(connection: Connection) -> None:
+    """Insert a staff member (id 1) as every revision can store one: raw SQL, as later columns may not exist yet."""
+    connection.execute(
+        text(
+            "INSERT INTO member (name, group_key, role, lang, active, created_at)"
+            " VALUES ('李娜', 'screening', 'staff', 'zh_CN', :yes, :at)"
+        ),
+        {"yes": True, "at": NOW},
+    )
+
+
 def test_the_migration_encrypts_the_values_stored_before_it(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine, "0025")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO member (name, group_key, role, lang, active, created_at)"
-                " VALUES ('李娜', 'screening', 'staff', 'zh_CN', :yes, :at)"
-            ),
-            {"yes": True, "at": NOW},
-        )
+        insert_staff_row(connection)
         for n in range(PEOPLE):
             connection.execute(
                 text(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -35,7 +34,7 @@ from lianfang.models.sealed import (
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel, col, select
 
-from tests.models.test_sealed import DAY, NOW
+from tests.models.test_sealed import DAY, NOW, insert_staff_row
 
 PHONE = "13712345678"
 ID_NUMBER = "420102199001011234"
@@ -142,15 +141,6 @@ def _all_readable(engine: Engine) -> None:
         assert stored.payload == UPDATE
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """Return an engine on the test database at the latest revision."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
 def test_json_values_are_stored_sealed_and_read_back_whole(engine: Engine) -> None:
     _fill(engine)
     stored = _all_raw(engine)
@@ -161,14 +151,20 @@ def test_json_values_are_stored_sealed_and_read_back_whole(engine: Engine) -> No
     _all_readable(engine)
 
 
-def test_a_rotation_reseals_json_values_too(engine: Engine) -> None:
+def rotated(engine: Engine) -> tuple[DataKey, dict[str, int]]:
+    """Rotate to a new key, then remove the old one; return the new key and the rows changed per table."""
     old = installed_keyring().current
-    _fill(engine)
     new = DataKey.from_text(new_key_text())
     install_keyring(Keyring(new, (old,)))
     changed = rotate(engine, by_table(sealed_columns(SQLModel.metadata)))
+    install_keyring(Keyring(new))  # the old key gone: everything must open under the new one alone
+    return new, changed
+
+
+def test_a_rotation_reseals_json_values_too(engine: Engine) -> None:
+    _fill(engine)
+    new, changed = rotated(engine)
     assert {table: changed[table] for table in RAW_COLUMNS} == dict.fromkeys(RAW_COLUMNS, 1)
-    install_keyring(Keyring(new))  # the old key gone: everything opens under the new one alone
     assert {key_id_of(value) for table in RAW_COLUMNS for value in _raw(engine, table)} == {new.key_id}
     _all_readable(engine)
 
@@ -176,13 +172,7 @@ def test_a_rotation_reseals_json_values_too(engine: Engine) -> None:
 def _insert_before(engine: Engine) -> None:
     """Write rows as revision 0029 stored them: plaintext JSON, and phones sealed without an index."""
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO member (name, group_key, role, lang, active, created_at)"
-                " VALUES ('李娜', 'screening', 'staff', 'zh_CN', :yes, :at)"
-            ),
-            {"yes": True, "at": NOW},
-        )
+        insert_staff_row(connection)
         full = '"full"' if engine.dialect.name == "postgresql" else "full"
         connection.execute(
             text(
