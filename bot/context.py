@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.config import Settings
+from lianfang.bot.db import Transaction
 from lianfang.bot.exports import Exports
 from lianfang.bot.menu import Menu
 from lianfang.bot.report_parts import ReportParts
@@ -15,6 +16,7 @@ from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, Outgo
 from lianfang.models.files import store_file
 from lianfang.models.members import Member
 from lianfang.models.outbox import Claimed, enqueue, requeue_refused
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -33,7 +35,8 @@ def as_text(line: LineLike) -> Text:
 class Context:
     """Everything a handler needs; messages it sends are queued in the outbox of the same transaction."""
 
-    session: Session
+    work: Transaction
+    """The transaction: its connection for Core statements, and an ORM session opened on first use (``session``)."""
     settings: Settings
     org: Org
     now: datetime
@@ -58,6 +61,16 @@ class Context:
     exports: Exports = field(default_factory=Exports)
     """The files every feature lets members export in chat (``/export``)."""
     _member: Member | None = field(default=None, repr=False)
+
+    @property
+    def session(self) -> Session:
+        """Return the ORM session of this context's transaction (opened now if no code used it yet)."""
+        return self.work.session
+
+    @property
+    def connection(self) -> Connection:
+        """Return the connection of this context's transaction, for Core statements."""
+        return self.work.connection
 
     @property
     def member(self) -> Member | None:
@@ -165,7 +178,7 @@ class Context:
             chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document, shareable, tuple(subjects), private
         )
         claimed = enqueue(
-            session=self.session,
+            connection=self.connection,
             platform=chat.platform,
             chat_id=chat.chat_id,
             payload=message.to_json(),
