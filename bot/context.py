@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.config import Settings
@@ -81,7 +82,7 @@ class Context:
 
     def as_member(self, member_id: int) -> MemberContext:
         """Return this context for a speaker known to be a member; it queues into the same lists as this one."""
-        values = {each.name: getattr(self, each.name) for each in fields(self)}
+        values = {name: getattr(self, name) for name in _field_names()}
         values.update(member_id=member_id, _member=self._member if self.member_id == member_id else None)
         return MemberContext(**values)
 
@@ -188,6 +189,12 @@ class Context:
         self.sent.append(message)
         if claimed is not None:
             self.claimed.append(claimed)
+
+
+@cache
+def _field_names() -> tuple[str, ...]:
+    """Return the names of a context's fields: ``as_member`` copies them for every message."""
+    return tuple(each.name for each in fields(Context))
 
 
 @dataclass
