@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from lianfang.bot.config import Settings
+from lianfang.bot.db import Transaction
 from lianfang.bot.exports import Exports
 from lianfang.bot.menu import Menu
 from lianfang.bot.report_parts import ReportParts
@@ -15,6 +17,7 @@ from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, Outgo
 from lianfang.models.files import store_file
 from lianfang.models.members import Member
 from lianfang.models.outbox import Claimed, enqueue, requeue_refused
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -33,7 +36,8 @@ def as_text(line: LineLike) -> Text:
 class Context:
     """Everything a handler needs; messages it sends are queued in the outbox of the same transaction."""
 
-    session: Session
+    work: Transaction
+    """The transaction: its connection for Core statements, and an ORM session opened on first use (``session``)."""
     settings: Settings
     org: Org
     now: datetime
@@ -60,6 +64,16 @@ class Context:
     _member: Member | None = field(default=None, repr=False)
 
     @property
+    def session(self) -> Session:
+        """Return the ORM session of this context's transaction (opened now if no code used it yet)."""
+        return self.work.session
+
+    @property
+    def connection(self) -> Connection:
+        """Return the connection of this context's transaction, for Core statements."""
+        return self.work.connection
+
+    @property
     def member(self) -> Member | None:
         """Return the speaker's member record, loaded in this transaction on first use."""
         if self._member is None and self.member_id is not None:
@@ -68,7 +82,7 @@ class Context:
 
     def as_member(self, member_id: int) -> MemberContext:
         """Return this context for a speaker known to be a member; it queues into the same lists as this one."""
-        values = {each.name: getattr(self, each.name) for each in fields(self)}
+        values = {name: getattr(self, name) for name in _field_names()}
         values.update(member_id=member_id, _member=self._member if self.member_id == member_id else None)
         return MemberContext(**values)
 
@@ -165,7 +179,7 @@ class Context:
             chat, tuple(lines), lang, tuple(buttons), tuple(mentions), document, shareable, tuple(subjects), private
         )
         claimed = enqueue(
-            session=self.session,
+            connection=self.connection,
             platform=chat.platform,
             chat_id=chat.chat_id,
             payload=message.to_json(),
@@ -175,6 +189,12 @@ class Context:
         self.sent.append(message)
         if claimed is not None:
             self.claimed.append(claimed)
+
+
+@cache
+def _field_names() -> tuple[str, ...]:
+    """Return the names of a context's fields: ``as_member`` copies them for every message."""
+    return tuple(each.name for each in fields(Context))
 
 
 @dataclass

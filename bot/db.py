@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, make_url
+from sqlalchemy import Connection, Engine, event, make_url
 from sqlmodel import Session, create_engine
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,59 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class Transaction:
+    """One transaction on one connection, with an ORM session on it opened only when some code asks for one.
+
+    Most messages are answered with a few Core statements on the connection, and opening a session, joining it to
+    the transaction and closing it costs more than running them. Code that wants the ORM gets a session that
+    joins the same transaction: its changes are flushed before the commit and rolled back with everything else.
+    """
+
+    def __init__(self, *, connection: Connection | None = None, session: Session | None = None) -> None:
+        if connection is None and session is None:
+            raise ValueError("a transaction needs a connection or a session")
+        self._connection = connection
+        self._session = session
+
+    @property
+    def connection(self) -> Connection:
+        """Return the connection the transaction runs on."""
+        if self._connection is None:
+            assert self._session is not None
+            self._connection = self._session.connection()
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """Return the ORM session of the transaction, joining it to the connection on first use."""
+        if self._session is None:
+            # rollback_only: the session never commits the connection's transaction; ``transaction`` does
+            self._session = Session(
+                bind=self._connection, expire_on_commit=False, join_transaction_mode="rollback_only"
+            )
+        return self._session
+
+    @property
+    def has_session(self) -> bool:
+        """Tell whether some code asked for the ORM session."""
+        return self._session is not None
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Transaction]:
+    """Open a transaction that commits on success (with the session's changes, if one was opened) and rolls back
+    on any error."""
+    with engine.begin() as connection:
+        work = Transaction(connection=connection)
+        try:
+            yield work
+            if work.has_session:
+                work.session.flush()
+        finally:
+            if work.has_session:
+                work.session.close()
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 from lianfang.bot.config import Settings
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import undated
-from lianfang.bot.db import session_scope
+from lianfang.bot.db import Transaction, transaction
 from lianfang.bot.exports import Exports
 from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from lianfang.bot.i18n import normalize_language
@@ -21,11 +21,13 @@ from lianfang.bot.org import Org
 from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.typed import fold_width, route_fold, typed_button
 from lianfang.bot.types import Button, IncomingMessage, OutgoingMessage, Text
+from lianfang.models.drafts import FormDraft
 from lianfang.models.events import record_event
 from lianfang.models.members import find_speaker, touch_identity
 from lianfang.models.outbox import Claimed, recent_payloads
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
 
@@ -149,10 +151,10 @@ class Dispatcher:
         args = (match.group(2) or "").split()
         return " ".join([command.aliases[0], *(command.arg_words.get(arg, arg) for arg in args)])
 
-    def context(self, session, now: datetime, *, lang: str | None = None) -> Context:  # noqa: ANN001
-        """Build a context for work not caused by a message (scheduled jobs, the CLI)."""
+    def context(self, session: Session | Transaction, now: datetime, *, lang: str | None = None) -> Context:
+        """Build a context for work not caused by a message (scheduled jobs, the CLI) in a session's transaction."""
         return Context(
-            session=session,
+            work=session if isinstance(session, Transaction) else Transaction(session=session),
             settings=self.settings,
             org=self.org,
             now=now.astimezone(self.tz),
@@ -170,11 +172,13 @@ class Dispatcher:
         command = self.commands.get(FILE_COMMAND)
         if not msg.is_private or msg.attachment is None:
             return False
-        with session_scope(self.engine) as session:
-            speaker = find_speaker(session=session, platform=msg.platform, user_id=msg.user_id)
+        with transaction(self.engine) as work:
+            speaker = find_speaker(
+                connection=work.connection, platform=msg.platform, user_id=msg.user_id, chat_id=msg.chat_id
+            )
             if speaker is None:
                 return False
-            ctx = self.context(session, now)
+            ctx = self.context(work, now)
             ctx.msg = msg
             member = ctx.as_member(speaker.member_id)
             if self.runner.wants_file(member):
@@ -188,12 +192,12 @@ class Dispatcher:
         that it costs no commit of its own.
         """
         try:
-            with session_scope(self.engine) as session:
+            with transaction(self.engine) as work:
                 if riding is not None:
-                    riding(session.connection())
-                ctx = self._answering(session, msg, now)
+                    riding(work.connection)
+                ctx = self._answering(work, msg, now)
                 if msg.event_id and not record_event(
-                    session=session, platform=msg.platform, event_id=msg.event_id, now=now
+                    connection=work.connection, platform=msg.platform, event_id=msg.event_id, now=now
                 ):
                     logger.info("duplicate delivery %s/%s ignored", msg.platform, msg.event_id)
                     return Handled()
@@ -204,16 +208,16 @@ class Dispatcher:
             logger.warning("conflict while handling a message on %s; rolled back", msg.platform, exc_info=True)
         except Exception:
             logger.exception("error while handling a message on %s", msg.platform)
-        with session_scope(self.engine) as session:
+        with transaction(self.engine) as work:
             if riding is not None:
-                riding(session.connection())
-            ctx = self._answering(session, msg, now, lang=normalize_language(msg.language_code))
+                riding(work.connection)
+            ctx = self._answering(work, msg, now, lang=normalize_language(msg.language_code))
             ctx.reply("common.error")
             return Handled(ctx.sent, ctx.claimed)
 
-    def _answering(self, session, msg: IncomingMessage, now: datetime, *, lang: str | None = None) -> Context:  # noqa: ANN001
+    def _answering(self, work: Transaction, msg: IncomingMessage, now: datetime, *, lang: str | None = None) -> Context:
         """Build the context that answers a message: its replies are claimed for sending right after the commit."""
-        ctx = self.context(session, now, lang=lang)
+        ctx = self.context(work, now, lang=lang)
         ctx.msg = msg
         ctx.claim_until = now + self.lease
         ctx.claim_platforms = self.claim_platforms
@@ -223,22 +227,27 @@ class Dispatcher:
 
     def _route(self, ctx: Context, msg: IncomingMessage) -> Context:
         """Answer a message; return the context that answered it (a ``MemberContext`` when a member spoke)."""
-        speaker = find_speaker(session=ctx.session, platform=msg.platform, user_id=msg.user_id)
+        speaker = find_speaker(
+            connection=ctx.connection, platform=msg.platform, user_id=msg.user_id, chat_id=msg.chat_id
+        )
         if speaker is not None:
             touch_identity(
-                session=ctx.session, speaker=speaker, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
+                connection=ctx.connection, speaker=speaker, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
             )
             ctx = ctx.as_member(speaker.member_id)
             ctx.lang = speaker.lang
         else:
             ctx.lang = normalize_language(msg.language_code, self.settings.default_language)
-        self._answer(ctx, msg)
+        self._answer(ctx, msg, speaker.draft if speaker is not None else None)
         return ctx
 
-    def _answer(self, ctx: Context, msg: IncomingMessage) -> None:
-        """Hand the message to the speaker's open form or to a command, or say why neither takes it."""
+    def _answer(self, ctx: Context, msg: IncomingMessage, found: FormDraft | None) -> None:
+        """Hand the message to the speaker's open form or to a command, or say why neither takes it.
+
+        ``found`` is the speaker's draft in this chat, as the transaction's first statement read it.
+        """
         if msg.attachment is not None and msg.is_private and isinstance(ctx, MemberContext):
-            draft = self.runner.active_draft(ctx)
+            draft = found = self.runner.live_draft(ctx, found)
             if draft is not None and self.runner.answer_file(ctx, draft, msg.attachment):
                 return  # a file sent to a question that takes one; any caption goes with it
         if msg.attachment is not None and not msg.attachment.photo and not msg.text.strip():
@@ -250,7 +259,7 @@ class Dispatcher:
             ctx.reply("common.too_long", limit=self.settings.max_message_chars)
             return
         member = ctx if isinstance(ctx, MemberContext) else None
-        draft = self.runner.active_draft(ctx) if msg.is_private and member is not None else None
+        draft = self.runner.live_draft(ctx, found) if msg.is_private and member is not None else None
         parsed = self._parse(ctx, text, in_form=draft is not None)
         if not msg.is_private and parsed is None:
             return  # chatter in a group is not for the bot
@@ -307,7 +316,7 @@ class Dispatcher:
         """
         assert ctx.msg is not None
         payloads = recent_payloads(
-            session=ctx.session,
+            connection=ctx.connection,
             platform=ctx.msg.platform,
             chat_id=ctx.msg.chat_id,
             since=ctx.now - TYPED_BUTTON_WINDOW,

@@ -8,12 +8,13 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from lianfang.bot import metrics
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.i18n import LANGUAGES, render
-from lianfang.bot.typed import fold_width, label_key, match_key, typed_button
+from lianfang.bot.typed import fold_width, label_key, match_key
 from lianfang.bot.types import (
     FETCH_TOO_LARGE,
     STEP_TOKEN,
@@ -67,6 +68,27 @@ FILE_NAME = "name"
 BYTES_PER_MB = 1024 * 1024
 EDIT_PATTERN = re.compile(r"^(?:修改|改|edit)\s*(\d{1,3})$", re.IGNORECASE)
 """At the summary, ``修改 2`` asks the summary's second line again, then comes back to the summary."""
+
+
+def _label_words(button: Button) -> list[str]:
+    """Return what typing a button's label comes to, in every language (see ``bot.typed.typed_button``)."""
+    return [word for lang in LANGUAGES if (word := label_key(render(button.label, lang)))]
+
+
+@cache
+def _control_words() -> dict[str, str]:
+    """Return the control commands by the words of their buttons' labels: every answer is compared with them."""
+    words: dict[str, str] = {}
+    for button in CONTROL_BUTTONS:
+        for word in _label_words(button):
+            words.setdefault(word, CONTROL_VALUE_COMMANDS[button.value])
+    return words
+
+
+@cache
+def _submit_words() -> frozenset[str]:
+    """Return the words of the submit button's label."""
+    return frozenset(_label_words(SUBMIT_BUTTON))
 
 
 class FieldError(TextError):
@@ -129,7 +151,18 @@ def file_answer(value: Any) -> tuple[int, str] | None:
 
 def forget_answers(session: Session, answers: Iterable[Any]) -> None:
     """Delete the kept files of answers no record will hold: a cancelled, expired or replaced answer."""
-    delete_kept_files(session=session, file_ids=[kept[0] for value in answers if (kept := file_answer(value))])
+    delete_kept_files(session=session, file_ids=_kept_file_ids(answers))
+
+
+def _kept_file_ids(answers: Iterable[Any]) -> list[int]:
+    return [kept[0] for value in answers if (kept := file_answer(value))]
+
+
+def _forget(ctx: Context, answers: Iterable[Any]) -> None:
+    """``forget_answers`` in a context's transaction, opening its ORM session only when there is a file to delete."""
+    file_ids = _kept_file_ids(answers)
+    if file_ids:
+        delete_kept_files(session=ctx.session, file_ids=file_ids)
 
 
 def static_fields(*fields: FormField) -> Callable[[Context, dict[str, Any]], Sequence[FormField]]:
@@ -169,13 +202,18 @@ class FormRunner:
         """Return the speaker's draft in this chat, dropping it with a notice if it expired."""
         assert ctx.msg is not None
         draft = get_draft(
-            session=ctx.session, platform=ctx.msg.platform, chat_id=ctx.msg.chat_id, user_id=ctx.msg.user_id
+            connection=ctx.connection, platform=ctx.msg.platform, chat_id=ctx.msg.chat_id, user_id=ctx.msg.user_id
         )
+        return self.live_draft(ctx, draft)
+
+    def live_draft(self, ctx: Context, draft: FormDraft | None) -> FormDraft | None:
+        """Return a draft read in this transaction (the speaker's here) unless it expired: then drop it with a
+        notice."""
         if draft is None:
             return None
         if draft.expires_at <= to_db_time(ctx.now) or draft.form not in self.forms:
             ctx.reply(Text("form.expired", {"form": self.forms[draft.form].title if draft.form in self.forms else ""}))
-            delete_draft(session=ctx.session, draft=draft)
+            delete_draft(connection=ctx.connection, draft=draft)
             return None
         return draft
 
@@ -201,7 +239,7 @@ class FormRunner:
         if draft is not None:
             if draft.form != form_name or draft.data:
                 ctx.reply(Text("form.replaced", {"form": self.forms[draft.form].title}))
-            delete_draft(session=ctx.session, draft=draft)
+            delete_draft(connection=ctx.connection, draft=draft)
         stamp = to_db_time(ctx.now)
         draft = FormDraft(
             platform=ctx.msg.platform,
@@ -236,8 +274,8 @@ class FormRunner:
         form = self.forms[draft.form]
         command = command or self._typed_control(text)
         if command == CMD_CANCEL:
-            forget_answers(ctx.session, draft.data.values())
-            delete_draft(session=ctx.session, draft=draft)
+            _forget(ctx, draft.data.values())
+            delete_draft(connection=ctx.connection, draft=draft)
             ctx.reply(Text("form.cancelled", {"form": form.title}))
             return
         fields = list(form.fields(ctx, draft.context))
@@ -277,7 +315,7 @@ class FormRunner:
         weighed for download)."""
         assert ctx.msg is not None
         draft = get_draft(
-            session=ctx.session, platform=ctx.msg.platform, chat_id=ctx.msg.chat_id, user_id=ctx.msg.user_id
+            connection=ctx.connection, platform=ctx.msg.platform, chat_id=ctx.msg.chat_id, user_id=ctx.msg.user_id
         )
         if draft is None or draft.expires_at <= to_db_time(ctx.now) or draft.form not in self.forms:
             return False
@@ -317,13 +355,12 @@ class FormRunner:
     @staticmethod
     def _typed_control(text: str) -> str | None:
         """Return the control command whose button label the text is (``返回上一项``, ``Skip``), if any."""
-        button = typed_button(text, CONTROL_BUTTONS)
-        return None if button is None else CONTROL_VALUE_COMMANDS[button.value]
+        return _control_words().get(label_key(text))
 
     @staticmethod
     def _says_submit(ctx: Context, draft: FormDraft, current: FormField, text: str) -> bool:
         """Tell whether text typed at a question is the submit button's label rather than one of its choices."""
-        if typed_button(text, [SUBMIT_BUTTON]) is None:
+        if label_key(text) not in _submit_words():
             return False
         choices = list(current.choices(ctx, draft.data)) if current.choices else []
         return pick_choice(text, choices) is None
@@ -354,7 +391,7 @@ class FormRunner:
 
     @staticmethod
     def _is_submit(text: str) -> bool:
-        return match_key(text) in SUBMIT_WORDS or typed_button(text, [SUBMIT_BUTTON]) is not None
+        return match_key(text) in SUBMIT_WORDS or label_key(text) in _submit_words()
 
     @staticmethod
     def _strip_step(ctx: Context, draft: FormDraft, current: FormField | None, text: str) -> str | None:
@@ -394,7 +431,7 @@ class FormRunner:
             ctx.reply("form.nothing_to_go_back")
             return
         name = draft.history.pop()
-        forget_answers(ctx.session, [draft.data.pop(name, None)])
+        _forget(ctx, [draft.data.pop(name, None)])
 
     def _advance(self, ctx: MemberContext, form: Form, draft: FormDraft, lead: Text | None = None) -> None:
         """Ask the next open question, or show the summary for confirmation, and store the draft.
@@ -410,7 +447,7 @@ class FormRunner:
         if field is None and not form.confirm:
             self._submit(ctx, form, draft, fields)
             return
-        save_draft(session=ctx.session, draft=draft)
+        save_draft(connection=ctx.connection, draft=draft)
         if field is None:
             lines = [*opening, Text("form.summary_title", {"form": form.title})]
             lines += self.summary(ctx, fields, draft.data)
@@ -446,7 +483,7 @@ class FormRunner:
         if not 1 <= number <= len(answered):
             return False
         name = answered[number - 1].name
-        forget_answers(ctx.session, [draft.data.pop(name)])
+        _forget(ctx, [draft.data.pop(name)])
         if name in draft.history:
             draft.history.remove(name)
         return True
@@ -469,5 +506,5 @@ class FormRunner:
 
     def _submit(self, ctx: MemberContext, form: Form, draft: FormDraft, fields: Sequence[FormField]) -> None:
         data = {field.name: draft.data.get(field.name) for field in fields if field.applies(draft.data)}
-        delete_draft(session=ctx.session, draft=draft)
+        delete_draft(connection=ctx.connection, draft=draft)
         form.on_submit(ctx, data, dict(draft.context))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lianfang.models.base import json_column, table_of, to_db_time
+from lianfang.models.base import Prepared, json_column, table_of, to_db_time
 from lianfang.models.sealed import SealedJson
-from sqlalchemy import Column, UniqueConstraint, bindparam, delete, insert, update
+from sqlalchemy import Column, Connection, UniqueConstraint, bindparam, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel
 
@@ -38,21 +39,25 @@ class Draft(SQLModel, table=True):
 
 
 DRAFTS = table_of(Draft)
-"""Drafts are read and written with Core statements: one of each runs for every form step, and the ORM's
-identity map and unit of work cost more than the SQL itself."""
+"""Drafts are read and written with prepared Core statements (``Prepared``): one of each runs for every form step,
+and the ORM's identity map and unit of work, or even SQLAlchemy's execution of a Core statement, cost more than the
+SQL itself."""
 COLUMNS = tuple(column.name for column in DRAFTS.columns)
-SELECT_BY_KEY = sa_select(DRAFTS).where(
-    DRAFTS.c.platform == bindparam("platform"),
-    DRAFTS.c.chat_id == bindparam("chat_id"),
-    DRAFTS.c.user_id == bindparam("user_id"),
+KEY_MATCHES = (
+    (DRAFTS.c.platform == bindparam("platform"))
+    & (DRAFTS.c.chat_id == bindparam("chat_id"))
+    & (DRAFTS.c.user_id == bindparam("user_id"))
 )
-INSERT = insert(DRAFTS).returning(DRAFTS.c.id)
+SELECT_BY_KEY = Prepared(sa_select(DRAFTS).where(KEY_MATCHES))
+INSERT = Prepared(
+    insert(DRAFTS).values({name: bindparam(name) for name in COLUMNS if name != "id"}).returning(DRAFTS.c.id)
+)
 STEP_COLUMNS = ("data", "history", "step", "updated_at", "expires_at")
 """What a step changes: a draft's key, member, language, form and context are fixed when it starts."""
-UPDATE = (
+UPDATE = Prepared(
     update(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id")).values({name: bindparam(name) for name in STEP_COLUMNS})
 )
-DELETE = delete(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id"))
+DELETE = Prepared(delete(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id")))
 
 
 @dataclass
@@ -77,34 +82,32 @@ class FormDraft:
     id: int | None = None
 
 
-def _from_row(row: Any) -> FormDraft:
-    return FormDraft(**row._mapping)
+def draft_from_row(row: Sequence[Any]) -> FormDraft:
+    """Return the draft of a row holding the table's columns in order (``DRAFTS.columns``)."""
+    return FormDraft(**dict(zip(COLUMNS, row, strict=True)))
 
 
-def get_draft(*, session: Session, platform: str, chat_id: str, user_id: str) -> FormDraft | None:
+def get_draft(*, connection: Connection, platform: str, chat_id: str, user_id: str) -> FormDraft | None:
     """Return the draft of a user in a chat."""
-    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
-    row = session.connection().execute(SELECT_BY_KEY, params).first()
-    return None if row is None else _from_row(row)
+    row = SELECT_BY_KEY.first(connection, {"platform": platform, "chat_id": chat_id, "user_id": user_id})
+    return None if row is None else draft_from_row(row)
 
 
-def save_draft(*, session: Session, draft: FormDraft) -> None:
+def save_draft(*, connection: Connection, draft: FormDraft) -> None:
     """Store a draft, inserting it the first time."""
     if draft.id is None:
-        values = {name: getattr(draft, name) for name in COLUMNS if name != "id"}
-        draft.id = session.connection().execute(INSERT, values).scalar_one()
+        (draft.id,) = INSERT.rows(connection, {name: getattr(draft, name) for name in COLUMNS if name != "id"})[0]
     else:
-        values = {name: getattr(draft, name) for name in STEP_COLUMNS}
-        session.connection().execute(UPDATE, {**values, "draft_id": draft.id})
+        UPDATE.run(connection, {**{name: getattr(draft, name) for name in STEP_COLUMNS}, "draft_id": draft.id})
 
 
-def delete_draft(*, session: Session, draft: FormDraft) -> None:
+def delete_draft(*, connection: Connection, draft: FormDraft) -> None:
     """Remove a draft."""
     if draft.id is not None:
-        session.connection().execute(DELETE, {"draft_id": draft.id})
+        DELETE.run(connection, {"draft_id": draft.id})
 
 
 def expired_drafts(*, session: Session, now: datetime, limit: int = 500) -> list[FormDraft]:
     """Return drafts whose time ran out."""
     query = sa_select(DRAFTS).where(DRAFTS.c.expires_at <= to_db_time(now)).order_by(DRAFTS.c.expires_at).limit(limit)
-    return [_from_row(row) for row in session.connection().execute(query)]
+    return [draft_from_row(row) for row in session.connection().execute(query)]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from lianfang.models.base import insert_if_absent, to_db_time
-from sqlalchemy import UniqueConstraint, and_, delete, or_
+from sqlalchemy import Connection, UniqueConstraint, and_, delete, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 
@@ -21,12 +21,10 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime
 
 
-def record_event(*, session: Session, platform: str, event_id: str, now: datetime) -> bool:
+def record_event(*, connection: Connection, platform: str, event_id: str, now: datetime) -> bool:
     """Record a delivery in the caller's transaction; False if it was already processed."""
     values = {"platform": platform, "event_id": event_id, "received_at": to_db_time(now)}
-    return insert_if_absent(session, ProcessedEvent, values, ["platform", "event_id"])
-
-
+    return insert_if_absent(connection, ProcessedEvent, values, ["platform", "event_id"])
 
 
 def purge_events(

@@ -7,9 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lianfang.models.base import MAX_ID, table_of, to_db_time
-from lianfang.models.drafts import Draft
-from sqlalchemy import UniqueConstraint, bindparam, delete, update
+from lianfang.models.base import MAX_ID, Prepared, table_of, to_db_time
+from lianfang.models.drafts import DRAFTS, Draft, FormDraft, draft_from_row
+from sqlalchemy import Connection, UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -119,40 +119,59 @@ class Speaker:
     chat_id: str
     last_seen_at: datetime
     lang: str
+    draft: FormDraft | None = None
+    """Their draft in the chat the message came from, read by the same statement (see ``find_speaker``)."""
 
 
 IDENTITIES = table_of(Identity)
 MEMBERS = table_of(Member)
-SPEAKER = (
-    sa_select(IDENTITIES.c.id, MEMBERS.c.id, IDENTITIES.c.chat_id, IDENTITIES.c.last_seen_at, MEMBERS.c.lang)
-    .join(MEMBERS, MEMBERS.c.id == IDENTITIES.c.member_id)
+SPEAKER_COLUMNS = (IDENTITIES.c.id, MEMBERS.c.id, IDENTITIES.c.chat_id, IDENTITIES.c.last_seen_at, MEMBERS.c.lang)
+SPEAKER = Prepared(
+    sa_select(*SPEAKER_COLUMNS, *DRAFTS.columns)
+    .select_from(
+        IDENTITIES.join(MEMBERS, MEMBERS.c.id == IDENTITIES.c.member_id).outerjoin(
+            DRAFTS,
+            (DRAFTS.c.platform == IDENTITIES.c.platform)
+            & (DRAFTS.c.user_id == IDENTITIES.c.user_id)
+            & (DRAFTS.c.chat_id == bindparam("chat_id")),
+        )
+    )
     .where(
         IDENTITIES.c.platform == bindparam("platform"),
         IDENTITIES.c.user_id == bindparam("user_id"),
         MEMBERS.c.active == True,  # noqa: E712
     )
 )
-"""Core, not ORM: this runs for every message, and loading two ORM objects costs twice the query."""
-TOUCH = (
+"""Who is speaking, and their draft in this chat, in one statement: this runs for every message.
+
+Read afresh each time rather than cached in the process: a member removed, deactivated or given another role on
+another instance (or from the CLI) is a stranger, or has the new role, from their very next message, and a cache
+would save no statement here, as the draft has to be read anyway."""
+TOUCH = Prepared(
     update(IDENTITIES)
     .where(IDENTITIES.c.id == bindparam("identity_id"))
     .values(last_seen_at=bindparam("seen"), chat_id=bindparam("private_chat"))
 )
 
 
-def find_speaker(*, session: Session, platform: str, user_id: str) -> Speaker | None:
-    """Return who a platform account is, if it belongs to an active member."""
-    row = session.connection().execute(SPEAKER, {"platform": platform, "user_id": user_id}).first()
-    return None if row is None else Speaker(*row)
+def find_speaker(*, connection: Connection, platform: str, user_id: str, chat_id: str = "") -> Speaker | None:
+    """Return who a platform account is, if it belongs to an active member, with their draft in ``chat_id``."""
+    row = SPEAKER.first(connection, {"platform": platform, "user_id": user_id, "chat_id": chat_id})
+    if row is None:
+        return None
+    width = len(SPEAKER_COLUMNS)
+    draft = None if row[width] is None else draft_from_row(row[width:])
+    identity_id, member_id, private_chat, last_seen_at, lang = row[:width]
+    return Speaker(identity_id, member_id, private_chat, last_seen_at, lang, draft)
 
 
-def touch_identity(*, session: Session, speaker: Speaker, chat_id: str | None, now: datetime) -> None:
+def touch_identity(*, connection: Connection, speaker: Speaker, chat_id: str | None, now: datetime) -> None:
     """Record that an identity was active, and its private chat if known; at most one write a minute."""
     moment = to_db_time(now)
     if (chat_id is None or chat_id == speaker.chat_id) and moment - speaker.last_seen_at < SEEN_RESOLUTION:
         return
     params = {"identity_id": speaker.identity_id, "seen": moment, "private_chat": chat_id or speaker.chat_id}
-    session.connection().execute(TOUCH, params)
+    TOUCH.run(connection, params)
 
 
 def get_member(*, session: Session, member_id: int) -> Member | None:
@@ -260,9 +279,7 @@ def open_invites(*, session: Session, now: datetime) -> list[Invite]:
     return list(
         session.exec(
             select(Invite)
-            .where(
-                col(Invite.used_at).is_(None), col(Invite.revoked_at).is_(None), Invite.expires_at > to_db_time(now)
-            )
+            .where(col(Invite.used_at).is_(None), col(Invite.revoked_at).is_(None), Invite.expires_at > to_db_time(now))
             .order_by(col(Invite.id))
         )
     )

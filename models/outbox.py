@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import table_of, to_db_time
+from lianfang.models.base import Prepared, table_of, to_db_time
 from lianfang.models.sealed import SealedJson
 from sqlalchemy import BindParameter, Column, Connection, Enum, Index, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
@@ -77,8 +77,10 @@ class OutboxMessage(SQLModel, table=True):
 
 OUTBOX = table_of(OutboxMessage)
 """Core table: the per-message statements below skip the ORM's unit of work, which costs more than the SQL."""
-ENQUEUE = insert(OUTBOX).returning(OUTBOX.c.id)
-MARK_SENT = (
+ENQUEUED_COLUMNS = ("platform", "chat_id", "payload", "status", "not_before", "attempts", "created_at")
+"""What queueing a message sets; the other columns start empty."""
+ENQUEUE = Prepared(insert(OUTBOX).values({name: bindparam(name) for name in ENQUEUED_COLUMNS}).returning(OUTBOX.c.id))
+MARK_SENT = Prepared(
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("message_id"))
     .values(status=STATUS_SENT, sent_at=bindparam("sent_at"), attempts=OUTBOX.c.attempts + 1)
@@ -124,7 +126,8 @@ class Claimed:
 
 def enqueue(
     *,
-    session: Session,
+    connection: Connection | None = None,
+    session: Session | None = None,
     platform: str,
     chat_id: str,
     payload: dict[str, Any],
@@ -135,7 +138,7 @@ def enqueue(
 
     With ``lease_until`` the message is queued already claimed by the caller, who sends it right after the commit
     (the replies to a message): no drain takes it before then, and if the caller dies first it comes back as any
-    abandoned claim does.
+    abandoned claim does. It runs on ``connection``, else on the session's.
     """
     values = {
         "platform": platform,
@@ -146,7 +149,10 @@ def enqueue(
         "attempts": 0,
         "created_at": to_db_time(now),
     }
-    message_id = session.connection().execute(ENQUEUE, values).scalar_one()
+    if connection is None:
+        assert session is not None, "enqueue needs a connection or a session"
+        connection = session.connection()
+    (message_id,) = ENQUEUE.rows(connection, values)[0]
     if lease_until is None:
         return None
     return Claimed(message_id, platform, chat_id, payload, 0, now)
@@ -195,7 +201,7 @@ def mark_sent(*, connection: Connection, ids: list[int], now: datetime) -> None:
     """Record delivered messages (a plain connection: this runs after every send, and a Session costs more)."""
     if ids:
         sent_at = to_db_time(now)
-        connection.execute(MARK_SENT, [{"message_id": message_id, "sent_at": sent_at} for message_id in ids])
+        MARK_SENT.run_many(connection, [{"message_id": message_id, "sent_at": sent_at} for message_id in ids])
 
 
 def mark_failed(*, session: Session, message_id: int, error: str, kind: FailureKind) -> None:
@@ -359,7 +365,7 @@ RECENT_SCAN_ROWS = 10_000
 
 
 def recent_payloads(
-    *, session: Session, platform: str, chat_id: str, since: datetime, limit: int
+    *, connection: Connection, platform: str, chat_id: str, since: datetime, limit: int
 ) -> list[dict[str, Any]]:
     """Return the payloads of the latest messages queued for one chat since a moment, newest first.
 
@@ -368,7 +374,7 @@ def recent_payloads(
     """
     c = OUTBOX.c
     floor = sa_select(func.coalesce(func.max(c.id), 0) - RECENT_SCAN_ROWS).scalar_subquery()
-    rows = session.connection().execute(
+    rows = connection.execute(
         sa_select(c.payload)
         .where(c.id > floor, c.platform == platform, c.chat_id == chat_id, c.created_at >= to_db_time(since))
         .order_by(c.id.desc())

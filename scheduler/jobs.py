@@ -30,7 +30,7 @@ def expire_drafts(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage]:
             title = form.title if form else Text.raw(draft.form)
             ctx.send(ChatRef(draft.platform, draft.chat_id), [Text("form.expired", {"form": title})], draft.lang)
             forget_answers(session, draft.data.values())
-            delete_draft(session=session, draft=draft)
+            delete_draft(connection=session.connection(), draft=draft)
         return ctx.sent
 
 

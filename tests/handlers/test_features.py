@@ -184,6 +184,6 @@ async def test_help_shows_each_entry_to_the_members_it_names_and_no_one_else(har
 def harness_member_id(harness: Harness, user_id: str) -> int:
     """Return the member id behind a platform user of the memory adapter."""
     with session_scope(harness.app.engine) as session:
-        speaker = find_speaker(session=session, platform=harness.adapter.platform, user_id=user_id)
+        speaker = find_speaker(connection=session.connection(), platform=harness.adapter.platform, user_id=user_id)
         assert speaker is not None and speaker.member_id is not None
         return speaker.member_id

@@ -113,9 +113,9 @@ def _fill(engine: Engine) -> None:
             updated_at=NOW,
             expires_at=NOW + timedelta(hours=1),
         )
-        save_draft(session=session, draft=draft)
+        save_draft(connection=session.connection(), draft=draft)
         draft.data["measure"] = "home"  # a step: the UPDATE writes the answers sealed too
-        save_draft(session=session, draft=draft)
+        save_draft(connection=session.connection(), draft=draft)
         enqueue(session=session, platform="telegram", chat_id="100", payload=PAYLOAD, now=NOW)
         accept_event(
             session=session,
@@ -133,7 +133,7 @@ def _all_readable(engine: Engine) -> None:
     with session_scope(engine) as session:
         alert = get_alert(session=session, alert_id=1)
         assert alert is not None and alert.full == FULL_LINES and alert.masked == MASKED_LINES
-        draft = get_draft(session=session, platform="telegram", chat_id="100", user_id="100")
+        draft = get_draft(connection=session.connection(), platform="telegram", chat_id="100", user_id="100")
         assert draft is not None and draft.data == {**ANSWERS, "measure": "home"} and draft.history == ["person"]
         [claimed] = claim_due(session=session, platforms=["telegram"], now=NOW, lease=timedelta(seconds=1))
         assert claimed.payload == PAYLOAD

@@ -25,7 +25,7 @@ def remembered(harness: Harness) -> set[tuple[str, str]]:
 def record(harness: Harness, platform: str, event_id: str, at: datetime) -> None:
     """Record a delivery as processed at a moment."""
     with session_scope(harness.app.engine) as session:
-        assert record_event(session=session, platform=platform, event_id=event_id, now=at)
+        assert record_event(connection=session.connection(), platform=platform, event_id=event_id, now=at)
 
 
 async def test_old_deliveries_are_purged_with_a_fixed_now(harness: Harness) -> None:
