@@ -9,6 +9,7 @@ from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
+from lianfang.bot import metrics
 from lianfang.bot.config import Settings
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import undated
@@ -200,6 +201,7 @@ class Dispatcher:
                     connection=work.connection, platform=msg.platform, event_id=msg.event_id, now=now
                 ):
                     logger.info("duplicate delivery %s/%s ignored", msg.platform, msg.event_id)
+                    metrics.redelivered(msg.platform)
                     return Handled()
                 ctx = self._route(ctx, msg)
                 return Handled(ctx.sent, ctx.claimed, refused=ctx.refused)

@@ -44,7 +44,7 @@ THROTTLED = Counter(
 )
 REDELIVERIES = Counter(
     f"{PREFIX}_redeliveries",
-    "Deliveries a platform sent again while the first was kept (a WeCom callback retried after 5 s), per platform",
+    "Deliveries a platform sent again (a WeCom callback retried after 5 s), recognised and not handled twice",
     ["platform"],
     registry=REGISTRY,
 )

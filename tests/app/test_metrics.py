@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+from httpx import AsyncClient as Client
 from lianfang.app.web import create_metrics_app, create_web_app
 from lianfang.bot.db import session_scope
 from lianfang.bot.platforms.wecom import WECOM_PATH
@@ -129,14 +133,25 @@ async def test_metrics_say_the_database_is_down(database_url: str, tmp_path) -> 
         engine.dispose()
 
 
-async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
-    database_url: str, fake_wecom: FakeWeCom
-) -> None:
+@asynccontextmanager
+async def wecom_with_metrics(database_url: str, fake_wecom: FakeWeCom) -> AsyncIterator[tuple[Harness, Any, Client]]:
+    """Serve WeCom, and a client of the metrics app; stop both afterwards."""
     harness, wecom = await served_wecom(database_url, fake_wecom)
     metrics_http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_metrics_app(harness.app)), base_url="http://bot.test"
     )
     try:
+        yield harness, wecom, metrics_http
+    finally:
+        await metrics_http.aclose()
+        await harness.app.stop()
+        harness.app.engine.dispose()
+
+
+async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
+    database_url: str, fake_wecom: FakeWeCom
+) -> None:
+    async with wecom_with_metrics(database_url, fake_wecom) as (harness, wecom, metrics_http):
         async with web(harness, wecom) as http:
             await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
             before = samples((await metrics_http.get("/metrics")).text)
@@ -158,10 +173,6 @@ async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
         await harness.app.deliverer.flush()  # the help reply, delivered, is marked sent
         harness.advance(seconds=90)
         after = samples((await metrics_http.get("/metrics")).text)
-    finally:
-        await metrics_http.aclose()
-        await harness.app.stop()
-        harness.app.engine.dispose()
 
     assert len(fake_wecom.texts(STAFF)) == 2  # the join's answer and one help, not three
     retried = value(after, "lianfang_redeliveries_total", **WECOM) - value(
@@ -172,3 +183,24 @@ async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
     assert value(after, "lianfang_outbox_oldest_age_seconds", **MEMORY) == 90
     assert ("lianfang_outbox_backlog", (("platform", PLATFORM_WECOM),)) in after  # served, so shown at 0
     assert value(after, "lianfang_outbox_backlog", **WECOM) == 0
+
+
+async def test_a_retry_after_the_first_was_handled_is_counted_and_not_answered_again(
+    database_url: str, fake_wecom: FakeWeCom
+) -> None:
+    async with wecom_with_metrics(database_url, fake_wecom) as (harness, wecom, metrics_http):
+        async with web(harness, wecom) as http:
+            await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
+            before = samples((await metrics_http.get("/metrics")).text)
+            params, body = CLIENT.encrypt(CLIENT.text(STAFF, "/help", msg_id=7050000000000009999))
+            for _ in range(2):  # the second comes once the first was handled and its reply sent
+                assert (await http.post(WECOM_PATH, params=params, content=body)).status_code == 200
+                await wecom.join()
+                await harness.app.deliverer.flush()
+        after = samples((await metrics_http.get("/metrics")).text)
+
+    assert len(fake_wecom.texts(STAFF)) == 2  # the join's answer and one help
+    assert (
+        value(after, "lianfang_redeliveries_total", **WECOM) - value(before, "lianfang_redeliveries_total", **WECOM)
+        == 1
+    )
