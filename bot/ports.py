@@ -25,7 +25,6 @@ class Outcome:
 Dispatch = Callable[[IncomingMessage], Awaitable[Outcome]]
 
 
-
 class SendError(Exception):
     """A message the platform did not take; ``permanent`` means retrying cannot help (blocked, bad chat).
 

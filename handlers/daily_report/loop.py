@@ -108,9 +108,7 @@ def owed_days(runtime: JobRuntime, local: datetime) -> list[date]:
     with session_scope(runtime.engine) as session:
         first = first_day(session=session)
         past = [today - timedelta(days=n) for n in range(LOOKBACK_DAYS, 0, -1)]
-        past = [
-            day for day in past if first is not None and day >= first and runtime.org.schedule.is_working_day(day)
-        ]
+        past = [day for day in past if first is not None and day >= first and runtime.org.schedule.is_working_day(day)]
         keys = {day: ledger_key(day, KIND_LOOP, EVENT_DEADLINE) for day in past}
         done = claimed_keys(session=session, keys=list(keys.values()))
     return [day for day in past if keys[day] not in done] + [today]

@@ -110,9 +110,7 @@ class MaskedCase:
     """One of the ``HISTORY_*`` categories."""
 
 
-def masked_person(
-    *, name: str, address: str, phone: str | None = None, id_number: str | None = None
-) -> MaskedPerson:
+def masked_person(*, name: str, address: str, phone: str | None = None, id_number: str | None = None) -> MaskedPerson:
     """Project a person's record onto what a group may see."""
     return MaskedPerson(
         name=mask_name(name),

@@ -21,9 +21,7 @@ def upgrade() -> None:
     """Apply this revision; members and invites stored before it are active and unrevoked."""
     with op.batch_alter_table("member") as batch:
         batch.add_column(sa.Column("deactivated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.add_column(
-            sa.Column("deactivation_reason", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
-        )
+        batch.add_column(sa.Column("deactivation_reason", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
     with op.batch_alter_table("invite") as batch:
         batch.add_column(sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("relink", sa.Boolean(), nullable=False, server_default=sa.false()))

@@ -50,10 +50,14 @@ async def test_commands_in_different_folders_share_the_default_database(tmp_path
 
 
 def test_a_relative_sqlite_path_is_named_when_a_command_creates_it(tmp_path: Path) -> None:
-    result = lianfang("db", "upgrade", cwd=tmp_path / "other", data_home=tmp_path / "data", database_url="sqlite:///x.db")
+    result = lianfang(
+        "db", "upgrade", cwd=tmp_path / "other", data_home=tmp_path / "data", database_url="sqlite:///x.db"
+    )
     assert result.returncode == 0, result.stderr
     assert f"{CREATED}{tmp_path / 'other' / 'x.db'}" in result.stderr
-    again = lianfang("db", "upgrade", cwd=tmp_path / "other", data_home=tmp_path / "data", database_url="sqlite:///x.db")
+    again = lianfang(
+        "db", "upgrade", cwd=tmp_path / "other", data_home=tmp_path / "data", database_url="sqlite:///x.db"
+    )
     assert CREATED not in again.stderr
 
 

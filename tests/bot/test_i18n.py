@@ -135,11 +135,7 @@ def referenced_keys() -> dict[str, str]:
 
 def built_keys() -> list[str]:
     """Return where a key passed to ``Text``, ``reply`` and the like is built rather than written out."""
-    return [
-        f"{path.relative_to(ROOT)}:{line}: {code}"
-        for path in source_files()
-        for line, code in scan(path).built
-    ]
+    return [f"{path.relative_to(ROOT)}:{line}: {code}" for path in source_files() for line, code in scan(path).built]
 
 
 def dummy_values(template: str) -> dict[str, str]:

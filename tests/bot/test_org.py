@@ -399,6 +399,7 @@ def test_a_compound_under_two_communities_is_refused_at_both_lines(
     out = capsys.readouterr().out
     assert f"{path}:{problems[0].line}:" in out and f"{path}:{problems[1].line}:" in out
 
+
 def test_quiet_hours_default_and_are_checked() -> None:
     from lianfang.bot.org import DEFAULT_QUIET_HOURS, Schedule
 

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-
 def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
     """Build the WeCom adapter from the settings, sharing tokens and card taps through the database.
 
