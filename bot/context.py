@@ -15,7 +15,7 @@ from lianfang.bot.menu import Menu
 from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from lianfang.models.files import store_file
-from lianfang.models.members import Member, Speaker, speaker_member
+from lianfang.models.members import Member, member_record
 from lianfang.models.outbox import Claimed, enqueue, requeue_refused
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -62,8 +62,6 @@ class Context:
     exports: Exports = field(default_factory=Exports)
     """The files every feature lets members export in chat (``/export``)."""
     _member: Member | None = field(default=None, repr=False)
-    _speaker: Speaker | None = field(default=None, repr=False)
-    """Who sent the message, as its transaction's first statement read them: their member record is made of it."""
 
     @property
     def session(self) -> Session:
@@ -79,27 +77,14 @@ class Context:
     def member(self) -> Member | None:
         """Return the speaker's member record, loaded in this transaction on first use."""
         if self._member is None and self.member_id is not None:
-            self._member = self._load_member(self.member_id)
+            self._member = member_record(session=self.session, member_id=self.member_id)
         return self._member
-
-    def _load_member(self, member_id: int) -> Member | None:
-        """Return a member's record in this transaction's session: the speaker's from the row already read."""
-        if self._speaker is not None and self._speaker.member_id == member_id:
-            return speaker_member(session=self.session, speaker=self._speaker)
-        return self.session.get(Member, member_id)
 
     def as_member(self, member_id: int) -> MemberContext:
         """Return this context for a speaker known to be a member; it queues into the same lists as this one."""
         values = {name: getattr(self, name) for name in _field_names()}
         values.update(member_id=member_id, _member=self._member if self.member_id == member_id else None)
         return MemberContext(**values)
-
-    def as_speaker(self, speaker: Speaker) -> MemberContext:
-        """Return this context for a member who sent the message, as ``find_speaker`` read them."""
-        member_ctx = self.as_member(speaker.member_id)
-        member_ctx._speaker = speaker
-        member_ctx.lang = speaker.lang
-        return member_ctx
 
     def joined(self, member: Member) -> MemberContext:
         """Return this context for a stranger who just became this (stored) member."""
@@ -225,7 +210,7 @@ class MemberContext(Context):
     def member(self) -> Member:
         """Return the speaker's member record, loaded in this transaction on first use."""
         if self._member is None:
-            found = self._load_member(self.member_id)
+            found = member_record(session=self.session, member_id=self.member_id)
             if found is None:
                 raise LookupError(f"member {self.member_id} is gone")
             self._member = found

@@ -180,7 +180,7 @@ class Dispatcher:
                 return False
             ctx = self.context(work, now)
             ctx.msg = msg
-            member = ctx.as_speaker(speaker)
+            member = ctx.as_member(speaker.member_id)
             if self.runner.wants_file(member):
                 return True
             return command is not None and command.fetch_if is not None and command.fetch_if(member)
@@ -234,7 +234,8 @@ class Dispatcher:
             touch_identity(
                 connection=ctx.connection, speaker=speaker, chat_id=msg.chat_id if msg.is_private else None, now=ctx.now
             )
-            ctx = ctx.as_speaker(speaker)
+            ctx = ctx.as_member(speaker.member_id)
+            ctx.lang = speaker.lang
         else:
             ctx.lang = normalize_language(msg.language_code, self.settings.default_language)
         self._answer(ctx, msg, speaker.draft if speaker is not None else None)

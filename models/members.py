@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from lianfang.models.base import MAX_ID, Prepared, table_of, to_db_time
 from lianfang.models.drafts import DRAFTS, Draft, FormDraft, draft_from_row
-from sqlalchemy import Connection, Dialect, UniqueConstraint, bindparam, delete, type_coerce, update
+from sqlalchemy import Connection, UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.types import NullType
 from sqlmodel import Field, Session, SQLModel, col, select
 
 ROLE_ADMIN = "admin"
@@ -116,40 +113,20 @@ def find_identity(*, session: Session, platform: str, user_id: str) -> Identity 
 
 @dataclass(frozen=True)
 class Speaker:
-    """Who sent a message, as the dispatcher needs it, with their member row as the same statement read it."""
+    """Who sent a message, as the dispatcher needs it: the member's full record is loaded only when used."""
 
     identity_id: int
+    member_id: int
     chat_id: str
     last_seen_at: datetime
-    member_row: tuple[Any, ...]
-    """The member's columns, in ``MEMBERS.columns`` order: a ``Member`` is made of them only when some code asks."""
+    lang: str
     draft: FormDraft | None = None
     """Their draft in the chat the message came from, read by the same statement (see ``find_speaker``)."""
-
-    @property
-    def member_id(self) -> int:
-        """Return the speaker's member id."""
-        return int(self.member_row[MEMBER_ID])
-
-    @property
-    def lang(self) -> str:
-        """Return the speaker's language."""
-        return str(self.member_row[MEMBER_LANG])
 
 
 IDENTITIES = table_of(Identity)
 MEMBERS = table_of(Member)
-MEMBER_NAMES = tuple(column.name for column in MEMBERS.columns)
-MEMBER_ID = MEMBER_NAMES.index("id")
-MEMBER_LANG = MEMBER_NAMES.index("lang")
-SPEAKER_COLUMNS = (
-    IDENTITIES.c.id,
-    IDENTITIES.c.chat_id,
-    IDENTITIES.c.last_seen_at,
-    *(type_coerce(column, NullType()) for column in MEMBERS.columns),
-)
-"""The member's columns come as the driver gives them: most messages need only the id and the language, which
-no type converts, so the others (times, flags) are converted only when a record is made (``speaker_member``)."""
+SPEAKER_COLUMNS = (IDENTITIES.c.id, MEMBERS.c.id, IDENTITIES.c.chat_id, IDENTITIES.c.last_seen_at, MEMBERS.c.lang)
 SPEAKER = Prepared(
     sa_select(*SPEAKER_COLUMNS, *DRAFTS.columns)
     .select_from(
@@ -185,39 +162,8 @@ def find_speaker(*, connection: Connection, platform: str, user_id: str, chat_id
         return None
     width = len(SPEAKER_COLUMNS)
     draft = None if row[width] is None else draft_from_row(row[width:])
-    identity_id, private_chat, last_seen_at, *member_row = row[:width]
-    return Speaker(identity_id, private_chat, last_seen_at, tuple(member_row), draft)
-
-
-def speaker_member(*, session: Session, speaker: Speaker) -> Member:
-    """Return the speaker's member record in a session, made from the row ``find_speaker`` read, with no statement.
-
-    The row was read by this transaction's first statement, so it is what ``session.get`` would load; a record the
-    session holds already is returned as it is. Changes to the record are flushed as those to a loaded one.
-    """
-    held = session.identity_map.get(session.identity_key(Member, speaker.member_id))
-    if isinstance(held, Member):
-        return held
-    readers = _member_readers(session.get_bind().dialect)
-    values = [value if read is None else read(value) for read, value in zip(readers, speaker.member_row, strict=True)]
-    member = Member(**dict(zip(MEMBER_NAMES, values, strict=True)))
-    make_transient_to_detached(member)  # persistent once added, as if loaded: nothing to insert or update
-    session.add(member)
-    return member
-
-
-Readers = tuple[Callable[[Any], Any] | None, ...]
-_MEMBER_READERS: dict[str, Readers] = {}
-
-
-def _member_readers(dialect: Dialect) -> Readers:
-    """Return how each member column's type converts what the driver gives, once per dialect."""
-    readers = _MEMBER_READERS.get(dialect.name)
-    if readers is None:
-        columns = MEMBERS.columns
-        readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-        _MEMBER_READERS[dialect.name] = readers
-    return readers
+    identity_id, member_id, private_chat, last_seen_at, lang = row[:width]
+    return Speaker(identity_id, member_id, private_chat, last_seen_at, lang, draft)
 
 
 def touch_identity(*, connection: Connection, speaker: Speaker, chat_id: str | None, now: datetime) -> None:
@@ -227,6 +173,28 @@ def touch_identity(*, connection: Connection, speaker: Speaker, chat_id: str | N
         return
     params = {"identity_id": speaker.identity_id, "seen": moment, "private_chat": chat_id or speaker.chat_id}
     TOUCH.run(connection, params)
+
+
+MEMBER = Prepared(sa_select(*MEMBERS.columns).where(MEMBERS.c.id == bindparam("member_id")))
+MEMBER_NAMES = tuple(column.name for column in MEMBERS.columns)
+
+
+def member_record(*, session: Session, member_id: int) -> Member | None:
+    """Return a member's record in a session, as ``session.get`` would, read by a prepared statement.
+
+    A record the session holds already is returned as it is; otherwise the row is read on the session's connection
+    and the record joins the session as if loaded: changes to it are flushed as those to any loaded one.
+    """
+    held = session.identity_map.get(session.identity_key(Member, member_id))
+    if isinstance(held, Member):
+        return held
+    row = MEMBER.first(session.connection(), {"member_id": member_id})
+    if row is None:
+        return None
+    member = Member(**dict(zip(MEMBER_NAMES, row, strict=True)))
+    make_transient_to_detached(member)  # persistent once added, with nothing to insert or update
+    session.add(member)
+    return member
 
 
 def get_member(*, session: Session, member_id: int) -> Member | None:

@@ -1,5 +1,5 @@
-"""The speaker's member record is made from the row the message's first statement read: it is fresh for every
-message, and a change a handler makes to it is stored as one to a loaded record is."""
+"""The speaker's member record, read by a prepared statement and joined to the session: fresh for every message,
+one record a transaction, and a change a handler makes to it is stored as one to a loaded record is."""
 
 from __future__ import annotations
 
