@@ -15,7 +15,7 @@ from lianfang.bot.menu import Menu
 from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from lianfang.models.files import store_file
-from lianfang.models.members import Member
+from lianfang.models.members import Member, member_record
 from lianfang.models.outbox import Claimed, enqueue, requeue_refused
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -77,7 +77,7 @@ class Context:
     def member(self) -> Member | None:
         """Return the speaker's member record, loaded in this transaction on first use."""
         if self._member is None and self.member_id is not None:
-            self._member = self.session.get(Member, self.member_id)
+            self._member = member_record(session=self.session, member_id=self.member_id)
         return self._member
 
     def as_member(self, member_id: int) -> MemberContext:
@@ -210,7 +210,7 @@ class MemberContext(Context):
     def member(self) -> Member:
         """Return the speaker's member record, loaded in this transaction on first use."""
         if self._member is None:
-            found = self.session.get(Member, self.member_id)
+            found = member_record(session=self.session, member_id=self.member_id)
             if found is None:
                 raise LookupError(f"member {self.member_id} is gone")
             self._member = found

@@ -50,7 +50,8 @@ class _Plan:
     params: tuple[tuple[str, Processor, Any, bool], ...]
     """(name, the type's conversion to the driver, the value compiled into the statement, whether it is required)"""
     positional: bool
-    columns: tuple[Processor, ...]
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]
+    """The columns whose type converts what the driver gives, by position, with the conversion."""
 
     def bind(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """Return the driver's parameters for one execution."""
@@ -64,10 +65,16 @@ class _Plan:
 
     def read(self, rows: Iterable[Row]) -> list[Row]:
         """Convert the driver's rows as the column types would."""
-        if not any(self.columns):
+        converted = self.converted
+        if not converted:
             return [tuple(row) for row in rows]
-        columns = self.columns
-        return [tuple(v if read is None else read(v) for read, v in zip(columns, row, strict=True)) for row in rows]
+        result = []
+        for row in rows:
+            values = list(row)
+            for index, read in converted:
+                values[index] = read(values[index])
+            result.append(tuple(values))
+        return result
 
 
 class Prepared:
@@ -156,8 +163,9 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         params.append((name, process, defaults[name], bind.required))
     columns = getattr(statement, "exported_columns", ())
-    readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-    return _Plan(compiled.string, tuple(params), compiled.positional, readers)
+    readers = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    converted = tuple((index, read) for index, read in enumerate(readers) if read is not None)
+    return _Plan(compiled.string, tuple(params), compiled.positional, converted)
 
 
 @cache

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import table_of, to_db_time
-from lianfang.models.sealed import Sealed, index_field
-from sqlalchemy import Index, Integer, cast, delete, func, insert
+from lianfang.models.base import Prepared, table_of, to_db_time
+from lianfang.models.sealed import Sealed, blind_index, index_field
+from sqlalchemy import Connection, Index, Integer, bindparam, cast, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
@@ -65,18 +65,25 @@ class CheckDailyTotal(SQLModel, table=True):
     referrals: int = 0
 
 
+RESULTS = table_of(CheckResult)
 TOTALS = table_of(CheckDailyTotal)
 COUNTED = ("checked", "alerts", "referrals")
+STORED = tuple(column.name for column in RESULTS.columns if column.name != "id")
+"""The columns a check result is stored with: every one but its id, which the database gives."""
+STORE = Prepared(insert(RESULTS).values({name: bindparam(name) for name in STORED}).returning(RESULTS.c.id))
+"""Store one check result and return its id: run by every submitted ``/check``, past the ORM's unit of work."""
 
 
 @cache
-def _count_statement(dialect: str) -> Any:
+def _count_statement(dialect: str) -> Prepared:
     """Build the upsert that adds one result to its day's totals, once per dialect."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(TOTALS)
-    return statement.on_conflict_do_update(
-        index_elements=[TOTALS.c.day, TOTALS.c.community],
-        set_={name: TOTALS.c[name] + statement.excluded[name] for name in COUNTED},
+    statement = insert(TOTALS).values({name: bindparam(name) for name in ("day", "community", *COUNTED)})
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=[TOTALS.c.day, TOTALS.c.community],
+            set_={name: TOTALS.c[name] + statement.excluded[name] for name in COUNTED},
+        )
     )
 
 
@@ -90,11 +97,18 @@ class CheckFigures:
     referrals_today: int
 
 
-def add_check(*, session: Session, now: datetime, day: date, member_id: int, **fields: Any) -> CheckResult:
-    """Store one check result."""
+def add_check(*, db: Session | Connection, now: datetime, day: date, member_id: int, **fields: Any) -> CheckResult:
+    """Store one check result and count it in its day's totals; return it with its id (not added to a session).
+
+    ``db`` is a session, or the connection of a transaction that has no session open. The statements run on the
+    connection, so the phone's blind index is computed here: a column default would not run for them.
+    """
     record = CheckResult(day=day, created_at=to_db_time(now), member_id=member_id, **fields)
-    session.add(record)
-    session.flush()
+    record.phone_index = blind_index(str(record.phone), context=PHONE_COLUMN) if record.phone else None
+    connection = db if isinstance(db, Connection) else db.connection()
+    row = STORE.first(connection, {name: getattr(record, name) for name in STORED})
+    assert row is not None  # an INSERT ... RETURNING returns the row it inserted
+    record.id = int(row[0])
     counts = {
         "day": day,
         "community": record.community,
@@ -102,13 +116,13 @@ def add_check(*, session: Session, now: datetime, day: date, member_id: int, **f
         "alerts": int(record.is_alert),
         "referrals": int(record.is_referral),
     }
-    session.connection().execute(_count_statement(session.get_bind().dialect.name), counts)
+    _count_statement(connection.dialect.name).run(connection, counts)
     return record
 
 
 def rebuild_check_totals(*, session: Session) -> None:
     """Recount every day's totals from the results (after a bulk load that bypassed ``add_check``)."""
-    result = table_of(CheckResult)
+    result = RESULTS
     counts = sa_select(
         result.c.day,
         result.c.community,

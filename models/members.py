@@ -11,6 +11,7 @@ from lianfang.models.base import MAX_ID, Prepared, table_of, to_db_time
 from lianfang.models.drafts import DRAFTS, Draft, FormDraft, draft_from_row
 from sqlalchemy import Connection, UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel, col, select
 
 ROLE_ADMIN = "admin"
@@ -172,6 +173,28 @@ def touch_identity(*, connection: Connection, speaker: Speaker, chat_id: str | N
         return
     params = {"identity_id": speaker.identity_id, "seen": moment, "private_chat": chat_id or speaker.chat_id}
     TOUCH.run(connection, params)
+
+
+MEMBER = Prepared(sa_select(*MEMBERS.columns).where(MEMBERS.c.id == bindparam("member_id")))
+MEMBER_NAMES = tuple(column.name for column in MEMBERS.columns)
+
+
+def member_record(*, session: Session, member_id: int) -> Member | None:
+    """Return a member's record in a session, as ``session.get`` would, read by a prepared statement.
+
+    A record the session holds already is returned as it is; otherwise the row is read on the session's connection
+    and the record joins the session as if loaded: changes to it are flushed as those to any loaded one.
+    """
+    held = session.identity_map.get(session.identity_key(Member, member_id))
+    if isinstance(held, Member):
+        return held
+    row = MEMBER.first(session.connection(), {"member_id": member_id})
+    if row is None:
+        return None
+    member = Member(**dict(zip(MEMBER_NAMES, row, strict=True)))
+    make_transient_to_detached(member)  # persistent once added, with nothing to insert or update
+    session.add(member)
+    return member
 
 
 def get_member(*, session: Session, member_id: int) -> Member | None:

@@ -103,7 +103,7 @@ def submit_check(ctx: MemberContext, data: dict[str, Any], _context: dict[str, A
     alarming = alarming_symptoms(ctx, symptoms)
     is_alert = fever or bool(alarming)
     record = add_check(
-        session=ctx.session,
+        db=ctx.connection,
         now=ctx.now,
         day=ctx.today,
         member_id=ctx.member_id,

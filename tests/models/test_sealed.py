@@ -85,7 +85,7 @@ def _fill(engine: Engine, count: int = PEOPLE) -> None:
             session=session, target=first, now=NOW, batch="list-2", actor="admin", fields={"phone": "13900000000"}
         )
         add_check(
-            session=session,
+            db=session,
             now=NOW,
             day=DAY,
             member_id=member.id,

@@ -285,7 +285,7 @@ def test_a_rotation_rewrites_the_phone_index_so_a_resident_is_still_found(engine
         place = {"community": "chaoyang", "address": "东风小区2栋"}
         add_targets(session=session, now=NOW, rows=[{"name": "王芳", "phone": PHONE, "batch": "list-1", **place}])
         check = add_check(
-            session=session,
+            db=session,
             now=NOW,
             day=DAY,
             member_id=add_staff(session),

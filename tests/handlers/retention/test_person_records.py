@@ -43,15 +43,13 @@ def _records(harness: Harness) -> dict[str, int]:
         ]
         add_targets(session=session, now=now, rows=[{**row, "batch": "list-1", "status": "verified"} for row in rows])
         place = {"community": "dongfeng", "address": "东风小区3栋201", "measure": "home"}
-        mine = add_check(
-            session=session, now=now, day=TEST_DAY, member_id=member_id, person="王五", phone=PHONE, **place
-        )
+        mine = add_check(db=session, now=now, day=TEST_DAY, member_id=member_id, person="王五", phone=PHONE, **place)
         namesake = add_check(
-            session=session, now=now, day=TEST_DAY, member_id=member_id, person="王五", phone=OTHER_PHONE, **place
+            db=session, now=now, day=TEST_DAY, member_id=member_id, person="王五", phone=OTHER_PHONE, **place
         )
         # 李四 shares 王五's household phone: same phone, another name, not theirs to erase
         household = add_check(
-            session=session, now=now, day=TEST_DAY, member_id=member_id, person="李四", phone=PHONE, **place
+            db=session, now=now, day=TEST_DAY, member_id=member_id, person="李四", phone=PHONE, **place
         )
         observation = start_observation(
             session=session,
