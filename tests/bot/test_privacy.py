@@ -155,7 +155,11 @@ async def test_a_leaking_group_message_is_kept_and_only_its_number_told_to_the_a
     told = admin.unread()
     assert keys_of(told) == ["privacy.blocked"] and "张" not in texts_of(told)
     with Session(harness.app.engine) as session:
-        kept = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == GROUP.chat_id)).all()[-1]
+        newest_first = col(OutboxMessage.id).desc()  # without an order, PostgreSQL may return any row first
+        kept = session.exec(
+            select(OutboxMessage).where(OutboxMessage.chat_id == GROUP.chat_id).order_by(newest_first)
+        ).first()
+        assert kept is not None
     assert (kept.status, kept.error, kept.failure_kind) == (STATUS_FAILED, REASON_PRIVACY, FailureKind.PRIVACY)
     assert told[0].lines[0].params["number"] == kept.id
 
