@@ -29,7 +29,7 @@ from lianfang.bot.types import (
 from lianfang.models.base import to_db_time
 from lianfang.models.drafts import FormDraft, delete_draft, get_draft, save_draft
 from lianfang.models.files import delete_kept_files, keep_file
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -149,20 +149,9 @@ def file_answer(value: Any) -> tuple[int, str] | None:
     return value[FILE_ID], str(value.get(FILE_NAME, ""))
 
 
-def forget_answers(session: Session, answers: Iterable[Any]) -> None:
+def forget_answers(connection: Connection, answers: Iterable[Any]) -> None:
     """Delete the kept files of answers no record will hold: a cancelled, expired or replaced answer."""
-    delete_kept_files(session=session, file_ids=_kept_file_ids(answers))
-
-
-def _kept_file_ids(answers: Iterable[Any]) -> list[int]:
-    return [kept[0] for value in answers if (kept := file_answer(value))]
-
-
-def _forget(ctx: Context, answers: Iterable[Any]) -> None:
-    """``forget_answers`` in a context's transaction, opening its ORM session only when there is a file to delete."""
-    file_ids = _kept_file_ids(answers)
-    if file_ids:
-        delete_kept_files(session=ctx.session, file_ids=file_ids)
+    delete_kept_files(connection=connection, file_ids=[kept[0] for value in answers if (kept := file_answer(value))])
 
 
 def static_fields(*fields: FormField) -> Callable[[Context, dict[str, Any]], Sequence[FormField]]:
@@ -274,7 +263,7 @@ class FormRunner:
         form = self.forms[draft.form]
         command = command or self._typed_control(text)
         if command == CMD_CANCEL:
-            _forget(ctx, draft.data.values())
+            forget_answers(ctx.connection, draft.data.values())
             delete_draft(connection=ctx.connection, draft=draft)
             ctx.reply(Text("form.cancelled", {"form": form.title}))
             return
@@ -431,7 +420,7 @@ class FormRunner:
             ctx.reply("form.nothing_to_go_back")
             return
         name = draft.history.pop()
-        _forget(ctx, [draft.data.pop(name, None)])
+        forget_answers(ctx.connection, [draft.data.pop(name, None)])
 
     def _advance(self, ctx: MemberContext, form: Form, draft: FormDraft, lead: Text | None = None) -> None:
         """Ask the next open question, or show the summary for confirmation, and store the draft.
@@ -483,7 +472,7 @@ class FormRunner:
         if not 1 <= number <= len(answered):
             return False
         name = answered[number - 1].name
-        _forget(ctx, [draft.data.pop(name)])
+        forget_answers(ctx.connection, [draft.data.pop(name)])
         if name in draft.history:
             draft.history.remove(name)
         return True

@@ -71,10 +71,10 @@ def keep_file(*, session: Session, now: datetime, member_id: int, file_name: str
     return row.id
 
 
-def delete_kept_files(*, session: Session, file_ids: list[int]) -> None:
+def delete_kept_files(*, connection: Connection, file_ids: list[int]) -> None:
     """Delete kept files no record holds (the answer was cancelled, replaced or expired)."""
     if file_ids:
-        session.execute(delete(table_of(KeptFile)).where(table_of(KeptFile).c.id.in_(file_ids)))
+        connection.execute(delete(table_of(KeptFile)).where(table_of(KeptFile).c.id.in_(file_ids)))
 
 
 def get_kept_file(*, session: Session, file_id: int) -> KeptFile | None:

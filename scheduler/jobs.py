@@ -29,7 +29,7 @@ def expire_drafts(runtime: JobRuntime, now: datetime) -> list[OutgoingMessage]:
             form = forms.get(draft.form)
             title = form.title if form else Text.raw(draft.form)
             ctx.send(ChatRef(draft.platform, draft.chat_id), [Text("form.expired", {"form": title})], draft.lang)
-            forget_answers(session, draft.data.values())
+            forget_answers(session.connection(), draft.data.values())
             delete_draft(connection=session.connection(), draft=draft)
         return ctx.sent
 

@@ -114,7 +114,7 @@ def submit_upload(ctx: MemberContext, data: dict[str, Any], _context: dict[str, 
         ctx.reply("duty.upload_usage")
         return
     file_name, content = row.file_name, bytes(row.data)
-    delete_kept_files(session=ctx.session, file_ids=[kept[0]] if kept else [])  # held below until 确认
+    delete_kept_files(connection=ctx.connection, file_ids=[kept[0]] if kept else [])  # held below until 确认
     try:
         result = check_roster(ctx, read_data(file_name, content))
     except RosterFileError as error:
