@@ -30,7 +30,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import _root  # noqa: F401 - before the project: see benchmarks/_root.py
@@ -166,6 +166,33 @@ async def paced(poster: Poster, posts: Posts, rate: float) -> list[float]:
     return latencies
 
 
+async def answered_seconds(
+    poster: Poster,
+    client: WeComClient,
+    fake: FakeWeCom,
+    join: Callable[[], Awaitable[None]],
+    members: list[str],
+    quick: bool,
+) -> tuple[float, int]:
+    """Warm up, then time the members' callbacks until every one is answered through ``message/send``.
+
+    Return (seconds, callbacks timed); ``join`` waits until the server under test has sent every reply. The
+    client goes on numbering the MsgIds of the callbacks it made before.
+    """
+    await post_all(poster, encrypted(client, members, len(CHECK_ANSWERS)))  # warm up
+    await join()
+    steps = QUICK_STEPS_EACH if quick else STEPS_EACH
+    posts = encrypted(client, members, steps)
+    replies = len(fake.sent())
+    started = time.perf_counter()
+    await post_all(poster, posts)
+    await join()
+    seconds = time.perf_counter() - started
+    if len(fake.sent()) - replies < steps * MEMBERS:
+        raise RuntimeError("a callback went unanswered: the run measured less than it claims")
+    return seconds, steps * MEMBERS
+
+
 def paced_steps(quick: bool) -> int:
     """Return how many callbacks each member sends in the fixed-rate run."""
     return int(RATE * (QUICK_RATE_SECONDS if quick else RATE_SECONDS) / MEMBERS) + 1
@@ -190,20 +217,10 @@ async def lianfang(folder: str, quick: bool) -> tuple[float, int, list[float]]:
     try:
         await post_all(poster, [[client.encrypt(client.text(m, join_text(harness, m)))] for m in members])
         await wecom.join()
-        await post_all(poster, encrypted(client, members, len(CHECK_ANSWERS)))  # warm up
-        await wecom.join()
-        steps = QUICK_STEPS_EACH if quick else STEPS_EACH
-        posts = encrypted(client, members, steps)
-        replies = len(fake.sent())
-        started = time.perf_counter()
-        await post_all(poster, posts)
-        await wecom.join()
-        seconds = time.perf_counter() - started
-        if len(fake.sent()) - replies < steps * MEMBERS:
-            raise RuntimeError("a callback went unanswered: the run measured less than it claims")
+        seconds, callbacks = await answered_seconds(poster, client, fake, wecom.join, members, quick)
         latencies = await paced(poster, encrypted(client, members, paced_steps(quick)), RATE)
         await wecom.join()
-        return seconds, steps * MEMBERS, latencies
+        return seconds, callbacks, latencies
     finally:
         await poster.close()
         await stop_loopback(server, task)
@@ -324,17 +341,7 @@ async def durable_floor(folder: str, quick: bool) -> float:
     server, task, base = await start_loopback(durable.asgi())
     client, members, poster = WeComClient(), member_ids(MEMBERS), Poster(base)
     try:
-        await post_all(poster, encrypted(client, members, len(CHECK_ANSWERS)))  # warm up
-        await durable.join()
-        steps = QUICK_STEPS_EACH if quick else STEPS_EACH
-        posts = encrypted(client, members, steps)
-        replies = len(fake.sent())
-        started = time.perf_counter()
-        await post_all(poster, posts)
-        await durable.join()
-        seconds = time.perf_counter() - started
-        if len(fake.sent()) - replies < steps * MEMBERS:
-            raise RuntimeError("the durable floor left a callback unanswered")
+        seconds, _ = await answered_seconds(poster, client, fake, durable.join, members, quick)
         return seconds
     finally:
         await poster.close()
