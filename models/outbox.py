@@ -338,14 +338,8 @@ def requeue_failed(*, session: Session, now: datetime, since: datetime, ids: lis
 
 def backlog(*, session: Session) -> tuple[int, datetime | None]:
     """Count messages not yet delivered, and return when the oldest of them was queued."""
-    count, oldest = session.exec(
-        select(func.count(), func.min(OutboxMessage.created_at)).where(
-            col(OutboxMessage.status).in_((STATUS_PENDING, STATUS_SENDING))
-        )
-    ).one()
-    if oldest is not None and oldest.tzinfo is None:  # SQLite returns the aggregate without its type
-        oldest = oldest.replace(tzinfo=UTC)
-    return int(count), oldest
+    by_platform = backlog_by_platform(session=session).values()
+    return sum(count for count, _ in by_platform), min((oldest for _, oldest in by_platform), default=None)
 
 
 def failed(*, session: Session, limit: int = 100) -> list[OutboxMessage]:
