@@ -15,7 +15,7 @@ from lianfang.bot.menu import Menu
 from lianfang.bot.report_parts import ReportParts
 from lianfang.bot.types import Button, ChatRef, Document, IncomingMessage, OutgoingMessage, Subject, Text
 from lianfang.models.files import store_file
-from lianfang.models.members import Member, member_record
+from lianfang.models.members import Member, member_community, member_record
 from lianfang.models.outbox import Claimed, enqueue, requeue_refused
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -79,6 +79,20 @@ class Context:
         if self._member is None and self.member_id is not None:
             self._member = member_record(session=self.session, member_id=self.member_id)
         return self._member
+
+    @property
+    def community(self) -> str | None:
+        """Return the speaker's community key, if they have one.
+
+        Read alone on the connection, unless an ORM session is open: then from the record it holds, which may have
+        changes not yet flushed.
+        """
+        if self.member_id is None:
+            return None
+        if self._member is not None or self.work.has_session:
+            member = self.member
+            return member.community if member is not None else None
+        return member_community(connection=self.connection, member_id=self.member_id)
 
     def as_member(self, member_id: int) -> MemberContext:
         """Return this context for a speaker known to be a member; it queues into the same lists as this one."""
@@ -185,6 +199,7 @@ class Context:
             payload=message.to_json(),
             now=self.now,
             lease_until=self.lease_for(chat.platform),
+            decoded=message,
         )
         self.sent.append(message)
         if claimed is not None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar, cast
 
 from lianfang.bot.db import session_scope
 from lianfang.models.alerts import count_unacknowledged
@@ -58,6 +59,22 @@ HANDLING = Histogram(
 )
 
 
+M = TypeVar("M", Counter, Histogram)
+_CHILDREN: dict[tuple[int, str], Counter | Histogram] = {}
+
+
+def _child(metric: M, label: str) -> M:
+    """Return a metric's child for one label value, looked up once: the kernel bumps them for every message.
+
+    The label values are few and fixed (the platforms, the forms), so the cache stays small.
+    """
+    key = (id(metric), label)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(label)
+    return cast(M, child)
+
+
 class _LastTick:
     """When the scheduler last ticked on this instance (wall-clock seconds); None before the first tick."""
 
@@ -69,12 +86,12 @@ LAST_TICK = _LastTick()
 
 def form_step(form: str) -> None:
     """Count one answer to a form."""
-    FORM_STEPS.labels(form=form).inc()
+    _child(FORM_STEPS, form).inc()
 
 
 def sent(platform: str, count: int = 1) -> None:
     """Count messages delivered."""
-    SENDS.labels(platform=platform).inc(count)
+    _child(SENDS, platform).inc(count)
 
 
 def send_failed(platform: str, *, throttled: bool) -> None:
@@ -98,12 +115,12 @@ def ticked() -> None:
 @contextmanager
 def handling(platform: str) -> Iterator[None]:
     """Count one incoming message and time its handling."""
-    UPDATES.labels(platform=platform).inc()
+    _child(UPDATES, platform).inc()
     start = time.perf_counter()
     try:
         yield
     finally:
-        HANDLING.labels(platform=platform).observe(time.perf_counter() - start)
+        _child(HANDLING, platform).observe(time.perf_counter() - start)
 
 
 @dataclass(frozen=True)

@@ -226,7 +226,9 @@ class Deliverer:
         """Send one payload to the chats of claimed messages; record each failure and return the delivered."""
         first = rows[0]
         adapter = self.adapters[first.platform]
-        message = OutgoingMessage.from_json(ChatRef(first.platform, first.chat_id), first.payload)
+        message = first.decoded
+        if not isinstance(message, OutgoingMessage):
+            message = OutgoingMessage.from_json(ChatRef(first.platform, first.chat_id), first.payload)
         if not message.private and not await run_db(self.engine, self._guard, rows, message):
             return []
         failures: dict[str, SendError] = {}

@@ -197,6 +197,15 @@ def member_record(*, session: Session, member_id: int) -> Member | None:
     return member
 
 
+MEMBER_COMMUNITY = Prepared(sa_select(MEMBERS.c.community).where(MEMBERS.c.id == bindparam("member_id")))
+
+
+def member_community(*, connection: Connection, member_id: int) -> str | None:
+    """Return a member's community, read alone: a form that only defaults to it needs no ORM record."""
+    row = MEMBER_COMMUNITY.first(connection, {"member_id": member_id})
+    return None if row is None else row[0]
+
+
 def get_member(*, session: Session, member_id: int) -> Member | None:
     """Return a member by id."""
     return session.get(Member, member_id)

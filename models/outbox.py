@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -118,6 +118,9 @@ class Claimed:
     attempts: int
     created_at: datetime
     """When the message was queued: an outage holds it for ``LIANFANG_OUTBOX_MAX_AGE_HOURS`` from then."""
+    decoded: Any = field(default=None, compare=False, repr=False)
+    """The payload as the code that queued it built it (an ``OutgoingMessage``), when this process queued it: a
+    reply sent right after its commit is not decoded again. None for a message read back from the table."""
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:  # SQLite hands back naive UTC through RETURNING
@@ -133,12 +136,14 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     lease_until: datetime | None = None,
+    decoded: Any = None,
 ) -> Claimed | None:
     """Queue one message in the caller's transaction.
 
     With ``lease_until`` the message is queued already claimed by the caller, who sends it right after the commit
     (the replies to a message): no drain takes it before then, and if the caller dies first it comes back as any
-    abandoned claim does. It runs on ``connection``, else on the session's.
+    abandoned claim does. It runs on ``connection``, else on the session's. ``decoded`` is the message the
+    payload was made from, handed on with the claim (see ``Claimed.decoded``).
     """
     values = {
         "platform": platform,
@@ -155,7 +160,7 @@ def enqueue(
     (message_id,) = ENQUEUE.rows(connection, values)[0]
     if lease_until is None:
         return None
-    return Claimed(message_id, platform, chat_id, payload, 0, now)
+    return Claimed(message_id, platform, chat_id, payload, 0, now, decoded)
 
 
 @cache

@@ -39,8 +39,8 @@ def community_choices(org: Org) -> list[Choice]:
 
 def community_default(ctx: Context) -> dict[str, str]:
     """Return the speaker's own community as a form default, when they have one."""
-    member = ctx.member
-    community = ctx.org.community(member.community) if member is not None and member.community else None
+    key = ctx.community
+    community = ctx.org.community(key) if key else None
     return {"community": community.key} if community else {}
 
 
