@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -126,15 +127,70 @@ class Transaction:
 def transaction(engine: Engine) -> Iterator[Transaction]:
     """Open a transaction that commits on success (with the session's changes, if one was opened) and rolls back
     on any error."""
-    with engine.begin() as connection:
-        work = Transaction(connection=connection)
-        try:
+    with engine.begin() as connection, _work(connection) as work:
+        yield work
+
+
+class Transactions:
+    """Begin one instance's message transactions; on SQLite, those of the event loop's thread on a kept connection.
+
+    SQLite's messages are handled in place on the event loop (``run_db``), one after another. Checking a connection
+    out of the pool and back in for each of them (a new ``Connection``, the pool's events, the rollback that resets
+    it) costs about a tenth of a form step, so the loop's thread keeps one connection between its transactions.
+    A kept connection holds no transaction and no snapshot between them: SQLite begins one only when the first
+    statement of a transaction runs. Other threads, a transaction begun while the kept one is busy, and
+    PostgreSQL (whose work runs in worker threads) use the pool as ``transaction`` does.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._owner: int | None = None
+        self._kept: Connection | None = None
+
+    def keep_on_this_thread(self) -> None:
+        """Keep a connection for the transactions of the calling thread (the event loop's), on SQLite."""
+        if self.engine.dialect.name == "sqlite":
+            self._owner = threading.get_ident()
+
+    def close(self) -> None:
+        """Give the kept connection back to the pool (at a stop); the next transaction checks one out again."""
+        kept, self._kept, self._owner = self._kept, None, None
+        if kept is not None:
+            kept.close()
+
+    @contextmanager
+    def begin(self) -> Iterator[Transaction]:
+        """Open a transaction as ``transaction`` does, on the kept connection where this thread keeps one."""
+        connection = self._kept_connection()
+        if connection is None or connection.in_transaction():
+            with transaction(self.engine) as work:
+                yield work
+            return
+        with connection.begin(), _work(connection) as work:
             yield work
-            if work.has_session:
-                work.session.flush()
-        finally:
-            if work.has_session:
-                work.session.close()
+
+    def _kept_connection(self) -> Connection | None:
+        """Return the calling thread's kept connection (connected again after a loss), or None if it keeps none."""
+        if threading.get_ident() != self._owner:
+            return None
+        if self._kept is None or self._kept.closed or self._kept.invalidated:
+            if self._kept is not None:
+                self._kept.close()
+            self._kept = self.engine.connect()
+        return self._kept
+
+
+@contextmanager
+def _work(connection: Connection) -> Iterator[Transaction]:
+    """Run a transaction's work on a connection, flushing and closing its ORM session if some code opened one."""
+    work = Transaction(connection=connection)
+    try:
+        yield work
+        if work.has_session:
+            work.session.flush()
+    finally:
+        if work.has_session:
+            work.session.close()
 
 
 def alembic_config(engine: Engine) -> Config:

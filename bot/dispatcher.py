@@ -13,7 +13,7 @@ from lianfang.bot import metrics
 from lianfang.bot.config import Settings
 from lianfang.bot.context import Context, MemberContext
 from lianfang.bot.dated import undated
-from lianfang.bot.db import Transaction, transaction
+from lianfang.bot.db import Transaction, Transactions
 from lianfang.bot.exports import Exports
 from lianfang.bot.forms import CONTROL_COMMANDS, STEP_TOKEN, FormRunner
 from lianfang.bot.i18n import normalize_language
@@ -125,6 +125,8 @@ class Dispatcher:
     ) -> None:
         """``claim_platforms``: the platforms whose replies this instance sends itself right after handling."""
         self.engine = engine
+        self.transactions = Transactions(engine)
+        """Where each message's transaction begins (see ``Transactions``): ``App`` keeps the loop's connection."""
         self.claim_platforms = claim_platforms
         self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.settings = settings
@@ -173,7 +175,7 @@ class Dispatcher:
         command = self.commands.get(FILE_COMMAND)
         if not msg.is_private or msg.attachment is None:
             return False
-        with transaction(self.engine) as work:
+        with self.transactions.begin() as work:
             speaker = find_speaker(
                 connection=work.connection, platform=msg.platform, user_id=msg.user_id, chat_id=msg.chat_id
             )
@@ -193,7 +195,7 @@ class Dispatcher:
         that it costs no commit of its own.
         """
         try:
-            with transaction(self.engine) as work:
+            with self.transactions.begin() as work:
                 if riding is not None:
                     riding(work.connection)
                 ctx = self._answering(work, msg, now)
@@ -210,7 +212,7 @@ class Dispatcher:
             logger.warning("conflict while handling a message on %s; rolled back", msg.platform, exc_info=True)
         except Exception:
             logger.exception("error while handling a message on %s", msg.platform)
-        with transaction(self.engine) as work:
+        with self.transactions.begin() as work:
             if riding is not None:
                 riding(work.connection)
             ctx = self._answering(work, msg, now, lang=normalize_language(msg.language_code))

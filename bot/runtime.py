@@ -169,6 +169,7 @@ class App:
 
     async def start(self) -> None:
         """Start every adapter, then deliver what is due, including what a crash left unsent."""
+        self.dispatcher.transactions.keep_on_this_thread()
         if self.engine.dialect.name == "sqlite" and self.adapters:
             # SQLite has one instance (see README): whatever is claimed now was claimed by a process that died.
             with session_scope(self.engine) as session:
@@ -184,6 +185,7 @@ class App:
         for adapter in self.adapters.values():
             await adapter.stop()
         await self.deliverer.flush()
+        self.dispatcher.transactions.close()
 
     def _undeliverable(self, session: Session, chat: ChatRef, payload: dict[str, Any], error: SendError) -> None:
         if self._reroute is not None:
