@@ -2,7 +2,8 @@
 
 The arithmetic behind the README's estimate, fed by ``benchmarks/scale.py`` with what it measured per form step:
 the CPU time of a lianfang process, the time a step keeps a database connection busy (executing, or held inside a
-transaction), and its commits. Little's law gives the connections in use: rate x time each is held.
+transaction), its commits and the WAL flushes they cost. Little's law gives the connections in use: rate x time
+each is held.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class CityEstimate:
     connections_in_use: float
     connections_total: int
     commits_per_second: float
+    wal_flushes_per_second: float
+    """Commits that wrote, as the disk sees them (group commit may join several in one flush)."""
     database_cpu_cores: float
     """PostgreSQL's CPU time at the burst, in cores kept busy."""
     database_active_cores: float
@@ -58,6 +61,7 @@ def estimate(
     db_active_ms_per_step: float,
     db_held_ms_per_step: float,
     commits_per_step: float,
+    wal_flushes_per_step: float,
 ) -> CityEstimate:
     """Work out the city's peak from the measured per-step CPU, database time and commits."""
     average = FIELD_WORKERS * FORMS_EACH * STEPS_PER_FORM / PEAK_SECONDS
@@ -74,6 +78,7 @@ def estimate(
         connections_in_use=in_use,
         connections_total=pool * instances,
         commits_per_second=burst * commits_per_step,
+        wal_flushes_per_second=burst * wal_flushes_per_step,
         database_cpu_cores=burst * db_cpu_ms_per_step / MS,
         database_active_cores=burst * db_active_ms_per_step / MS,
     )

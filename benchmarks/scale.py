@@ -270,7 +270,12 @@ def _admin(url: str, statement: str) -> None:
 
 
 def database_stats(monitor: Engine, name: str) -> dict[str, float]:
-    """Return the database's commits, its backends' milliseconds active, and active or idle inside a transaction."""
+    """Return the database's commits, its backends' milliseconds active, and active or idle inside a transaction;
+    and the server's WAL flushes (``pg_stat_wal``, for the whole server: nothing else writes during a run).
+
+    Commits count every transaction, the pool's check of a connection on checkout (``SELECT 1``, which writes no
+    WAL) among them; a WAL flush is what a commit that wrote costs the disk.
+    """
     with monitor.connect() as connection:
         row = connection.execute(
             text(
@@ -278,7 +283,13 @@ def database_stats(monitor: Engine, name: str) -> dict[str, float]:
             ),
             {"name": name},
         ).one()
-    return {"commits": float(row[0]), "active_ms": float(row[1]), "held_ms": float(row[1]) + float(row[2])}
+        flushes = connection.execute(text("SELECT wal_sync FROM pg_stat_wal")).scalar_one()
+    return {
+        "commits": float(row[0]),
+        "active_ms": float(row[1]),
+        "held_ms": float(row[1]) + float(row[2]),
+        "wal_flushes": float(flushes),
+    }
 
 
 @dataclass
@@ -481,6 +492,7 @@ async def configuration(
         "db_active_ms_per_step": round((after["active_ms"] - before["active_ms"]) / steps, 2),
         "db_held_ms_per_step": round((after["held_ms"] - before["held_ms"]) / steps, 2),
         "commits_per_step": round((after["commits"] - before["commits"]) / steps, 2),
+        "wal_flushes_per_step": round((after["wal_flushes"] - before["wal_flushes"]) / steps, 2),
         "cpu_bound_steps_per_second": round((os.cpu_count() or 1) * steps / all_cpu, 1),
         "connections_open_max": sampler.most_open,
         "connections_busy_max": sampler.most_busy,
@@ -571,6 +583,7 @@ async def measure(base: str, quick: bool, *, paced: bool = False) -> dict[str, A
         db_active_ms_per_step=by[1]["db_active_ms_per_step"],
         db_held_ms_per_step=by[1]["db_held_ms_per_step"],
         commits_per_step=by[1]["commits_per_step"],
+        wal_flushes_per_step=by[1]["wal_flushes_per_step"],
     )
     return {
         "value": four["steps_per_second"],

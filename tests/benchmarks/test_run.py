@@ -67,16 +67,27 @@ def test_an_unknown_benchmark_name_is_refused_and_runs_nothing() -> None:
 
 def test_the_city_estimate_grows_with_the_time_a_step_takes() -> None:
     light = estimate(
-        cpu_ms_per_step=5, db_cpu_ms_per_step=1, db_active_ms_per_step=2, db_held_ms_per_step=5, commits_per_step=3
+        cpu_ms_per_step=5,
+        db_cpu_ms_per_step=1,
+        db_active_ms_per_step=2,
+        db_held_ms_per_step=5,
+        commits_per_step=3,
+        wal_flushes_per_step=1,
     )
     heavy = estimate(
-        cpu_ms_per_step=10, db_cpu_ms_per_step=2, db_active_ms_per_step=4, db_held_ms_per_step=10, commits_per_step=3
+        cpu_ms_per_step=10,
+        db_cpu_ms_per_step=2,
+        db_active_ms_per_step=4,
+        db_held_ms_per_step=10,
+        commits_per_step=3,
+        wal_flushes_per_step=1,
     )
     # 100,000 workers x 2 forms x 9 steps in 30 minutes is 1,000 steps/s, 3,000 in the busiest minute
     assert (light.steps_per_second_average, light.steps_per_second_burst) == (1000, 3000)
     assert (light.instances, heavy.instances) == (25, 50)
     assert heavy.connections_in_use == 2 * light.connections_in_use == 30
     assert light.commits_per_second == 9000
+    assert light.wal_flushes_per_second == 3000
     assert (light.database_cpu_cores, heavy.database_cpu_cores) == (3, 6)
     assert light.steps_per_second_burst_per_sub_district == 20
     assert heavy.connections_total >= 2 * heavy.connections_in_use
