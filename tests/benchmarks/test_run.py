@@ -66,21 +66,16 @@ def test_an_unknown_benchmark_name_is_refused_and_runs_nothing() -> None:
 
 
 def test_the_city_estimate_grows_with_the_time_a_step_takes() -> None:
-    light = estimate(
-        cpu_ms_per_step=5,
-        db_cpu_ms_per_step=1,
-        db_active_ms_per_step=2,
-        db_held_ms_per_step=5,
-        commits_per_step=3,
-        wal_flushes_per_step=1,
-    )
-    heavy = estimate(
-        cpu_ms_per_step=10,
-        db_cpu_ms_per_step=2,
-        db_active_ms_per_step=4,
-        db_held_ms_per_step=10,
-        commits_per_step=3,
-        wal_flushes_per_step=1,
+    light, heavy = (
+        estimate(
+            cpu_ms_per_step=5 * times,
+            db_cpu_ms_per_step=1 * times,
+            db_active_ms_per_step=2 * times,
+            db_held_ms_per_step=5 * times,
+            commits_per_step=3,
+            wal_flushes_per_step=1,
+        )
+        for times in (1, 2)
     )
     # 100,000 workers x 2 forms x 9 steps in 30 minutes is 1,000 steps/s, 3,000 in the busiest minute
     assert (light.steps_per_second_average, light.steps_per_second_burst) == (1000, 3000)
