@@ -134,14 +134,19 @@ async def test_metrics_say_the_database_is_down(database_url: str, tmp_path) -> 
 
 
 @asynccontextmanager
-async def wecom_with_metrics(database_url: str, fake_wecom: FakeWeCom) -> AsyncIterator[tuple[Harness, Any, Client]]:
-    """Serve WeCom, and a client of the metrics app; stop both afterwards."""
+async def staff_on_wecom(
+    database_url: str, fake_wecom: FakeWeCom
+) -> AsyncIterator[tuple[Harness, Any, Client, Client]]:
+    """Serve WeCom with a staff member joined; yield the harness, the adapter, a client of the web app and one of
+    the metrics app; stop them all afterwards."""
     harness, wecom = await served_wecom(database_url, fake_wecom)
     metrics_http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_metrics_app(harness.app)), base_url="http://bot.test"
     )
     try:
-        yield harness, wecom, metrics_http
+        async with web(harness, wecom) as http:
+            await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
+            yield harness, wecom, http, metrics_http
     finally:
         await metrics_http.aclose()
         await harness.app.stop()
@@ -151,22 +156,20 @@ async def wecom_with_metrics(database_url: str, fake_wecom: FakeWeCom) -> AsyncI
 async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
     database_url: str, fake_wecom: FakeWeCom
 ) -> None:
-    async with wecom_with_metrics(database_url, fake_wecom) as (harness, wecom, metrics_http):
-        async with web(harness, wecom) as http:
-            await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
-            before = samples((await metrics_http.get("/metrics")).text)
-            stuck, handle = asyncio.Event(), wecom.inbox.handle
+    async with staff_on_wecom(database_url, fake_wecom) as (harness, wecom, http, metrics_http):
+        before = samples((await metrics_http.get("/metrics")).text)
+        stuck, handle = asyncio.Event(), wecom.inbox.handle
 
-            async def slow(payload: dict[str, str]) -> None:
-                await stuck.wait()  # handling lags: WeCom got no answer in 5 s and sends the callback again
-                await handle(payload)
+        async def slow(payload: dict[str, str]) -> None:
+            await stuck.wait()  # handling lags: WeCom got no answer in 5 s and sends the callback again
+            await handle(payload)
 
-            wecom.inbox.handle = slow
-            params, body = CLIENT.encrypt(CLIENT.text(STAFF, "/help", msg_id=7050000000000008888))
-            for _ in range(1 + WECOM_RETRIES):
-                assert (await http.post(WECOM_PATH, params=params, content=body)).status_code == 200
-            stuck.set()
-            await wecom.join()
+        wecom.inbox.handle = slow
+        params, body = CLIENT.encrypt(CLIENT.text(STAFF, "/help", msg_id=7050000000000008888))
+        for _ in range(1 + WECOM_RETRIES):
+            assert (await http.post(WECOM_PATH, params=params, content=body)).status_code == 200
+        stuck.set()
+        await wecom.join()
         with session_scope(harness.app.engine) as session:  # a message for the memory chat nobody drains yet
             ctx = harness.app.dispatcher.context(session, harness.clock())
             ctx.send(ChatRef(PLATFORM_MEMORY, "waiting"), [Text.raw("通知")], ZH)
@@ -188,15 +191,13 @@ async def test_metrics_count_wecom_retries_and_show_the_backlog_per_platform(
 async def test_a_retry_after_the_first_was_handled_is_counted_and_not_answered_again(
     database_url: str, fake_wecom: FakeWeCom
 ) -> None:
-    async with wecom_with_metrics(database_url, fake_wecom) as (harness, wecom, metrics_http):
-        async with web(harness, wecom) as http:
-            await join(http, wecom, harness, STAFF, "screening", "staff", "chaoyang", "张伟")
-            before = samples((await metrics_http.get("/metrics")).text)
-            params, body = CLIENT.encrypt(CLIENT.text(STAFF, "/help", msg_id=7050000000000009999))
-            for _ in range(2):  # the second comes once the first was handled and its reply sent
-                assert (await http.post(WECOM_PATH, params=params, content=body)).status_code == 200
-                await wecom.join()
-                await harness.app.deliverer.flush()
+    async with staff_on_wecom(database_url, fake_wecom) as (harness, wecom, http, metrics_http):
+        before = samples((await metrics_http.get("/metrics")).text)
+        params, body = CLIENT.encrypt(CLIENT.text(STAFF, "/help", msg_id=7050000000000009999))
+        for _ in range(2):  # the second comes once the first was handled and its reply sent
+            assert (await http.post(WECOM_PATH, params=params, content=body)).status_code == 200
+            await wecom.join()
+            await harness.app.deliverer.flush()
         after = samples((await metrics_http.get("/metrics")).text)
 
     assert len(fake_wecom.texts(STAFF)) == 2  # the join's answer and one help
