@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     """PostgreSQL advisory lock key of the scheduler leader; default: a hash of the database and schema names."""
     outbox_lease_seconds: int = Field(default=300, ge=1)
     """How long a message being sent stays with its sender before another try may take it (after a crash)."""
+    inbox_lease_seconds: int = Field(default=30, ge=1)
+    """How long a delivery kept before it was handled stays with its instance unless renewed (it is, while that
+    instance lives): after a crash, another instance takes it over, and its chat's later deliveries, once this runs
+    out."""
     outbox_max_age_hours: int = Field(default=24, ge=1, le=24 * 30)
     """How long, from when it was queued, a message is held and retried while its platform has an outage."""
     data_key: SecretStr | None = None

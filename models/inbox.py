@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from lianfang.models.base import inserted_id, table_of, to_db_time
 from lianfang.models.sealed import SealedJson
-from sqlalchemy import Column, UniqueConstraint, bindparam, delete, update
+from sqlalchemy import Column, Index, Row, UniqueConstraint, bindparam, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel
 
@@ -22,7 +23,10 @@ class InboxEvent(SQLModel, table=True):
     after that, which is how a delivery whose instance died is handled after all.
     """
 
-    __table_args__ = (UniqueConstraint("platform", "event_id", name="uq_inbox_event"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id", name="uq_inbox_event"),
+        Index("ix_inboxevent_chat", "platform", "chat_key", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
@@ -45,6 +49,20 @@ class Stored:
     id: int
     chat_key: str
     payload: dict[str, Any]
+    behind: bool = False
+    """Earlier deliveries of its chat were in the inbox when it came: those are handled first."""
+
+
+EARLIER = (
+    sa_select(INBOX.c.id)
+    .where(
+        INBOX.c.platform == bindparam("platform"),
+        INBOX.c.chat_key == bindparam("chat_key"),
+        INBOX.c.id < bindparam("before"),
+    )
+    .order_by(INBOX.c.id)
+)
+"""The deliveries of a chat kept before a given one, oldest first."""
 
 
 def accept_event(
@@ -68,7 +86,50 @@ def accept_event(
         "claimed_until": to_db_time(now + lease),
     }
     row_id = inserted_id(session, InboxEvent, values, ["platform", "event_id"])
-    return None if row_id is None else Stored(row_id, key, payload)
+    if row_id is None:
+        return None
+    earlier = session.connection().execute(EARLIER.limit(1), {"platform": platform, "chat_key": key, "before": row_id})
+    return Stored(row_id, key, payload, behind=earlier.first() is not None)
+
+
+def taken_over(row: Row[Any]) -> Stored:
+    """Return a delivery claimed from the inbox: earlier ones of its chat may be waiting elsewhere."""
+    return Stored(row.id, row.chat_key, row.payload, behind=True)
+
+
+def take_earlier(
+    *, session: Session, platform: str, stored: Stored, held: Collection[int], now: datetime, lease: timedelta
+) -> tuple[list[Stored], bool]:
+    """Claim the deliveries of ``stored``'s chat kept before it, oldest first, as far as they can be claimed.
+
+    The caller's own (``held``) and those whose claim ran out (their instance died) are claimed; the first one
+    another instance holds stops the run. Returns the claimed ones and whether one is held elsewhere.
+    """
+    connection = session.connection()
+    c = INBOX.c
+    earlier = connection.execute(EARLIER, {"platform": platform, "chat_key": stored.chat_key, "before": stored.id})
+    claim = update(INBOX).values(claimed_until=to_db_time(now + lease)).returning(c.id, c.chat_key, c.payload)
+    claimable = c.claimed_until.is_(None) | (c.claimed_until <= to_db_time(now))
+    taken: list[Stored] = []
+    for row_id in earlier.scalars().all():
+        condition = c.id == row_id if row_id in held else (c.id == row_id) & claimable
+        row = connection.execute(claim.where(condition)).first()
+        if row is None:
+            return taken, True
+        taken.append(taken_over(row))
+    return taken, False
+
+
+RENEW_BATCH = 1000
+"""Deliveries renewed per statement: a backlog can hold tens of thousands, more than a statement takes values."""
+
+
+def renew_claims(*, session: Session, ids: Collection[int], now: datetime, lease: timedelta) -> None:
+    """Keep holding deliveries still being handled (or waiting to be), so no other instance takes them over."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), RENEW_BATCH):
+        chosen = INBOX.c.id.in_(ordered[start : start + RENEW_BATCH])
+        session.connection().execute(update(INBOX).where(chosen).values(claimed_until=to_db_time(now + lease)))
 
 
 def claim_abandoned(*, session: Session, platform: str, now: datetime, lease: timedelta, limit: int) -> list[Stored]:
@@ -89,7 +150,7 @@ def claim_abandoned(*, session: Session, platform: str, now: datetime, lease: ti
         .returning(c.id, c.chat_key, c.payload)
     )
     rows = session.connection().execute(statement, {"now": to_db_time(now), "until": to_db_time(now + lease)})
-    return sorted((Stored(*row) for row in rows), key=lambda stored: stored.id)
+    return sorted(map(taken_over, rows), key=lambda stored: stored.id)
 
 
 def release_inbox(*, session: Session, platform: str) -> int:

@@ -30,7 +30,7 @@ def build_telegram(app: App) -> TelegramAdapter | None:
     if settings.telegram_token is None:
         return None
     token = settings.telegram_token.get_secret_value()
-    inbox = DatabaseInboxStore(app.engine, PLATFORM_TELEGRAM, clock=lambda: app.clock(), lease=app.dispatcher.lease)
+    inbox = DatabaseInboxStore.of(app, PLATFORM_TELEGRAM)
     # the pace is counted in the database, so every instance of this bot keeps to Telegram's limit together
     slots = DatabaseSlots(app.engine, PLATFORM_TELEGRAM, bot_id(token))
     return TelegramAdapter(token, base_url=settings.telegram_api_base_url, inbox=inbox, slots=slots)

@@ -45,7 +45,7 @@ def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
 
     Commands are written as the Chinese words members type (``日报 无``), since WeCom users type, not tap.
     """
-    inbox = DatabaseInboxStore(app.engine, PLATFORM_WECOM, clock=lambda: app.clock(), lease=app.dispatcher.lease)
+    inbox = DatabaseInboxStore.of(app, PLATFORM_WECOM)
     options = {
         "card_uses": DatabaseCardStore(app.engine, PLATFORM_WECOM),
         "words": app.dispatcher.in_words,

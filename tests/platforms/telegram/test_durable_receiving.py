@@ -129,8 +129,7 @@ async def test_an_update_answered_200_by_a_process_that_died_is_handled_by_the_n
     database_url: str, fake: FakeTelegram
 ) -> None:
     harness = webhook_harness(database_url, fake)
-    lease = harness.app.dispatcher.lease
-    store = DatabaseInboxStore(harness.app.engine, PLATFORM_TELEGRAM, clock=harness.clock, lease=lease)
+    store = DatabaseInboxStore.of(harness.app, PLATFORM_TELEGRAM)
     dying = TelegramAdapter(TOKEN, base_url=fake.url, inbox=store)
     # never started: it keeps and answers, and dies before handling anything
     async with web(harness, dying) as http:
@@ -139,9 +138,9 @@ async def test_an_update_answered_200_by_a_process_that_died_is_handled_by_the_n
         )
     assert answer.status_code == 200 and fake.sent(STRANGER) == []
 
-    harness.advance(seconds=lease.total_seconds() + 1)  # another PostgreSQL instance waits out the dead one's claim
-    store = DatabaseInboxStore(harness.app.engine, PLATFORM_TELEGRAM, clock=harness.clock, lease=lease)
-    restarted = TelegramAdapter(TOKEN, base_url=fake.url, inbox=store)
+    # another PostgreSQL instance waits out the dead one's claim
+    harness.advance(seconds=harness.app.settings.inbox_lease_seconds + 1)
+    restarted = TelegramAdapter(TOKEN, base_url=fake.url, inbox=DatabaseInboxStore.of(harness.app, PLATFORM_TELEGRAM))
     harness.app.add_adapter(restarted)
     await harness.app.start()
     try:

@@ -69,7 +69,7 @@ async def test_a_callback_answered_before_a_crash_is_handled_by_the_next_instanc
     restarted = Harness.create(database_url, wecom_api_base_url=fake_wecom.url, **SETTINGS)
     restarted.clock.now = harness.clock.now
     if not database_url.startswith("sqlite"):
-        restarted.advance(seconds=restarted.app.settings.outbox_lease_seconds)  # another instance may hold it
+        restarted.advance(seconds=restarted.app.settings.inbox_lease_seconds)  # another instance may hold it
     wecom = wecom_adapter(restarted.app)
     restarted.app.add_adapter(wecom)
     await restarted.app.start()
