@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import count
@@ -216,6 +217,8 @@ class Inbox:
         if stored is None:
             metrics.redelivered(self.order.platform)
             return False
+        if stored.behind and self._held.issuperset(stored.earlier):
+            stored = replace(stored, behind=False)  # the earlier ones are queued ahead of it, here
         self._enqueue(stored)
         return True
 

@@ -50,7 +50,9 @@ class Stored:
     chat_key: str
     payload: dict[str, Any]
     behind: bool = False
-    """Earlier deliveries of its chat were in the inbox when it came: those are handled first."""
+    """Earlier deliveries of its chat may still be in the inbox: those are handled first."""
+    earlier: tuple[int, ...] = ()
+    """The earlier deliveries of its chat that were in the inbox when it was kept."""
 
 
 EARLIER = (
@@ -88,8 +90,9 @@ def accept_event(
     row_id = inserted_id(session, InboxEvent, values, ["platform", "event_id"])
     if row_id is None:
         return None
-    earlier = session.connection().execute(EARLIER.limit(1), {"platform": platform, "chat_key": key, "before": row_id})
-    return Stored(row_id, key, payload, behind=earlier.first() is not None)
+    found = session.connection().execute(EARLIER, {"platform": platform, "chat_key": key, "before": row_id})
+    earlier = tuple(found.scalars().all())
+    return Stored(row_id, key, payload, behind=bool(earlier), earlier=earlier)
 
 
 def taken_over(row: Row[Any]) -> Stored:
