@@ -181,12 +181,17 @@ def _scalar_defaults(table: type[SQLModel], given: tuple[str, ...]) -> dict[str,
     return defaults
 
 
+def dialect_insert(dialect: str) -> Any:
+    """Return the INSERT construct of a dialect, which knows ``ON CONFLICT`` (PostgreSQL's or SQLite's)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 @cache
 def _insert_if_absent_statement(
     dialect: str, table: type[SQLModel], unique: tuple[str, ...], columns: tuple[str, ...]
 ) -> Prepared:
     """Build the statement once per table and columns: it runs for every incoming message and every scheduled send."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     core = table_of(table)
     statement = insert(core).values({name: bindparam(name) for name in columns})
     # INSERT rowcount is -1 on psycopg; RETURNING tells whether this caller inserted the row.
@@ -216,7 +221,7 @@ def inserted_id(
 
 def upsert(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> None:
     """Insert a row, or set the other given columns of the one with the same unique columns."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session.get_bind().dialect.name)
     statement = insert(table).values(**values)
     changed = {name: value for name, value in values.items() if name not in unique}
     session.execute(statement.on_conflict_do_update(index_elements=unique, set_=changed))

@@ -7,11 +7,10 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import Prepared, table_of, to_db_time
+from lianfang.models.base import Prepared, dialect_insert, table_of, to_db_time
 from lianfang.models.sealed import Sealed, blind_index, index_field
 from sqlalchemy import Connection, Index, Integer, bindparam, cast, delete, func, insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
 
 MEASURE_HOME = "home"
@@ -77,7 +76,7 @@ STORE = Prepared(insert(RESULTS).values({name: bindparam(name) for name in STORE
 @cache
 def _count_statement(dialect: str) -> Prepared:
     """Build the upsert that adds one result to its day's totals, once per dialect."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     statement = insert(TOTALS).values({name: bindparam(name) for name in ("day", "community", *COUNTED)})
     return Prepared(
         statement.on_conflict_do_update(

@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import table_of
+from lianfang.models.base import dialect_insert, table_of
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel
 
 NO_PLACE = ""
@@ -39,7 +38,7 @@ COUNTED = ("targets", "verified")
 @cache
 def _count_statement(dialect: str) -> Any:
     """Build the upsert that adds to one place's totals, once per dialect."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     statement = insert(TOTALS)
     return statement.on_conflict_do_update(
         index_elements=[TOTALS.c.community, TOTALS.c.compound],

@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from lianfang.models.base import table_of
+from lianfang.models.base import dialect_insert, table_of
 from sqlalchemy import BigInteger, Column, Connection, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
 BOT_KEY_LENGTH = 64
@@ -29,7 +28,7 @@ SLOTS = table_of(SendSlot)
 @cache
 def _claim_statement(dialect: str) -> Any:
     """Build the upsert that counts one more send in a second and returns the count, once per dialect."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     statement = insert(SLOTS)
     # INSERT rowcount is -1 on psycopg; RETURNING gives the count this claim made, atomically per row
     return statement.on_conflict_do_update(
