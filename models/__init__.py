@@ -19,6 +19,7 @@ from lianfang.models.meetings import Meeting, MeetingAttendee, MeetingDecision
 from lianfang.models.members import ChatBinding, Identity, Invite, Member
 from lianfang.models.observation import FollowUp, Observation
 from lianfang.models.outbox import OutboxMessage
+from lianfang.models.recipient_pace import RecipientPace
 from lianfang.models.referrals import Referral, ReferralStep
 from lianfang.models.reports import DailyReport, DailyReportVersion
 from lianfang.models.retention import Emergency, Erasure
@@ -68,6 +69,7 @@ __all__ = [
     "PlatformToken",
     "ProcessedEvent",
     "Purchase",
+    "RecipientPace",
     "Referral",
     "ReferralStep",
     "ScreeningTarget",

@@ -46,7 +46,13 @@ from lianfang.bot.platforms.wecom.api import (
 )
 from lianfang.bot.platforms.wecom.callback import EVENT_TEMPLATE_CARD, Callbacks
 from lianfang.bot.platforms.wecom.chats import TARGET_APPCHAT, TARGET_ROBOT, TARGET_USER, target_of
-from lianfang.bot.platforms.wecom.pacing import APPCHAT_LIMITS, MEMBER_LIMITS, ROBOT_LIMITS, Pacer, paced
+from lianfang.bot.platforms.wecom.pacing import (
+    APPCHAT_LIMITS,
+    MEMBER_LIMITS,
+    ROBOT_LIMITS,
+    Pacer,
+    paced,
+)
 from lianfang.bot.platforms.wecom.render import (
     CARDS_ALWAYS,
     CARDS_NEVER,
@@ -62,6 +68,7 @@ from lianfang.bot.platforms.wecom.render import (
 from lianfang.bot.platforms.wecom.settings import WeComSettings
 from lianfang.bot.platforms.wecom.tokens import TokenStore
 from lianfang.bot.ports import LRU, Dispatch, SendError
+from lianfang.bot.recipient_pace import MemoryPaceLedger, PaceLedger
 from lianfang.bot.types import PLATFORM_WECOM, ChatRef, Document, IncomingMessage, OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -131,6 +138,7 @@ class WeComAdapter:
         transport: httpx.AsyncBaseTransport | None = None,
         duplicate_check_seconds: int = NO_DUPLICATE_CHECK,
         inbox: InboxStore | None = None,
+        paces: PaceLedger | None = None,
     ) -> None:
         self.api = WeComApi(
             corp_id=corp_id, agent_id=agent_id, secret=secret, base_url=base_url, tokens=tokens, transport=transport
@@ -149,10 +157,12 @@ class WeComAdapter:
             else {}
         )
         self.dispatch: Dispatch | None = None
+        # ``paces``: where sends are counted, the database for instances sharing the app; unset, in this process
+        ledger = paces if paces is not None else MemoryPaceLedger()
         self._pacers = {
-            TARGET_USER: Pacer(member_limits),
-            TARGET_APPCHAT: Pacer(appchat_limits),
-            TARGET_ROBOT: Pacer(robot_limits),
+            TARGET_USER: Pacer(TARGET_USER, member_limits, ledger),
+            TARGET_APPCHAT: Pacer(TARGET_APPCHAT, appchat_limits, ledger),
+            TARGET_ROBOT: Pacer(TARGET_ROBOT, robot_limits, ledger),
         }
         self._progress = LRU(PROGRESS_CACHE_SIZE)
         self._order = ChatOrder(max_concurrent_callbacks, platform=self.platform)
@@ -281,10 +291,12 @@ class WeComAdapter:
         # The whole message is waited for when it fits in the window, so its parts arrive together.
         wanted = total - done
         for index in range(done, total):
-            wait = pacer.delay(address, wanted if index == done else 1, time.monotonic())
-            if wait > 0:
+            at = time.time()
+            waits = await pacer.reserve([address], 1, at, room=wanted if index == done else 1)
+            if waits:
                 self._remember(progress_key, index)
-                raise paced(target, wait)
+                raise paced(target, waits[address])
+            calls = 0
             try:
                 if index < len(parts):
                     calls = await self._deliver(parts[index])
@@ -296,8 +308,8 @@ class WeComAdapter:
                 failure = send_error(target, error)
                 logger.log(log_level(error), "wecom: %s message not sent: %s", target, failure.reason)
                 raise failure from None
-            for _ in range(calls):
-                pacer.record(address, time.monotonic())
+            finally:
+                await pacer.settle([address], 1, calls, at)
         self._progress.pop(progress_key, None)
 
     async def send_many(self, chat_ids: Sequence[str], message: OutgoingMessage) -> dict[str, SendError]:
@@ -335,14 +347,10 @@ class WeComAdapter:
     async def _send_batched(self, users: Sequence[str], parts: Sequence[Part]) -> dict[str, SendError]:
         """Send the same parts to members, 1,000 per call, each within their pace; return whom it failed for."""
         pacer = self._pacers[TARGET_USER]
-        failures: dict[str, SendError] = {}
-        ready: list[str] = []
-        for user in users:
-            wait = pacer.delay(user, len(parts), time.monotonic())
-            if wait > 0:
-                failures[user] = paced(TARGET_USER, wait)
-            else:
-                ready.append(user)
+        at = time.time()
+        waits = await pacer.reserve(users, len(parts), at)
+        failures = {user: paced(TARGET_USER, wait) for user, wait in waits.items()}
+        ready = [user for user in users if user not in waits]
         for start in range(0, len(ready), MAX_MESSAGE_USERS):
             batch = ready[start : start + MAX_MESSAGE_USERS]
             calls, refused = 0, set[str]()
@@ -354,14 +362,13 @@ class WeComAdapter:
                 failure = send_error(TARGET_USER, error)
                 logger.log(log_level(error), "wecom: message to %d members not sent: %s", len(batch), failure.reason)
                 failures.update(dict.fromkeys(batch, failure))
+                await pacer.settle(batch, len(parts), 0, at)
                 continue
-            now = time.monotonic()
-            for user in batch:
-                if user.lower() in refused:
-                    failures[user] = send_error(TARGET_USER, ApiError(ERR_ALL_INVALID, UNREACHABLE_TEXT))
-                    continue
-                for _ in range(calls):
-                    pacer.record(user, now)
+            unreachable = [user for user in batch if user.lower() in refused]
+            for user in unreachable:
+                failures[user] = send_error(TARGET_USER, ApiError(ERR_ALL_INVALID, UNREACHABLE_TEXT))
+            await pacer.settle(unreachable, len(parts), 0, at)
+            await pacer.settle([user for user in batch if user not in unreachable], len(parts), calls, at)
         return failures
 
     async def _card_readers(self, users: Sequence[str], message: OutgoingMessage) -> set[str]:

@@ -31,6 +31,7 @@ from lianfang.bot.platforms.wecom.chats import (
 from lianfang.bot.platforms.wecom.settings import WeComSettings
 from lianfang.bot.platforms.wecom.tokens import TokenStore
 from lianfang.bot.ports import SendError
+from lianfang.bot.recipient_pace import DatabasePaceLedger
 from lianfang.bot.subcommands import EXIT_ERROR, EXIT_INVALID, EXIT_OK, CliRuntime, Subcommands
 from lianfang.bot.types import PLATFORM_WECOM, ChatRef, OutgoingMessage, Text
 
@@ -41,13 +42,15 @@ logger = logging.getLogger(__name__)
 
 
 def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
-    """Build the WeCom adapter from the settings, sharing tokens and card taps through the database.
+    """Build the WeCom adapter from the settings, sharing tokens, card taps and members' pace through the database.
 
     Commands are written as the Chinese words members type (``日报 无``), since WeCom users type, not tap.
     """
     inbox = DatabaseInboxStore.of(app, PLATFORM_WECOM)
     options = {
         "card_uses": DatabaseCardStore(app.engine, PLATFORM_WECOM),
+        # PostgreSQL: instances share the members' limits; SQLite runs one instance, which counts in its memory
+        "paces": DatabasePaceLedger(app.engine, PLATFORM_WECOM) if app.engine.dialect.name == "postgresql" else None,
         "words": app.dispatcher.in_words,
         "inbox": inbox,
         **options,

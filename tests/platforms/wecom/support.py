@@ -13,6 +13,7 @@ import httpx
 from lianfang.app.web import create_web_app
 from lianfang.bot.platforms.wecom import WECOM_PATH, create_wecom_chat, wecom_adapter
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
+from lianfang.bot.recipient_pace import PaceLedger
 from lianfang.bot.types import PLATFORM_WECOM, Button, ChatRef, OutgoingMessage, Text
 from lianfang.models.checks import CheckResult
 from lianfang.models.events import ProcessedEvent
@@ -144,8 +145,9 @@ async def screening_chat(harness: Harness) -> str:
     )
 
 
-def paced_adapter(fake: FakeWeCom, *, per_minute: int) -> WeComAdapter:
-    """Build an adapter on the fake that lets ``per_minute`` messages a minute reach one member."""
+def paced_adapter(fake: FakeWeCom, *, per_minute: int, paces: PaceLedger | None = None) -> WeComAdapter:
+    """Build an adapter on the fake that lets ``per_minute`` messages a minute reach one member (counted in
+    ``paces``, or in the adapter)."""
     return WeComAdapter(
         corp_id=CORP_ID,
         agent_id=AGENT_ID,
@@ -154,6 +156,7 @@ def paced_adapter(fake: FakeWeCom, *, per_minute: int) -> WeComAdapter:
         aes_key=AES_KEY,
         base_url=fake.url,
         member_limits=((60.0, per_minute),),
+        paces=paces,
     )
 
 

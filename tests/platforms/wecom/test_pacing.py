@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from itertools import cycle
+
 import pytest
+from lianfang.bot.db import make_engine, upgrade
 from lianfang.bot.platforms.wecom.adapter import WeComAdapter
 from lianfang.bot.platforms.wecom.api import REASON_RATE_LIMITED
 from lianfang.bot.ports import SendError
+from lianfang.bot.recipient_pace import DatabasePaceLedger
+from lianfang.bot.types import PLATFORM_WECOM
 from lianfang.models.outbox import STATUS_PENDING, OutboxMessage
 from sqlmodel import Session, select
 
@@ -86,3 +92,46 @@ async def test_outbox_keeps_a_rate_limited_message_for_later(
     harness.advance(seconds=61)
     await harness.app.deliverer.drain()
     assert len(fake_wecom.sent(STAFF)) == 1
+
+
+async def test_instances_on_one_database_keep_a_member_s_limit_together(
+    database_url: str, fake_wecom: FakeWeCom
+) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    first, second = (
+        paced_adapter(fake_wecom, per_minute=5, paces=DatabasePaceLedger(engine, PLATFORM_WECOM)) for _ in range(2)
+    )
+    try:
+        # ten messages for one member at once, half on each instance: WeCom would drop what passes its limit
+        sends = [adapter.send(outgoing(STAFF, f"第{n}条")) for n, adapter in zip(range(10), cycle([first, second]))]
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        held = [result for result in results if isinstance(result, SendError)]
+        assert len(fake_wecom.sent(STAFF)) == 5 and len(held) == 5
+        assert all(error.reason.startswith(REASON_RATE_LIMITED) and not error.permanent for error in held)
+        # a batch leaves out only the member at the limit
+        failures = await second.send_many([STAFF, REPORTER], outgoing(STAFF, "通知"))
+        assert list(failures) == [STAFF] and [message_text(body) for body in fake_wecom.sent(REPORTER)] == ["通知"]
+    finally:
+        for adapter in (first, second):
+            await adapter.stop()
+        engine.dispose()
+
+
+async def test_sends_that_fail_give_the_member_s_places_back(database_url: str, fake_wecom: FakeWeCom) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    paced = paced_adapter(fake_wecom, per_minute=2, paces=DatabasePaceLedger(engine, PLATFORM_WECOM))
+    try:
+        fake_wecom.fail(MESSAGE_SEND, -1, times=3)  # WeCom busy: three tries reach nobody
+        for _ in range(3):
+            with pytest.raises(SendError):
+                await paced.send(outgoing(STAFF, "一"))
+        fake_wecom.fail(MESSAGE_SEND, -1)  # a batch that fails gives its places back as well
+        assert list(await paced.send_many([STAFF, REPORTER], outgoing(STAFF, "二"))) == [STAFF, REPORTER]
+        await paced.send(outgoing(STAFF, "一"))
+        assert await paced.send_many([STAFF, REPORTER], outgoing(STAFF, "二")) == {}
+        assert [message_text(body) for body in fake_wecom.sent(STAFF)] == ["一", "二"]
+    finally:
+        await paced.stop()
+        engine.dispose()
