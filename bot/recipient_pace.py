@@ -15,8 +15,8 @@ from typing import Protocol
 from lianfang.models.recipient_pace import lock_paces, save_paces
 from sqlalchemy import Engine, text
 
-Wait = Callable[[Sequence[float], int, float], float]
-"""How long ``count`` more messages must wait, given their recipient's recent send times and now (0: not at all)."""
+Wait = Callable[[Sequence[float], float], float]
+"""How long the messages being reserved must wait, given their recipient's recent send times and now (0: not at all)."""
 
 
 class PaceLedger(Protocol):
@@ -37,7 +37,7 @@ class PaceLedger(Protocol):
 def counted(sent: Sequence[float], count: int, now: float, wait: Wait, horizon: float) -> tuple[list[float], float]:
     """Return a recipient's recent sends after reserving ``count`` more now, and the wait (if any, nothing reserved)."""
     recent = [moment for moment in sent if moment > now - horizon]
-    waited = wait(recent, count, now) if count else 0.0
+    waited = wait(recent, now) if count else 0.0
     return (recent, waited) if waited > 0 else (recent + [now] * count, 0.0)
 
 
@@ -116,3 +116,9 @@ class DatabasePaceLedger:
             sent = lock_paces(connection=connection, platform=self.platform, recipients=recipients)
             yield sent
             save_paces(connection=connection, platform=self.platform, sent=sent)
+
+
+def pace_ledger(engine: Engine, platform: str) -> PaceLedger:
+    """Return where a platform's sends are counted: the database on PostgreSQL, where instances share the limits;
+    the process on SQLite, which runs one instance."""
+    return DatabasePaceLedger(engine, platform) if engine.dialect.name == "postgresql" else MemoryPaceLedger()

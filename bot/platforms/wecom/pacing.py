@@ -53,7 +53,7 @@ class Pacer:
         """
         needed = count if room is None else room
 
-        def wait(recent: Sequence[float], _: int, now: float) -> float:
+        def wait(recent: Sequence[float], now: float) -> float:
             return pace_wait(self.limits, recent, needed, now)
 
         recipients = {self._key(address): address for address in addresses}
@@ -75,7 +75,7 @@ class Pacer:
         return f"{self.target}:{address}"
 
 
-def _never(recent: Sequence[float], count: int, now: float) -> float:
+def _never(recent: Sequence[float], now: float) -> float:
     return 0.0
 
 

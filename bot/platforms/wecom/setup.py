@@ -31,7 +31,7 @@ from lianfang.bot.platforms.wecom.chats import (
 from lianfang.bot.platforms.wecom.settings import WeComSettings
 from lianfang.bot.platforms.wecom.tokens import TokenStore
 from lianfang.bot.ports import SendError
-from lianfang.bot.recipient_pace import DatabasePaceLedger
+from lianfang.bot.recipient_pace import pace_ledger
 from lianfang.bot.subcommands import EXIT_ERROR, EXIT_INVALID, EXIT_OK, CliRuntime, Subcommands
 from lianfang.bot.types import PLATFORM_WECOM, ChatRef, OutgoingMessage, Text
 
@@ -49,8 +49,7 @@ def wecom_adapter(app: App, **options: Any) -> WeComAdapter:
     inbox = DatabaseInboxStore.of(app, PLATFORM_WECOM)
     options = {
         "card_uses": DatabaseCardStore(app.engine, PLATFORM_WECOM),
-        # PostgreSQL: instances share the members' limits; SQLite runs one instance, which counts in its memory
-        "paces": DatabasePaceLedger(app.engine, PLATFORM_WECOM) if app.engine.dialect.name == "postgresql" else None,
+        "paces": pace_ledger(app.engine, PLATFORM_WECOM),
         "words": app.dispatcher.in_words,
         "inbox": inbox,
         **options,
