@@ -271,7 +271,7 @@ class Inbox:
         while True:
             await asyncio.sleep(every)
             if self._held:
-                await _quietly(self.store.renew(set(self._held)), "renewing the claim on held deliveries", None)
+                await _quietly(self.store.renew(self._held), "renewing the claim on held deliveries", None)
 
     async def _handled(self, stored: Stored) -> None:
         try:
